@@ -1,0 +1,94 @@
+//! The token alphabet `[0-9A-Za-z]`: uniform random bodies and the fixed-width checksum.
+
+use rand::TryRng;
+use rand::rngs::{SysError, SysRng};
+use zeroize::Zeroize;
+
+/// The 62 characters a body or checksum may hold, in digit order.
+const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Characters of random body: 43 * log2(62) = 256.03 bits.
+pub(crate) const BODY_LEN: usize = 43;
+
+/// Characters of checksum: 62^6 (about 5.7e10) covers every 32-bit CRC.
+pub(crate) const CHECKSUM_LEN: usize = 6;
+
+/// Bytes at or above this value are rejected so that `byte % 62` is uniform (248 = 4 * 62).
+const REJECT_FROM: u8 = 248;
+
+/// Whether `byte` belongs to the alphabet.
+pub(crate) const fn is_alphabet(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric()
+}
+
+/// Appends `BODY_LEN` characters drawn uniformly from the alphabet using the OS CSPRNG.
+pub(crate) fn push_random_body(out: &mut String) -> Result<(), SysError> {
+    let mut pool = [0u8; 64];
+    let mut written = 0;
+    while written < BODY_LEN {
+        SysRng.try_fill_bytes(&mut pool)?;
+        for &byte in pool.iter().filter(|&&b| b < REJECT_FROM) {
+            if written == BODY_LEN {
+                break;
+            }
+            out.push(char::from(ALPHABET[usize::from(byte % 62)]));
+            written += 1;
+        }
+    }
+    pool.zeroize();
+    Ok(())
+}
+
+/// CRC-32 (IEEE) of `text`, written as six alphabet characters, most significant first.
+pub(crate) fn checksum(text: &[u8]) -> [u8; CHECKSUM_LEN] {
+    encode_u32(crc32fast::hash(text))
+}
+
+/// `value` in base 62, zero-padded to `CHECKSUM_LEN` digits.
+fn encode_u32(mut value: u32) -> [u8; CHECKSUM_LEN] {
+    let mut digits = [ALPHABET[0]; CHECKSUM_LEN];
+    for digit in digits.iter_mut().rev() {
+        // `value % 62` is below 62, so the index is always in range.
+        *digit = ALPHABET[(value % 62) as usize];
+        value /= 62;
+    }
+    digits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_known_answer() {
+        // python3 -c 'import zlib; print(zlib.crc32(b"tg_abc"))' prints 1399374349,
+        // which is "1WhdC1" in base 62 with the digits 0-9A-Za-z.
+        assert_eq!(crc32fast::hash(b"tg_abc"), 1_399_374_349);
+        assert_eq!(&checksum(b"tg_abc"), b"1WhdC1");
+    }
+
+    #[test]
+    fn encoding_is_fixed_width_at_both_ends() {
+        assert_eq!(&encode_u32(0), b"000000");
+        // u32::MAX = 4294967295 is "4gfFC3" in base 62: six digits suffice for every CRC.
+        assert_eq!(&encode_u32(u32::MAX), b"4gfFC3");
+        assert_eq!(&encode_u32(61), b"00000z");
+        assert_eq!(&encode_u32(62), b"000010");
+    }
+
+    #[test]
+    fn random_body_has_the_right_length_and_alphabet() {
+        let mut body = String::new();
+        push_random_body(&mut body).unwrap();
+        assert_eq!(body.len(), BODY_LEN);
+        assert!(body.bytes().all(is_alphabet));
+    }
+
+    #[test]
+    fn random_bodies_differ() {
+        let (mut a, mut b) = (String::new(), String::new());
+        push_random_body(&mut a).unwrap();
+        push_random_body(&mut b).unwrap();
+        assert_ne!(a, b);
+    }
+}

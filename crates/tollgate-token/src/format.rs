@@ -1,0 +1,139 @@
+//! The token format `{prefix}_{body}{checksum}`: minting and strict parsing.
+
+use crate::base62::{self, BODY_LEN, CHECKSUM_LEN};
+use zeroize::Zeroizing;
+
+use crate::{MintError, MintedToken, PrefixError, Token, TokenHash, TokenParseError, TokenSecret};
+
+/// The longest prefix accepted, in bytes.
+pub const MAX_PREFIX_LEN: usize = 16;
+
+/// Separates the prefix from the body. Not in the body alphabet, so the split is unambiguous.
+const SEPARATOR: u8 = b'_';
+
+/// One kind of token: its prefix, and so its exact shape.
+///
+/// A token is `{prefix}_{body}{checksum}`:
+/// - `prefix`: 1 to 16 lowercase ASCII letters or digits, starting with a letter, chosen by the
+///   server. A server may use one prefix per token kind (for example `tgs` for secret and `tgp`
+///   for publishable tokens) so that secret scanners and people can tell them apart.
+/// - `body`: 43 characters from `[A-Za-z0-9]` drawn uniformly from the operating system's
+///   CSPRNG: 256 bits of entropy.
+/// - `checksum`: the CRC-32 of `{prefix}_{body}` as 6 base-62 digits (`0-9A-Za-z`, most
+///   significant first), so typos are caught before any hashing or database lookup.
+///
+/// The whole token is double-click selectable: `_` appears only as the separator.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenFormat {
+    prefix: Box<str>,
+}
+
+impl TokenFormat {
+    /// Validates `prefix` and returns the format of tokens that carry it.
+    ///
+    /// # Errors
+    /// [`PrefixError`] when the prefix is empty, longer than [`MAX_PREFIX_LEN`], does not start
+    /// with a lowercase letter, or holds anything but lowercase ASCII letters and digits.
+    pub fn new(prefix: &str) -> Result<Self, PrefixError> {
+        let bytes = prefix.as_bytes();
+        match bytes.first() {
+            None => return Err(PrefixError::Empty),
+            Some(first) if !first.is_ascii_lowercase() => {
+                return Err(PrefixError::BadFirstCharacter);
+            }
+            Some(_) => {}
+        }
+        if bytes.len() > MAX_PREFIX_LEN {
+            return Err(PrefixError::TooLong {
+                actual: bytes.len(),
+                max: MAX_PREFIX_LEN,
+            });
+        }
+        if let Some(position) = bytes
+            .iter()
+            .position(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit()))
+        {
+            return Err(PrefixError::BadCharacter { position });
+        }
+        Ok(Self {
+            prefix: prefix.into(),
+        })
+    }
+
+    /// The prefix, without the separator.
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The length, in bytes, of every token of this format.
+    #[must_use]
+    pub fn token_len(&self) -> usize {
+        self.prefix.len() + 1 + BODY_LEN + CHECKSUM_LEN
+    }
+
+    /// Mints a new token: the secret, to show once, and its hash, to store.
+    ///
+    /// # Errors
+    /// [`MintError`] when the operating system's random number generator fails.
+    pub fn mint(&self) -> Result<MintedToken, MintError> {
+        // Built inside `Zeroizing` so that an error part-way leaves no secret behind; the
+        // capacity is exact, so pushing never reallocates and leaves no stale copy.
+        let mut text = Zeroizing::new(String::with_capacity(self.token_len()));
+        text.push_str(&self.prefix);
+        text.push(char::from(SEPARATOR));
+        base62::push_random_body(&mut text)?;
+        let checksum = base62::checksum(text.as_bytes());
+        text.extend(checksum.iter().copied().map(char::from));
+        let secret = TokenSecret::new(core::mem::take(&mut *text), self.prefix.len());
+        let hash = TokenHash::of(secret.expose_secret());
+        Ok(MintedToken { secret, hash })
+    }
+
+    /// Checks that `presented` is a well-formed token of this format.
+    ///
+    /// Runs in time linear in the prefix length (a wrong length is refused before the rest is
+    /// read), allocates nothing and never panics. It checks, in order: not empty, prefix and
+    /// separator, total length, alphabet, checksum. No hashing happens here: call
+    /// [`Token::hash`] or [`Token::verify`] on the result.
+    ///
+    /// # Errors
+    /// [`TokenParseError`], one variant per check above.
+    pub fn parse<'a>(&self, presented: &'a str) -> Result<Token<'a>, TokenParseError> {
+        let bytes = presented.as_bytes();
+        if bytes.is_empty() {
+            return Err(TokenParseError::Empty);
+        }
+        let prefix = self.prefix.as_bytes();
+        let starts_with_prefix =
+            bytes.starts_with(prefix) && bytes.get(prefix.len()) == Some(&SEPARATOR);
+        if !starts_with_prefix {
+            return Err(TokenParseError::WrongPrefix);
+        }
+        let expected = self.token_len();
+        if bytes.len() != expected {
+            return Err(TokenParseError::WrongLength {
+                expected,
+                actual: bytes.len(),
+            });
+        }
+        let rest_start = prefix.len() + 1;
+        let (signed, checksum) = bytes.split_at(expected - CHECKSUM_LEN);
+        let mut after_prefix = bytes.iter().enumerate().skip(rest_start);
+        if let Some((position, _)) = after_prefix.find(|&(_, &b)| !base62::is_alphabet(b)) {
+            return Err(TokenParseError::BadCharacter { position });
+        }
+        if base62::checksum(signed) != checksum {
+            return Err(TokenParseError::ChecksumMismatch);
+        }
+        Ok(Token::new(presented, prefix.len()))
+    }
+}
+
+impl core::str::FromStr for TokenFormat {
+    type Err = PrefixError;
+
+    fn from_str(prefix: &str) -> Result<Self, Self::Err> {
+        Self::new(prefix)
+    }
+}

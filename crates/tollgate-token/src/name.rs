@@ -1,0 +1,161 @@
+//! A token's human-chosen name.
+
+use core::fmt;
+use core::str::FromStr;
+
+use crate::NameError;
+
+/// A token name: white space trimmed, 1 to 60 characters, no control characters.
+///
+/// Names are unique per user ignoring case (Refocus's rule): compare or index
+/// [`uniqueness_key`](Self::uniqueness_key), never the name itself.
+///
+/// ```
+/// use tollgate_token::TokenName;
+///
+/// let name = TokenName::new("  CI Deploy ")?;
+/// assert_eq!(name.as_str(), "CI Deploy");
+/// assert_eq!(name.uniqueness_key(), TokenName::new("ci deploy")?.uniqueness_key());
+/// # Ok::<(), tollgate_token::NameError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenName(String);
+
+impl TokenName {
+    /// The most characters (Unicode scalar values) a name may have after trimming.
+    pub const MAX_CHARS: usize = 60;
+
+    /// Trims `name` and validates it.
+    ///
+    /// # Errors
+    /// [`NameError`] when the trimmed name is empty, longer than [`Self::MAX_CHARS`], or holds a
+    /// control character.
+    pub fn new(name: &str) -> Result<Self, NameError> {
+        let trimmed = name.trim();
+        if trimmed.is_empty() {
+            return Err(NameError::Empty);
+        }
+        if let Some(position) = trimmed.chars().position(char::is_control) {
+            return Err(NameError::ControlCharacter { position });
+        }
+        let chars = trimmed.chars().count();
+        if chars > Self::MAX_CHARS {
+            return Err(NameError::TooLong {
+                actual: chars,
+                max: Self::MAX_CHARS,
+            });
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The name as given, trimmed.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key under which names must be unique: the name in Unicode lowercase
+    /// (`str::to_lowercase`), so `Deploy` and `DEPLOY` collide.
+    #[must_use]
+    pub fn uniqueness_key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl fmt::Display for TokenName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for TokenName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for TokenName {
+    type Err = NameError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::new(name)
+    }
+}
+
+impl TryFrom<&str> for TokenName {
+    type Error = NameError;
+
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        Self::new(name)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for TokenName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for TokenName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Self::new(&name).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_keeps_inner_spaces() {
+        assert_eq!(
+            TokenName::new(" \t my token\n").unwrap().as_str(),
+            "my token"
+        );
+    }
+
+    #[test]
+    fn length_is_counted_in_characters() {
+        assert!(TokenName::new(&"é".repeat(60)).is_ok());
+        assert_eq!(
+            TokenName::new(&"é".repeat(61)),
+            Err(NameError::TooLong {
+                actual: 61,
+                max: 60
+            })
+        );
+    }
+
+    #[test]
+    fn error_paths() {
+        assert_eq!(TokenName::new(""), Err(NameError::Empty));
+        assert_eq!(TokenName::new(" \n\t "), Err(NameError::Empty));
+        assert_eq!(
+            TokenName::new("a\u{0}b"),
+            Err(NameError::ControlCharacter { position: 1 })
+        );
+        assert_eq!(
+            TokenName::new("ab\u{1b}[31m"),
+            Err(NameError::ControlCharacter { position: 2 })
+        );
+    }
+
+    #[test]
+    fn uniqueness_ignores_case() {
+        let a = TokenName::new("Deploy Ключ").unwrap();
+        let b = TokenName::new("DEPLOY ключ").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.uniqueness_key(), b.uniqueness_key());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_validates() {
+        let name: TokenName = serde_json::from_str("\" ci \"").unwrap();
+        assert_eq!(name.as_str(), "ci");
+        assert!(serde_json::from_str::<TokenName>("\"  \"").is_err());
+    }
+}
