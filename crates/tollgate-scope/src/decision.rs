@@ -1,0 +1,121 @@
+//! The combined check: the token's scope, capped by the user's own permissions.
+
+use core::fmt;
+
+use crate::{Access, Operation, Scope, UserPermissions};
+
+/// The answer to "may this token, held by this user, perform this operation?".
+///
+/// `S` is the user's [`Shortfall`](UserPermissions::Shortfall) type, e.g.
+/// [`RoleShortfall`](crate::RoleShortfall). Every variant is `Copy` when `S` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[must_use]
+pub enum Decision<S> {
+    /// The operation may go ahead.
+    Allow,
+    /// The operation is refused, for this reason.
+    Deny(Denial<S>),
+}
+
+impl<S> Decision<S> {
+    /// Whether this is [`Decision::Allow`].
+    #[must_use]
+    pub const fn is_allowed(&self) -> bool {
+        matches!(self, Decision::Allow)
+    }
+}
+
+/// Why an operation was refused: which side refused, and what it needed against what it had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Denial<S> {
+    /// The operation is [`Operation::NeverForTokens`]: no scope allows it.
+    NeverForTokens,
+    /// The user may not perform the operation, whatever the token's scope.
+    UserLacksPermission {
+        /// The refused operation.
+        operation: Operation,
+        /// What the user lacks, as the user's permissions describe it.
+        shortfall: S,
+    },
+    /// The user may perform the operation, but the token's scope is too low for it.
+    ScopeTooLow {
+        /// The refused operation.
+        operation: Operation,
+        /// The lowest scope that allows it.
+        required: Scope,
+        /// The token's scope.
+        held: Scope,
+    },
+    /// The token carries per-resource [`Grants`](crate::Grants), and they do not include this
+    /// access to the requested resource.
+    NotGranted {
+        /// The refused operation.
+        operation: Operation,
+        /// The access that was not granted.
+        access: Access,
+    },
+}
+
+impl<S: fmt::Display> fmt::Display for Denial<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Denial::NeverForTokens => {
+                f.write_str("this operation is never allowed to API tokens: sign in instead")
+            }
+            Denial::UserLacksPermission {
+                operation,
+                shortfall,
+            } => write!(f, "the user may not {operation}: {shortfall}"),
+            Denial::ScopeTooLow {
+                operation,
+                required,
+                held,
+            } => write!(
+                f,
+                "the token's scope is {held}, and to {operation} it needs {required} or higher"
+            ),
+            Denial::NotGranted { operation, access } => write!(
+                f,
+                "the token's grants do not include {access} access to this resource (needed to {operation})"
+            ),
+        }
+    }
+}
+
+/// May a token with `scope`, held by `user`, perform `operation`?
+///
+/// The answers are taken in this order, and the first refusal is returned:
+///
+/// 1. [`Operation::NeverForTokens`] is refused outright ([`Denial::NeverForTokens`]).
+/// 2. The user's own permissions: a user who may not perform the operation is refused
+///    whatever the token's scope ([`Denial::UserLacksPermission`]). This comes before the scope
+///    because it is the more fundamental answer: no other token would help.
+/// 3. The token's scope must be at least [`Operation::required_scope`]
+///    ([`Denial::ScopeTooLow`]).
+///
+/// So the effective permission is never more than either the scope or the user allows. The
+/// cap applies at each use, as in Part-DB: lowering a user's role lowers all their tokens at
+/// once. No allocation, no I/O beyond what `user` does.
+pub fn check<U: UserPermissions + ?Sized>(
+    scope: Scope,
+    user: &U,
+    operation: Operation,
+) -> Decision<U::Shortfall> {
+    let Some(required) = operation.required_scope() else {
+        return Decision::Deny(Denial::NeverForTokens);
+    };
+    if let Some(shortfall) = user.shortfall(operation) {
+        return Decision::Deny(Denial::UserLacksPermission {
+            operation,
+            shortfall,
+        });
+    }
+    if scope < required {
+        return Decision::Deny(Denial::ScopeTooLow {
+            operation,
+            required,
+            held: scope,
+        });
+    }
+    Decision::Allow
+}
