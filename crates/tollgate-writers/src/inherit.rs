@@ -105,8 +105,9 @@ pub struct RecordDecision<'a, Id: ?Sized> {
 
 /// Finds the writer list that protects `record`, following parents up to `limit` hops.
 ///
-/// Succeeds with the first record on the chain that has its own list. Costs one lookup per hop
-/// and no allocation; the loop is bounded by `limit`, so it ends whatever the data says.
+/// Succeeds with the first record on the chain that has its own list, at a cost of one lookup
+/// per hop and no allocation (only errors allocate, to own the identifiers they name). The walk
+/// is bounded by `limit`, so it ends whatever the data says.
 ///
 /// # Errors
 ///
@@ -210,6 +211,7 @@ where
 mod tests {
     use super::*;
     use crate::decision::{AllowReason, DenyReason};
+    use crate::list::tests::list;
     use std::collections::HashMap;
 
     enum Stored {
@@ -244,7 +246,7 @@ mod tests {
     }
 
     fn own(names: &[&str]) -> Stored {
-        Stored::Own(names.iter().map(|n| (*n).to_owned()).collect())
+        Stored::Own(list(names))
     }
 
     #[test]

@@ -170,10 +170,11 @@ impl<P> IntoIterator for WriterList<P> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn list(names: &[&str]) -> WriterList<String> {
+    /// A list of the given names, for tests across the crate.
+    pub(crate) fn list(names: &[&str]) -> WriterList<String> {
         names.iter().map(|n| (*n).to_owned()).collect()
     }
 

@@ -66,10 +66,7 @@ impl<P: Ord> WriterList<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn list(names: &[&str]) -> WriterList<String> {
-        names.iter().map(|n| (*n).to_owned()).collect()
-    }
+    use crate::list::tests::list;
 
     #[test]
     fn protecting_an_open_record_for_someone_else_locks_the_actor_out() {
