@@ -119,3 +119,100 @@ pub fn check<U: UserPermissions + ?Sized>(
     }
     Decision::Allow
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Role, RoleShortfall};
+
+    #[test]
+    fn never_for_tokens_is_refused_before_asking_the_user() {
+        /// Answers every question with a shortfall, so any consultation would show.
+        struct RefusesEverything;
+        impl UserPermissions for RefusesEverything {
+            type Shortfall = &'static str;
+            fn shortfall(&self, _: Operation) -> Option<&'static str> {
+                Some("consulted")
+            }
+        }
+        assert_eq!(
+            check(Scope::Full, &RefusesEverything, Operation::NeverForTokens),
+            Decision::Deny(Denial::NeverForTokens)
+        );
+        assert_eq!(
+            check(Scope::Full, &Role::Admin, Operation::NeverForTokens),
+            Decision::Deny(Denial::NeverForTokens)
+        );
+    }
+
+    #[test]
+    fn the_user_refusal_wins_when_both_sides_refuse() {
+        assert_eq!(
+            check(Scope::ReadOnly, &Role::Reader, Operation::WriteData),
+            Decision::Deny(Denial::UserLacksPermission {
+                operation: Operation::WriteData,
+                shortfall: RoleShortfall {
+                    required: Role::Editor,
+                    held: Role::Reader
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn scope_refusal_reports_required_and_held() {
+        assert_eq!(
+            check(Scope::Edit, &Role::Admin, Operation::ReadSensitive),
+            Decision::Deny(Denial::ScopeTooLow {
+                operation: Operation::ReadSensitive,
+                required: Scope::Admin,
+                held: Scope::Edit
+            })
+        );
+    }
+
+    #[test]
+    fn check_works_through_a_trait_object() {
+        let user: &dyn UserPermissions<Shortfall = RoleShortfall> = &Role::Editor;
+        assert!(check(Scope::Edit, user, Operation::WriteData).is_allowed());
+        assert!(!check(Scope::Edit, user, Operation::WriteSensitive).is_allowed());
+    }
+
+    #[test]
+    fn denials_say_which_side_refused_and_what_would_do() {
+        let cases: [(Denial<RoleShortfall>, &str); 4] = [
+            (
+                Denial::NeverForTokens,
+                "this operation is never allowed to API tokens: sign in instead",
+            ),
+            (
+                Denial::UserLacksPermission {
+                    operation: Operation::WriteData,
+                    shortfall: RoleShortfall {
+                        required: Role::Editor,
+                        held: Role::Reader,
+                    },
+                },
+                "the user may not write data: the user's role is reader, and editor or higher is needed",
+            ),
+            (
+                Denial::ScopeTooLow {
+                    operation: Operation::ManageAccount,
+                    required: Scope::Full,
+                    held: Scope::Admin,
+                },
+                "the token's scope is admin, and to manage the account it needs full or higher",
+            ),
+            (
+                Denial::NotGranted {
+                    operation: Operation::WriteData,
+                    access: Access::Delete,
+                },
+                "the token's grants do not include delete access to this resource (needed to write data)",
+            ),
+        ];
+        for (denial, message) in cases {
+            assert_eq!(denial.to_string(), message);
+        }
+    }
+}
