@@ -4,20 +4,22 @@ use core::fmt;
 
 use crate::{Access, Operation, Scope, UserPermissions};
 
-/// The answer to "may this token, held by this user, perform this operation?".
+/// An answer: allow, or deny with the reason `D`.
 ///
-/// `S` is the user's [`Shortfall`](UserPermissions::Shortfall) type, e.g.
-/// [`RoleShortfall`](crate::RoleShortfall). Every variant is `Copy` when `S` is.
+/// [`check`] and [`check_with_grants`](crate::check_with_grants) answer with a [`Denial`],
+/// [`check_mint`](crate::check_mint) with a [`MintDenial`](crate::MintDenial). Both carry the
+/// user's [`Shortfall`](UserPermissions::Shortfall) (e.g. [`RoleShortfall`](crate::RoleShortfall))
+/// and are `Copy` when it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[must_use]
-pub enum Decision<S> {
+pub enum Decision<D> {
     /// The operation may go ahead.
     Allow,
     /// The operation is refused, for this reason.
-    Deny(Denial<S>),
+    Deny(D),
 }
 
-impl<S> Decision<S> {
+impl<D> Decision<D> {
     /// Whether this is [`Decision::Allow`].
     #[must_use]
     pub const fn is_allowed(&self) -> bool {
@@ -60,7 +62,7 @@ impl<S: fmt::Display> fmt::Display for Denial<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Denial::NeverForTokens => {
-                f.write_str("this operation is never allowed to API tokens: sign in instead")
+                f.write_str("this operation is never allowed to API tokens, whatever their scope")
             }
             Denial::UserLacksPermission {
                 operation,
@@ -100,7 +102,7 @@ pub fn check<U: UserPermissions + ?Sized>(
     scope: Scope,
     user: &U,
     operation: Operation,
-) -> Decision<U::Shortfall> {
+) -> Decision<Denial<U::Shortfall>> {
     let Some(required) = operation.required_scope() else {
         return Decision::Deny(Denial::NeverForTokens);
     };
@@ -183,7 +185,7 @@ mod tests {
         let cases: [(Denial<RoleShortfall>, &str); 4] = [
             (
                 Denial::NeverForTokens,
-                "this operation is never allowed to API tokens: sign in instead",
+                "this operation is never allowed to API tokens, whatever their scope",
             ),
             (
                 Denial::UserLacksPermission {

@@ -1,7 +1,6 @@
 //! Errors for text and numbers parsed from outside: scopes, roles, accesses and resource names.
 //!
-//! Denials are not errors: they are [`Decision`](crate::Decision) and
-//! [`MintDecision`](crate::MintDecision) values.
+//! Denials are not errors: they are [`Decision`](crate::Decision) values.
 //!
 //! The messages never echo the rejected input, so they are safe to log and to return to a
 //! client whatever bytes it sent.

@@ -99,7 +99,7 @@ pub fn check_with_grants<U: UserPermissions + ?Sized>(
     grants: &Grants,
     resource: &str,
     access: Access,
-) -> Decision<U::Shortfall> {
+) -> Decision<Denial<U::Shortfall>> {
     match check(scope, user, operation) {
         Decision::Allow if !grants.permits(resource, access) => {
             Decision::Deny(Denial::NotGranted { operation, access })

@@ -16,7 +16,7 @@ pub use access::Access;
 pub use decision::{Decision, Denial, check};
 pub use error::{ParseAccessError, ParseRoleError, ParseScopeError, ResourceNameError};
 pub use grant::{Grants, check_with_grants};
-pub use mint::{MintDecision, MintDenial, check_mint, highest_usable_scope};
+pub use mint::{MintDenial, check_mint, highest_usable_scope};
 pub use operation::Operation;
 pub use resource::ResourceName;
 pub use scope::Scope;
@@ -31,6 +31,6 @@ const _: () = {
     send_sync::<Access>();
     send_sync::<ResourceName>();
     send_sync::<Grants>();
-    send_sync::<Decision<RoleShortfall>>();
-    send_sync::<MintDecision<RoleShortfall>>();
+    send_sync::<Decision<Denial<RoleShortfall>>>();
+    send_sync::<Decision<MintDenial<RoleShortfall>>>();
 };

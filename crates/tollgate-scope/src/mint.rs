@@ -4,24 +4,6 @@ use core::fmt;
 
 use crate::{Decision, Denial, Operation, Scope, UserPermissions, check};
 
-/// The answer to "may this token create a new token with this scope for its user?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[must_use]
-pub enum MintDecision<S> {
-    /// The new token may be created.
-    Allow,
-    /// The new token may not be created, for this reason.
-    Deny(MintDenial<S>),
-}
-
-impl<S> MintDecision<S> {
-    /// Whether this is [`MintDecision::Allow`].
-    #[must_use]
-    pub const fn is_allowed(&self) -> bool {
-        matches!(self, MintDecision::Allow)
-    }
-}
-
 /// Why a new token may not be created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MintDenial<S> {
@@ -116,18 +98,18 @@ pub fn check_mint<U: UserPermissions + ?Sized>(
     minting_scope: Scope,
     user: &U,
     requested: Scope,
-) -> MintDecision<U::Shortfall> {
+) -> Decision<MintDenial<U::Shortfall>> {
     if let Decision::Deny(denial) = check(minting_scope, user, Operation::ManageAccount) {
-        return MintDecision::Deny(MintDenial::CannotManageTokens(denial));
+        return Decision::Deny(MintDenial::CannotManageTokens(denial));
     }
     match first_unusable(user, requested) {
-        Some((operation, shortfall)) => MintDecision::Deny(MintDenial::ScopeAboveUser {
+        Some((operation, shortfall)) => Decision::Deny(MintDenial::ScopeAboveUser {
             requested,
             highest_usable: highest_usable_scope(user),
             operation,
             shortfall,
         }),
-        None => MintDecision::Allow,
+        None => Decision::Allow,
     }
 }
 
@@ -150,7 +132,7 @@ mod tests {
         for scope in [Scope::ReadOnly, Scope::Edit, Scope::Admin] {
             assert_eq!(
                 check_mint(scope, &Role::Admin, Scope::ReadOnly),
-                MintDecision::Deny(MintDenial::CannotManageTokens(Denial::ScopeTooLow {
+                Decision::Deny(MintDenial::CannotManageTokens(Denial::ScopeTooLow {
                     operation: Operation::ManageAccount,
                     required: Scope::Full,
                     held: scope,
@@ -163,7 +145,7 @@ mod tests {
         assert!(check_mint(Scope::Full, &Role::Editor, Scope::Edit).is_allowed());
         assert_eq!(
             check_mint(Scope::Full, &Role::Editor, Scope::Full),
-            MintDecision::Deny(MintDenial::ScopeAboveUser {
+            Decision::Deny(MintDenial::ScopeAboveUser {
                 requested: Scope::Full,
                 highest_usable: Some(Scope::Edit),
                 operation: Operation::ReadSensitive,
@@ -193,7 +175,7 @@ mod tests {
     fn a_user_who_may_not_manage_the_account_cannot_mint() {
         assert_eq!(
             check_mint(Scope::Full, &Only(Operation::ReadData), Scope::ReadOnly),
-            MintDecision::Deny(MintDenial::CannotManageTokens(
+            Decision::Deny(MintDenial::CannotManageTokens(
                 Denial::UserLacksPermission {
                     operation: Operation::ManageAccount,
                     shortfall: ()
@@ -207,7 +189,7 @@ mod tests {
         );
         assert_eq!(
             denial,
-            MintDecision::Deny(MintDenial::ScopeAboveUser {
+            Decision::Deny(MintDenial::ScopeAboveUser {
                 requested: Scope::ReadOnly,
                 highest_usable: None,
                 operation: Operation::ReadData,
@@ -218,8 +200,7 @@ mod tests {
 
     #[test]
     fn denials_read_as_instructions() {
-        let MintDecision::Deny(denial) = check_mint(Scope::Full, &Role::Reader, Scope::Admin)
-        else {
+        let Decision::Deny(denial) = check_mint(Scope::Full, &Role::Reader, Scope::Admin) else {
             panic!("a reader may not mint an admin token");
         };
         assert_eq!(
@@ -227,7 +208,7 @@ mod tests {
             "scope admin would allow the token to write data, which the user may not \
              (the user's role is reader, and editor or higher is needed); ask for read-only or lower"
         );
-        let MintDecision::Deny(denial) = check_mint(Scope::Edit, &Role::Admin, Scope::Edit) else {
+        let Decision::Deny(denial) = check_mint(Scope::Edit, &Role::Admin, Scope::Edit) else {
             panic!("an edit token may not mint");
         };
         assert_eq!(

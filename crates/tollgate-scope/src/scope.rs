@@ -221,7 +221,7 @@ mod tests {
         fn parsing_never_panics_and_accepts_only_known_spellings(text in "\\PC{0,12}") {
             if let Ok(scope) = text.parse::<Scope>() {
                 let lower = text.to_ascii_lowercase();
-                let canonical = lower.replace(['_'], "-");
+                let canonical = lower.replace('_', "-");
                 prop_assert!(
                     canonical == scope.as_str()
                         || lower == scope.code().to_string()
@@ -231,7 +231,10 @@ mod tests {
         }
 
         #[test]
-        fn parsing_ignores_ascii_case(index in 0_usize..4, upper in proptest::collection::vec(any::<bool>(), 9)) {
+        fn parsing_ignores_ascii_case(
+            index in 0_usize..4,
+            upper in proptest::collection::vec(any::<bool>(), 9),
+        ) {
             let scope = Scope::ALL[index];
             let mixed: String = scope
                 .as_str()

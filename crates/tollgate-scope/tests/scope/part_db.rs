@@ -15,7 +15,7 @@ fn everything() -> PermissionSet {
     PermissionSet::of(&Operation::ALL)
 }
 
-fn scope_too_low(operation: Operation, required: Scope, held: Scope) -> Decision<Missing> {
+fn scope_too_low(operation: Operation, required: Scope, held: Scope) -> Decision<Denial<Missing>> {
     Decision::Deny(Denial::ScopeTooLow {
         operation,
         required,
