@@ -3,3 +3,11 @@
 #[cfg(feature = "token")]
 #[doc(inline)]
 pub use tollgate_token as token;
+
+#[cfg(feature = "scope")]
+#[doc(inline)]
+pub use tollgate_scope as scope;
+
+#[cfg(feature = "writers")]
+#[doc(inline)]
+pub use tollgate_writers as writers;
