@@ -1,0 +1,216 @@
+//! `AllowedOrigins`: a list of origin patterns, for a policy or for one token.
+
+use std::fmt;
+
+use crate::env_list;
+use crate::error::OriginListErrors;
+use crate::origin::OriginParts;
+use crate::origin_pattern::OriginPattern;
+
+/// The outcome of checking a request's `Origin` against a token's allowed origins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginCheck {
+    /// The request carries an origin that a pattern matches.
+    Allowed,
+    /// The request carries no `Origin` header: denied, since the restriction cannot be checked.
+    Missing,
+    /// The `Origin` header is not a valid origin (including `null`): denied.
+    Invalid,
+    /// The origin is valid but no pattern matches it: denied.
+    NotAllowed,
+}
+
+/// The origins admitted by a list of [`OriginPattern`]s.
+///
+/// The empty list admits nothing. A list holding `*` admits every valid origin, so it keeps
+/// only `*`. Matching is linear in the number of patterns and allocates nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(from = "Vec<OriginPattern>", into = "Vec<OriginPattern>")
+)]
+pub struct AllowedOrigins {
+    patterns: Vec<OriginPattern>,
+}
+
+impl AllowedOrigins {
+    /// Every origin (`*`).
+    #[must_use]
+    pub fn any() -> Self {
+        Self {
+            patterns: vec![OriginPattern::Any],
+        }
+    }
+
+    /// No origin at all.
+    #[must_use]
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The origins the given patterns admit; duplicates are dropped.
+    #[must_use]
+    pub fn from_patterns(patterns: impl IntoIterator<Item = OriginPattern>) -> Self {
+        let mut kept: Vec<OriginPattern> = Vec::new();
+        for pattern in patterns {
+            if pattern == OriginPattern::Any {
+                return Self::any();
+            }
+            if !kept.contains(&pattern) {
+                kept.push(pattern);
+            }
+        }
+        Self { patterns: kept }
+    }
+
+    /// Parses a `CORS_ALLOWED_ORIGINS`-style value: comma-separated patterns, whitespace
+    /// around each trimmed. A blank value admits no origin. (The example server treats an
+    /// unset variable as `*`; that default is the caller's, since only it knows "unset".)
+    ///
+    /// # Errors
+    ///
+    /// Every invalid entry with its 1-based position, including empty entries.
+    pub fn from_env_value(value: &str) -> Result<Self, OriginListErrors> {
+        env_list::parse(value, OriginPattern::parse).map(Self::from_patterns)
+    }
+
+    /// The patterns, in the order given.
+    #[must_use]
+    pub fn patterns(&self) -> &[OriginPattern] {
+        &self.patterns
+    }
+
+    /// Whether every origin is admitted (the list is `*`).
+    #[must_use]
+    pub fn is_any(&self) -> bool {
+        self.patterns.first() == Some(&OriginPattern::Any)
+    }
+
+    /// Whether the list admits nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Whether `origin` (an `Origin` header value) is admitted. Invalid origins never are.
+    #[must_use]
+    pub fn allows(&self, origin: &[u8]) -> bool {
+        OriginParts::parse(origin).is_ok_and(|parts| self.allows_parts(&parts))
+    }
+
+    pub(crate) fn allows_parts(&self, parts: &OriginParts<'_>) -> bool {
+        self.patterns
+            .iter()
+            .any(|pattern| pattern.matches_parts(parts))
+    }
+
+    /// Checks a request against a token's allowed origins, failing closed: a request with no
+    /// `Origin` header, or with an invalid one, is denied.
+    ///
+    /// Tokens without an origin restriction should not call this at all (hold an
+    /// `Option<AllowedOrigins>`): the empty list denies every request.
+    #[must_use]
+    pub fn check(&self, origin: Option<&[u8]>) -> OriginCheck {
+        let Some(origin) = origin else {
+            return OriginCheck::Missing;
+        };
+        match OriginParts::parse(origin) {
+            Err(_) => OriginCheck::Invalid,
+            Ok(parts) if self.allows_parts(&parts) => OriginCheck::Allowed,
+            Ok(_) => OriginCheck::NotAllowed,
+        }
+    }
+}
+
+impl From<Vec<OriginPattern>> for AllowedOrigins {
+    fn from(patterns: Vec<OriginPattern>) -> Self {
+        Self::from_patterns(patterns)
+    }
+}
+
+impl From<AllowedOrigins> for Vec<OriginPattern> {
+    fn from(origins: AllowedOrigins) -> Self {
+        origins.patterns
+    }
+}
+
+/// The list in `CORS_ALLOWED_ORIGINS` syntax: patterns joined with `,`.
+impl fmt::Display for AllowedOrigins {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, pattern) in self.patterns.iter().enumerate() {
+            if index > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{pattern}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::OriginError;
+
+    #[test]
+    fn parses_a_list_and_normalises_it() {
+        let origins = AllowedOrigins::from_env_value(
+            " https://A.example.com , https://*.example.org,https://a.example.com:443",
+        )
+        .unwrap();
+        assert_eq!(
+            origins.to_string(),
+            "https://a.example.com,https://*.example.org"
+        );
+        assert!(origins.allows(b"https://x.example.org"));
+        assert!(!origins.allows(b"https://example.org"));
+    }
+
+    #[test]
+    fn star_anywhere_admits_everything() {
+        let origins = AllowedOrigins::from_env_value("https://a.com, *").unwrap();
+        assert!(origins.is_any());
+        assert_eq!(origins.to_string(), "*");
+    }
+
+    #[test]
+    fn blank_admits_nothing_and_errors_carry_positions() {
+        let none = AllowedOrigins::from_env_value("").unwrap();
+        assert!(none.is_empty() && !none.allows(b"https://a.com"));
+        let errors =
+            AllowedOrigins::from_env_value("https://a.com,,null,https://b.com/").unwrap_err();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|error| (error.position, error.error))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, OriginError::Empty),
+                (3, OriginError::Null),
+                (4, OriginError::Path)
+            ]
+        );
+    }
+
+    #[test]
+    fn token_check_fails_closed() {
+        let origins = AllowedOrigins::from_env_value("https://app.example.com").unwrap();
+        assert_eq!(
+            origins.check(Some(b"https://app.example.com")),
+            OriginCheck::Allowed
+        );
+        assert_eq!(origins.check(None), OriginCheck::Missing);
+        assert_eq!(origins.check(Some(b"null")), OriginCheck::Invalid);
+        assert_eq!(
+            origins.check(Some(b"https://app.example.com.evil.com")),
+            OriginCheck::NotAllowed
+        );
+        assert_eq!(
+            AllowedOrigins::none().check(Some(b"https://app.example.com")),
+            OriginCheck::NotAllowed
+        );
+        assert_eq!(AllowedOrigins::any().check(None), OriginCheck::Missing);
+    }
+}

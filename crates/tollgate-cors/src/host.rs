@@ -1,0 +1,95 @@
+//! Host syntax for origins: DNS-style labels or a bracketed IPv6 address.
+
+/// The longest host name, as in DNS.
+const MAX_HOST_LEN: usize = 253;
+/// The longest label, as in DNS.
+const MAX_LABEL_LEN: usize = 63;
+
+/// Whether `host` is dot-separated labels (letters, digits, `-`, `_`; 1-63 bytes each, not
+/// starting or ending with `-`; 253 bytes in all) or `[` IPv6 `]` (hex digits, `:` and `.`,
+/// with at least one `:`). Dotted IPv4 addresses are labels too. Either case is accepted.
+pub(crate) fn is_valid_host(host: &str) -> bool {
+    match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.strip_suffix(']').is_some_and(is_ipv6_text),
+        None => host.len() <= MAX_HOST_LEN && host.split('.').all(is_label),
+    }
+}
+
+/// Whether `host` is an IP address (IPv6 in brackets, or IPv4: a last label of digits only,
+/// which no DNS top-level domain is).
+pub(crate) fn is_ip_address(host: &str) -> bool {
+    host.starts_with('[')
+        || host
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.bytes().all(|byte| byte.is_ascii_digit()))
+}
+
+fn is_label(label: &str) -> bool {
+    (1..=MAX_LABEL_LEN).contains(&label.len())
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && label
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+}
+
+fn is_ipv6_text(address: &str) -> bool {
+    (2..=45).contains(&address.len())
+        && address.contains(':')
+        && address
+            .bytes()
+            .all(|byte| byte.is_ascii_hexdigit() || byte == b':' || byte == b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_names_ipv4_and_bracketed_ipv6() {
+        for host in [
+            "example.com",
+            "localhost",
+            "a-b.x_y.EXAMPLE.com",
+            "127.0.0.1",
+            "[::1]",
+            "[2001:DB8::1]",
+            "xn--bcher-kva.example",
+        ] {
+            assert!(is_valid_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn refuses_everything_else() {
+        let long_label = "a".repeat(64);
+        let long_host = ["abcdefghi"; 26].join(".");
+        for host in [
+            "",
+            ".",
+            "example.com.",
+            ".example.com",
+            "a..b",
+            "-a.com",
+            "a-.com",
+            "a*b.com",
+            "[::1",
+            "[]",
+            "[1.2.3.4]",
+            "[::g]",
+            &long_label,
+            &long_host,
+        ] {
+            assert!(!is_valid_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn recognises_ip_addresses() {
+        assert!(is_ip_address("[::1]"));
+        assert!(is_ip_address("10.0.0.1"));
+        assert!(!is_ip_address("example.com"));
+        assert!(!is_ip_address("x1.example.c0m"));
+    }
+}

@@ -1,0 +1,337 @@
+//! `Origin`: a validated, normalised web origin (`scheme://host[:port]`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::OriginError;
+use crate::host;
+
+/// The longest origin accepted, in bytes: a scheme, `://`, a 253-byte host and a port fit.
+pub const MAX_ORIGIN_LEN: usize = 512;
+
+/// An origin such as `https://app.example.com` or `http://localhost:8080`.
+///
+/// Parsing follows the serialisation browsers send in the `Origin` header (RFC 6454):
+/// a scheme, `://`, a host and an optional port, nothing else (no user information, path,
+/// query, fragment or trailing `/`). It normalises to ASCII lowercase and drops the default
+/// port of `http` (80) and `https` (443), so `HTTPS://App.Example.com:443` and
+/// `https://app.example.com` are the same origin. `null` is refused.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
+pub struct Origin {
+    text: Box<str>,
+    scheme_len: usize,
+    port: Option<u16>,
+}
+
+/// The pieces of an origin as they appear in the input, not yet lowercased. No allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OriginParts<'a> {
+    /// The whole origin as given.
+    pub(crate) text: &'a str,
+    pub(crate) scheme: &'a str,
+    pub(crate) host: &'a str,
+    /// `None` when absent or the scheme's default.
+    pub(crate) port: Option<u16>,
+}
+
+impl<'a> OriginParts<'a> {
+    /// Splits and validates an origin as sent in a request header or written in configuration.
+    pub(crate) fn parse(input: &'a [u8]) -> Result<Self, OriginError> {
+        if input.len() > MAX_ORIGIN_LEN {
+            return Err(OriginError::TooLong {
+                max: MAX_ORIGIN_LEN,
+            });
+        }
+        let text = std::str::from_utf8(input)
+            .ok()
+            .filter(|text| text.is_ascii())
+            .ok_or(OriginError::NonAscii)?;
+        if text.is_empty() {
+            return Err(OriginError::Empty);
+        }
+        if text.eq_ignore_ascii_case("null") {
+            return Err(OriginError::Null);
+        }
+        let (scheme, rest) = text.split_once("://").ok_or(OriginError::MissingScheme)?;
+        if !is_scheme(scheme) {
+            return Err(OriginError::InvalidScheme);
+        }
+        if rest.contains(['/', '?', '#']) {
+            return Err(OriginError::Path);
+        }
+        if rest.contains('@') {
+            return Err(OriginError::UserInfo);
+        }
+        let (host, port) = split_port(rest)?;
+        if host.is_empty() {
+            return Err(OriginError::MissingHost);
+        }
+        if !host::is_valid_host(host) {
+            return Err(OriginError::InvalidHost);
+        }
+        let port = port
+            .map(parse_port)
+            .transpose()?
+            .filter(|&port| Some(port) != default_port(scheme));
+        Ok(Self {
+            text,
+            scheme,
+            host,
+            port,
+        })
+    }
+}
+
+fn is_scheme(scheme: &str) -> bool {
+    let mut bytes = scheme.bytes();
+    bytes
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
+        && bytes.all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'-' | b'.'))
+}
+
+/// Splits `host[:port]`, where an IPv6 host is bracketed and may itself contain `:`.
+fn split_port(authority: &str) -> Result<(&str, Option<&str>), OriginError> {
+    let host_end = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed
+            .find(']')
+            .map_or(authority.len(), |close| close + 2),
+        None => authority.find(':').unwrap_or(authority.len()),
+    };
+    let (host, after) = authority
+        .split_at_checked(host_end)
+        .ok_or(OriginError::InvalidHost)?;
+    match after {
+        "" => Ok((host, None)),
+        _ => after
+            .strip_prefix(':')
+            .map(|port| (host, Some(port)))
+            .ok_or(OriginError::InvalidHost),
+    }
+}
+
+fn parse_port(text: &str) -> Result<u16, OriginError> {
+    let well_formed = (1..=5).contains(&text.len())
+        && !text.starts_with('0')
+        && text.bytes().all(|byte| byte.is_ascii_digit());
+    if !well_formed {
+        return Err(OriginError::InvalidPort);
+    }
+    text.parse::<u16>().map_err(|_| OriginError::InvalidPort)
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    if scheme.eq_ignore_ascii_case("http") {
+        Some(80)
+    } else if scheme.eq_ignore_ascii_case("https") {
+        Some(443)
+    } else {
+        None
+    }
+}
+
+impl Origin {
+    /// Validates and normalises an origin.
+    ///
+    /// # Errors
+    ///
+    /// An [`OriginError`] naming the first problem: empty, `null`, too long, non-ASCII, no or
+    /// a bad scheme, no or a bad host, user information, a path, or a bad port.
+    pub fn parse(text: &str) -> Result<Self, OriginError> {
+        OriginParts::parse(text.as_bytes()).map(|parts| Self::from_parts(&parts))
+    }
+
+    pub(crate) fn from_parts(parts: &OriginParts<'_>) -> Self {
+        let mut text = format!("{}://{}", parts.scheme, parts.host);
+        if let Some(port) = parts.port {
+            text.push_str(&format!(":{port}"));
+        }
+        text.make_ascii_lowercase();
+        Self {
+            text: text.into(),
+            scheme_len: parts.scheme.len(),
+            port: parts.port,
+        }
+    }
+
+    /// The normalised text, such as `https://app.example.com`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The lowercase scheme, such as `https`.
+    #[must_use]
+    pub fn scheme(&self) -> &str {
+        self.text.get(..self.scheme_len).unwrap_or_default()
+    }
+
+    /// The lowercase host, such as `app.example.com` or `[::1]`.
+    #[must_use]
+    pub fn host(&self) -> &str {
+        let after_scheme = self.text.get(self.scheme_len + 3..).unwrap_or_default();
+        match self.port {
+            Some(_) => after_scheme
+                .rsplit_once(':')
+                .map_or(after_scheme, |(host, _)| host),
+            None => after_scheme,
+        }
+    }
+
+    /// The port, unless absent or the scheme's default.
+    #[must_use]
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// Whether `parts` (from a request) is this origin, comparing case-insensitively.
+    pub(crate) fn matches(&self, parts: &OriginParts<'_>) -> bool {
+        self.port == parts.port
+            && self.scheme().eq_ignore_ascii_case(parts.scheme)
+            && self.host().eq_ignore_ascii_case(parts.host)
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl AsRef<str> for Origin {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl FromStr for Origin {
+    type Err = OriginError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl TryFrom<&str> for Origin {
+    type Error = OriginError;
+
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        Self::parse(text)
+    }
+}
+
+impl TryFrom<String> for Origin {
+    type Error = OriginError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text)
+    }
+}
+
+impl From<Origin> for String {
+    fn from(origin: Origin) -> Self {
+        origin.text.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalised(text: &str) -> Result<String, OriginError> {
+        Origin::parse(text).map(String::from)
+    }
+
+    #[test]
+    fn normalises_case_and_default_ports() {
+        assert_eq!(
+            normalised("HTTPS://App.Example.COM:443"),
+            Ok("https://app.example.com".into())
+        );
+        assert_eq!(
+            normalised("http://localhost:80"),
+            Ok("http://localhost".into())
+        );
+        assert_eq!(
+            normalised("http://localhost:8080"),
+            Ok("http://localhost:8080".into())
+        );
+        assert_eq!(
+            normalised("https://example.com:80"),
+            Ok("https://example.com:80".into())
+        );
+        assert_eq!(
+            normalised("http://[::1]:3000"),
+            Ok("http://[::1]:3000".into())
+        );
+        assert_eq!(
+            normalised("chrome-extension://abcdef"),
+            Ok("chrome-extension://abcdef".into())
+        );
+    }
+
+    #[test]
+    fn exposes_its_parts() {
+        let origin = Origin::parse("http://[::1]:3000").unwrap();
+        assert_eq!(
+            (origin.scheme(), origin.host(), origin.port()),
+            ("http", "[::1]", Some(3000))
+        );
+        let origin = Origin::parse("https://a.example").unwrap();
+        assert_eq!(
+            (origin.scheme(), origin.host(), origin.port()),
+            ("https", "a.example", None)
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_origin() {
+        let cases = [
+            ("", OriginError::Empty),
+            ("null", OriginError::Null),
+            ("NULL", OriginError::Null),
+            ("app.example.com", OriginError::MissingScheme),
+            ("1http://a.com", OriginError::InvalidScheme),
+            ("://a.com", OriginError::InvalidScheme),
+            ("https://", OriginError::MissingHost),
+            ("https://:8080", OriginError::MissingHost),
+            ("https://a.com/", OriginError::Path),
+            ("https://a.com/x", OriginError::Path),
+            ("https://a.com?x", OriginError::Path),
+            ("https://a.com#x", OriginError::Path),
+            ("https://user@a.com", OriginError::UserInfo),
+            ("https://a..com", OriginError::InvalidHost),
+            ("https://*.a.com", OriginError::InvalidHost),
+            ("https://[::1]x", OriginError::InvalidHost),
+            ("https://a.com:", OriginError::InvalidPort),
+            ("https://a.com:0", OriginError::InvalidPort),
+            ("https://a.com:08080", OriginError::InvalidPort),
+            ("https://a.com:65536", OriginError::InvalidPort),
+            ("https://a.com:123456", OriginError::InvalidPort),
+            ("https://a.com:+80", OriginError::InvalidPort),
+            ("https://bücher.example", OriginError::NonAscii),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(normalised(text), Err(expected), "{text:?}");
+        }
+        assert_eq!(
+            normalised(&"a".repeat(MAX_ORIGIN_LEN + 1)),
+            Err(OriginError::TooLong {
+                max: MAX_ORIGIN_LEN
+            })
+        );
+    }
+
+    #[test]
+    fn matches_request_parts_ignoring_case_and_default_port() {
+        let origin = Origin::parse("https://app.example.com").unwrap();
+        let same = OriginParts::parse(b"HTTPS://APP.example.com:443").unwrap();
+        let other_port = OriginParts::parse(b"https://app.example.com:8443").unwrap();
+        let suffix_trick = OriginParts::parse(b"https://app.example.com.evil.com").unwrap();
+        assert!(origin.matches(&same));
+        assert!(!origin.matches(&other_port));
+        assert!(!origin.matches(&suffix_trick));
+    }
+}

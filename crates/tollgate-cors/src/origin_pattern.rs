@@ -1,0 +1,228 @@
+//! `OriginPattern`: any origin, one exact origin, or every subdomain of a domain.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::OriginError;
+use crate::host;
+use crate::origin::{Origin, OriginParts};
+
+/// The pattern that allows every origin.
+pub const ANY_ORIGIN: &str = "*";
+
+/// Which origins an entry of an allow-list admits.
+///
+/// Written as `*` (any origin), an exact origin (`https://app.example.com`), or a subdomain
+/// wildcard (`https://*.example.com`): one or more labels in front of the domain, with the same
+/// scheme and port, never the bare domain itself. Patterns match whole, normalised origins:
+/// `https://app.example.com.evil.com` matches neither `https://app.example.com` nor
+/// `https://*.example.com`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
+pub enum OriginPattern {
+    /// Every origin (`*`).
+    Any,
+    /// One origin.
+    Exact(Origin),
+    /// Every origin whose host ends in `.` + the domain of this origin, with its scheme and port.
+    Subdomains(Origin),
+}
+
+impl OriginPattern {
+    /// Parses one pattern.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Origin`] error, plus [`OriginError::InvalidWildcard`] for `*` anywhere but as the
+    /// whole value or the whole leftmost label, [`OriginError::WildcardTooBroad`] for a domain
+    /// of one label (`https://*.com`) and [`OriginError::WildcardOnIpAddress`].
+    pub fn parse(text: &str) -> Result<Self, OriginError> {
+        if text == ANY_ORIGIN {
+            return Ok(Self::Any);
+        }
+        let Some(wildcard_at) = text.find('*') else {
+            return Origin::parse(text).map(Self::Exact);
+        };
+        let domain_start = wildcard_at + "*.".len();
+        let well_placed = text
+            .get(..wildcard_at)
+            .is_some_and(|before| before.ends_with("://"))
+            && text.get(wildcard_at..domain_start) == Some("*.")
+            && text
+                .get(domain_start..)
+                .is_some_and(|after| !after.contains('*'));
+        if !well_placed {
+            return Err(OriginError::InvalidWildcard);
+        }
+        let base_text = format!(
+            "{}{}",
+            text.get(..wildcard_at).unwrap_or_default(),
+            text.get(domain_start..).unwrap_or_default()
+        );
+        let base = Origin::parse(&base_text)?;
+        if host::is_ip_address(base.host()) {
+            return Err(OriginError::WildcardOnIpAddress);
+        }
+        if !base.host().contains('.') {
+            return Err(OriginError::WildcardTooBroad);
+        }
+        Ok(Self::Subdomains(base))
+    }
+
+    /// Whether `origin` (an `Origin` header value) matches. An invalid origin matches nothing.
+    #[must_use]
+    pub fn matches(&self, origin: &[u8]) -> bool {
+        OriginParts::parse(origin).is_ok_and(|parts| self.matches_parts(&parts))
+    }
+
+    pub(crate) fn matches_parts(&self, parts: &OriginParts<'_>) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Exact(origin) => origin.matches(parts),
+            Self::Subdomains(base) => {
+                let domain = base.host();
+                let host = parts.host.as_bytes();
+                let Some(split) = host.len().checked_sub(domain.len() + 1) else {
+                    return false;
+                };
+                base.port() == parts.port
+                    && base.scheme().eq_ignore_ascii_case(parts.scheme)
+                    && split > 0
+                    && host.get(split) == Some(&b'.')
+                    && host
+                        .get(split + 1..)
+                        .is_some_and(|tail| tail.eq_ignore_ascii_case(domain.as_bytes()))
+            }
+        }
+    }
+}
+
+impl fmt::Display for OriginPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Any => f.write_str(ANY_ORIGIN),
+            Self::Exact(origin) => write!(f, "{origin}"),
+            Self::Subdomains(base) => {
+                write!(f, "{}://*.{}", base.scheme(), base.host())?;
+                base.port().map_or(Ok(()), |port| write!(f, ":{port}"))
+            }
+        }
+    }
+}
+
+impl FromStr for OriginPattern {
+    type Err = OriginError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl TryFrom<&str> for OriginPattern {
+    type Error = OriginError;
+
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        Self::parse(text)
+    }
+}
+
+impl TryFrom<String> for OriginPattern {
+    type Error = OriginError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text)
+    }
+}
+
+impl From<OriginPattern> for String {
+    fn from(pattern: OriginPattern) -> Self {
+        pattern.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pattern(text: &str) -> OriginPattern {
+        OriginPattern::parse(text).unwrap()
+    }
+
+    #[test]
+    fn parses_the_three_kinds_and_prints_them_normalised() {
+        assert_eq!(pattern("*"), OriginPattern::Any);
+        assert_eq!(
+            pattern("HTTPS://App.Example.com:443").to_string(),
+            "https://app.example.com"
+        );
+        assert_eq!(
+            pattern("https://*.Example.com").to_string(),
+            "https://*.example.com"
+        );
+        assert_eq!(
+            pattern("http://*.example.com:8080").to_string(),
+            "http://*.example.com:8080"
+        );
+    }
+
+    #[test]
+    fn subdomain_wildcards_need_one_or_more_labels_and_the_same_scheme_and_port() {
+        let wildcard = pattern("https://*.example.com");
+        for origin in [
+            "https://a.example.com",
+            "https://a.b.example.com",
+            "HTTPS://A.EXAMPLE.COM:443",
+        ] {
+            assert!(wildcard.matches(origin.as_bytes()), "{origin}");
+        }
+        let refused = [
+            "https://example.com",
+            "https://.example.com",
+            "http://a.example.com",
+            "https://a.example.com:8443",
+            "https://aexample.com",
+            "https://a.example.com.evil.com",
+            "https://example.com.evil.com",
+            "null",
+        ];
+        for origin in refused {
+            assert!(!wildcard.matches(origin.as_bytes()), "{origin}");
+        }
+    }
+
+    #[test]
+    fn exact_patterns_never_match_by_string_prefix() {
+        let exact = pattern("https://app.example.com");
+        assert!(exact.matches(b"https://app.example.com"));
+        assert!(!exact.matches(b"https://app.example.com.evil.com"));
+        assert!(!exact.matches(b"https://app.example.community"));
+        assert!(!exact.matches(b"https://evilapp.example.com"));
+    }
+
+    #[test]
+    fn any_matches_every_valid_origin_but_not_null() {
+        assert!(OriginPattern::Any.matches(b"https://x.y"));
+        assert!(!OriginPattern::Any.matches(b"null"));
+    }
+
+    #[test]
+    fn misplaced_or_too_broad_wildcards_are_refused() {
+        let cases = [
+            ("https://*", OriginError::InvalidWildcard),
+            ("*.example.com", OriginError::InvalidWildcard),
+            ("https://a*.example.com", OriginError::InvalidWildcard),
+            ("https://*example.com", OriginError::InvalidWildcard),
+            ("https://*.*.example.com", OriginError::InvalidWildcard),
+            ("https://a.*.example.com", OriginError::InvalidWildcard),
+            ("http*://a.com", OriginError::InvalidWildcard),
+            ("https://*.com", OriginError::WildcardTooBroad),
+            ("https://*.10.0.0.1", OriginError::WildcardOnIpAddress),
+            ("https://*.example.com/", OriginError::Path),
+            ("null", OriginError::Null),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(OriginPattern::parse(text), Err(expected), "{text:?}");
+        }
+    }
+}

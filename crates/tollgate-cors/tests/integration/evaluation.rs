@@ -1,0 +1,233 @@
+//! Exact decisions and headers (expected values from SERVER-API.md "CORS" and the Fetch
+//! standard's CORS protocol).
+
+use tollgate_cors::{
+    ActualDecision, ActualRejection, CorsDecision, CorsPolicy, CorsRequest, Credentials,
+    PreflightDecision, PreflightRejection, Vary,
+};
+
+const APP: &[u8] = b"https://app.example.com";
+
+fn policy(origins: &str) -> CorsPolicy {
+    CorsPolicy::builder()
+        .routes("/v1/bots, /v1/rooms")
+        .allowed_origins(origins)
+        .allowed_methods(["GET", "POST", "PUT"])
+        .exposed_headers(["X-Request-Id"])
+        .build()
+        .unwrap()
+}
+
+fn preflight(path: &str) -> CorsRequest<'_> {
+    CorsRequest::new("OPTIONS", path)
+        .origin(APP)
+        .request_method(b"PUT")
+}
+
+fn rejected(policy: &CorsPolicy, request: &CorsRequest<'_>) -> Option<PreflightRejection> {
+    match policy.evaluate(request) {
+        CorsDecision::Preflight(PreflightDecision::Rejected(reason)) => Some(reason),
+        _ => None,
+    }
+}
+
+#[test]
+fn allowed_preflight_has_exactly_these_headers() {
+    let policy = policy("https://app.example.com");
+    let request = preflight("/v1/bots/7").request_headers(b"authorization,content-type");
+    let decision = policy.evaluate(&request);
+    let CorsDecision::Preflight(PreflightDecision::Allowed(headers)) = decision else {
+        panic!("{decision:?}");
+    };
+    assert_eq!(
+        headers.as_slice(),
+        [
+            ("access-control-allow-origin", "https://app.example.com"),
+            ("access-control-allow-methods", "GET,POST,PUT"),
+            ("access-control-allow-headers", "authorization,content-type"),
+            ("access-control-max-age", "600"),
+            (
+                "vary",
+                "origin, access-control-request-method, access-control-request-headers"
+            ),
+        ]
+    );
+    assert_eq!(decision.response_headers(), headers);
+}
+
+#[test]
+fn allowed_actual_request_echoes_the_origin_with_vary() {
+    let policy = policy("https://app.example.com");
+    let request = CorsRequest::new("DELETE", "/v1/rooms?x=1").origin(APP);
+    let CorsDecision::Actual(ActualDecision::Allowed(headers)) = policy.evaluate(&request) else {
+        panic!("should be allowed");
+    };
+    assert_eq!(
+        headers.as_slice(),
+        [
+            ("access-control-allow-origin", "https://app.example.com"),
+            ("access-control-expose-headers", "x-request-id"),
+            ("vary", "origin"),
+        ]
+    );
+}
+
+#[test]
+fn any_origin_sends_star_without_vary() {
+    let policy = policy("*");
+    let request = CorsRequest::new("GET", "/v1/bots").origin(b"https://elsewhere.example");
+    let headers = policy.evaluate(&request).response_headers();
+    assert_eq!(headers.get("access-control-allow-origin"), Some("*"));
+    assert_eq!(headers.get("vary"), None);
+    assert_eq!(
+        policy.evaluate(&CorsRequest::new("GET", "/v1/bots")),
+        CorsDecision::NotCors {
+            vary: Vary::NotNeeded
+        }
+    );
+}
+
+#[test]
+fn credentials_add_their_header() {
+    let policy = CorsPolicy::builder()
+        .routes("/v1")
+        .allowed_origins("https://app.example.com")
+        .credentials(Credentials::Include)
+        .build()
+        .unwrap();
+    let headers = policy
+        .evaluate(&CorsRequest::new("GET", "/v1").origin(APP))
+        .response_headers();
+    assert_eq!(
+        headers.get("access-control-allow-credentials"),
+        Some("true")
+    );
+    let headers = policy.evaluate(&preflight("/v1")).response_headers();
+    assert_eq!(
+        headers.get("access-control-allow-credentials"),
+        Some("true")
+    );
+}
+
+#[test]
+fn requests_without_origin_are_not_cors_but_may_need_vary() {
+    let policy = policy("https://app.example.com");
+    assert_eq!(
+        policy.evaluate(&CorsRequest::new("GET", "/v1/bots")),
+        CorsDecision::NotCors { vary: Vary::Origin }
+    );
+    assert_eq!(
+        policy.evaluate(&CorsRequest::new("GET", "/admin")),
+        CorsDecision::NotCors {
+            vary: Vary::NotNeeded
+        }
+    );
+}
+
+#[test]
+fn actual_requests_that_are_not_allowed_say_why() {
+    let policy = policy("https://app.example.com");
+    let cases = [
+        (
+            "/admin",
+            APP,
+            ActualRejection::RouteNotListed,
+            Vary::NotNeeded,
+        ),
+        (
+            "/v1/bots/../admin",
+            APP,
+            ActualRejection::PathNotInNormalForm,
+            Vary::NotNeeded,
+        ),
+        (
+            "/v1/bots",
+            b"https://evil.example".as_slice(),
+            ActualRejection::OriginNotAllowed,
+            Vary::Origin,
+        ),
+        (
+            "/v1/bots",
+            b"not an origin".as_slice(),
+            ActualRejection::InvalidOrigin,
+            Vary::Origin,
+        ),
+    ];
+    for (path, origin, reason, vary) in cases {
+        let request = CorsRequest::new("POST", path).origin(origin);
+        assert_eq!(
+            policy.evaluate(&request),
+            CorsDecision::Actual(ActualDecision::NotAllowed { reason, vary }),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn rejected_preflights_say_why() {
+    let policy = policy("https://app.example.com");
+    let many_commas = ",".repeat(100);
+    let cases = [
+        (preflight("/admin"), PreflightRejection::RouteNotListed),
+        (
+            preflight("/v1//bots"),
+            PreflightRejection::PathNotInNormalForm,
+        ),
+        (
+            preflight("/v1/bots").origin(b"https://evil.example"),
+            PreflightRejection::OriginNotAllowed,
+        ),
+        (
+            preflight("/v1/bots").origin(b"null"),
+            PreflightRejection::InvalidOrigin,
+        ),
+        (
+            preflight("/v1/bots").request_method(b"DELETE"),
+            PreflightRejection::MethodNotAllowed,
+        ),
+        (
+            preflight("/v1/bots").request_method(b"put"),
+            PreflightRejection::MethodNotAllowed,
+        ),
+        (
+            preflight("/v1/bots").request_method(b"P UT"),
+            PreflightRejection::InvalidRequestMethod,
+        ),
+        (
+            preflight("/v1/bots").request_headers(b"x-secret"),
+            PreflightRejection::RequestHeaderNotAllowed,
+        ),
+        (
+            preflight("/v1/bots").request_headers(b"a b"),
+            PreflightRejection::InvalidRequestHeaderName,
+        ),
+        (
+            preflight("/v1/bots").request_headers(many_commas.as_bytes()),
+            PreflightRejection::TooManyRequestHeaders,
+        ),
+    ];
+    for (request, reason) in cases {
+        assert_eq!(rejected(&policy, &request), Some(reason), "{request:?}");
+        assert!(
+            policy.evaluate(&request).response_headers().is_empty(),
+            "403 without CORS headers"
+        );
+    }
+}
+
+#[test]
+fn every_route_with_star_still_requires_normal_form() {
+    let policy = CorsPolicy::builder()
+        .routes("*")
+        .allowed_origins("*")
+        .build()
+        .unwrap();
+    assert!(matches!(
+        policy.evaluate(&preflight("/anything")),
+        CorsDecision::Preflight(PreflightDecision::Allowed(_))
+    ));
+    assert_eq!(
+        rejected(&policy, &preflight("/a/%2e%2e/b")),
+        Some(PreflightRejection::PathNotInNormalForm)
+    );
+}
