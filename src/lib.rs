@@ -11,3 +11,7 @@ pub use tollgate_scope as scope;
 #[cfg(feature = "writers")]
 #[doc(inline)]
 pub use tollgate_writers as writers;
+
+#[cfg(feature = "store")]
+#[doc(inline)]
+pub use tollgate_store as store;

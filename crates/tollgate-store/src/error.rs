@@ -1,0 +1,119 @@
+//! Every error this crate returns.
+
+use thiserror::Error;
+use tollgate_token::{HeaderError, InactiveToken, TokenParseError};
+
+/// A boxed error from the database driver, kept as the source of [`StoreError::Unavailable`].
+pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why a store operation failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database could not be reached or failed to answer. Servers answer 503; never allow.
+    #[error("the token database is unavailable: {0}")]
+    Unavailable(#[source] DriverError),
+    /// A stored row could not be read back (a column out of range or unparsable).
+    #[error("the token database holds a malformed row: {0}")]
+    Corrupt(String),
+    /// A user with this name, ignoring case, already exists.
+    #[error("a user with this name already exists")]
+    DuplicateUser,
+    /// The user already has a token with this name, ignoring case.
+    #[error("this user already has a token with this name")]
+    DuplicateTokenName,
+    /// No user has this name.
+    #[error("no such user")]
+    UnknownUser,
+    /// No token has this id (or, for owner-scoped calls, this owner has no such token).
+    #[error("no such token")]
+    UnknownToken,
+    /// Revoking a token that is already revoked.
+    #[error("the token is already revoked")]
+    AlreadyRevoked,
+    /// Restoring a token that is not revoked.
+    #[error("the token is not revoked")]
+    NotRevoked,
+    /// A new token's expiry time is not after its creation time.
+    #[error("the expiry time must be in the future")]
+    ExpiryNotInFuture,
+    /// An allowed origin is empty or holds white space or control characters.
+    #[error("allowed origin {index} is empty or holds white space or control characters")]
+    InvalidAllowedOrigin {
+        /// Position of the refused entry in the list.
+        index: usize,
+    },
+    /// The database URL is neither `sqlite://...` nor `postgres://...`.
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    /// The database was migrated by a newer version of this crate.
+    #[error(
+        "the database schema is at version {found}, newer than the {supported} this build knows; upgrade the server"
+    )]
+    SchemaTooNew {
+        /// The version found in the database.
+        found: i64,
+        /// The newest version this build can apply.
+        supported: i64,
+    },
+    /// The operating system's random number generator failed while minting.
+    #[error(transparent)]
+    Mint(#[from] tollgate_token::MintError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::ColumnNotFound(_) => Self::Corrupt(error.to_string()),
+            other => Self::Unavailable(Box::new(other)),
+        }
+    }
+}
+
+/// Why a presented token did not authenticate.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The `Authorization` header is malformed.
+    #[error(transparent)]
+    Header(#[from] HeaderError),
+    /// The token is not of this server's format (checked before any lookup).
+    #[error(transparent)]
+    Malformed(#[from] TokenParseError),
+    /// The token is well formed but no stored token has its hash.
+    #[error("unknown token")]
+    Unknown,
+    /// The token is revoked or expired.
+    #[error(transparent)]
+    Inactive(#[from] InactiveToken),
+    /// The database failed: the request must be refused with 503, never allowed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A user name was refused by [`UserName::new`](crate::UserName::new).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum UserNameError {
+    /// The name is empty.
+    #[error("user name is empty")]
+    Empty,
+    /// The name is longer than [`UserName::MAX_LEN`](crate::UserName::MAX_LEN).
+    #[error("user name has {actual} characters; at most {max} are allowed")]
+    TooLong {
+        /// Length of the refused name, in bytes.
+        actual: usize,
+        /// The largest length accepted.
+        max: usize,
+    },
+    /// The name holds a character outside `[A-Za-z0-9_.-]`.
+    #[error(
+        "user name may hold only A-Z, a-z, 0-9, '_', '.' and '-' (bad character at byte {position})"
+    )]
+    BadCharacter {
+        /// Byte offset of the first refused character.
+        position: usize,
+    },
+}

@@ -1,0 +1,28 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod last_use;
+mod memory;
+mod record;
+mod schema;
+mod service;
+mod sql;
+mod storage;
+mod user;
+
+pub use error::{AuthError, DriverError, StoreError, UserNameError};
+pub use memory::MemoryStorage;
+pub use record::{Authenticated, CreatedToken, NewToken, TokenId, TokenRecord, TokenRequest};
+pub use service::{DEFAULT_LAST_USE_INTERVAL, TokenService};
+pub use sql::{SqlOptions, SqlStorage};
+pub use storage::Storage;
+pub use user::{User, UserName};
+
+/// Shared types must be usable across threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<TokenService<MemoryStorage>>();
+    assert_send_sync::<TokenService<SqlStorage>>();
+    assert_send_sync::<StoreError>();
+    assert_send_sync::<AuthError>();
+};

@@ -1,0 +1,229 @@
+//! An in-memory [`Storage`]: for tests, benchmarks and single-process servers that may
+//! forget every token on restart.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chrono::{DateTime, Utc};
+use tollgate_token::TokenHash;
+
+use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
+
+/// Users and tokens in process memory, behind one read-write lock.
+///
+/// Lookups by hash are a hash-map probe; nothing survives the process.
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    state: RwLock<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// By lowercase name.
+    users: BTreeMap<String, User>,
+    tokens: BTreeMap<TokenId, StoredToken>,
+    by_hash: HashMap<TokenHash, TokenId>,
+    /// (owner key, token name key) pairs in use.
+    names: HashSet<(String, String)>,
+    last_id: i64,
+}
+
+#[derive(Debug)]
+struct StoredToken {
+    record: TokenRecord,
+    hash: TokenHash,
+    name_key: (String, String),
+}
+
+impl MemoryStorage {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // A poisoned lock only means another thread panicked mid-operation; every operation
+    // below leaves the state consistent before it can panic, so the data is still sound.
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn authenticated(&self, token: &StoredToken) -> Result<Authenticated, StoreError> {
+        let owner = self.users.get(&token.name_key.0).ok_or_else(|| {
+            StoreError::Corrupt(format!("token {} has no owner", token.record.id))
+        })?;
+        Ok(Authenticated {
+            token: token.record.clone(),
+            role: owner.role,
+        })
+    }
+}
+
+impl Storage for MemoryStorage {
+    async fn create_user(&self, user: &User, _at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let key = user.name.key();
+        if state.users.contains_key(&key) {
+            return Err(StoreError::DuplicateUser);
+        }
+        state.users.insert(key, user.clone());
+        Ok(())
+    }
+
+    async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
+        Ok(self.read().users.get(&name.key()).cloned())
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        Ok(self.read().users.values().cloned().collect())
+    }
+
+    async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
+        let request = token.request;
+        let mut state = self.write();
+        let owner_key = request.owner.key();
+        let owner = state
+            .users
+            .get(&owner_key)
+            .ok_or(StoreError::UnknownUser)?
+            .name
+            .clone();
+        let name_key = (owner_key, request.name.uniqueness_key());
+        if state.names.contains(&name_key) {
+            return Err(StoreError::DuplicateTokenName);
+        }
+        state.last_id += 1;
+        let id = TokenId(state.last_id);
+        let record = TokenRecord {
+            id,
+            owner,
+            name: request.name.clone(),
+            scope: request.scope,
+            hint: token.hint,
+            created_at: token.created_at,
+            expires_at: request.expires_at,
+            last_used_at: None,
+            revoked_at: None,
+            allowed_origins: request.allowed_origins.clone(),
+        };
+        state.names.insert(name_key.clone());
+        state.by_hash.insert(token.hash, id);
+        state.tokens.insert(
+            id,
+            StoredToken {
+                record: record.clone(),
+                hash: token.hash,
+                name_key,
+            },
+        );
+        Ok(record)
+    }
+
+    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
+        let state = self.read();
+        let Some(token) = state.by_hash.get(hash).and_then(|id| state.tokens.get(id)) else {
+            return Ok(None);
+        };
+        state.authenticated(token).map(Some)
+    }
+
+    async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self
+            .read()
+            .tokens
+            .get(&id)
+            .map(|token| token.record.clone()))
+    }
+
+    async fn tokens_of(&self, owner: &UserName) -> Result<Vec<TokenRecord>, StoreError> {
+        let key = owner.key();
+        let state = self.read();
+        let owned = state
+            .tokens
+            .values()
+            .filter(|token| token.name_key.0 == key);
+        Ok(owned.map(|token| token.record.clone()).collect())
+    }
+
+    async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let token = state.tokens.get_mut(&id).ok_or(StoreError::UnknownToken)?;
+        if token.record.revoked_at.is_some() {
+            return Err(StoreError::AlreadyRevoked);
+        }
+        token.record.revoked_at = Some(at);
+        Ok(())
+    }
+
+    async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let token = state.tokens.get_mut(&id).ok_or(StoreError::UnknownToken)?;
+        token
+            .record
+            .revoked_at
+            .take()
+            .map(drop)
+            .ok_or(StoreError::NotRevoked)
+    }
+
+    async fn delete_token(&self, id: TokenId, owner: &UserName) -> Result<bool, StoreError> {
+        let mut state = self.write();
+        let owned = state
+            .tokens
+            .get(&id)
+            .is_some_and(|token| token.name_key.0 == owner.key());
+        if owned {
+            state.remove(id);
+        }
+        Ok(owned)
+    }
+
+    async fn record_use(
+        &self,
+        id: TokenId,
+        at: DateTime<Utc>,
+        stale_since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.write();
+        let Some(token) = state.tokens.get_mut(&id) else {
+            return Ok(false);
+        };
+        let stale = token
+            .record
+            .last_used_at
+            .is_none_or(|last| last <= stale_since);
+        if stale {
+            token.record.last_used_at = Some(at);
+        }
+        Ok(stale)
+    }
+
+    async fn purge_unused_since(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut state = self.write();
+        let unused: Vec<TokenId> = state
+            .tokens
+            .values()
+            .filter(|token| token.record.last_used_at.unwrap_or(token.record.created_at) < cutoff)
+            .map(|token| token.record.id)
+            .collect();
+        for &id in &unused {
+            state.remove(id);
+        }
+        Ok(unused.len() as u64)
+    }
+}
+
+impl State {
+    fn remove(&mut self, id: TokenId) {
+        if let Some(token) = self.tokens.remove(&id) {
+            self.by_hash.remove(&token.hash);
+            self.names.remove(&token.name_key);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! What the store keeps about a token, and what it hands back.
+
+use core::fmt;
+use core::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use tollgate_scope::{Role, Scope};
+use tollgate_token::{TokenHash, TokenName, TokenSecret, Validity};
+
+use crate::UserName;
+
+/// A token's id: assigned by the store, stable, safe to show and to put in URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenId(pub i64);
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for TokenId {
+    type Err = core::num::ParseIntError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse().map(Self)
+    }
+}
+
+/// A stored token's metadata: never its hash, never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// The token's id.
+    pub id: TokenId,
+    /// The user who owns it.
+    pub owner: UserName,
+    /// Its name, unique for its owner ignoring case.
+    pub name: TokenName,
+    /// What it may do, before its owner's role caps it.
+    pub scope: Scope,
+    /// Prefix and last 4 characters, for listings.
+    pub hint: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working; `None` never.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was last used, to within the store's last-use interval; `None` never used.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// When it was revoked; `None` if active.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Origins (patterns) a request with this token must come from; empty means any.
+    pub allowed_origins: Vec<String>,
+}
+
+impl TokenRecord {
+    /// Its expiry and revocation, to check against a time.
+    #[must_use]
+    pub fn validity(&self) -> Validity {
+        Validity {
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+        }
+    }
+}
+
+/// A token found by its hash, with its owner's role: everything a request check needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    /// The token.
+    pub token: TokenRecord,
+    /// The owner's role, which caps the token's scope.
+    pub role: Role,
+}
+
+/// A token just created: its metadata and its secret, to show once.
+#[derive(Debug)]
+pub struct CreatedToken {
+    /// What is stored.
+    pub record: TokenRecord,
+    /// The plaintext, never stored.
+    pub secret: TokenSecret,
+}
+
+/// What to create: chosen by the owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRequest {
+    /// The owner.
+    pub owner: UserName,
+    /// The token's name.
+    pub name: TokenName,
+    /// Its scope. Whether the owner may hold it is the caller's to check (`tollgate-scope`).
+    pub scope: Scope,
+    /// Optional expiry; must be after the creation time.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Origins the token may be used from; validated by the caller (`tollgate-cors`).
+    pub allowed_origins: Vec<String>,
+}
+
+/// A row to insert, as a [`Storage`](crate::Storage) receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken<'a> {
+    /// What the owner asked for.
+    pub request: &'a TokenRequest,
+    /// SHA-256 of the secret.
+    pub hash: TokenHash,
+    /// Prefix and last 4 characters of the secret.
+    pub hint: String,
+    /// The creation time.
+    pub created_at: DateTime<Utc>,
+}

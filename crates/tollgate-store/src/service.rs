@@ -1,0 +1,239 @@
+//! The token lifecycle: the rules, over any [`Storage`].
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tollgate_scope::Role;
+use tollgate_token::{AcceptedSchemes, TokenFormat, parse_authorization};
+
+use crate::last_use::LastUse;
+use crate::{
+    AuthError, Authenticated, CreatedToken, NewToken, Storage, StoreError, TokenId, TokenRecord,
+    TokenRequest, User, UserName,
+};
+
+/// The default interval between two last-use writes for one token: 60 seconds.
+pub const DEFAULT_LAST_USE_INTERVAL: TimeDelta = TimeDelta::seconds(60);
+
+/// Creates, lists, authenticates, revokes and deletes tokens; creates and lists users.
+///
+/// Every method that depends on the time takes it as `now`, so callers (and tests) own the
+/// clock. Call [`flush_last_use`](Self::flush_last_use) on shutdown.
+#[derive(Debug)]
+pub struct TokenService<S> {
+    storage: S,
+    format: TokenFormat,
+    schemes: AcceptedSchemes,
+    last_use: LastUse,
+}
+
+impl<S: Storage> TokenService<S> {
+    /// A service minting and accepting tokens of `format`, accepting only `Bearer` headers,
+    /// writing last use at most every [`DEFAULT_LAST_USE_INTERVAL`].
+    #[must_use]
+    pub fn new(storage: S, format: TokenFormat) -> Self {
+        Self {
+            storage,
+            format,
+            schemes: AcceptedSchemes::BEARER,
+            last_use: LastUse::new(DEFAULT_LAST_USE_INTERVAL),
+        }
+    }
+
+    /// This service accepting `schemes` in `Authorization` headers.
+    #[must_use]
+    pub fn with_schemes(self, schemes: AcceptedSchemes) -> Self {
+        Self { schemes, ..self }
+    }
+
+    /// This service writing a token's last use at most once per `interval`.
+    #[must_use]
+    pub fn with_last_use_interval(self, interval: TimeDelta) -> Self {
+        Self {
+            last_use: LastUse::new(interval),
+            ..self
+        }
+    }
+
+    /// The storage underneath.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    /// The token format this service mints and accepts.
+    pub fn format(&self) -> &TokenFormat {
+        &self.format
+    }
+
+    /// Adds a user.
+    ///
+    /// # Errors
+    /// [`StoreError::DuplicateUser`], or a database failure.
+    pub async fn create_user(
+        &self,
+        name: UserName,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        let user = User { name, role };
+        self.storage.create_user(&user, now).await?;
+        Ok(user)
+    }
+
+    /// The user with this name, ignoring case.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
+        self.storage.user(name).await
+    }
+
+    /// Every user.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.storage.users().await
+    }
+
+    /// Mints and stores a token. The secret is in the result and nowhere else.
+    ///
+    /// # Errors
+    /// [`StoreError::ExpiryNotInFuture`], [`StoreError::InvalidAllowedOrigin`],
+    /// [`StoreError::UnknownUser`], [`StoreError::DuplicateTokenName`], a random-number
+    /// failure, or a database failure.
+    pub async fn create_token(
+        &self,
+        request: &TokenRequest,
+        now: DateTime<Utc>,
+    ) -> Result<CreatedToken, StoreError> {
+        if request.expires_at.is_some_and(|at| at <= now) {
+            return Err(StoreError::ExpiryNotInFuture);
+        }
+        let bad_origin = request.allowed_origins.iter().position(|origin| {
+            origin.is_empty() || origin.chars().any(|c| c.is_whitespace() || c.is_control())
+        });
+        if let Some(index) = bad_origin {
+            return Err(StoreError::InvalidAllowedOrigin { index });
+        }
+        let minted = self.format.mint()?;
+        let record = self
+            .storage
+            .insert_token(NewToken {
+                request,
+                hash: minted.hash,
+                hint: minted.secret.hint(),
+                created_at: now,
+            })
+            .await?;
+        Ok(CreatedToken {
+            record,
+            secret: minted.secret,
+        })
+    }
+
+    /// The owner's tokens, oldest first: metadata and hints only.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list_tokens(&self, owner: &UserName) -> Result<Vec<TokenRecord>, StoreError> {
+        self.storage.tokens_of(owner).await
+    }
+
+    /// The token with this id.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn token(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
+        self.storage.token_by_id(id).await
+    }
+
+    /// Authenticates an `Authorization` header value (see [`authenticate`](Self::authenticate)).
+    ///
+    /// # Errors
+    /// [`AuthError::Header`] for a malformed header, then as [`authenticate`](Self::authenticate).
+    pub async fn authenticate_header(
+        &self,
+        value: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Authenticated, AuthError> {
+        let credentials = parse_authorization(value, self.schemes)?;
+        self.authenticate(credentials.token, now).await
+    }
+
+    /// Authenticates a presented token at `now`: parse (no I/O), hash, look up by hash, refuse
+    /// revoked or expired, note the use. The returned record's `last_used_at` is `now`.
+    ///
+    /// # Errors
+    /// [`AuthError::Malformed`], [`AuthError::Unknown`], [`AuthError::Inactive`], or
+    /// [`AuthError::Store`] when the database fails: never an allow.
+    pub async fn authenticate(
+        &self,
+        presented: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Authenticated, AuthError> {
+        let hash = self.format.parse(presented)?.hash();
+        let mut found = self
+            .storage
+            .token_by_hash(&hash)
+            .await?
+            .ok_or(AuthError::Unknown)?;
+        found.token.validity().check(now)?;
+        let stored = found.token.last_used_at.replace(now);
+        self.last_use
+            .note(&self.storage, found.token.id, stored, now)
+            .await?;
+        Ok(found)
+    }
+
+    /// Revokes a token: it fails at once, until restored.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownToken`], [`StoreError::AlreadyRevoked`], or a database failure.
+    pub async fn revoke(&self, id: TokenId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.storage.revoke(id, now).await
+    }
+
+    /// Restores a revoked token.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownToken`], [`StoreError::NotRevoked`], or a database failure.
+    pub async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
+        self.storage.restore(id).await
+    }
+
+    /// Deletes one of the owner's tokens: it fails at once.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownToken`] when the owner has no token with this id (someone else's
+    /// token included), or a database failure.
+    pub async fn delete_token(&self, id: TokenId, owner: &UserName) -> Result<(), StoreError> {
+        match self.storage.delete_token(id, owner).await? {
+            true => Ok(()),
+            false => Err(StoreError::UnknownToken),
+        }
+    }
+
+    /// Deletes tokens not used since `cutoff` (never-used tokens count from their creation),
+    /// as Refocus's `DELETE_UNUSED_TOKENS_SINCE`. Flushes pending last uses first so that no
+    /// recently used token is purged. Returns how many were deleted.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn purge_unused_since(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.flush_last_use().await?;
+        self.storage.purge_unused_since(cutoff).await
+    }
+
+    /// Writes every use not yet written. Call on shutdown. Returns how many were written.
+    ///
+    /// # Errors
+    /// A database failure; the unwritten uses are kept for the next flush.
+    pub async fn flush_last_use(&self) -> Result<usize, StoreError> {
+        self.last_use.flush(&self.storage).await
+    }
+
+    /// How many last-use writes this service has made: for monitoring and tests.
+    #[must_use]
+    pub fn last_use_writes(&self) -> u64 {
+        self.last_use.writes()
+    }
+}

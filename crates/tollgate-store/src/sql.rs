@@ -1,0 +1,350 @@
+//! [`Storage`] on SQLite (embedded, a file) or PostgreSQL (shared by many server instances).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use tollgate_token::{TokenHash, TokenName};
+
+use crate::schema::{self, Dialect};
+use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
+
+/// Connection settings for [`SqlStorage::open_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SqlOptions {
+    /// How long an operation waits for a connection before failing with
+    /// [`StoreError::Unavailable`]. Bounds the time a request waits on a database that is down.
+    pub acquire_timeout: Duration,
+    /// The most connections the pool opens.
+    pub max_connections: u32,
+}
+
+impl Default for SqlOptions {
+    /// Five seconds, ten connections.
+    fn default() -> Self {
+        Self {
+            acquire_timeout: Duration::from_secs(5),
+            max_connections: 10,
+        }
+    }
+}
+
+impl SqlOptions {
+    /// These options with another acquire timeout.
+    #[must_use]
+    pub fn acquire_timeout(self, acquire_timeout: Duration) -> Self {
+        Self {
+            acquire_timeout,
+            ..self
+        }
+    }
+}
+
+/// Users and tokens in a SQL database, through one connection pool.
+///
+/// `sqlite://PATH` opens (creating if needed) a database file; `postgres://...` connects to a
+/// server. The schema is created or upgraded on open (see the crate docs), and every instance
+/// of a server may share one PostgreSQL database: nothing here keeps state between calls.
+#[derive(Debug, Clone)]
+pub struct SqlStorage {
+    pool: AnyPool,
+}
+
+impl SqlStorage {
+    /// Opens `url` with [`SqlOptions::default`] and migrates the schema.
+    ///
+    /// # Errors
+    /// [`StoreError::UnsupportedUrl`], [`StoreError::Unavailable`] when the database cannot be
+    /// reached, [`StoreError::SchemaTooNew`].
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, SqlOptions::default()).await
+    }
+
+    /// Opens `url` with `options` and migrates the schema.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub async fn open_with(url: &str, options: SqlOptions) -> Result<Self, StoreError> {
+        let (dialect, url) = if url.starts_with("sqlite:") {
+            // Create the file when missing unless the caller chose a mode.
+            let url = if url.contains('?') {
+                url.to_owned()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Dialect::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Dialect::Postgres, url.to_owned())
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .acquire_timeout(options.acquire_timeout)
+            .max_connections(options.max_connections)
+            .connect(&url)
+            .await?;
+        schema::migrate(&pool, dialect, Utc::now().timestamp_micros()).await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `SELECT` of a token row and its owner, followed by the literal condition given.
+macro_rules! select_tokens {
+    ($condition:literal) => {
+        concat!(
+            "SELECT t.id, u.name AS owner, u.role, t.name, t.scope, t.hint, t.created_at, ",
+            "t.expires_at, t.last_used_at, t.revoked_at, t.allowed_origins ",
+            "FROM tollgate_tokens t JOIN tollgate_users u ON u.name_key = t.owner_key ",
+            $condition
+        )
+    };
+}
+
+impl Storage for SqlStorage {
+    async fn create_user(&self, user: &User, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO tollgate_users (name_key, name, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user.name.key())
+        .bind(user.name.as_str())
+        .bind(user.role.as_str())
+        .bind(at.timestamp_micros())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| unique_violation_as(error, StoreError::DuplicateUser))?;
+        Ok(())
+    }
+
+    async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT name, role FROM tollgate_users WHERE name_key = $1")
+            .bind(name.key())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| user_from(&row)).transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query("SELECT name, role FROM tollgate_users ORDER BY name_key")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from).collect()
+    }
+
+    async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
+        let request = token.request;
+        let owner = self
+            .user(&request.owner)
+            .await?
+            .ok_or(StoreError::UnknownUser)?;
+        let row = sqlx::query(
+            "INSERT INTO tollgate_tokens \
+             (owner_key, name, name_key, scope, hash, hint, created_at, expires_at, allowed_origins) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(owner.name.key())
+        .bind(request.name.as_str())
+        .bind(request.name.uniqueness_key())
+        .bind(request.scope.as_str())
+        .bind(token.hash.as_bytes().as_slice())
+        .bind(token.hint.as_str())
+        .bind(token.created_at.timestamp_micros())
+        .bind(request.expires_at.map(|at| at.timestamp_micros()))
+        .bind(request.allowed_origins.join("\n"))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|error| match error {
+            sqlx::Error::Database(ref db) if db.is_foreign_key_violation() => StoreError::UnknownUser,
+            other => unique_violation_as(other, StoreError::DuplicateTokenName),
+        })?;
+        Ok(TokenRecord {
+            id: TokenId(row.try_get("id")?),
+            owner: owner.name,
+            name: request.name.clone(),
+            scope: request.scope,
+            hint: token.hint,
+            created_at: token.created_at,
+            expires_at: request.expires_at,
+            last_used_at: None,
+            revoked_at: None,
+            allowed_origins: request.allowed_origins.clone(),
+        })
+    }
+
+    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
+        let row = sqlx::query(select_tokens!("WHERE t.hash = $1"))
+            .bind(hash.as_bytes().as_slice())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(Authenticated {
+                token: token_from(&row)?,
+                role: parse_column(&row, "role")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
+        let row = sqlx::query(select_tokens!("WHERE t.id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(token_from).transpose()
+    }
+
+    async fn tokens_of(&self, owner: &UserName) -> Result<Vec<TokenRecord>, StoreError> {
+        let rows = sqlx::query(select_tokens!("WHERE t.owner_key = $1 ORDER BY t.id"))
+            .bind(owner.key())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(token_from).collect()
+    }
+
+    async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE tollgate_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(at.timestamp_micros())
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        self.changed_or(id, done.rows_affected(), StoreError::AlreadyRevoked)
+            .await
+    }
+
+    async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE tollgate_tokens SET revoked_at = NULL WHERE id = $1 AND revoked_at IS NOT NULL",
+        )
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        self.changed_or(id, done.rows_affected(), StoreError::NotRevoked)
+            .await
+    }
+
+    async fn delete_token(&self, id: TokenId, owner: &UserName) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM tollgate_tokens WHERE id = $1 AND owner_key = $2")
+            .bind(id.0)
+            .bind(owner.key())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn record_use(
+        &self,
+        id: TokenId,
+        at: DateTime<Utc>,
+        stale_since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE tollgate_tokens SET last_used_at = $1 \
+             WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+        )
+        .bind(at.timestamp_micros())
+        .bind(id.0)
+        .bind(stale_since.timestamp_micros())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn purge_unused_since(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM tollgate_tokens WHERE COALESCE(last_used_at, created_at) < $1",
+        )
+        .bind(cutoff.timestamp_micros())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+impl SqlStorage {
+    /// `Ok` when an update changed a row; otherwise `UnknownToken` or `unchanged`.
+    async fn changed_or(
+        &self,
+        id: TokenId,
+        rows: u64,
+        unchanged: StoreError,
+    ) -> Result<(), StoreError> {
+        if rows > 0 {
+            return Ok(());
+        }
+        match self.token_by_id(id).await? {
+            Some(_) => Err(unchanged),
+            None => Err(StoreError::UnknownToken),
+        }
+    }
+}
+
+fn unique_violation_as(error: sqlx::Error, duplicate: StoreError) -> StoreError {
+    match error {
+        sqlx::Error::Database(ref db) if db.is_unique_violation() => duplicate,
+        other => other.into(),
+    }
+}
+
+fn user_from(row: &AnyRow) -> Result<User, StoreError> {
+    Ok(User {
+        name: parse_column(row, "name")?,
+        role: parse_column(row, "role")?,
+    })
+}
+
+fn token_from(row: &AnyRow) -> Result<TokenRecord, StoreError> {
+    let origins: String = row.try_get("allowed_origins")?;
+    Ok(TokenRecord {
+        id: TokenId(row.try_get("id")?),
+        owner: parse_column(row, "owner")?,
+        name: TokenName::new(row.try_get("name")?).map_err(|error| corrupt("name", error))?,
+        scope: parse_column(row, "scope")?,
+        hint: row.try_get("hint")?,
+        created_at: time(row.try_get("created_at")?)?,
+        expires_at: row
+            .try_get::<Option<i64>, _>("expires_at")?
+            .map(time)
+            .transpose()?,
+        last_used_at: row
+            .try_get::<Option<i64>, _>("last_used_at")?
+            .map(time)
+            .transpose()?,
+        revoked_at: row
+            .try_get::<Option<i64>, _>("revoked_at")?
+            .map(time)
+            .transpose()?,
+        allowed_origins: origins
+            .split('\n')
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+/// A text column parsed into a validated type.
+fn parse_column<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
+where
+    T: core::str::FromStr,
+    T::Err: core::fmt::Display,
+{
+    let text: &str = row.try_get(column)?;
+    text.parse().map_err(|error| corrupt(column, error))
+}
+
+fn corrupt(column: &str, error: impl core::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("column {column}: {error}"))
+}
+
+fn time(micros: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| corrupt("time", format!("{micros} is out of range")))
+}

@@ -1,0 +1,128 @@
+//! The seam between the token service and a database.
+
+use core::future::Future;
+
+use chrono::{DateTime, Utc};
+use tollgate_token::TokenHash;
+
+use crate::{Authenticated, NewToken, StoreError, TokenId, TokenRecord, User, UserName};
+
+/// A place to keep users and tokens. Implemented by [`MemoryStorage`](crate::MemoryStorage)
+/// and [`SqlStorage`](crate::SqlStorage); [`TokenService`](crate::TokenService) adds the
+/// rules on top.
+///
+/// Every method reports an unreachable or failing database as
+/// [`StoreError::Unavailable`] and an unreadable row as [`StoreError::Corrupt`].
+pub trait Storage: Send + Sync {
+    /// Adds a user.
+    ///
+    /// # Errors
+    /// [`StoreError::DuplicateUser`] when the name, ignoring case, is taken.
+    fn create_user(
+        &self,
+        user: &User,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The user with this name, ignoring case.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn user(
+        &self,
+        name: &UserName,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// Every user, by name (case-insensitively sorted).
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+
+    /// Stores a token and returns its record.
+    ///
+    /// # Errors
+    /// [`StoreError::DuplicateTokenName`] when the owner has a token of that name ignoring
+    /// case (enforced atomically: of concurrent inserts, exactly one succeeds);
+    /// [`StoreError::UnknownUser`] when the owner does not exist.
+    fn insert_token(
+        &self,
+        token: NewToken<'_>,
+    ) -> impl Future<Output = Result<TokenRecord, StoreError>> + Send;
+
+    /// The token with this hash and its owner's role.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn token_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> impl Future<Output = Result<Option<Authenticated>, StoreError>> + Send;
+
+    /// The token with this id.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn token_by_id(
+        &self,
+        id: TokenId,
+    ) -> impl Future<Output = Result<Option<TokenRecord>, StoreError>> + Send;
+
+    /// The owner's tokens, oldest first.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn tokens_of(
+        &self,
+        owner: &UserName,
+    ) -> impl Future<Output = Result<Vec<TokenRecord>, StoreError>> + Send;
+
+    /// Marks the token revoked at `at`.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownToken`], or [`StoreError::AlreadyRevoked`].
+    fn revoke(
+        &self,
+        id: TokenId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Clears the token's revocation.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownToken`], or [`StoreError::NotRevoked`].
+    fn restore(&self, id: TokenId) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Deletes the owner's token. Returns whether one was deleted.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn delete_token(
+        &self,
+        id: TokenId,
+        owner: &UserName,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Sets the token's last use to `at` when the stored value is unset or at or before
+    /// `stale_since`. Returns whether it wrote. Atomic: of concurrent calls with one
+    /// `stale_since`, at most one writes.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn record_use(
+        &self,
+        id: TokenId,
+        at: DateTime<Utc>,
+        stale_since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Deletes tokens whose last use (or, never used, creation) is before `cutoff`.
+    /// Returns how many were deleted.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn purge_unused_since(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}

@@ -1,0 +1,161 @@
+//! What happens when the database is down, holds bad rows, or is reopened.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use sqlx::{AnyConnection, Connection};
+use tollgate_scope::Role;
+use tollgate_store::{AuthError, SqlOptions, SqlStorage, StoreError, TokenService, UserName};
+use tollgate_token::{TokenFormat, TokenName};
+
+use crate::backends;
+
+fn service(storage: SqlStorage) -> TokenService<SqlStorage> {
+    TokenService::new(storage, TokenFormat::new("tg").unwrap())
+}
+
+async fn seeded(url: &str) -> (TokenService<SqlStorage>, String) {
+    let service = service(SqlStorage::open(url).await.unwrap());
+    let alice = UserName::new("alice").unwrap();
+    service
+        .create_user(alice.clone(), Role::Admin, Utc::now())
+        .await
+        .unwrap();
+    let created = service
+        .create_token(
+            &tollgate_store::TokenRequest {
+                owner: alice,
+                name: TokenName::new("ci").unwrap(),
+                scope: tollgate_scope::Scope::Full,
+                expires_at: None,
+                allowed_origins: Vec::new(),
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    (service, created.secret.expose_secret().to_owned())
+}
+
+async fn assert_down_is_unavailable(url: &str) {
+    let (service, token) = seeded(url).await;
+    service.storage().close().await;
+    let started = Instant::now();
+    let result = service.authenticate(&token, Utc::now()).await;
+    assert!(
+        matches!(result, Err(AuthError::Store(StoreError::Unavailable(_)))),
+        "{result:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[tokio::test]
+async fn sqlite_down_is_unavailable() {
+    assert_down_is_unavailable(&format!("sqlite://{}", backends::sqlite_path().display())).await;
+}
+
+#[tokio::test]
+async fn postgres_down_is_unavailable() {
+    match backends::postgres_database_url().await {
+        Some(url) => assert_down_is_unavailable(&url).await,
+        None => eprintln!("skipped: TOLLGATE_TEST_POSTGRES_URL is not set"),
+    }
+}
+
+#[tokio::test]
+async fn closed_port_is_unavailable_within_the_acquire_timeout() {
+    // Port 1 on loopback: nothing listens there, so the connection is refused.
+    let options = SqlOptions::default().acquire_timeout(Duration::from_secs(2));
+    let started = Instant::now();
+    let result = SqlStorage::open_with("postgres://tollgate@127.0.0.1:1/tollgate", options).await;
+    assert!(
+        matches!(result, Err(StoreError::Unavailable(_))),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn unsupported_url_is_refused() {
+    let result = SqlStorage::open("mysql://localhost/x").await;
+    assert!(
+        matches!(result, Err(StoreError::UnsupportedUrl(_))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_stored_row_is_corrupt_not_a_panic() {
+    let path = backends::sqlite_path();
+    let url = format!("sqlite://{}", path.display());
+    let (service, token) = seeded(&url).await;
+    let mut raw = AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("UPDATE tollgate_tokens SET scope = 'superuser'")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let result = service.authenticate(&token, Utc::now()).await;
+    assert!(
+        matches!(result, Err(AuthError::Store(StoreError::Corrupt(_)))),
+        "{result:?}"
+    );
+
+    sqlx::query("UPDATE tollgate_tokens SET scope = 'full', created_at = 9223372036854775807")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let result = service.authenticate(&token, Utc::now()).await;
+    assert!(
+        matches!(result, Err(AuthError::Store(StoreError::Corrupt(_)))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn reopening_keeps_data_and_does_not_migrate_twice() {
+    let url = format!("sqlite://{}", backends::sqlite_path().display());
+    let (service, token) = seeded(&url).await;
+    service.storage().close().await;
+    let reopened = service_reopen(&url).await;
+    assert!(reopened.authenticate(&token, Utc::now()).await.is_ok());
+    let mut raw = AnyConnection::connect(&url).await.unwrap();
+    let versions: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM tollgate_schema")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(versions, 1);
+}
+
+#[tokio::test]
+async fn newer_schema_is_refused() {
+    let url = format!("sqlite://{}", backends::sqlite_path().display());
+    let (service, _) = seeded(&url).await;
+    service.storage().close().await;
+    let mut raw = AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("INSERT INTO tollgate_schema (version, applied_at) VALUES (99, 0)")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let result = SqlStorage::open(&url).await;
+    assert!(
+        matches!(
+            result,
+            Err(StoreError::SchemaTooNew {
+                found: 99,
+                supported: 1
+            })
+        ),
+        "{result:?}"
+    );
+}
+
+async fn service_reopen(url: &str) -> TokenService<SqlStorage> {
+    service(SqlStorage::open(url).await.unwrap())
+}

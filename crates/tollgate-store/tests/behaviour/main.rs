@@ -1,0 +1,56 @@
+//! One behaviour suite, written once in `cases`, run on every backend.
+//!
+//! PostgreSQL runs when `TOLLGATE_TEST_POSTGRES_URL` names a server whose user may create
+//! databases; each test gets a fresh database. Without the variable the PostgreSQL tests pass
+//! after printing that they were skipped (`.ci/run` always sets it).
+
+// A test binary: failing loudly on unexpected errors is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod backends;
+mod cases;
+mod failures;
+
+/// Instantiates every case for one backend; `$open` is an async fn returning `Option<Storage>`.
+macro_rules! suite {
+    ($backend:ident, $open:path, [$($case:ident),* $(,)?]) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    match $open().await {
+                        Some(storage) => crate::cases::$case(storage).await,
+                        None => eprintln!("skipped: TOLLGATE_TEST_POSTGRES_URL is not set"),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! all_backends {
+    ($($case:ident),* $(,)?) => {
+        suite!(memory, crate::backends::memory, [$($case),*]);
+        suite!(sqlite, crate::backends::sqlite, [$($case),*]);
+        suite!(postgres, crate::backends::postgres, [$($case),*]);
+    };
+}
+
+all_backends![
+    users_are_unique_ignoring_case,
+    unknown_owner_is_refused,
+    created_token_authenticates_and_lists_without_secret,
+    token_names_are_unique_per_owner_ignoring_case,
+    concurrent_creates_of_one_name_give_exactly_one_success,
+    malformed_and_unknown_tokens_are_refused,
+    expiry_is_enforced_at_the_boundary,
+    expiry_must_be_in_the_future,
+    revoke_and_restore_have_distinct_errors,
+    deletion_is_effective_at_once_and_owner_only,
+    last_use_is_coalesced_on_elapsed_time,
+    flush_writes_remembered_uses,
+    concurrent_authentications_write_last_use_once,
+    purge_removes_tokens_unused_since_cutoff,
+    allowed_origins_round_trip_and_are_checked,
+    get_by_id_and_list_order,
+];
