@@ -4,8 +4,8 @@ use std::fmt;
 
 use crate::env_list;
 use crate::error::OriginListErrors;
-use crate::origin::OriginParts;
-use crate::origin_pattern::OriginPattern;
+use crate::origin::{Origin, OriginParts};
+use crate::origin_pattern::{OriginPattern, matches_subdomain};
 
 /// The outcome of checking a request's `Origin` against a token's allowed origins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,9 @@ pub enum OriginCheck {
 /// The origins admitted by a list of [`OriginPattern`]s.
 ///
 /// The empty list admits nothing. A list holding `*` admits every valid origin, so it keeps
-/// only `*`. Matching is linear in the number of patterns and allocates nothing.
+/// only `*`. Matching allocates nothing: an origin in normal form (as browsers send it) is
+/// found among the exact origins by binary search; other spellings, and subdomain
+/// wildcards, are compared one by one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
@@ -31,7 +33,12 @@ pub enum OriginCheck {
     serde(from = "Vec<OriginPattern>", into = "Vec<OriginPattern>")
 )]
 pub struct AllowedOrigins {
+    /// As given, without duplicates.
     patterns: Vec<OriginPattern>,
+    /// The exact origins, sorted by text.
+    exact: Vec<Origin>,
+    /// The domains of the subdomain wildcards.
+    subdomains: Vec<Origin>,
 }
 
 impl AllowedOrigins {
@@ -40,6 +47,7 @@ impl AllowedOrigins {
     pub fn any() -> Self {
         Self {
             patterns: vec![OriginPattern::Any],
+            ..Self::default()
         }
     }
 
@@ -61,7 +69,21 @@ impl AllowedOrigins {
                 kept.push(pattern);
             }
         }
-        Self { patterns: kept }
+        let mut exact = Vec::new();
+        let mut subdomains = Vec::new();
+        for pattern in &kept {
+            match pattern {
+                OriginPattern::Exact(origin) => exact.push(origin.clone()),
+                OriginPattern::Subdomains(base) => subdomains.push(base.clone()),
+                OriginPattern::Any => {}
+            }
+        }
+        exact.sort_unstable_by(|left, right| left.as_str().cmp(right.as_str()));
+        Self {
+            patterns: kept,
+            exact,
+            subdomains,
+        }
     }
 
     /// Parses a `CORS_ALLOWED_ORIGINS`-style value: comma-separated patterns, whitespace
@@ -100,9 +122,19 @@ impl AllowedOrigins {
     }
 
     pub(crate) fn allows_parts(&self, parts: &OriginParts<'_>) -> bool {
-        self.patterns
-            .iter()
-            .any(|pattern| pattern.matches_parts(parts))
+        let exact = if parts.canonical {
+            self.exact
+                .binary_search_by(|origin| origin.as_str().cmp(parts.text))
+                .is_ok()
+        } else {
+            self.exact.iter().any(|origin| origin.matches(parts))
+        };
+        self.is_any()
+            || exact
+            || self
+                .subdomains
+                .iter()
+                .any(|base| matches_subdomain(base, parts))
     }
 
     /// Checks a request against a token's allowed origins, failing closed: a request with no
@@ -164,6 +196,8 @@ mod tests {
             "https://a.example.com,https://*.example.org"
         );
         assert!(origins.allows(b"https://x.example.org"));
+        assert!(origins.allows(b"https://a.example.com"));
+        assert!(origins.allows(b"HTTPS://A.EXAMPLE.COM:443"));
         assert!(!origins.allows(b"https://example.org"));
     }
 

@@ -1,11 +1,10 @@
 //! `HeaderName`: a validated, lowercase header name for an allow-list or expose-list.
 
 use std::borrow::Cow;
-use std::fmt;
-use std::str::FromStr;
 
 use crate::error::HeaderNameError;
 use crate::http_token;
+use crate::text_conversions::text_conversions;
 
 /// Fetch "forbidden request-header" names: a page can never set them.
 const FORBIDDEN_REQUEST: [&str; 21] = [
@@ -106,33 +105,7 @@ impl HeaderName {
     }
 }
 
-impl fmt::Display for HeaderName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for HeaderName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for HeaderName {
-    type Err = HeaderNameError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<&str> for HeaderName {
-    type Error = HeaderNameError;
-
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        Self::parse(text)
-    }
-}
+text_conversions!(HeaderName, HeaderNameError, as_str);
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ const MAX_LABEL_LEN: usize = 63;
 pub(crate) fn is_valid_host(host: &str) -> bool {
     match host.strip_prefix('[') {
         Some(bracketed) => bracketed.strip_suffix(']').is_some_and(is_ipv6_text),
-        None => host.len() <= MAX_HOST_LEN && host.split('.').all(is_label),
+        None => host.len() <= MAX_HOST_LEN && are_labels(host.as_bytes()),
     }
 }
 
@@ -25,13 +25,26 @@ pub(crate) fn is_ip_address(host: &str) -> bool {
             .is_some_and(|last| last.bytes().all(|byte| byte.is_ascii_digit()))
 }
 
-fn is_label(label: &str) -> bool {
-    (1..=MAX_LABEL_LEN).contains(&label.len())
-        && !label.starts_with('-')
-        && !label.ends_with('-')
-        && label
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+/// One pass over dot-separated labels.
+fn are_labels(host: &[u8]) -> bool {
+    let mut label_len = 0;
+    let mut previous = b'.';
+    for &byte in host {
+        if byte == b'.' {
+            if label_len == 0 || previous == b'-' {
+                return false;
+            }
+            label_len = 0;
+        } else {
+            let label_char = byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_';
+            if !label_char || (label_len == 0 && byte == b'-') || label_len == MAX_LABEL_LEN {
+                return false;
+            }
+            label_len += 1;
+        }
+        previous = byte;
+    }
+    label_len > 0 && previous != b'-'
 }
 
 fn is_ipv6_text(address: &str) -> bool {

@@ -19,6 +19,7 @@ mod response_headers;
 mod route;
 mod route_set;
 mod route_trie;
+mod text_conversions;
 mod vary;
 
 pub use allowed_origins::{AllowedOrigins, OriginCheck};

@@ -1,11 +1,10 @@
 //! `Method`: a validated HTTP method name for an allow-list.
 
 use std::borrow::Cow;
-use std::fmt;
-use std::str::FromStr;
 
 use crate::error::MethodError;
 use crate::http_token;
+use crate::text_conversions::text_conversions;
 
 /// Methods that browsers normalise to uppercase (Fetch "normalize a method").
 const NORMALISED: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
@@ -73,33 +72,7 @@ impl Method {
     }
 }
 
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for Method {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for Method {
-    type Err = MethodError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<&str> for Method {
-    type Error = MethodError;
-
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        Self::parse(text)
-    }
-}
+text_conversions!(Method, MethodError, as_str);
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,8 @@
 //! `Origin`: a validated, normalised web origin (`scheme://host[:port]`).
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::error::OriginError;
 use crate::host;
+use crate::text_conversions::text_conversions;
 
 /// The longest origin accepted, in bytes: a scheme, `://`, a 253-byte host and a port fit.
 pub const MAX_ORIGIN_LEN: usize = 512;
@@ -22,6 +20,7 @@ pub const MAX_ORIGIN_LEN: usize = 512;
 pub struct Origin {
     text: Box<str>,
     scheme_len: usize,
+    host_end: usize,
     port: Option<u16>,
 }
 
@@ -34,6 +33,8 @@ pub(crate) struct OriginParts<'a> {
     pub(crate) host: &'a str,
     /// `None` when absent or the scheme's default.
     pub(crate) port: Option<u16>,
+    /// `text` is already normalised (what browsers send), so it compares byte for byte.
+    pub(crate) canonical: bool,
 }
 
 impl<'a> OriginParts<'a> {
@@ -54,14 +55,19 @@ impl<'a> OriginParts<'a> {
         if text.eq_ignore_ascii_case("null") {
             return Err(OriginError::Null);
         }
-        let (scheme, rest) = text.split_once("://").ok_or(OriginError::MissingScheme)?;
+        let (scheme, rest) = split_scheme(text)?;
         if !is_scheme(scheme) {
             return Err(OriginError::InvalidScheme);
         }
-        if rest.contains(['/', '?', '#']) {
+        let (mut path, mut user_info) = (false, false);
+        for byte in rest.bytes() {
+            path |= matches!(byte, b'/' | b'?' | b'#');
+            user_info |= byte == b'@';
+        }
+        if path {
             return Err(OriginError::Path);
         }
-        if rest.contains('@') {
+        if user_info {
             return Err(OriginError::UserInfo);
         }
         let (host, port) = split_port(rest)?;
@@ -71,17 +77,31 @@ impl<'a> OriginParts<'a> {
         if !host::is_valid_host(host) {
             return Err(OriginError::InvalidHost);
         }
-        let port = port
-            .map(parse_port)
-            .transpose()?
-            .filter(|&port| Some(port) != default_port(scheme));
+        let written_port = port.map(parse_port).transpose()?;
+        let port = written_port.filter(|&port| Some(port) != default_port(scheme));
+        let canonical = port == written_port && !text.bytes().any(|byte| byte.is_ascii_uppercase());
         Ok(Self {
             text,
             scheme,
             host,
             port,
+            canonical,
         })
     }
+}
+
+/// Splits `scheme://rest` at the first `:`, which must start `://`.
+fn split_scheme(text: &str) -> Result<(&str, &str), OriginError> {
+    let colon = text
+        .bytes()
+        .position(|byte| byte == b':')
+        .ok_or(OriginError::MissingScheme)?;
+    let scheme = text.get(..colon).ok_or(OriginError::MissingScheme)?;
+    let rest = text
+        .get(colon..)
+        .and_then(|rest| rest.strip_prefix("://"))
+        .ok_or(OriginError::MissingScheme)?;
+    Ok((scheme, rest))
 }
 
 fn is_scheme(scheme: &str) -> bool {
@@ -149,9 +169,12 @@ impl Origin {
             text.push_str(&format!(":{port}"));
         }
         text.make_ascii_lowercase();
+        let scheme_len = parts.scheme.len();
+        let host_end = scheme_len + "://".len() + parts.host.len();
         Self {
             text: text.into(),
-            scheme_len: parts.scheme.len(),
+            scheme_len,
+            host_end,
             port: parts.port,
         }
     }
@@ -171,13 +194,9 @@ impl Origin {
     /// The lowercase host, such as `app.example.com` or `[::1]`.
     #[must_use]
     pub fn host(&self) -> &str {
-        let after_scheme = self.text.get(self.scheme_len + 3..).unwrap_or_default();
-        match self.port {
-            Some(_) => after_scheme
-                .rsplit_once(':')
-                .map_or(after_scheme, |(host, _)| host),
-            None => after_scheme,
-        }
+        self.text
+            .get(self.scheme_len + "://".len()..self.host_end)
+            .unwrap_or_default()
     }
 
     /// The port, unless absent or the scheme's default.
@@ -186,55 +205,18 @@ impl Origin {
         self.port
     }
 
-    /// Whether `parts` (from a request) is this origin, comparing case-insensitively.
+    /// Whether `parts` (from a request) is this origin once normalised.
     pub(crate) fn matches(&self, parts: &OriginParts<'_>) -> bool {
+        if parts.canonical {
+            return *self.text == *parts.text;
+        }
         self.port == parts.port
             && self.scheme().eq_ignore_ascii_case(parts.scheme)
             && self.host().eq_ignore_ascii_case(parts.host)
     }
 }
 
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl AsRef<str> for Origin {
-    fn as_ref(&self) -> &str {
-        &self.text
-    }
-}
-
-impl FromStr for Origin {
-    type Err = OriginError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<&str> for Origin {
-    type Error = OriginError;
-
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<String> for Origin {
-    type Error = OriginError;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<Origin> for String {
-    fn from(origin: Origin) -> Self {
-        origin.text.into()
-    }
-}
+text_conversions!(Origin, OriginError, as_str);
 
 #[cfg(test)]
 mod tests {
@@ -328,6 +310,14 @@ mod tests {
     fn matches_request_parts_ignoring_case_and_default_port() {
         let origin = Origin::parse("https://app.example.com").unwrap();
         let same = OriginParts::parse(b"HTTPS://APP.example.com:443").unwrap();
+        let canonical = OriginParts::parse(b"https://app.example.com").unwrap();
+        assert!(!same.canonical && canonical.canonical);
+        assert!(
+            !OriginParts::parse(b"http://a.example:80")
+                .unwrap()
+                .canonical
+        );
+        assert!(origin.matches(&canonical));
         let other_port = OriginParts::parse(b"https://app.example.com:8443").unwrap();
         let suffix_trick = OriginParts::parse(b"https://app.example.com.evil.com").unwrap();
         assert!(origin.matches(&same));

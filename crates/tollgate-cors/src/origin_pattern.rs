@@ -1,11 +1,11 @@
 //! `OriginPattern`: any origin, one exact origin, or every subdomain of a domain.
 
 use std::fmt;
-use std::str::FromStr;
 
 use crate::error::OriginError;
 use crate::host;
 use crate::origin::{Origin, OriginParts};
+use crate::text_conversions::text_conversions;
 
 /// The pattern that allows every origin.
 pub const ANY_ORIGIN: &str = "*";
@@ -80,22 +80,25 @@ impl OriginPattern {
         match self {
             Self::Any => true,
             Self::Exact(origin) => origin.matches(parts),
-            Self::Subdomains(base) => {
-                let domain = base.host();
-                let host = parts.host.as_bytes();
-                let Some(split) = host.len().checked_sub(domain.len() + 1) else {
-                    return false;
-                };
-                base.port() == parts.port
-                    && base.scheme().eq_ignore_ascii_case(parts.scheme)
-                    && split > 0
-                    && host.get(split) == Some(&b'.')
-                    && host
-                        .get(split + 1..)
-                        .is_some_and(|tail| tail.eq_ignore_ascii_case(domain.as_bytes()))
-            }
+            Self::Subdomains(base) => matches_subdomain(base, parts),
         }
     }
+}
+
+/// Whether `parts` is a subdomain (one or more labels deep) of `base`, with its scheme and port.
+pub(crate) fn matches_subdomain(base: &Origin, parts: &OriginParts<'_>) -> bool {
+    let domain = base.host().as_bytes();
+    let host = parts.host.as_bytes();
+    let Some(split) = host.len().checked_sub(domain.len() + 1) else {
+        return false;
+    };
+    split > 0
+        && base.port() == parts.port
+        && host.get(split) == Some(&b'.')
+        && host
+            .get(split + 1..)
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(domain))
+        && base.scheme().eq_ignore_ascii_case(parts.scheme)
 }
 
 impl fmt::Display for OriginPattern {
@@ -111,35 +114,13 @@ impl fmt::Display for OriginPattern {
     }
 }
 
-impl FromStr for OriginPattern {
-    type Err = OriginError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<&str> for OriginPattern {
-    type Error = OriginError;
-
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<String> for OriginPattern {
-    type Error = OriginError;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
 impl From<OriginPattern> for String {
     fn from(pattern: OriginPattern) -> Self {
         pattern.to_string()
     }
 }
+
+text_conversions!(OriginPattern, OriginError);
 
 #[cfg(test)]
 mod tests {

@@ -2,65 +2,86 @@
 //!
 //! A path is in normal form when it starts with `/`, has no empty segment except one trailing
 //! `/`, no `.` or `..` segment, no `\` or `#`, and no percent-encoded `/`, `.` or `\` (nor a
-//! malformed `%` escape). Routers and proxies disagree about what such paths mean, so a path
-//! that is not in normal form never matches a route: the caller fails closed. A query string
-//! (from the first `?`) is ignored. No allocation.
+//! malformed `%` escape) before its query. Routers and proxies disagree about what such paths
+//! mean, so a path that is not in normal form never matches a route: the caller fails closed.
+//! A query string (from the first `?`) is ignored. One pass over the bytes, no allocation.
 
 /// The request path is not in normal form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NotNormalForm;
 
-/// Iterates over the segments of a request path, yielding `Err` at the first sign that the
-/// path is not in normal form. `/` has no segments; `/v1/bots/` has `v1` and `bots`.
+/// Iterates over the segments of a request path in one pass over its bytes, yielding `Err`
+/// at the first sign that the path is not in normal form, then nothing. `/` has no segments;
+/// `/v1/bots/` has `v1` and `bots`.
 pub(crate) struct RequestSegments<'a> {
-    rest: Option<&'a str>,
-    failed: bool,
+    rest: &'a [u8],
+    state: State,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Running,
+    Failed,
+    Done,
 }
 
 impl<'a> RequestSegments<'a> {
-    /// Starts on `path`, with any query string dropped.
+    /// Starts on `path` (a query string is left out as the walk reaches it).
     pub(crate) fn new(path: &'a str) -> Self {
-        let path = path.split_once('?').map_or(path, |(path, _query)| path);
-        match path.strip_prefix('/') {
-            Some(rest) => Self {
-                rest: Some(rest),
-                failed: false,
+        match path.as_bytes().split_first() {
+            Some((b'/', rest)) => Self {
+                rest,
+                state: State::Running,
             },
-            None => Self {
-                rest: None,
-                failed: true,
+            _ => Self {
+                rest: &[],
+                state: State::Failed,
             },
         }
+    }
+
+    fn fail(&mut self) -> Option<Result<&'a [u8], NotNormalForm>> {
+        self.state = State::Done;
+        Some(Err(NotNormalForm))
     }
 }
 
 impl<'a> Iterator for RequestSegments<'a> {
-    type Item = Result<&'a str, NotNormalForm>;
+    type Item = Result<&'a [u8], NotNormalForm>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            self.failed = false;
-            self.rest = None;
-            return Some(Err(NotNormalForm));
+        match self.state {
+            State::Running => {}
+            State::Failed => return self.fail(),
+            State::Done => return None,
         }
-        let rest = self.rest?;
-        let (segment, remainder) = match rest.split_once('/') {
-            Some((segment, remainder)) => (segment, Some(remainder)),
-            None => (rest, None),
-        };
-        self.rest = remainder;
-        if segment.is_empty() {
-            // Only the final segment may be empty: that is a single trailing `/`.
-            return remainder.map(|_| {
-                self.rest = None;
-                Err(NotNormalForm)
-            });
+        let bytes = self.rest;
+        let mut end = 0;
+        let mut last = true;
+        while let Some(&byte) = bytes.get(end) {
+            match byte {
+                b'/' => {
+                    last = false;
+                    break;
+                }
+                b'?' => break,
+                b'\\' | b'#' => return self.fail(),
+                b'%' if !is_harmless_escape(bytes.get(end + 1..end + 3)) => return self.fail(),
+                _ => {}
+            }
+            end += 1;
         }
-        if is_normal_segment(segment) {
-            Some(Ok(segment))
+        let segment = bytes.get(..end).unwrap_or_default();
+        if last {
+            self.state = State::Done;
         } else {
-            self.rest = None;
-            Some(Err(NotNormalForm))
+            self.rest = bytes.get(end + 1..).unwrap_or_default();
+        }
+        match segment {
+            // Only the final segment may be empty: that is a single trailing `/`.
+            b"" if last => None,
+            b"" | b"." | b".." => self.fail(),
+            _ => Some(Ok(segment)),
         }
     }
 }
@@ -71,32 +92,16 @@ pub(crate) fn is_normal_form(path: &str) -> bool {
     RequestSegments::new(path).all(|segment| segment.is_ok())
 }
 
-fn is_normal_segment(segment: &str) -> bool {
-    if segment == "." || segment == ".." {
+/// Whether the two bytes after a `%` are hex digits encoding neither `/`, `.` nor `\`.
+fn is_harmless_escape(pair: Option<&[u8]>) -> bool {
+    let Some(&[high, low]) = pair else {
         return false;
-    }
-    let bytes = segment.as_bytes();
-    for (index, &byte) in bytes.iter().enumerate() {
-        match byte {
-            b'\\' | b'#' => return false,
-            b'%' => {
-                let escape = bytes.get(index + 1..index + 3);
-                match escape.and_then(decode_hex_pair) {
-                    Some(b'/' | b'.' | b'\\') | None => return false,
-                    Some(_) => {}
-                }
-            }
-            _ => {}
-        }
-    }
-    true
-}
-
-fn decode_hex_pair(pair: &[u8]) -> Option<u8> {
-    let [high, low] = pair else { return None };
+    };
     let digit = |byte: u8| char::from(byte).to_digit(16);
-    let value = digit(*high)? * 16 + digit(*low)?;
-    u8::try_from(value).ok()
+    match (digit(high), digit(low)) {
+        (Some(high), Some(low)) => !matches!(high * 16 + low, 0x2f | 0x2e | 0x5c),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -104,7 +109,9 @@ mod tests {
     use super::*;
 
     fn segments(path: &str) -> Result<Vec<&str>, NotNormalForm> {
-        RequestSegments::new(path).collect()
+        RequestSegments::new(path)
+            .map(|segment| segment.map(|bytes| std::str::from_utf8(bytes).unwrap_or("<not UTF-8>")))
+            .collect()
     }
 
     #[test]
@@ -115,6 +122,9 @@ mod tests {
         assert_eq!(segments("/v1/bots?x=/../y"), Ok(vec!["v1", "bots"]));
         assert_eq!(segments("/v1/caf%C3%A9"), Ok(vec!["v1", "caf%C3%A9"]));
         assert_eq!(segments("/v1/..."), Ok(vec!["v1", "..."]));
+        assert_eq!(segments("/?x"), Ok(vec![]));
+        assert_eq!(segments("/v1/?x"), Ok(vec!["v1"]));
+        assert_eq!(segments("/v1?%2f"), Ok(vec!["v1"]));
     }
 
     #[test]
@@ -138,6 +148,7 @@ mod tests {
             "/v1/bots%",
             "/v1/bots%2",
             "/v1/bots%zz",
+            "/v1/%2F?x",
         ];
         for path in refused {
             assert!(!is_normal_form(path), "{path:?}");
@@ -147,7 +158,7 @@ mod tests {
     #[test]
     fn iteration_stops_after_the_first_failure() {
         let mut walk = RequestSegments::new("/a//b/c");
-        assert_eq!(walk.next(), Some(Ok("a")));
+        assert_eq!(walk.next(), Some(Ok(&b"a"[..])));
         assert_eq!(walk.next(), Some(Err(NotNormalForm)));
         assert_eq!(walk.next(), None);
     }

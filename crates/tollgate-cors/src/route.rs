@@ -1,9 +1,7 @@
 //! `RoutePrefix`: one validated entry of a route allow-list.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::error::RouteError;
+use crate::text_conversions::text_conversions;
 
 /// A path prefix opened to cross-origin requests, such as `/v1/bots`.
 ///
@@ -80,47 +78,7 @@ fn is_prefix_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "/-._~!$&'()+=:@".contains(c)
 }
 
-impl fmt::Display for RoutePrefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for RoutePrefix {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for RoutePrefix {
-    type Err = RouteError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<&str> for RoutePrefix {
-    type Error = RouteError;
-
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<String> for RoutePrefix {
-    type Error = RouteError;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<RoutePrefix> for String {
-    fn from(prefix: RoutePrefix) -> Self {
-        prefix.0.into()
-    }
-}
+text_conversions!(RoutePrefix, RouteError, as_str);
 
 #[cfg(test)]
 mod tests {

@@ -135,8 +135,8 @@ impl RouteSet {
             };
             if let (Walk::At(node), Scope::Listed { trie, .. }) = (walk, &self.scope) {
                 walk = match trie.child(node, segment) {
-                    Some(child) if trie.is_terminal(child) => Walk::Matched,
-                    Some(child) => Walk::At(child),
+                    Some(step) if step.terminal => Walk::Matched,
+                    Some(step) => Walk::At(step.node),
                     None => Walk::Missed,
                 };
             }

@@ -1,6 +1,6 @@
 //! A segment trie whose edges live in one open-addressing hash table.
 //!
-//! Each edge is keyed by (parent node, segment text). Looking up a child costs one hash of the
+//! Each edge is keyed by (parent node, segment bytes). Looking up a child costs one hash of the
 //! segment and a short probe, whatever the number of routes, and allocates nothing. The table is
 //! built once from configuration and kept at most half full; request segments only choose
 //! which existing probe chain to read, so they cannot make lookups slower than the longest chain
@@ -17,9 +17,20 @@ struct Edge {
     hash: u64,
     parent: usize,
     child: usize,
-    /// Range of the segment text in `RouteTrie::segments`.
+    /// Range of the segment bytes in `RouteTrie::segments`.
     start: usize,
     len: usize,
+    /// A listed prefix ends at `child` (kept here to save a memory access per step).
+    terminal: bool,
+}
+
+/// One step down the trie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Step {
+    /// The node reached.
+    pub(crate) node: usize,
+    /// Whether a listed prefix ends there.
+    pub(crate) terminal: bool,
 }
 
 /// The trie of a listed route set.
@@ -27,10 +38,11 @@ struct Edge {
 pub(crate) struct RouteTrie {
     edges: Vec<Edge>,
     mask: usize,
-    /// `terminal[node]`: a listed prefix ends at this node.
-    terminal: Vec<bool>,
+    /// `64 - log2(capacity)`: shifts a hash down to a slot index.
+    shift: u32,
+    node_count: usize,
     /// Every stored segment, concatenated (lowercased for a case-insensitive set).
-    segments: String,
+    segments: Vec<u8>,
     case: RouteCase,
 }
 
@@ -45,20 +57,24 @@ impl RouteTrie {
         let mut trie = Self {
             edges: vec![Edge::default(); capacity],
             mask: capacity - 1,
-            terminal: vec![false],
-            segments: String::new(),
+            shift: u64::BITS - capacity.trailing_zeros(),
+            node_count: 1,
+            segments: Vec::new(),
             case,
         };
         for prefix in prefixes {
             let mut node = ROOT;
-            for segment in prefix.segments() {
-                node = match trie.child(node, segment) {
-                    Some(child) => child,
+            let mut last_slot = None;
+            for segment in prefix.segments().map(str::as_bytes) {
+                let slot = match trie.find(node, segment) {
+                    Some(slot) => slot,
                     None => trie.insert(node, segment),
                 };
+                node = trie.edges.get(slot).map_or(ROOT, |edge| edge.child);
+                last_slot = Some(slot);
             }
-            if let Some(flag) = trie.terminal.get_mut(node) {
-                *flag = true;
+            if let Some(edge) = last_slot.and_then(|slot| trie.edges.get_mut(slot)) {
+                edge.terminal = true;
             }
         }
         trie
@@ -69,40 +85,48 @@ impl RouteTrie {
         ROOT
     }
 
-    /// Whether a listed prefix ends at `node`.
-    pub(crate) fn is_terminal(&self, node: usize) -> bool {
-        self.terminal.get(node).copied().unwrap_or(false)
+    /// The step from `node` along `segment`, if there is one.
+    pub(crate) fn child(&self, node: usize, segment: &[u8]) -> Option<Step> {
+        let edge = self.edges.get(self.find(node, segment)?)?;
+        Some(Step {
+            node: edge.child,
+            terminal: edge.terminal,
+        })
     }
 
-    /// The child of `node` along `segment`, if any.
-    pub(crate) fn child(&self, node: usize, segment: &str) -> Option<usize> {
+    /// The slot of the edge from `node` along `segment`.
+    fn find(&self, node: usize, segment: &[u8]) -> Option<usize> {
         let hash = edge_hash(node, segment, self.case);
-        let mut index = slot_of(hash, self.mask);
+        let mut index = slot_of(hash, self.shift);
         loop {
             let edge = self.edges.get(index)?;
             if edge.child == ROOT {
                 return None;
             }
             if edge.hash == hash && edge.parent == node && self.segment_matches(edge, segment) {
-                return Some(edge.child);
+                return Some(index);
             }
             index = (index + 1) & self.mask;
         }
     }
 
-    fn segment_matches(&self, edge: &Edge, segment: &str) -> bool {
+    fn segment_matches(&self, edge: &Edge, segment: &[u8]) -> bool {
         let Some(stored) = self.segments.get(edge.start..edge.start + edge.len) else {
             return false;
         };
         match self.case {
-            RouteCase::Sensitive => stored == segment,
+            // A plain loop: segments are short, and a library `memcmp` call costs more.
+            RouteCase::Sensitive => {
+                stored.len() == segment.len() && stored.iter().zip(segment).all(|(a, b)| a == b)
+            }
             RouteCase::Insensitive => stored.eq_ignore_ascii_case(segment),
         }
     }
 
-    fn insert(&mut self, parent: usize, segment: &str) -> usize {
-        let child = self.terminal.len();
-        self.terminal.push(false);
+    /// Adds a new child of `parent`; returns its slot.
+    fn insert(&mut self, parent: usize, segment: &[u8]) -> usize {
+        let child = self.node_count;
+        self.node_count += 1;
         let hash = edge_hash(parent, segment, self.case);
         let edge = Edge {
             hash,
@@ -110,9 +134,10 @@ impl RouteTrie {
             child,
             start: self.segments.len(),
             len: segment.len(),
+            terminal: false,
         };
-        self.segments.push_str(segment);
-        let mut index = slot_of(hash, self.mask);
+        self.segments.extend_from_slice(segment);
+        let mut index = slot_of(hash, self.shift);
         // The table is at most half full, so an empty slot is always found.
         while let Some(slot) = self.edges.get_mut(index) {
             if slot.child == ROOT {
@@ -121,30 +146,34 @@ impl RouteTrie {
             }
             index = (index + 1) & self.mask;
         }
-        child
+        index
     }
 }
 
-/// FNV-1a over the segment (lowercased for a case-insensitive set), mixed with the parent.
-fn edge_hash(parent: usize, segment: &str, case: RouteCase) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in segment.as_bytes() {
-        let byte = match case {
-            RouteCase::Sensitive => byte,
-            RouteCase::Insensitive => byte.to_ascii_lowercase(),
-        };
-        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+/// Multiplicative hashing (as in FxHash): each 8-byte word of the segment (lowercased for a
+/// case-insensitive set) is folded in with one multiplication. The parent and the length seed
+/// the state, so every (parent, segment) edge has its own hash.
+fn edge_hash(parent: usize, segment: &[u8], case: RouteCase) -> u64 {
+    const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
+    let mut hash = (parent as u64) ^ ((segment.len() as u64) << 48);
+    for chunk in segment.chunks(8) {
+        let mut word = [0u8; 8];
+        let word_bytes = word.iter_mut().zip(chunk);
+        match case {
+            RouteCase::Sensitive => word_bytes.for_each(|(slot, &byte)| *slot = byte),
+            RouteCase::Insensitive => {
+                word_bytes.for_each(|(slot, &byte)| *slot = byte.to_ascii_lowercase())
+            }
+        }
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(MULTIPLIER);
     }
-    hash ^= (parent as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    // Final avalanche so that the low bits used for the slot depend on every input bit.
-    hash ^= hash >> 33;
-    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    hash ^ (hash >> 33)
+    hash
 }
 
-fn slot_of(hash: u64, mask: usize) -> usize {
-    // Truncation is intended: only the low bits select the slot.
-    (hash as usize) & mask
+/// The high bits of a multiplicative hash are its best mixed, so they pick the slot.
+fn slot_of(hash: u64, shift: u32) -> usize {
+    // Truncation cannot happen: the shifted value is below the table's capacity.
+    (hash >> shift) as usize
 }
 
 #[cfg(test)]
@@ -159,28 +188,39 @@ mod tests {
         RouteTrie::build(&prefixes, case)
     }
 
-    fn walk(trie: &RouteTrie, segments: &[&str]) -> Option<usize> {
-        segments
-            .iter()
-            .try_fold(RouteTrie::root(), |node, segment| trie.child(node, segment))
+    fn walk(trie: &RouteTrie, segments: &[&str]) -> Option<Step> {
+        let start = Step {
+            node: RouteTrie::root(),
+            terminal: false,
+        };
+        segments.iter().try_fold(start, |step, segment| {
+            trie.child(step.node, segment.as_bytes())
+        })
     }
 
     #[test]
     fn shared_segments_share_nodes_and_only_prefix_ends_are_terminal() {
         let trie = trie(&["/v1/bots", "/v1/rooms", "/v2"], RouteCase::Sensitive);
-        assert_eq!(trie.terminal.len(), 5, "root, v1, bots, rooms, v2");
-        let v1 = walk(&trie, &["v1"]).unwrap();
-        assert!(!trie.is_terminal(v1));
-        assert!(trie.is_terminal(walk(&trie, &["v1", "bots"]).unwrap()));
-        assert!(trie.is_terminal(walk(&trie, &["v2"]).unwrap()));
+        assert_eq!(trie.node_count, 5, "root, v1, bots, rooms, v2");
+        assert!(!walk(&trie, &["v1"]).unwrap().terminal);
+        assert!(walk(&trie, &["v1", "bots"]).unwrap().terminal);
+        assert!(walk(&trie, &["v2"]).unwrap().terminal);
         assert_eq!(walk(&trie, &["bots"]), None);
         assert_eq!(walk(&trie, &["v1", "Bots"]), None);
     }
 
     #[test]
+    fn a_prefix_listed_after_a_longer_one_marks_the_existing_node() {
+        let trie = trie(&["/v1/bots/x", "/v1/bots"], RouteCase::Sensitive);
+        assert_eq!(trie.node_count, 4);
+        assert!(walk(&trie, &["v1", "bots"]).unwrap().terminal);
+        assert!(walk(&trie, &["v1", "bots", "x"]).unwrap().terminal);
+    }
+
+    #[test]
     fn insensitive_trie_matches_any_case() {
         let trie = trie(&["/v1/bots"], RouteCase::Insensitive);
-        assert!(trie.is_terminal(walk(&trie, &["V1", "BoTs"]).unwrap()));
+        assert!(walk(&trie, &["V1", "BoTs"]).unwrap().terminal);
     }
 
     #[test]
@@ -193,10 +233,7 @@ mod tests {
         let trie = RouteTrie::build(&prefixes, RouteCase::Sensitive);
         for n in (0..5_000).step_by(97) {
             let first = format!("r{n}");
-            assert!(
-                trie.is_terminal(walk(&trie, &[&first, "x"]).unwrap()),
-                "{first}"
-            );
+            assert!(walk(&trie, &[&first, "x"]).unwrap().terminal, "{first}");
         }
         assert_eq!(walk(&trie, &["r5000"]), None);
     }

@@ -154,6 +154,26 @@ proptest! {
     }
 
     #[test]
+    fn allow_lists_agree_with_their_patterns_in_any_spelling(
+        listed in prop::collection::vec(origin_text(), 0..12),
+        (written, normal) in origin_text(),
+        wildcard in prop::option::of("[a-z]{1,3}\\.[a-z]{1,3}"),
+    ) {
+        let mut patterns: Vec<OriginPattern> = listed.iter().map(|(text, _)| OriginPattern::parse(text).unwrap()).collect();
+        if let Some(domain) = wildcard {
+            patterns.push(OriginPattern::parse(&format!("https://*.{domain}")).unwrap());
+        }
+        let origins = AllowedOrigins::from_patterns(patterns.clone());
+        let expected = patterns.iter().any(|pattern| pattern.matches(normal.as_bytes()));
+        prop_assert_eq!(origins.allows(normal.as_bytes()), expected);
+        prop_assert_eq!(origins.allows(written.as_bytes()), expected);
+        for (listed_written, listed_normal) in &listed {
+            prop_assert!(origins.allows(listed_written.as_bytes()), "{}", listed_written);
+            prop_assert!(origins.allows(listed_normal.as_bytes()), "{}", listed_normal);
+        }
+    }
+
+    #[test]
     fn subdomain_patterns_match_exactly_the_subdomains(label in "[a-z0-9]{1,8}", host in "[a-z0-9.]{1,24}") {
         let pattern = OriginPattern::parse("https://*.example.com").unwrap();
         let candidate = format!("https://{host}");
