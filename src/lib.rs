@@ -15,3 +15,11 @@ pub use tollgate_writers as writers;
 #[cfg(feature = "store")]
 #[doc(inline)]
 pub use tollgate_store as store;
+
+#[cfg(feature = "cors")]
+#[doc(inline)]
+pub use tollgate_cors as cors;
+
+#[cfg(feature = "http")]
+#[doc(inline)]
+pub use tollgate_http as http;

@@ -1,0 +1,90 @@
+//! One refusal, as an HTTP response: status, optional challenge, JSON body.
+
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, Response, StatusCode};
+
+/// A refusal: the status, a stable snake_case code, a message for people, and for 401 and
+/// some 403 responses a `WWW-Authenticate` challenge.
+///
+/// The body is `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The response status.
+    pub status: StatusCode,
+    /// A stable, machine-readable snake_case code, such as `invalid_token`.
+    pub code: &'static str,
+    /// A sentence a person can act on. Never holds a secret.
+    pub message: String,
+    /// The `WWW-Authenticate` value, when the refusal is about credentials.
+    pub challenge: Option<HeaderValue>,
+}
+
+impl ApiError {
+    /// A refusal without a challenge.
+    #[must_use]
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            challenge: None,
+        }
+    }
+
+    /// This refusal with a `WWW-Authenticate` challenge.
+    #[must_use]
+    pub fn with_challenge(self, challenge: HeaderValue) -> Self {
+        Self {
+            challenge: Some(challenge),
+            ..self
+        }
+    }
+
+    /// The JSON body text.
+    #[must_use]
+    pub fn body(&self) -> String {
+        serde_json::json!({ "error": { "code": self.code, "message": self.message } }).to_string()
+    }
+
+    /// The whole response, with any body type that can be made from a `String`.
+    #[must_use]
+    pub fn to_response<B: From<String>>(&self) -> Response<B> {
+        let mut response = Response::new(B::from(self.body()));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(challenge) = &self.challenge {
+            headers.insert(WWW_AUTHENTICATE, challenge.clone());
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_has_status_json_and_challenge() {
+        let error = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the \"token\" is bad",
+        )
+        .with_challenge(HeaderValue::from_static("Bearer realm=\"x\""));
+        let response: Response<String> = error.to_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(response.headers()[WWW_AUTHENTICATE], "Bearer realm=\"x\"");
+        let body: serde_json::Value = serde_json::from_str(response.body()).unwrap();
+        assert_eq!(body["error"]["code"], "invalid_token");
+        assert_eq!(body["error"]["message"], "the \"token\" is bad");
+    }
+
+    #[test]
+    fn no_challenge_no_header() {
+        let response: Response<String> =
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no").to_response();
+        assert!(!response.headers().contains_key(WWW_AUTHENTICATE));
+    }
+}

@@ -1,0 +1,58 @@
+//! `WWW-Authenticate: Bearer` challenges (RFC 6750 section 3).
+
+use crate::RealmError;
+use http::HeaderValue;
+
+/// The protection space named in challenges, such as `tollgate`.
+///
+/// Validated once so that every challenge built from it is a valid header value: 1 to 64
+/// printable ASCII characters other than `"` and `\`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realm {
+    missing: HeaderValue,
+    invalid_token: HeaderValue,
+    insufficient_scope: HeaderValue,
+}
+
+impl Realm {
+    /// Validates `name` and prepares its three challenges.
+    ///
+    /// # Errors
+    /// [`RealmError`] when `name` is empty, longer than 64 bytes, or holds a character other
+    /// than printable ASCII without `"` and `\`.
+    pub fn new(name: &str) -> Result<Self, RealmError> {
+        let printable = name
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
+        if name.is_empty() || name.len() > 64 || !printable {
+            return Err(RealmError);
+        }
+        let value = |suffix: &str| {
+            HeaderValue::from_str(&format!("Bearer realm=\"{name}\"{suffix}"))
+                .map_err(|_| RealmError)
+        };
+        Ok(Self {
+            missing: value("")?,
+            invalid_token: value(", error=\"invalid_token\"")?,
+            insufficient_scope: value(", error=\"insufficient_scope\"")?,
+        })
+    }
+
+    /// For a request without credentials: `Bearer realm="..."`.
+    #[must_use]
+    pub fn missing(&self) -> HeaderValue {
+        self.missing.clone()
+    }
+
+    /// For malformed, unknown, revoked or expired credentials.
+    #[must_use]
+    pub fn invalid_token(&self) -> HeaderValue {
+        self.invalid_token.clone()
+    }
+
+    /// For a token whose scope (or user) does not allow the operation.
+    #[must_use]
+    pub fn insufficient_scope(&self) -> HeaderValue {
+        self.insufficient_scope.clone()
+    }
+}

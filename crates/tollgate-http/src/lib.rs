@@ -1,0 +1,44 @@
+//! Glue between tollgate's crates and `http`/tower servers.
+//!
+//! The leaf crates know nothing about HTTP; this crate maps their inputs from `http` types
+//! and their decisions to responses, in one place:
+//!
+//! - [`refusal`]: every "no" to a status, a stable error code, a JSON body
+//!   (`{"error": {"code", "message"}}`) and, for credentials, a `WWW-Authenticate` challenge
+//!   built from a validated [`Realm`].
+//! - [`CorsLayer`]: answers preflights (204 or 403) and adds CORS headers to every other
+//!   response, errors included.
+//! - [`AuthLayer`]: authenticates `Authorization` through a `tollgate-store` service, checks
+//!   the token's allowed origins, and hands the handler a [`Caller`].
+//!
+//! Both layers work in any tower-based server (axum, tonic, hyper with tower). Put the CORS
+//! layer outside the authentication layer, so preflights (which carry no token) are answered
+//! before authentication and 401 responses still carry CORS headers.
+//!
+//! ```
+//! use http::StatusCode;
+//! use tollgate_http::{Realm, refusal};
+//!
+//! let realm = Realm::new("tollgate")?;
+//! let response: http::Response<String> = refusal::missing_token(&realm).to_response();
+//! assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+//! assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"tollgate\"");
+//! # Ok::<(), tollgate_http::RealmError>(())
+//! ```
+//!
+//! Threat model: every refusal carries a message safe to show to the client (no presented
+//! token text, no database details); 503 for an unavailable database is never turned into an
+//! allow; a token restricted to origins is refused when `Origin` is absent.
+
+mod api_error;
+mod auth_layer;
+mod challenge;
+mod cors_layer;
+mod error;
+pub mod refusal;
+
+pub use api_error::ApiError;
+pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
+pub use challenge::Realm;
+pub use cors_layer::{Cors, CorsLayer, apply_headers, cors_request};
+pub use error::RealmError;

@@ -1,0 +1,234 @@
+//! Each crate's "no", mapped to one HTTP status in one place.
+//!
+//! | refusal | status | code |
+//! |---|---|---|
+//! | no credentials | 401 + challenge | `missing_token` |
+//! | malformed header or token, unknown, revoked, expired | 401 + `invalid_token` | `invalid_token` |
+//! | database unavailable | 503 | `unavailable` |
+//! | malformed stored row | 500 | `internal` |
+//! | scope or role too low, or never for tokens | 403 + `insufficient_scope` | `insufficient_scope` |
+//! | not a writer | 403 | `not_a_writer` |
+//! | token's allowed origins do not match `Origin` | 403 | `origin_not_allowed` |
+
+use http::StatusCode;
+use tollgate_cors::OriginCheck;
+use tollgate_scope::Denial;
+use tollgate_store::{AuthError, StoreError};
+use tollgate_writers::DenyReason;
+
+use crate::{ApiError, Realm};
+
+/// 401 for a request that must carry a token and does not.
+#[must_use]
+pub fn missing_token(realm: &Realm) -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "missing_token",
+        "this request needs an access token: send `Authorization: Bearer <token>`",
+    )
+    .with_challenge(realm.missing())
+}
+
+/// 401 (or 503 / 500 when the database failed) for a token that did not authenticate.
+#[must_use]
+pub fn auth_error(error: &AuthError, realm: &Realm) -> ApiError {
+    match error {
+        AuthError::Store(store) => store_error(store),
+        // Header and token errors never echo the presented text, so their messages are safe.
+        other => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", other.to_string())
+            .with_challenge(realm.invalid_token()),
+    }
+}
+
+/// The status for a store failure outside authentication.
+#[must_use]
+pub fn store_error(error: &StoreError) -> ApiError {
+    let (status, code) = match error {
+        StoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        StoreError::DuplicateUser | StoreError::DuplicateTokenName => {
+            (StatusCode::CONFLICT, "duplicate_name")
+        }
+        StoreError::UnknownUser => (StatusCode::NOT_FOUND, "unknown_user"),
+        StoreError::UnknownToken => (StatusCode::NOT_FOUND, "unknown_token"),
+        StoreError::AlreadyRevoked => (StatusCode::BAD_REQUEST, "already_revoked"),
+        StoreError::NotRevoked => (StatusCode::BAD_REQUEST, "not_revoked"),
+        StoreError::ExpiryNotInFuture => (StatusCode::UNPROCESSABLE_ENTITY, "expiry_not_in_future"),
+        StoreError::InvalidAllowedOrigin { .. } => {
+            (StatusCode::BAD_REQUEST, "invalid_allowed_origin")
+        }
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    };
+    let message = match status {
+        // Driver and row details are for the server's log, not for clients.
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "the token database is unavailable; try again later".to_owned()
+        }
+        StatusCode::INTERNAL_SERVER_ERROR => "internal error".to_owned(),
+        _ => error.to_string(),
+    };
+    ApiError::new(status, code, message)
+}
+
+/// 403 for a scope check that refused.
+#[must_use]
+pub fn scope_denial<S: core::fmt::Display>(denial: &Denial<S>, realm: &Realm) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+        denial.to_string(),
+    )
+    .with_challenge(realm.insufficient_scope())
+}
+
+/// 403 for a writer check that refused, or 401 when the actor is anonymous (a token would help).
+#[must_use]
+pub fn writer_denial(reason: DenyReason, realm: &Realm) -> ApiError {
+    match reason {
+        DenyReason::Anonymous => missing_token(realm),
+        DenyReason::NotAWriter => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_a_writer",
+            "this record has a writer list and you are not on it",
+        ),
+    }
+}
+
+/// 403 for a token whose allowed origins refuse the request's `Origin`; `None` when allowed.
+#[must_use]
+pub fn origin_refusal(check: OriginCheck) -> Option<ApiError> {
+    let message = match check {
+        OriginCheck::Allowed => return None,
+        OriginCheck::Missing => {
+            "this token may only be used from its allowed origins, and the request has no Origin"
+        }
+        OriginCheck::Invalid => "the request's Origin header is not a valid origin",
+        OriginCheck::NotAllowed => "this token may not be used from this origin",
+    };
+    Some(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "origin_not_allowed",
+        message,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use http::header::WWW_AUTHENTICATE;
+    use tollgate_scope::{Operation, Role, Scope, check};
+    use tollgate_token::TokenParseError;
+
+    use super::*;
+
+    fn realm() -> Realm {
+        Realm::new("tollgate").unwrap()
+    }
+
+    fn challenge(error: &ApiError) -> Option<&str> {
+        error
+            .challenge
+            .as_ref()
+            .and_then(|value| value.to_str().ok())
+    }
+
+    #[test]
+    fn credentials_map_to_401_with_the_right_challenge() {
+        let missing = missing_token(&realm());
+        assert_eq!(
+            (missing.status, challenge(&missing)),
+            (StatusCode::UNAUTHORIZED, Some("Bearer realm=\"tollgate\""))
+        );
+        let bad = auth_error(
+            &AuthError::Malformed(TokenParseError::ChecksumMismatch),
+            &realm(),
+        );
+        assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            challenge(&bad),
+            Some("Bearer realm=\"tollgate\", error=\"invalid_token\"")
+        );
+        assert_eq!(
+            auth_error(&AuthError::Unknown, &realm()).code,
+            "invalid_token"
+        );
+    }
+
+    #[test]
+    fn unavailable_database_is_503_and_hides_details() {
+        let error = StoreError::Unavailable("connection refused to 10.1.2.3".into());
+        let api = auth_error(&AuthError::Store(error), &realm());
+        assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!api.message.contains("10.1.2.3"));
+        assert!(api.challenge.is_none());
+    }
+
+    #[test]
+    fn store_errors_map_to_their_statuses() {
+        let cases = [
+            (StoreError::DuplicateTokenName, StatusCode::CONFLICT),
+            (StoreError::DuplicateUser, StatusCode::CONFLICT),
+            (StoreError::UnknownToken, StatusCode::NOT_FOUND),
+            (StoreError::AlreadyRevoked, StatusCode::BAD_REQUEST),
+            (StoreError::NotRevoked, StatusCode::BAD_REQUEST),
+            (
+                StoreError::ExpiryNotInFuture,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                StoreError::Corrupt("x".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        ];
+        for (error, status) in cases {
+            assert_eq!(store_error(&error).status, status, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn scope_denial_is_403_insufficient_scope() {
+        let tollgate_scope::Decision::Deny(denial) =
+            check(Scope::ReadOnly, &Role::Admin, Operation::WriteData)
+        else {
+            panic!("read-only must not write");
+        };
+        let api = scope_denial(&denial, &realm());
+        assert_eq!(
+            (api.status, api.code),
+            (StatusCode::FORBIDDEN, "insufficient_scope")
+        );
+        let response: http::Response<String> = api.to_response();
+        assert_eq!(
+            response.headers()[WWW_AUTHENTICATE],
+            "Bearer realm=\"tollgate\", error=\"insufficient_scope\""
+        );
+    }
+
+    #[test]
+    fn writer_and_origin_refusals() {
+        assert_eq!(
+            writer_denial(DenyReason::NotAWriter, &realm()).code,
+            "not_a_writer"
+        );
+        assert_eq!(
+            writer_denial(DenyReason::Anonymous, &realm()).status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert!(origin_refusal(OriginCheck::Allowed).is_none());
+        for check in [
+            OriginCheck::Missing,
+            OriginCheck::Invalid,
+            OriginCheck::NotAllowed,
+        ] {
+            assert_eq!(
+                origin_refusal(check).map(|e| e.code),
+                Some("origin_not_allowed")
+            );
+        }
+    }
+
+    #[test]
+    fn realm_is_validated() {
+        for bad in ["", "a\"b", "a\\b", "é", "line\nbreak"] {
+            assert_eq!(Realm::new(bad), Err(crate::RealmError), "{bad:?}");
+        }
+    }
+}

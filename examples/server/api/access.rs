@@ -1,0 +1,124 @@
+//! The server's one place for "may this caller do this?": each answer is a library call.
+
+use axum::response::{IntoResponse, Response};
+use tollgate::http::{ApiError, Caller, Realm, refusal};
+use tollgate::scope::{Decision, Operation, Role, Scope, check};
+use tollgate::store::{Authenticated, StoreError};
+use tollgate::writers::{Actor, AdminOverride, Entitlement, Resolved, WriterList};
+
+/// A handler's refusal, as an axum response.
+#[derive(Debug)]
+pub(crate) struct Failure(pub(crate) ApiError);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        self.0.to_response()
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Self(error)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Self(refusal::store_error(&error))
+    }
+}
+
+pub(crate) type Outcome<T> = Result<T, Failure>;
+
+/// 404 with a JSON body.
+pub(crate) fn not_found(what: &str) -> Failure {
+    Failure(ApiError::new(
+        http::StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such {what}"),
+    ))
+}
+
+/// 400 with a JSON body.
+pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Failure {
+    Failure(ApiError::new(http::StatusCode::BAD_REQUEST, code, message))
+}
+
+/// The caller's token, when `operation` is allowed to it; anonymous callers may only read
+/// non-sensitive data.
+pub(crate) fn authorize<'a>(
+    caller: &'a Caller,
+    operation: Operation,
+    realm: &Realm,
+) -> Outcome<Option<&'a Authenticated>> {
+    match caller {
+        Caller::Anonymous if operation == Operation::ReadData => Ok(None),
+        Caller::Anonymous => Err(refusal::missing_token(realm).into()),
+        Caller::Token(found) => match check(found.token.scope, &found.role, operation) {
+            Decision::Allow => Ok(Some(found)),
+            Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm).into()),
+        },
+    }
+}
+
+/// The caller's token: any valid token, whatever its scope (for `/v1/tokens/current`).
+pub(crate) fn token_of<'a>(caller: &'a Caller, realm: &Realm) -> Outcome<&'a Authenticated> {
+    match caller {
+        Caller::Token(found) => Ok(found),
+        Caller::Anonymous => Err(refusal::missing_token(realm).into()),
+    }
+}
+
+/// Whether `?override=admin` was asked for, and whether this caller is entitled to it: an
+/// admin user presenting a token of at least admin scope.
+pub(crate) fn admin_override(caller: &Caller, requested: bool) -> AdminOverride {
+    if !requested {
+        return AdminOverride::NotRequested;
+    }
+    let entitled = matches!(caller, Caller::Token(found) if found.role == Role::Admin && found.token.scope >= Scope::Admin);
+    AdminOverride::Requested(if entitled {
+        Entitlement::Entitled
+    } else {
+        Entitlement::NotEntitled
+    })
+}
+
+fn actor(caller: &Caller) -> Actor<'_, str> {
+    match caller {
+        Caller::Anonymous => Actor::Anonymous,
+        Caller::Token(found) => Actor::Authenticated(found.token.owner.as_str()),
+    }
+}
+
+/// `Ok` when the caller may change a record protected by `writers`.
+pub(crate) fn may_write(
+    writers: &WriterList<String>,
+    caller: &Caller,
+    requested_override: bool,
+    realm: &Realm,
+) -> Outcome<()> {
+    match writers.permits(actor(caller), admin_override(caller, requested_override)) {
+        tollgate::writers::Decision::Allow(_) => Ok(()),
+        tollgate::writers::Decision::Deny(reason) => {
+            Err(refusal::writer_denial(reason, realm).into())
+        }
+    }
+}
+
+/// `Ok` when the caller may change a record whose protection was resolved through inheritance.
+pub(crate) fn may_write_resolved(
+    resolved: &Resolved<'_, str, String>,
+    caller: &Caller,
+    requested_override: bool,
+    realm: &Realm,
+) -> Outcome<()> {
+    match resolved
+        .permits(actor(caller), admin_override(caller, requested_override))
+        .decision
+    {
+        tollgate::writers::Decision::Allow(_) => Ok(()),
+        tollgate::writers::Decision::Deny(reason) => {
+            Err(refusal::writer_denial(reason, realm).into())
+        }
+    }
+}

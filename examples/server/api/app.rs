@@ -1,0 +1,298 @@
+//! The router, its shared state, and starting and stopping the server.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Extension, Path, RawQuery, State};
+use axum::routing::{get, post, put};
+use chrono::Utc;
+use http::StatusCode;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tollgate::http::{ApiError, AuthLayer, Caller, CorsLayer, Realm};
+use tollgate::scope::{Role, Scope};
+use tollgate::store::{SqlStorage, StoreError, TokenRequest, TokenService, UserName};
+use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
+
+use crate::api::access::Failure;
+use crate::api::body::{JsonBody, MAX_BODY_BYTES};
+use crate::api::config::Settings;
+use crate::api::handlers::tokens::Revocation;
+use crate::api::handlers::{records, samples, tokens, users};
+use crate::api::records::{Kind, Records};
+
+/// The prefix of every token this server mints.
+const TOKEN_PREFIX: &str = "tg";
+/// The realm named in `WWW-Authenticate`.
+const REALM: &str = "tollgate";
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) tokens: Arc<TokenService<SqlStorage>>,
+    pub(crate) records: Records,
+    pub(crate) realm: Arc<Realm>,
+}
+
+/// Why the server could not start, or stop cleanly.
+#[derive(Debug)]
+pub(crate) enum StartError {
+    Store(StoreError),
+    Io(std::io::Error),
+    Config(&'static str),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Store(error) => write!(f, "database: {error}"),
+            Self::Io(error) => write!(f, "network: {error}"),
+            Self::Config(problem) => f.write_str(problem),
+        }
+    }
+}
+
+impl From<StoreError> for StartError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl From<std::io::Error> for StartError {
+    fn from(error: std::io::Error) -> Self {
+        Self::Io(error)
+    }
+}
+
+/// The token service this server uses: `tg_` tokens, `Bearer` or raw (Refocus compatibility).
+async fn token_service(database_url: &str) -> Result<TokenService<SqlStorage>, StartError> {
+    let storage = SqlStorage::open(database_url).await?;
+    let format =
+        TokenFormat::new(TOKEN_PREFIX).map_err(|_| StartError::Config("invalid token prefix"))?;
+    Ok(TokenService::new(storage, format).with_schemes(AcceptedSchemes::BEARER.and(Scheme::Raw)))
+}
+
+/// A running server.
+#[derive(Debug)]
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+    tokens: Arc<TokenService<SqlStorage>>,
+}
+
+impl Server {
+    /// Stops accepting requests, lets those in flight finish, and writes pending last uses.
+    pub(crate) async fn stop(self) -> Result<(), StartError> {
+        // The task may have ended already; then there is nobody to tell.
+        let _ = self.shutdown.send(());
+        self.task
+            .await
+            .map_err(|error| StartError::Io(std::io::Error::other(error)))??;
+        self.tokens.flush_last_use().await?;
+        Ok(())
+    }
+}
+
+/// Opens the database, binds the address and serves until [`Server::stop`].
+pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
+    let tokens = Arc::new(token_service(&settings.database_url).await?);
+    let records = Records::open(&settings.database_url).await?;
+    let realm = Realm::new(REALM).map_err(|_| StartError::Config("invalid realm"))?;
+    let state = AppState {
+        tokens: Arc::clone(&tokens),
+        records,
+        realm: Arc::new(realm.clone()),
+    };
+    let app = router(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(AuthLayer::new(
+            Arc::clone(&tokens),
+            realm,
+            settings.requirement,
+        ))
+        .layer(CorsLayer::new(settings.cors));
+    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                // A dropped sender also stops the server.
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Server {
+        addr,
+        shutdown,
+        task,
+        tokens,
+    })
+}
+
+/// `mint`: creates the user if needed and a token for them; returns the token's secret.
+pub(crate) async fn mint_bootstrap(
+    database_url: &str,
+    user: &str,
+    role: Role,
+    name: &str,
+    scope: Scope,
+) -> Result<String, String> {
+    let service = token_service(database_url)
+        .await
+        .map_err(|error| error.to_string())?;
+    let user = UserName::new(user).map_err(|error| error.to_string())?;
+    let name = TokenName::new(name).map_err(|error| error.to_string())?;
+    let now = Utc::now();
+    match service.create_user(user.clone(), role, now).await {
+        Ok(_) | Err(StoreError::DuplicateUser) => {}
+        Err(error) => return Err(error.to_string()),
+    }
+    let request = TokenRequest {
+        owner: user,
+        name,
+        scope,
+        expires_at: None,
+        allowed_origins: Vec::new(),
+    };
+    let created = service
+        .create_token(&request, now)
+        .await
+        .map_err(|error| error.to_string())?;
+    service.storage().close().await;
+    Ok(created.secret.expose_secret().to_owned())
+}
+
+type Base = (State<AppState>, Extension<Caller>);
+
+fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/v1/users", post(users::create).get(users::list))
+        .route("/v1/tokens", post(tokens::create).get(tokens::list))
+        .route("/v1/tokens/current", get(tokens::current))
+        .route("/api/tokens/current", get(tokens::current))
+        .route("/v1/tokens/{id}", axum::routing::delete(tokens::delete))
+        .route(
+            "/v1/tokens/{id}/revoke",
+            post(|(State(s), Extension(c)): Base, Path(id): Path<String>| {
+                tokens::set_revocation(s, c, id, Revocation::Revoke)
+            }),
+        )
+        .route(
+            "/v1/tokens/{id}/restore",
+            post(|(State(s), Extension(c)): Base, Path(id): Path<String>| {
+                tokens::set_revocation(s, c, id, Revocation::Restore)
+            }),
+        )
+        .route(
+            "/v1/aspects/{aspect}/samples/{subject}",
+            put(
+                |(State(s), Extension(c)): Base,
+                 Path((a, sub)): Path<(String, String)>,
+                 RawQuery(q): RawQuery,
+                 JsonBody(b): JsonBody<samples::SampleValue>| {
+                    samples::put(s, c, a, sub, q, b)
+                },
+            )
+            .get(
+                |(State(s), Extension(c)): Base, Path((a, sub)): Path<(String, String)>| {
+                    samples::get(s, c, a, sub)
+                },
+            )
+            .delete(
+                |(State(s), Extension(c)): Base,
+                 Path((a, sub)): Path<(String, String)>,
+                 RawQuery(q): RawQuery| samples::delete(s, c, a, sub, q),
+            ),
+        );
+    for kind in Kind::ALL {
+        router = record_routes(router, kind);
+    }
+    router
+        .fallback(|| async {
+            Failure(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such route",
+            ))
+        })
+        .method_not_allowed_fallback(|| async {
+            Failure(ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take this method",
+            ))
+        })
+        .with_state(state)
+}
+
+fn record_routes(router: Router<AppState>, kind: Kind) -> Router<AppState> {
+    let base = format!("/v1/{}", kind.as_str());
+    router
+        .route(
+            &base,
+            post(
+                move |(State(s), Extension(c)): Base, JsonBody(b): JsonBody<records::NewRecord>| {
+                    records::create(s, c, kind, b)
+                },
+            )
+            .get(move |(State(s), Extension(c)): Base| records::list(s, c, kind)),
+        )
+        .route(
+            &format!("{base}/{{name}}"),
+            get(
+                move |(State(s), Extension(c)): Base, Path(n): Path<String>| {
+                    records::get(s, c, kind, n)
+                },
+            )
+            .patch(
+                move |(State(s), Extension(c)): Base,
+                      Path(n): Path<String>,
+                      RawQuery(q): RawQuery,
+                      JsonBody(b): JsonBody<records::RecordPatch>| {
+                    records::patch(s, c, kind, n, q, b)
+                },
+            )
+            .delete(
+                move |(State(s), Extension(c)): Base,
+                      Path(n): Path<String>,
+                      RawQuery(q): RawQuery| records::delete(s, c, kind, n, q),
+            ),
+        )
+        .route(
+            &format!("{base}/{{name}}/writers"),
+            get(
+                move |(State(s), Extension(c)): Base, Path(n): Path<String>| {
+                    records::writers(s, c, kind, n)
+                },
+            )
+            .post(
+                move |(State(s), Extension(c)): Base,
+                      Path(n): Path<String>,
+                      RawQuery(q): RawQuery,
+                      JsonBody(b): JsonBody<Vec<String>>| {
+                    records::add_writers(s, c, kind, n, q, b)
+                },
+            )
+            .delete(
+                move |(State(s), Extension(c)): Base,
+                      Path(n): Path<String>,
+                      RawQuery(q): RawQuery| {
+                    records::clear_writers(s, c, kind, n, q)
+                },
+            ),
+        )
+        .route(
+            &format!("{base}/{{name}}/writers/{{user}}"),
+            axum::routing::delete(
+                move |(State(s), Extension(c)): Base,
+                      Path((n, u)): Path<(String, String)>,
+                      RawQuery(q): RawQuery| {
+                    records::remove_writer(s, c, kind, n, u, q)
+                },
+            ),
+        )
+}

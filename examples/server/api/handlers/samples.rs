@@ -1,0 +1,125 @@
+//! `/v1/aspects/{aspect}/samples/{subject}`: samples use their aspect's writer list.
+
+use axum::Json;
+use axum::response::IntoResponse;
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use tollgate::http::Caller;
+use tollgate::scope::Operation;
+use tollgate::writers::{DepthLimit, Protection, ProtectionLookup, resolve};
+
+use super::override_requested;
+use super::records::existing;
+use crate::api::access::{Failure, Outcome, authorize, may_write_resolved, not_found};
+use crate::api::app::AppState;
+use crate::api::records::{Kind, Record};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SampleValue {
+    value: String,
+}
+
+/// A sample has no writer list: it inherits its aspect's.
+struct SampleProtection<'a> {
+    sample: &'a str,
+    aspect: &'a Record,
+}
+
+impl ProtectionLookup<str> for SampleProtection<'_> {
+    type Principal = String;
+
+    fn protection(&self, record: &str) -> Option<Protection<'_, str, String>> {
+        if record == self.sample {
+            Some(Protection::InheritsFrom(self.aspect.name.as_str()))
+        } else if record == self.aspect.name {
+            Some(Protection::Own(&self.aspect.writers))
+        } else {
+            None
+        }
+    }
+}
+
+/// `Ok` when the caller may write samples of `aspect`.
+fn may_write_sample(
+    state: &AppState,
+    caller: &Caller,
+    aspect: &Record,
+    subject: &str,
+    query: Option<&str>,
+) -> Outcome<()> {
+    let sample = format!("{}/{subject}", aspect.name);
+    let lookup = SampleProtection {
+        sample: &sample,
+        aspect,
+    };
+    let resolved = resolve(&lookup, sample.as_str(), DepthLimit::DEFAULT).map_err(|_| {
+        Failure(tollgate::http::ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        ))
+    })?;
+    may_write_resolved(&resolved, caller, override_requested(query), &state.realm)
+}
+
+pub(crate) async fn put(
+    state: AppState,
+    caller: Caller,
+    aspect: String,
+    subject: String,
+    query: Option<String>,
+    body: SampleValue,
+) -> Outcome<impl IntoResponse> {
+    authorize(&caller, Operation::WriteData, &state.realm)?;
+    let aspect_record = existing(&state, Kind::Aspects, &aspect).await?;
+    existing(&state, Kind::Subjects, &subject).await?;
+    may_write_sample(&state, &caller, &aspect_record, &subject, query.as_deref())?;
+    let created = state
+        .records
+        .put_sample(&aspect, &subject, &body.value)
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({ "aspect": aspect, "subject": subject, "value": body.value })),
+    ))
+}
+
+pub(crate) async fn get(
+    state: AppState,
+    caller: Caller,
+    aspect: String,
+    subject: String,
+) -> Outcome<impl IntoResponse> {
+    authorize(&caller, Operation::ReadData, &state.realm)?;
+    let value = state
+        .records
+        .sample(&aspect, &subject)
+        .await?
+        .ok_or_else(|| not_found("sample"))?;
+    Ok(Json(
+        json!({ "aspect": aspect, "subject": subject, "value": value }),
+    ))
+}
+
+pub(crate) async fn delete(
+    state: AppState,
+    caller: Caller,
+    aspect: String,
+    subject: String,
+    query: Option<String>,
+) -> Outcome<StatusCode> {
+    authorize(&caller, Operation::WriteData, &state.realm)?;
+    let aspect_record = existing(&state, Kind::Aspects, &aspect).await?;
+    may_write_sample(&state, &caller, &aspect_record, &subject, query.as_deref())?;
+    if !state.records.delete_sample(&aspect, &subject).await? {
+        return Err(not_found("sample"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

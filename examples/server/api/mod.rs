@@ -1,0 +1,14 @@
+//! The example server: configuration, storage, routes and handlers.
+//!
+//! `main.rs` runs it; the integration tests in `tests/` mount this module too and start the
+//! server in-process.
+
+pub(crate) mod access;
+pub(crate) mod app;
+pub(crate) mod body;
+pub(crate) mod config;
+pub(crate) mod handlers;
+pub(crate) mod records;
+
+pub(crate) use app::{mint_bootstrap, start};
+pub(crate) use config::Settings;

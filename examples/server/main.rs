@@ -1,0 +1,134 @@
+//! The example API server: subjects, aspects and samples behind every tollgate crate.
+//!
+//! ```text
+//! cargo run --example server
+//! cargo run --example server -- mint --user admin --role admin --name bootstrap --scope full
+//! ```
+//!
+//! Settings come from environment variables (see `api::config` and the README); any invalid
+//! setting stops start-up with every problem named and exit status 2. The HTTP contract is
+//! `shared/design/SERVER-API.md`.
+
+mod api;
+
+use std::process::ExitCode;
+
+use tollgate::scope::{Role, Scope};
+
+const USAGE: &str = "usage:\n  server\n  server mint --user NAME --role reader|editor|admin --name TOKEN_NAME --scope read-only|edit|admin|full";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => serve().await,
+        Some("mint") => mint(&args[1..]).await,
+        Some(other) => {
+            eprintln!("server: unexpected argument {other:?}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
+    let settings = match api::Settings::from_vars(|name| std::env::var(name).ok()) {
+        Ok(settings) => settings,
+        Err(problems) => {
+            for problem in problems {
+                eprintln!("server: {problem}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let server = match api::start(settings).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("server: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("listening on http://{}", server.addr);
+    shutdown_signal().await;
+    match server.stop().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("server: shutdown: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+/// The `mint` subcommand's flags.
+struct MintArgs {
+    user: String,
+    role: Role,
+    name: String,
+    scope: Scope,
+}
+
+fn parse_mint(args: &[String]) -> Result<MintArgs, String> {
+    let (mut user, mut role, mut name, mut scope) = (None, None, None, None);
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--user" => user = Some(value.clone()),
+            "--role" => role = Some(value.parse::<Role>().map_err(|error| error.to_string())?),
+            "--name" => name = Some(value.clone()),
+            "--scope" => scope = Some(value.parse::<Scope>().map_err(|error| error.to_string())?),
+            other => return Err(format!("unexpected argument {other:?}")),
+        }
+    }
+    Ok(MintArgs {
+        user: user.ok_or("--user is required")?,
+        role: role.ok_or("--role is required")?,
+        name: name.ok_or("--name is required")?,
+        scope: scope.ok_or("--scope is required")?,
+    })
+}
+
+async fn mint(args: &[String]) -> ExitCode {
+    let mint = match parse_mint(args) {
+        Ok(mint) => mint,
+        Err(problem) => {
+            eprintln!("server mint: {problem}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| api::config::DEFAULT_DATABASE_URL.to_owned());
+    match api::mint_bootstrap(&url, &mint.user, mint.role, &mint.name, mint.scope).await {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("server mint: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
