@@ -135,3 +135,131 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use core::convert::Infallible;
+    use core::future::{Ready, ready};
+
+    use super::*;
+
+    /// An inner service answering every request 401, like an authentication refusal.
+    #[derive(Clone)]
+    struct Refuse;
+
+    impl Service<Request<()>> for Refuse {
+        type Response = Response<String>;
+        type Error = Infallible;
+        type Future = Ready<Result<Response<String>, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: Request<()>) -> Self::Future {
+            let mut response = Response::new("{}".to_owned());
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response.headers_mut().insert(
+                http::header::VARY,
+                HeaderValue::from_static("accept-encoding"),
+            );
+            ready(Ok(response))
+        }
+    }
+
+    fn service() -> Cors<Refuse> {
+        let policy = CorsPolicy::builder()
+            .routes("/v1/bots")
+            .allowed_origins("https://app.example.com")
+            .build()
+            .unwrap();
+        CorsLayer::new(policy).layer(Refuse)
+    }
+
+    async fn send(request: Request<()>) -> Response<String> {
+        service().call(request).await.unwrap()
+    }
+
+    fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> Request<()> {
+        let mut builder = Request::builder().method(method).uri(path);
+        for &(name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        builder.body(()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn allowed_preflight_is_answered_without_the_inner_service() {
+        let response = send(request(
+            "OPTIONS",
+            "/v1/bots",
+            &[
+                ("origin", "https://app.example.com"),
+                ("access-control-request-method", "GET"),
+            ],
+        ))
+        .await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "https://app.example.com"
+        );
+        assert!(
+            response
+                .headers()
+                .contains_key("access-control-allow-methods")
+        );
+    }
+
+    #[tokio::test]
+    async fn rejected_preflight_is_403_without_cors_headers() {
+        let response = send(request(
+            "OPTIONS",
+            "/v1/other",
+            &[
+                ("origin", "https://app.example.com"),
+                ("access-control-request-method", "GET"),
+            ],
+        ))
+        .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(
+            !response
+                .headers()
+                .contains_key("access-control-allow-origin")
+        );
+    }
+
+    #[tokio::test]
+    async fn errors_from_the_inner_service_get_cors_headers_and_vary_is_appended() {
+        let response = send(request(
+            "GET",
+            "/v1/bots/7",
+            &[("origin", "https://app.example.com")],
+        ))
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "https://app.example.com"
+        );
+        let vary: Vec<_> = response
+            .headers()
+            .get_all(http::header::VARY)
+            .iter()
+            .collect();
+        assert_eq!(vary, ["accept-encoding", "origin"]);
+    }
+
+    #[tokio::test]
+    async fn plain_options_is_not_a_preflight() {
+        let response = send(request(
+            "OPTIONS",
+            "/v1/bots",
+            &[("origin", "https://app.example.com")],
+        ))
+        .await;
+        // Passed to the inner service, as an actual cross-origin request.
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+}

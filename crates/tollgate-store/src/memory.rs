@@ -63,6 +63,13 @@ impl State {
             role: owner.role,
         })
     }
+
+    fn remove(&mut self, id: TokenId) {
+        if let Some(token) = self.tokens.remove(&id) {
+            self.by_hash.remove(&token.hash);
+            self.names.remove(&token.name_key);
+        }
+    }
 }
 
 impl Storage for MemoryStorage {
@@ -216,14 +223,5 @@ impl Storage for MemoryStorage {
             state.remove(id);
         }
         Ok(unused.len() as u64)
-    }
-}
-
-impl State {
-    fn remove(&mut self, id: TokenId) {
-        if let Some(token) = self.tokens.remove(&id) {
-            self.by_hash.remove(&token.hash);
-            self.names.remove(&token.name_key);
-        }
     }
 }
