@@ -1,0 +1,121 @@
+//! Starting and stopping the example server for one test, on a fresh database.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{AnyConnection, AssertSqlSafe, Connection};
+use tollgate::scope::{Role, Scope};
+
+use crate::api;
+
+/// Where a test server keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server on a fresh database, with a full-scope token for user `admin` (role admin).
+#[derive(Debug)]
+pub(crate) struct TestServer {
+    pub(crate) base: String,
+    pub(crate) admin_token: String,
+    pub(crate) client: reqwest::Client,
+    server: api::app::Server,
+}
+
+impl TestServer {
+    /// Starts the server with `vars` as its environment (`TOLLGATE_ADDR` and `DATABASE_URL` are
+    /// filled in). `None` when the backend is PostgreSQL and no server is configured.
+    pub(crate) async fn start(backend: Backend, vars: &[(&str, &str)]) -> Option<Self> {
+        let database_url = match backend {
+            Backend::Sqlite => sqlite_url(),
+            Backend::Postgres => postgres_database_url().await?,
+        };
+        Some(Self::start_on(&database_url, vars).await)
+    }
+
+    /// Starts the server on an existing database (for tests that restart it).
+    pub(crate) async fn start_on(database_url: &str, vars: &[(&str, &str)]) -> Self {
+        let admin_token =
+            api::mint_bootstrap(database_url, "admin", Role::Admin, "bootstrap", Scope::Full)
+                .await
+                .expect("bootstrap token");
+        let settings = settings(database_url, vars).expect("valid settings");
+        let server = api::start(settings).await.expect("server starts");
+        Self {
+            base: format!("http://{}", server.addr),
+            admin_token,
+            client: reqwest::Client::new(),
+            server,
+        }
+    }
+
+    /// The absolute URL of `path` on this server.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the server, flushing pending last uses.
+    pub(crate) async fn stop(self) {
+        self.server.stop().await.expect("clean shutdown");
+    }
+}
+
+/// The server's settings from `vars`, on `database_url`, on a free loopback port.
+pub(crate) fn settings(
+    database_url: &str,
+    vars: &[(&str, &str)],
+) -> Result<api::Settings, Vec<String>> {
+    api::Settings::from_vars(|name| match name {
+        "TOLLGATE_ADDR" => Some("127.0.0.1:0".to_owned()),
+        "DATABASE_URL" => Some(database_url.to_owned()),
+        _ => vars
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned()),
+    })
+}
+
+/// A name no other test (or test run) uses.
+pub(crate) fn unique_name(kind: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "tollgate_{kind}_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh SQLite database file in the temporary directory.
+pub(crate) fn sqlite_url() -> String {
+    let path = std::env::temp_dir().join(format!("{}.db", unique_name("server")));
+    format!("sqlite://{}", path.display())
+}
+
+/// A freshly created, empty database on the server named by `TOLLGATE_TEST_POSTGRES_URL`.
+pub(crate) async fn postgres_database_url() -> Option<String> {
+    let Ok(admin_url) = std::env::var("TOLLGATE_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: TOLLGATE_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let name = unique_name("db");
+    let mut admin = AnyConnection::connect(&admin_url).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    Some(match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    })
+}
