@@ -43,8 +43,9 @@ pub enum StoreError {
         /// Position of the refused entry in the list.
         index: usize,
     },
-    /// The database URL is neither `sqlite://...` nor `postgres://...`.
-    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    /// The database URL is neither `sqlite://...` nor `postgres://...`. Holds only the URL's
+    /// scheme: the rest may carry a password.
+    #[error("unsupported database URL scheme {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
     /// The database was migrated by a newer version of this crate.
     #[error(

@@ -41,7 +41,10 @@ impl LastUse {
         stored: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let stale_since = now - self.interval;
+        // An interval too large to subtract means no stored use is ever stale.
+        let stale_since = now
+            .checked_sub_signed(self.interval)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         if stored.is_some_and(|last| last > stale_since) {
             let mut pending = self.lock();
             let latest = pending.entry(id).or_insert(now);

@@ -78,7 +78,8 @@ impl SqlStorage {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Dialect::Postgres, url.to_owned())
         } else {
-            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+            let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+            return Err(StoreError::UnsupportedUrl(scheme.to_owned()));
         };
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()

@@ -80,11 +80,14 @@ async fn closed_port_is_unavailable_within_the_acquire_timeout() {
 }
 
 #[tokio::test]
-async fn unsupported_url_is_refused() {
-    let result = SqlStorage::open("mysql://localhost/x").await;
-    assert!(
-        matches!(result, Err(StoreError::UnsupportedUrl(_))),
-        "{result:?}"
+async fn unsupported_url_is_refused_without_repeating_its_password() {
+    let result = SqlStorage::open("mysql://app:hunter2@localhost/x").await;
+    let Err(error @ StoreError::UnsupportedUrl(_)) = result else {
+        panic!("{result:?}");
+    };
+    assert_eq!(
+        error.to_string(),
+        r#"unsupported database URL scheme "mysql": use sqlite://PATH or postgres://..."#
     );
 }
 
@@ -158,4 +161,16 @@ async fn newer_schema_is_refused() {
 
 async fn service_reopen(url: &str) -> TokenService<SqlStorage> {
     service(SqlStorage::open(url).await.unwrap())
+}
+
+/// An interval too large to subtract from the clock is configuration, not a reason to panic:
+/// the first use is written, later ones are never stale.
+#[tokio::test]
+async fn huge_last_use_interval_does_not_panic() {
+    let (service, token) = seeded(&format!("sqlite://{}", backends::sqlite_path().display())).await;
+    let service = service.with_last_use_interval(chrono::TimeDelta::MAX);
+    for _ in 0..2 {
+        service.authenticate(&token, Utc::now()).await.unwrap();
+    }
+    assert_eq!(service.last_use_writes(), 1);
 }
