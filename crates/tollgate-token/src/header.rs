@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use subtle::ConstantTimeEq;
+
 use crate::HeaderError;
 
 /// How a client presented its token.
@@ -77,14 +79,22 @@ impl Default for AcceptedSchemes {
     }
 }
 
-/// The credentials found in an `Authorization` header.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The credentials found in an `Authorization` header. `Debug` is redacted and `==` runs in
+/// constant time for tokens of one length.
+#[derive(Clone, Copy, Eq)]
 pub struct Credentials<'a> {
     /// How they were presented.
     pub scheme: Scheme,
     /// The token text: RFC 6750 `b64token` characters only. Parse it with
     /// [`TokenFormat::parse`](crate::TokenFormat::parse).
     pub token: &'a str,
+}
+
+impl PartialEq for Credentials<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.scheme == other.scheme
+            && bool::from(self.token.as_bytes().ct_eq(other.token.as_bytes()))
+    }
 }
 
 impl fmt::Debug for Credentials<'_> {

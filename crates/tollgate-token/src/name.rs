@@ -54,11 +54,14 @@ impl TokenName {
         &self.0
     }
 
-    /// The key under which names must be unique: the name in Unicode lowercase
-    /// (`str::to_lowercase`), so `Deploy` and `DEPLOY` collide.
+    /// The key under which names must be unique, so `Deploy` and `DEPLOY` collide: the name
+    /// in Unicode uppercase, then lowercase. Lowercasing alone is not a caseless match: it
+    /// keeps `ß` apart from `SS`, and it writes a word-final capital sigma as `ς` but leaves an
+    /// `σ` typed at the end of a word alone. Going through uppercase first maps each of those
+    /// pairs to one key.
     #[must_use]
     pub fn uniqueness_key(&self) -> String {
-        self.0.to_lowercase()
+        self.0.to_uppercase().to_lowercase()
     }
 }
 
@@ -149,6 +152,14 @@ mod tests {
         let b = TokenName::new("DEPLOY ключ").unwrap();
         assert_ne!(a, b);
         assert_eq!(a.uniqueness_key(), b.uniqueness_key());
+    }
+
+    #[test]
+    fn uniqueness_matches_final_sigma_and_sharp_s() {
+        for (a, b) in [("ΟΔΟΣ", "οδοσ"), ("οδος", "οδοσ"), ("straße", "STRASSE")] {
+            let key = |text| TokenName::new(text).unwrap().uniqueness_key();
+            assert_eq!(key(a), key(b), "{a} and {b}");
+        }
     }
 
     #[cfg(feature = "serde")]

@@ -2,16 +2,26 @@
 
 use core::fmt;
 
+use subtle::ConstantTimeEq;
+
 use crate::TokenHash;
 
 /// A well-formed token borrowed from a request: right prefix, length, alphabet and checksum.
 ///
 /// Well formed is not authentic: compare its [`hash`](Self::hash) with a stored one, through
-/// [`verify`](Self::verify) or a lookup by hash. `Debug` is redacted, as the text is a secret.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// [`verify`](Self::verify) or a lookup by hash. `Debug` is redacted, as the text is a secret,
+/// and `==` runs in constant time for tokens of one length.
+#[derive(Clone, Copy, Eq)]
 pub struct Token<'a> {
     text: &'a str,
     prefix_len: usize,
+}
+
+impl PartialEq for Token<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.prefix_len == other.prefix_len
+            && bool::from(self.text.as_bytes().ct_eq(other.text.as_bytes()))
+    }
 }
 
 impl<'a> Token<'a> {
