@@ -1,11 +1,9 @@
 //! A tower layer that authenticates each request's token and hands the caller to the handler.
 
-use core::future::Future;
-use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use http::header::{AUTHORIZATION, ORIGIN};
 use http::{HeaderValue, Request, Response};
 use tollgate_cors::{AllowedOrigins, OriginPattern};
@@ -13,7 +11,7 @@ use tollgate_store::{Authenticated, Storage, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{Realm, refusal};
+use crate::{BoxFuture, Realm, refusal};
 
 /// Who made a request, as the authentication layer found out. Stored in the request's
 /// extensions for handlers.
@@ -40,11 +38,15 @@ pub enum TokenRequirement {
 /// allowed origins against `Origin` (failing closed when `Origin` is absent), and inserts the
 /// [`Caller`] into the request's extensions. Refusals are answered here: 401 with a challenge,
 /// 403 `origin_not_allowed`, or 503 when the database is unavailable.
+///
+/// Expiry is judged by the layer's clock: [`Utc::now`] unless replaced with
+/// [`with_clock`](Self::with_clock).
 #[derive(Debug)]
 pub struct AuthLayer<St> {
     tokens: Arc<TokenService<St>>,
     realm: Arc<Realm>,
     requirement: TokenRequirement,
+    clock: fn() -> DateTime<Utc>,
 }
 
 impl<St> Clone for AuthLayer<St> {
@@ -53,6 +55,7 @@ impl<St> Clone for AuthLayer<St> {
             tokens: Arc::clone(&self.tokens),
             realm: Arc::clone(&self.realm),
             requirement: self.requirement,
+            clock: self.clock,
         }
     }
 }
@@ -65,7 +68,14 @@ impl<St> AuthLayer<St> {
             tokens,
             realm: Arc::new(realm),
             requirement,
+            clock: Utc::now,
         }
+    }
+
+    /// This layer reading the time from `clock` (for tests, or a server with its own clock).
+    #[must_use]
+    pub fn with_clock(self, clock: fn() -> DateTime<Utc>) -> Self {
+        Self { clock, ..self }
     }
 }
 
@@ -108,8 +118,6 @@ fn origin_refusal(token: &Authenticated, origin: Option<&HeaderValue>) -> Option
     refusal::origin_refusal(allowed.check(origin.map(HeaderValue::as_bytes)))
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
 impl<S, St, ReqBody, ResBody> Service<Request<ReqBody>> for Auth<S, St>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
@@ -141,7 +149,7 @@ where
                 },
                 Some(value) => match layer
                     .tokens
-                    .authenticate_header(value.as_bytes(), Utc::now())
+                    .authenticate_header(value.as_bytes(), (layer.clock)())
                     .await
                 {
                     Ok(found) => {
@@ -159,5 +167,90 @@ where
             request.extensions_mut().insert(caller);
             inner.call(request).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core::convert::Infallible;
+    use core::future::{Ready, ready};
+
+    use chrono::TimeZone;
+    use http::StatusCode;
+    use tollgate_scope::{Role, Scope};
+    use tollgate_store::{MemoryStorage, TokenRequest, UserName};
+    use tollgate_token::{TokenFormat, TokenName};
+
+    use super::*;
+
+    /// An inner service answering 200 with the caller's token name, or "anonymous".
+    #[derive(Clone)]
+    struct Echo;
+
+    impl Service<Request<()>> for Echo {
+        type Response = Response<String>;
+        type Error = Infallible;
+        type Future = Ready<Result<Response<String>, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: Request<()>) -> Self::Future {
+            let body = match request.extensions().get::<Caller>() {
+                Some(Caller::Token(found)) => found.token.name.as_str().to_owned(),
+                Some(Caller::Anonymous) => "anonymous".to_owned(),
+                None => "no caller".to_owned(),
+            };
+            ready(Ok(Response::new(body)))
+        }
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    /// A service holding one token, named "ci", that expires at `at(60)`.
+    async fn service_with_token() -> (Arc<TokenService<MemoryStorage>>, String) {
+        let service = TokenService::new(MemoryStorage::new(), TokenFormat::new("tg").unwrap());
+        let alice = UserName::new("alice").unwrap();
+        service
+            .create_user(alice.clone(), Role::Reader, at(0))
+            .await
+            .unwrap();
+        let request = TokenRequest {
+            owner: alice,
+            name: TokenName::new("ci").unwrap(),
+            scope: Scope::ReadOnly,
+            expires_at: Some(at(60)),
+            allowed_origins: Vec::new(),
+        };
+        let created = service.create_token(&request, at(0)).await.unwrap();
+        let secret = created.secret.expose_secret().to_owned();
+        (Arc::new(service), secret)
+    }
+
+    async fn send(layer: &AuthLayer<MemoryStorage>, token: &str) -> Response<String> {
+        let request = Request::builder()
+            .uri("/v1/subjects")
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .body(())
+            .unwrap();
+        layer.layer(Echo).call(request).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn expiry_is_judged_by_the_layers_clock() {
+        let (tokens, token) = service_with_token().await;
+        let realm = Realm::new("tollgate").unwrap();
+        let layer = AuthLayer::new(tokens, realm, TokenRequirement::Required);
+
+        let before = send(&layer.clone().with_clock(|| at(59)), &token).await;
+        assert_eq!(before.status(), StatusCode::OK);
+        assert_eq!(before.body(), "ci");
+
+        let after = send(&layer.with_clock(|| at(60)), &token).await;
+        assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+        assert!(after.body().contains("invalid_token"), "{}", after.body());
     }
 }

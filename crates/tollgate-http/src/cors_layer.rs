@@ -1,7 +1,5 @@
 //! A tower layer that answers preflights and adds CORS headers to every other response.
 
-use core::future::Future;
-use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::sync::Arc;
 
@@ -11,7 +9,7 @@ use tollgate_cors::{CorsDecision, CorsPolicy, CorsRequest, PreflightDecision};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::ApiError;
+use crate::{ApiError, BoxFuture};
 
 /// Evaluates each request against a [`CorsPolicy`]: an allowed preflight is answered 204 with
 /// its headers, a rejected one 403 (JSON, no CORS headers); every other response, errors
@@ -90,8 +88,6 @@ fn merge(headers: &mut HeaderMap, pairs: Vec<(HeaderName, HeaderValue)>) {
         }
     }
 }
-
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
 where

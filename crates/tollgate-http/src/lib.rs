@@ -42,3 +42,6 @@ pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
 pub use challenge::Realm;
 pub use cors_layer::{Cors, CorsLayer, apply_headers, cors_request};
 pub use error::RealmError;
+
+/// The future type of this crate's services: boxed, so a layer's type stays nameable.
+type BoxFuture<T> = core::pin::Pin<Box<dyn core::future::Future<Output = T> + Send>>;
