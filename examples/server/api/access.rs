@@ -97,12 +97,10 @@ pub(crate) fn may_write(
     requested_override: bool,
     realm: &Realm,
 ) -> Outcome<()> {
-    match writers.permits(actor(caller), admin_override(caller, requested_override)) {
-        tollgate::writers::Decision::Allow(_) => Ok(()),
-        tollgate::writers::Decision::Deny(reason) => {
-            Err(refusal::writer_denial(reason, realm).into())
-        }
-    }
+    writer_answer(
+        writers.permits(actor(caller), admin_override(caller, requested_override)),
+        realm,
+    )
 }
 
 /// `Ok` when the caller may change a record whose protection was resolved through inheritance.
@@ -112,10 +110,12 @@ pub(crate) fn may_write_resolved(
     requested_override: bool,
     realm: &Realm,
 ) -> Outcome<()> {
-    match resolved
-        .permits(actor(caller), admin_override(caller, requested_override))
-        .decision
-    {
+    let answer = resolved.permits(actor(caller), admin_override(caller, requested_override));
+    writer_answer(answer.decision, realm)
+}
+
+fn writer_answer(decision: tollgate::writers::Decision, realm: &Realm) -> Outcome<()> {
+    match decision {
         tollgate::writers::Decision::Allow(_) => Ok(()),
         tollgate::writers::Decision::Deny(reason) => {
             Err(refusal::writer_denial(reason, realm).into())

@@ -133,7 +133,8 @@ pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
     })
 }
 
-/// `mint`: creates the user if needed and a token for them; returns the token's secret.
+/// `mint`: creates the user if needed and a token for them; returns the token's secret. An
+/// existing user with another role is refused.
 pub(crate) async fn mint_bootstrap(
     database_url: &str,
     user: &str,
@@ -148,7 +149,21 @@ pub(crate) async fn mint_bootstrap(
     let name = TokenName::new(name).map_err(|error| error.to_string())?;
     let now = Utc::now();
     match service.create_user(user.clone(), role, now).await {
-        Ok(_) | Err(StoreError::DuplicateUser) => {}
+        Ok(_) => {}
+        // An existing user keeps their role: refuse rather than mint a token that the role
+        // the operator asked for would not cap.
+        Err(StoreError::DuplicateUser) => match service.user(&user).await {
+            Ok(Some(existing)) if existing.role == role => {}
+            Ok(Some(existing)) => {
+                return Err(format!(
+                    "user {} exists with role {}, not {role}",
+                    existing.name.as_str(),
+                    existing.role
+                ));
+            }
+            Ok(None) => return Err(format!("user {} vanished while minting", user.as_str())),
+            Err(error) => return Err(error.to_string()),
+        },
         Err(error) => return Err(error.to_string()),
     }
     let request = TokenRequest {

@@ -36,8 +36,12 @@ impl Settings {
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
         {
+            // Only the scheme is repeated: the rest of the URL may carry a password.
+            let scheme = database_url
+                .split_once(':')
+                .map_or("", |(scheme, _)| scheme);
             problems.push(format!(
-                "DATABASE_URL={database_url:?} must start with sqlite:// or postgres://"
+                "DATABASE_URL with scheme {scheme:?} must start with sqlite:// or postgres://"
             ));
         }
         let requirement = match var("REQUIRE_ACCESS_TOKEN").as_deref().map(str::trim) {

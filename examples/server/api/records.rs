@@ -1,7 +1,9 @@
 //! Subjects, aspects and samples, with writer lists, in the server's database.
 //!
-//! Concurrent edits of one record's writer list are last-writer-wins; a production server
-//! would lock the row (`SELECT ... FOR UPDATE`) or compare-and-set.
+//! Every change to a record is a compare-and-set on its writer list ([`Records::apply`]): it
+//! lands only while the list is still the one the caller was checked against, so a writer removed
+//! concurrently can neither act on a stale list nor write it back. Samples are checked against
+//! their aspect's list when the request reads it; nothing stale is written back.
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -32,6 +34,14 @@ pub(crate) struct Record {
     pub(crate) name: String,
     pub(crate) description: Option<String>,
     pub(crate) writers: WriterList<String>,
+}
+
+/// What [`Records::apply`] changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Edit {
+    Description,
+    Writers,
+    Delete,
 }
 
 /// Record storage over its own pool on the server's database.
@@ -114,62 +124,55 @@ impl Records {
         }
     }
 
-    pub(crate) async fn set_description(
+    /// Applies `edit` of `record` (its description, its writers, or its deletion with the
+    /// samples that name it) if the stored writer list still equals `checked`. `Ok(false)` when
+    /// the list changed or the record is gone: the caller must read and check again.
+    pub(crate) async fn apply(
         &self,
         kind: Kind,
-        name: &str,
-        description: Option<&str>,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE example_records SET description = $1 WHERE kind = $2 AND name = $3")
-            .bind(description)
-            .bind(kind.as_str())
-            .bind(name)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(())
-    }
-
-    pub(crate) async fn set_writers(
-        &self,
-        kind: Kind,
-        name: &str,
-        writers: &WriterList<String>,
-    ) -> Result<(), StoreError> {
-        let joined = writers
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join("\n");
-        sqlx::query("UPDATE example_records SET writers = $1 WHERE kind = $2 AND name = $3")
-            .bind(joined)
-            .bind(kind.as_str())
-            .bind(name)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(())
-    }
-
-    /// Deletes a record and the samples that name it.
-    pub(crate) async fn delete(&self, kind: Kind, name: &str) -> Result<(), StoreError> {
-        let column = match kind {
-            Kind::Subjects => "DELETE FROM example_samples WHERE subject = $1",
-            Kind::Aspects => "DELETE FROM example_samples WHERE aspect = $1",
-        };
+        checked: &WriterList<String>,
+        record: &Record,
+        edit: Edit,
+    ) -> Result<bool, StoreError> {
+        let checked = stored_writers(checked);
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        sqlx::query(column)
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        sqlx::query("DELETE FROM example_records WHERE kind = $1 AND name = $2")
+        if edit == Edit::Delete {
+            let samples = match kind {
+                Kind::Subjects => "DELETE FROM example_samples WHERE subject = $1",
+                Kind::Aspects => "DELETE FROM example_samples WHERE aspect = $1",
+            };
+            sqlx::query(samples)
+                .bind(&record.name)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        let statement = match edit {
+            Edit::Description => sqlx::query(
+                "UPDATE example_records SET description = $1 WHERE kind = $2 AND name = $3 AND writers = $4",
+            )
+            .bind(record.description.as_deref()),
+            Edit::Writers => sqlx::query(
+                "UPDATE example_records SET writers = $1 WHERE kind = $2 AND name = $3 AND writers = $4",
+            )
+            .bind(stored_writers(&record.writers)),
+            Edit::Delete => sqlx::query(
+                "DELETE FROM example_records WHERE kind = $1 AND name = $2 AND writers = $3",
+            ),
+        };
+        let done = statement
             .bind(kind.as_str())
-            .bind(name)
+            .bind(&record.name)
+            .bind(checked)
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)
+        if done.rows_affected() == 0 {
+            tx.rollback().await.map_err(unavailable)?;
+            return Ok(false);
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(true)
     }
 
     pub(crate) async fn sample(
@@ -240,6 +243,15 @@ impl Records {
     }
 }
 
+/// A writer list as stored: its names in order, one per line (deterministic, so comparable).
+fn stored_writers(writers: &WriterList<String>) -> String {
+    writers
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn record_from(row: &AnyRow) -> Result<Record, StoreError> {
     let writers: String = row.try_get("writers").map_err(corrupt)?;
     Ok(Record {
@@ -259,4 +271,65 @@ fn unavailable(error: sqlx::Error) -> StoreError {
 
 fn corrupt(error: sqlx::Error) -> StoreError {
     StoreError::Corrupt(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(names: &[&str]) -> WriterList<String> {
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    async fn records_with_subject(writers: &[&str]) -> (Records, Record) {
+        let path = std::env::temp_dir().join(format!(
+            "tollgate_records_{}_{}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_nanos())
+        ));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let records = Records::open(&url).await.unwrap();
+        assert!(records.create(Kind::Subjects, "s", None).await.unwrap());
+        let mut record = records.get(Kind::Subjects, "s").await.unwrap().unwrap();
+        record.writers = list(writers);
+        assert!(
+            records
+                .apply(Kind::Subjects, &list(&[]), &record, Edit::Writers)
+                .await
+                .unwrap()
+        );
+        (records, record)
+    }
+
+    /// Bob was checked against [alice, bob]; alice removed him meanwhile. Bob's write-back of
+    /// the stale list, and his delete, must not land.
+    #[tokio::test]
+    async fn a_change_checked_against_a_stale_list_does_not_land() {
+        let (records, mut record) = records_with_subject(&["alice", "bob"]).await;
+        let checked_by_bob = record.writers.clone();
+        record.writers = list(&["alice"]);
+        assert!(
+            records
+                .apply(Kind::Subjects, &checked_by_bob, &record, Edit::Writers)
+                .await
+                .unwrap()
+        );
+        let stale = Record {
+            writers: checked_by_bob.clone(),
+            ..record.clone()
+        };
+        for edit in [Edit::Writers, Edit::Description, Edit::Delete] {
+            assert!(
+                !records
+                    .apply(Kind::Subjects, &checked_by_bob, &stale, edit)
+                    .await
+                    .unwrap(),
+                "{edit:?} landed on a stale list"
+            );
+        }
+        let stored = records.get(Kind::Subjects, "s").await.unwrap().unwrap();
+        assert_eq!(stored.writers, list(&["alice"]));
+    }
 }

@@ -12,7 +12,7 @@ use tollgate::store::UserName;
 use super::override_requested;
 use crate::api::access::{Failure, Outcome, authorize, bad_request, may_write, not_found};
 use crate::api::app::AppState;
-use crate::api::records::{Kind, Record};
+use crate::api::records::{Edit, Kind, Record};
 
 /// The longest description accepted, in characters.
 const MAX_DESCRIPTION_CHARS: usize = 4096;
@@ -110,6 +110,40 @@ pub(crate) async fn get(
     Ok(Json(shown(&existing(&state, kind, &name).await?)))
 }
 
+/// How often a write reads and checks a record again after its writer list changed under it.
+const WRITE_ATTEMPTS: usize = 8;
+
+/// Reads the record, checks that the caller may write it, lets `plan` change it, and stores the
+/// change only if the writer list is still the one checked; otherwise reads and checks again.
+async fn write_checked(
+    state: &AppState,
+    caller: &Caller,
+    kind: Kind,
+    name: &str,
+    query: Option<&str>,
+    mut plan: impl FnMut(&mut Record) -> Outcome<Edit>,
+) -> Outcome<Record> {
+    for _ in 0..WRITE_ATTEMPTS {
+        let mut record = existing(state, kind, name).await?;
+        may_write(
+            &record.writers,
+            caller,
+            override_requested(query),
+            &state.realm,
+        )?;
+        let checked = record.writers.clone();
+        let edit = plan(&mut record)?;
+        if state.records.apply(kind, &checked, &record, edit).await? {
+            return Ok(record);
+        }
+    }
+    Err(Failure(ApiError::new(
+        StatusCode::CONFLICT,
+        "concurrent_change",
+        "the record's writers kept changing while this request ran; try again",
+    )))
+}
+
 pub(crate) async fn patch(
     state: AppState,
     caller: Caller,
@@ -119,19 +153,12 @@ pub(crate) async fn patch(
     body: RecordPatch,
 ) -> Outcome<Json<Value>> {
     authorize(&caller, Operation::WriteData, &state.realm)?;
-    let mut record = existing(&state, kind, &name).await?;
-    may_write(
-        &record.writers,
-        &caller,
-        override_requested(query.as_deref()),
-        &state.realm,
-    )?;
     check_description(body.description.as_deref())?;
-    state
-        .records
-        .set_description(kind, &name, body.description.as_deref())
-        .await?;
-    record.description = body.description;
+    let record = write_checked(&state, &caller, kind, &name, query.as_deref(), |record| {
+        record.description.clone_from(&body.description);
+        Ok(Edit::Description)
+    })
+    .await?;
     Ok(Json(shown(&record)))
 }
 
@@ -143,14 +170,10 @@ pub(crate) async fn delete(
     query: Option<String>,
 ) -> Outcome<StatusCode> {
     authorize(&caller, Operation::WriteData, &state.realm)?;
-    let record = existing(&state, kind, &name).await?;
-    may_write(
-        &record.writers,
-        &caller,
-        override_requested(query.as_deref()),
-        &state.realm,
-    )?;
-    state.records.delete(kind, &name).await?;
+    write_checked(&state, &caller, kind, &name, query.as_deref(), |_| {
+        Ok(Edit::Delete)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -175,7 +198,8 @@ pub(crate) async fn add_writers(
     names: Vec<String>,
 ) -> Outcome<Json<Value>> {
     authorize(&caller, Operation::WriteData, &state.realm)?;
-    let mut record = existing(&state, kind, &name).await?;
+    // The record must exist and the caller may write it before anything about users is said.
+    let record = existing(&state, kind, &name).await?;
     may_write(
         &record.writers,
         &caller,
@@ -185,12 +209,8 @@ pub(crate) async fn add_writers(
     let mut known = Vec::with_capacity(names.len());
     let mut unknown = Vec::new();
     for text in &names {
-        let user = match UserName::new(text) {
-            Ok(user_name) => state.tokens.user(&user_name).await?,
-            Err(_) => None,
-        };
-        match user {
-            Some(user) => known.push(user.name.as_str().to_owned()),
+        match stored_user_name(&state, text).await? {
+            Some(stored) => known.push(stored),
             None => unknown.push(text.as_str()),
         }
     }
@@ -200,12 +220,21 @@ pub(crate) async fn add_writers(
             format!("not users: {}; nothing was added", unknown.join(", ")),
         ));
     }
-    record.writers.add(known);
-    state
-        .records
-        .set_writers(kind, &name, &record.writers)
-        .await?;
+    let record = write_checked(&state, &caller, kind, &name, query.as_deref(), |record| {
+        record.writers.add(known.iter().cloned());
+        Ok(Edit::Writers)
+    })
+    .await?;
     Ok(Json(json!(writers_of(&record))))
+}
+
+/// The name of the user called `text` as it was created (writers are stored that way), if any.
+async fn stored_user_name(state: &AppState, text: &str) -> Outcome<Option<String>> {
+    let Ok(user_name) = UserName::new(text) else {
+        return Ok(None);
+    };
+    let user = state.tokens.user(&user_name).await?;
+    Ok(user.map(|user| user.name.as_str().to_owned()))
 }
 
 pub(crate) async fn remove_writer(
@@ -217,34 +246,26 @@ pub(crate) async fn remove_writer(
     query: Option<String>,
 ) -> Outcome<StatusCode> {
     authorize(&caller, Operation::WriteData, &state.realm)?;
-    let mut record = existing(&state, kind, &name).await?;
-    may_write(
-        &record.writers,
+    let stored = stored_user_name(&state, &user).await?;
+    write_checked(
+        &state,
         &caller,
-        override_requested(query.as_deref()),
-        &state.realm,
-    )?;
-    // Writers are stored under the user's name as created; find it ignoring case.
-    let stored = match UserName::new(&user) {
-        Ok(user_name) => state
-            .tokens
-            .user(&user_name)
-            .await?
-            .map(|u| u.name.as_str().to_owned()),
-        Err(_) => None,
-    };
-    let removed = stored.map(|stored| record.writers.remove(stored.as_str()));
-    if !matches!(removed, Some(Ok(_))) {
-        return Err(Failure(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_a_writer",
-            format!("{user} is not a writer of {name}"),
-        )));
-    }
-    state
-        .records
-        .set_writers(kind, &name, &record.writers)
-        .await?;
+        kind,
+        &name,
+        query.as_deref(),
+        |record| match stored
+            .as_deref()
+            .map(|stored| record.writers.remove(stored))
+        {
+            Some(Ok(_)) => Ok(Edit::Writers),
+            _ => Err(Failure(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_a_writer",
+                format!("{user} is not a writer of {name}"),
+            ))),
+        },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -256,17 +277,10 @@ pub(crate) async fn clear_writers(
     query: Option<String>,
 ) -> Outcome<StatusCode> {
     authorize(&caller, Operation::WriteData, &state.realm)?;
-    let mut record = existing(&state, kind, &name).await?;
-    may_write(
-        &record.writers,
-        &caller,
-        override_requested(query.as_deref()),
-        &state.realm,
-    )?;
-    record.writers.clear();
-    state
-        .records
-        .set_writers(kind, &name, &record.writers)
-        .await?;
+    write_checked(&state, &caller, kind, &name, query.as_deref(), |record| {
+        record.writers.clear();
+        Ok(Edit::Writers)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

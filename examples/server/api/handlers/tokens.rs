@@ -18,6 +18,9 @@ use crate::api::access::{Failure, Outcome, authorize, bad_request, not_found, to
 use crate::api::app::AppState;
 use crate::api::body::JsonBody;
 
+/// The most allowed origins one token may carry: each is checked on every request.
+const MAX_ALLOWED_ORIGINS: usize = 32;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewToken {
@@ -75,14 +78,27 @@ pub(crate) async fn create(
             )
         })?;
     let allowed_origins = body.allowed_origins.unwrap_or_default();
-    for (index, origin) in allowed_origins.iter().enumerate() {
-        OriginPattern::parse(origin).map_err(|error| {
-            bad_request(
-                "invalid_allowed_origin",
-                format!("allowed_origins[{index}]: {error}"),
-            )
-        })?;
+    if allowed_origins.len() > MAX_ALLOWED_ORIGINS {
+        return Err(bad_request(
+            "invalid_allowed_origin",
+            format!("a token may name at most {MAX_ALLOWED_ORIGINS} allowed origins"),
+        ));
     }
+    // Stored in normal form (`HTTPS://App.example.com:443` becomes `https://app.example.com`).
+    let allowed_origins = allowed_origins
+        .iter()
+        .enumerate()
+        .map(|(index, origin)| {
+            OriginPattern::parse(origin)
+                .map(|pattern| pattern.to_string())
+                .map_err(|error| {
+                    bad_request(
+                        "invalid_allowed_origin",
+                        format!("allowed_origins[{index}]: {error}"),
+                    )
+                })
+        })
+        .collect::<Outcome<Vec<_>>>()?;
     match check_mint(found.token.scope, &found.role, scope) {
         Decision::Allow => {}
         Decision::Deny(MintDenial::CannotManageTokens(denial)) => {
