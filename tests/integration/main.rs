@@ -1,6 +1,7 @@
 //! End-to-end tests: the example server started in-process on 127.0.0.1 port 0 and driven over
-//! HTTP. Every module runs on SQLite; the suites written with [`support::Backend`] also run on
-//! PostgreSQL when `TOLLGATE_TEST_POSTGRES_URL` names a server (`.ci/run` always sets it).
+//! HTTP, one module per area of `SERVER-API.md`. Every suite written with
+//! [`on_every_backend!`] runs on SQLite and, when `TOLLGATE_TEST_POSTGRES_URL` names a server
+//! (`.ci/run` always sets it), on PostgreSQL; each test has its own server and database.
 
 // A test binary: failing loudly on unexpected errors is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -11,15 +12,19 @@
 #[path = "../../examples/server/api/mod.rs"]
 mod api;
 
-/// Runs each `async fn case(Backend)` of the calling module once per backend, as the tests
-/// `sqlite::case` and `postgres::case`.
+/// Runs each `async fn case(&TestServer)` of the calling module once per backend, as the tests
+/// `sqlite::case` and `postgres::case`, on a fresh server started with the settings in the
+/// module's constant named after `with` (none by default), and stops the server afterwards.
 macro_rules! on_every_backend {
-    ($($case:ident),* $(,)?) => {
+    (@vars) => { &[] };
+    (@vars $vars:ident) => { super::$vars };
+    ($($case:ident $(with $vars:ident)?),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    super::$case(crate::support::Backend::Sqlite).await;
+                    let vars: &[(&str, &str)] = on_every_backend!(@vars $($vars)?);
+                    crate::support::run(crate::support::Backend::Sqlite, vars, super::$case).await;
                 }
             )*
         }
@@ -27,13 +32,24 @@ macro_rules! on_every_backend {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    super::$case(crate::support::Backend::Postgres).await;
+                    let vars: &[(&str, &str)] = on_every_backend!(@vars $($vars)?);
+                    crate::support::run(crate::support::Backend::Postgres, vars, super::$case).await;
                 }
             )*
         }
     };
 }
 
+mod anonymous;
 mod authentication;
 mod browser;
+mod cors;
+mod origins;
+mod samples;
+mod scopes;
+mod settings;
+mod startup;
 mod support;
+mod tokens;
+mod users;
+mod writers;

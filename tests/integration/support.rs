@@ -1,11 +1,31 @@
-//! Starting and stopping the example server for one test, on a fresh database.
+//! Starting and stopping the example server for one test, on a fresh database, and the
+//! requests and assertions every test module shares.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
+use http::header::WWW_AUTHENTICATE;
+use http::{HeaderMap, Method};
+use serde_json::{Value, json};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tollgate::scope::{Role, Scope};
 
 use crate::api;
+
+/// The challenge for a request without a token.
+pub(crate) const CHALLENGE: &str = r#"Bearer realm="tollgate""#;
+/// The challenge for a malformed, unknown, revoked or expired token.
+pub(crate) const INVALID_TOKEN: &str = r#"Bearer realm="tollgate", error="invalid_token""#;
+/// The challenge for a token whose scope or user's role is too low.
+pub(crate) const INSUFFICIENT_SCOPE: &str =
+    r#"Bearer realm="tollgate", error="insufficient_scope""#;
+
+/// The two kinds of record with a writer list.
+pub(crate) const KINDS: [&str; 2] = ["subjects", "aspects"];
+
+/// No request may take longer than this; a hung server fails the test instead of the run.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Where a test server keeps its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +40,18 @@ pub(crate) struct TestServer {
     pub(crate) base: String,
     pub(crate) admin_token: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) database_url: String,
     server: api::app::Server,
+}
+
+/// A response, read completely: status, headers, and the body as JSON (`Null` when the body
+/// is empty or not JSON; `text` keeps it as sent).
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
+    pub(crate) text: String,
 }
 
 impl TestServer {
@@ -34,18 +65,20 @@ impl TestServer {
         Some(Self::start_on(&database_url, vars).await)
     }
 
-    /// Starts the server on an existing database (for tests that restart it).
+    /// Starts the server on an existing database (for tests that restart it), with a new
+    /// bootstrap token for `admin`.
     pub(crate) async fn start_on(database_url: &str, vars: &[(&str, &str)]) -> Self {
-        let admin_token =
-            api::mint_bootstrap(database_url, "admin", Role::Admin, "bootstrap", Scope::Full)
-                .await
-                .expect("bootstrap token");
+        let admin_token = mint(database_url, "admin", Role::Admin, Scope::Full).await;
         let settings = settings(database_url, vars).expect("valid settings");
         let server = api::start(settings).await.expect("server starts");
         Self {
             base: format!("http://{}", server.addr),
             admin_token,
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .timeout(REQUEST_DEADLINE)
+                .build()
+                .unwrap(),
+            database_url: database_url.to_owned(),
             server,
         }
     }
@@ -59,6 +92,251 @@ impl TestServer {
     pub(crate) async fn stop(self) {
         self.server.stop().await.expect("clean shutdown");
     }
+
+    /// A request without credentials, to add headers or a body to before [`send`].
+    pub(crate) fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// `method path` with `Authorization: Bearer token` and, when given, a JSON body.
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self.request(method, path).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        send(request).await
+    }
+
+    pub(crate) async fn get(&self, token: &str, path: &str) -> Reply {
+        self.call(Method::GET, token, path, None).await
+    }
+
+    pub(crate) async fn post(&self, token: &str, path: &str, body: Value) -> Reply {
+        self.call(Method::POST, token, path, Some(&body)).await
+    }
+
+    pub(crate) async fn put(&self, token: &str, path: &str, body: Value) -> Reply {
+        self.call(Method::PUT, token, path, Some(&body)).await
+    }
+
+    pub(crate) async fn patch(&self, token: &str, path: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, token, path, Some(&body)).await
+    }
+
+    pub(crate) async fn delete(&self, token: &str, path: &str) -> Reply {
+        self.call(Method::DELETE, token, path, None).await
+    }
+
+    /// `POST /v1/users` as `admin`: a new user with this role; returns the full-scope token
+    /// the server gives them.
+    pub(crate) async fn user(&self, name: &str, role: &str) -> String {
+        let body = json!({"name": name, "role": role});
+        let created = self
+            .post(&self.admin_token, "/v1/users", body)
+            .await
+            .ok(201);
+        text(&created["token"])
+    }
+
+    /// `POST /v1/tokens` as the holder of `token`: a new token of `scope` (within what the
+    /// user's role allows), under a fresh name.
+    pub(crate) async fn token(&self, token: &str, scope: &str) -> String {
+        let body = json!({"name": unique_name("token"), "scope": scope});
+        text(&self.post(token, "/v1/tokens", body).await.ok(201)["token"])
+    }
+
+    /// A token of any `scope` for `user` (created with `role` if needed), minted straight in
+    /// the database as the `mint` command does: the way to hold a scope above one's role.
+    pub(crate) async fn mint(&self, user: &str, role: Role, scope: Scope) -> String {
+        mint(&self.database_url, user, role, scope).await
+    }
+
+    /// `POST /v1/{kind}` with this name and no description; asserts 201.
+    pub(crate) async fn record(&self, token: &str, kind: &str, name: &str) {
+        self.post(token, &format!("/v1/{kind}"), json!({"name": name}))
+            .await
+            .ok(201);
+    }
+
+    /// `GET /v1/{kind}/{name}/writers` as `admin`.
+    pub(crate) async fn writers(&self, kind: &str, name: &str) -> Value {
+        self.get(&self.admin_token, &format!("/v1/{kind}/{name}/writers"))
+            .await
+            .ok(200)
+    }
+
+    /// `GET /v1/tokens` as the holder of `token`: the entry named `name`.
+    pub(crate) async fn listed_token(&self, token: &str, name: &str) -> Value {
+        let listed = self.get(token, "/v1/tokens").await.ok(200);
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["name"] == name)
+            .unwrap_or_else(|| panic!("no token named {name} in {listed}"))
+            .clone()
+    }
+
+    /// Proof that the server still answers normally: `admin` lists subjects.
+    pub(crate) async fn assert_serving(&self) {
+        self.get(&self.admin_token, "/v1/subjects").await.ok(200);
+    }
+
+    /// Writes `raw` on a new connection and returns the status of the answer (0 when the
+    /// server closed the connection without one).
+    pub(crate) async fn raw(&self, raw: &[u8]) -> u16 {
+        let exchange = async {
+            let address = self.base.trim_start_matches("http://");
+            let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+            stream.write_all(raw).await.unwrap();
+            let mut answer = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => answer.extend_from_slice(&chunk[..read]),
+                }
+            }
+            answer
+        };
+        let answer = tokio::time::timeout(REQUEST_DEADLINE, exchange)
+            .await
+            .expect("the server answers raw requests in time");
+        let status_line = String::from_utf8_lossy(&answer);
+        status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// Starts a server on `backend` with `vars`, runs `case` against it, and stops it; does
+/// nothing when the backend is not available (see [`TestServer::start`]).
+pub(crate) async fn run(
+    backend: Backend,
+    vars: &[(&str, &str)],
+    case: impl AsyncFnOnce(&TestServer),
+) {
+    let Some(server) = TestServer::start(backend, vars).await else {
+        return;
+    };
+    case(&server).await;
+    server.stop().await;
+}
+
+/// Sends `request` and reads the whole response.
+pub(crate) async fn send(request: reqwest::RequestBuilder) -> Reply {
+    let response = request.send().await.expect("a response");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("a readable body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+impl Reply {
+    /// Asserts the status and returns the JSON body.
+    #[track_caller]
+    pub(crate) fn ok(self, status: u16) -> Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text);
+        self.body
+    }
+
+    /// Asserts an error answer: the status, a JSON body with this code and a message, and no
+    /// challenge unless [`challenged`](Self::challenged) is asked for.
+    #[track_caller]
+    pub(crate) fn refused(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(
+            (self.status, self.body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "unexpected answer: {}",
+            self.text
+        );
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "no message: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts the `WWW-Authenticate` value (`None`: no such header).
+    #[track_caller]
+    pub(crate) fn challenged(&self, expected: Option<&str>) -> &Self {
+        assert_eq!(self.header(WWW_AUTHENTICATE.as_str()), expected);
+        self
+    }
+
+    /// 401 `missing_token` with the plain challenge.
+    #[track_caller]
+    pub(crate) fn missing_token(&self) {
+        self.refused(401, "missing_token")
+            .challenged(Some(CHALLENGE));
+    }
+
+    /// 401 `invalid_token` with its challenge.
+    #[track_caller]
+    pub(crate) fn invalid_token(&self) {
+        self.refused(401, "invalid_token")
+            .challenged(Some(INVALID_TOKEN));
+    }
+
+    /// 403 `insufficient_scope` with its challenge.
+    #[track_caller]
+    pub(crate) fn insufficient_scope(&self) {
+        self.refused(403, "insufficient_scope")
+            .challenged(Some(INSUFFICIENT_SCOPE));
+    }
+
+    /// 403 `not_a_writer`, without a challenge.
+    #[track_caller]
+    pub(crate) fn not_a_writer(&self) {
+        self.refused(403, "not_a_writer").challenged(None);
+    }
+
+    /// The header's value as text, if present.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|value| value.to_str().unwrap())
+    }
+
+    /// Every value of a header, in order.
+    pub(crate) fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|value| value.to_str().unwrap())
+            .collect()
+    }
+}
+
+/// A JSON string's text.
+#[track_caller]
+pub(crate) fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"))
+        .to_owned()
+}
+
+/// A token of `scope` for `user` on the database at `database_url`, created as `mint` does.
+async fn mint(database_url: &str, user: &str, role: Role, scope: Scope) -> String {
+    api::mint_bootstrap(database_url, user, role, &unique_name("minted"), scope)
+        .await
+        .expect("minted token")
 }
 
 /// The server's settings from `vars`, on `database_url`, on a free loopback port.

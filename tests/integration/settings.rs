@@ -1,0 +1,211 @@
+//! SERVER-API.md "Running" and SEMANTICS.md section 4: settings are validated all at once,
+//! every problem named; `CORS_ROUTES` is trimmed, strict, and matched by whole segments.
+
+use tollgate::cors::RouteMatch;
+
+use crate::api;
+use crate::support::settings;
+
+/// The problems `vars` cause, joined, on a valid database URL; panics if there are none.
+fn problems(vars: &[(&str, &str)]) -> String {
+    match settings("sqlite://unused.db", vars) {
+        Ok(settings) => panic!("{vars:?} accepted: {settings:?}"),
+        Err(problems) => problems.join("\n"),
+    }
+}
+
+/// How a `CORS_ROUTES` value that is valid classifies `path`.
+fn lookup(routes: &str, path: &str) -> RouteMatch {
+    let settings = settings("sqlite://unused.db", &[("CORS_ROUTES", routes)])
+        .unwrap_or_else(|problems| panic!("{routes:?} refused: {problems:?}"));
+    settings.cors.routes().lookup(path)
+}
+
+#[test]
+fn every_invalid_setting_is_named_at_once() {
+    let vars = |name: &str| -> Option<String> {
+        let value = match name {
+            "TOLLGATE_ADDR" => "localhost:http",
+            "DATABASE_URL" => "mysql://db/tollgate",
+            "REQUIRE_ACCESS_TOKEN" => "maybe",
+            "CORS_ROUTES" => "/v1/bots,v1/rooms",
+            "CORS_ALLOWED_ORIGINS" => "https://app.example.com,null",
+            _ => return None,
+        };
+        Some(value.to_owned())
+    };
+    let problems = api::Settings::from_vars(vars).unwrap_err().join("\n");
+    for named in [
+        "TOLLGATE_ADDR=\"localhost:http\"",
+        "DATABASE_URL",
+        "REQUIRE_ACCESS_TOKEN=\"maybe\"",
+        "entry 2 \"v1/rooms\": a route prefix must start with `/`",
+        "allowed origins: entry 2 \"null\"",
+    ] {
+        assert!(
+            problems.contains(named),
+            "{named:?} missing from:\n{problems}"
+        );
+    }
+}
+
+#[test]
+fn every_bad_cors_route_is_named_with_its_position() {
+    let value = "/v1/ok,,v1/x,/,/v1/./x,/v1/../x,/v1//x,/v1/a%20b,/v1/a?x,/v1/a#x,/v1/a;x,/v1/é,/v1/a b,/v1/*,*,/v1/a\\b,";
+    let problems = problems(&[("CORS_ROUTES", value)]);
+    for (position, entry) in [
+        (2, ""),
+        (3, "v1/x"),
+        (4, "/"),
+        (5, "/v1/./x"),
+        (6, "/v1/../x"),
+        (7, "/v1//x"),
+        (8, "/v1/a%20b"),
+        (9, "/v1/a?x"),
+        (10, "/v1/a#x"),
+        (11, "/v1/a;x"),
+        (12, "/v1/é"),
+        (13, "/v1/a b"),
+        (14, "/v1/*"),
+        (15, "*"),
+        (16, "/v1/a\\b"),
+        (17, ""),
+    ] {
+        let named = format!("entry {position} {entry:?}:");
+        assert!(
+            problems.contains(&named),
+            "{named} missing from:\n{problems}"
+        );
+    }
+    assert!(problems.contains("16 problems"), "{problems}");
+    assert!(!problems.contains("entry 1 "), "{problems}");
+}
+
+#[test]
+fn every_bad_allowed_origin_is_named_with_its_position() {
+    let value = "https://ok.example.com,,null,https://app.example.com/,app.example.com,https://*.com,https://a.example.com:0,*,https://APP.example.com";
+    let problems = problems(&[
+        ("CORS_ROUTES", "/v1/subjects"),
+        ("CORS_ALLOWED_ORIGINS", value),
+    ]);
+    for (position, entry) in [
+        (2, ""),
+        (3, "null"),
+        (4, "https://app.example.com/"),
+        (5, "app.example.com"),
+        (6, "https://*.com"),
+        (7, "https://a.example.com:0"),
+    ] {
+        let named = format!("entry {position} {entry:?}:");
+        assert!(
+            problems.contains(&named),
+            "{named} missing from:\n{problems}"
+        );
+    }
+    assert!(!problems.contains("entry 1 "), "{problems}");
+}
+
+#[test]
+fn valid_route_values_normalise_silently() {
+    for value in [
+        "",
+        " \t ",
+        "/v1/subjects",
+        " /v1/subjects , /v1/aspects/ ",
+        "/v1/subjects,/v1/subjects",
+        "*",
+        " * ",
+    ] {
+        assert!(
+            settings("sqlite://unused.db", &[("CORS_ROUTES", value)]).is_ok(),
+            "{value:?}"
+        );
+    }
+    // A leading space does not silently drop an entry (Refocus's pitfall).
+    assert_eq!(
+        lookup("/v1/bots, /v1/rooms", "/v1/rooms/7"),
+        RouteMatch::Listed
+    );
+    // Unset or blank: no route.
+    assert_eq!(lookup("", "/v1/bots"), RouteMatch::NotListed);
+    assert_eq!(lookup("*", "/anything/at/all"), RouteMatch::Listed);
+}
+
+#[test]
+fn routes_match_by_whole_segments_in_normal_form() {
+    let routes = "/v1/bots/";
+    for listed in [
+        "/v1/bots",
+        "/v1/bots/",
+        "/v1/bots/7/x",
+        "/v1/bots?x=1",
+        "/v1/bots/7?y=/../",
+    ] {
+        assert_eq!(lookup(routes, listed), RouteMatch::Listed, "{listed}");
+    }
+    for not_listed in [
+        "/v1/botsX",
+        "/v1/botActions",
+        "/v1/bot",
+        "/v1",
+        "/",
+        "/V1/BOTS",
+        "/v2/bots",
+    ] {
+        assert_eq!(
+            lookup(routes, not_listed),
+            RouteMatch::NotListed,
+            "{not_listed}"
+        );
+    }
+    for not_normal in [
+        "/v1/bots/../users",
+        "/v1/./bots",
+        "/v1//bots",
+        "/v1/bots/%2e%2e/x",
+        "/v1/bots/a%2Fb",
+        "/v1/bots/a%5Cb",
+    ] {
+        assert_eq!(
+            lookup(routes, not_normal),
+            RouteMatch::NotInNormalForm,
+            "{not_normal}"
+        );
+    }
+}
+
+#[test]
+fn require_access_token_is_true_or_false() {
+    for ok in ["true", "false", " false "] {
+        assert!(
+            settings("sqlite://unused.db", &[("REQUIRE_ACCESS_TOKEN", ok)]).is_ok(),
+            "{ok:?}"
+        );
+    }
+    for bad in ["", "yes", "0", "1", "off"] {
+        let problems = problems(&[("REQUIRE_ACCESS_TOKEN", bad)]);
+        assert!(
+            problems.contains(&format!("REQUIRE_ACCESS_TOKEN={bad:?}")),
+            "{problems}"
+        );
+    }
+}
+
+#[test]
+fn database_urls_are_sqlite_or_postgres() {
+    for ok in ["sqlite://x.db", "postgres://u@h/db", "postgresql://u@h/db"] {
+        assert!(settings(ok, &[]).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "x.db",
+        "mysql://h/db",
+        "SQLITE://x.db",
+        "mysql://user:s3cret@h/db",
+    ] {
+        let problems = settings(bad, &[]).unwrap_err().join("\n");
+        assert!(problems.contains("DATABASE_URL"), "{problems}");
+        // The URL may hold a password: it is not repeated.
+        assert!(!problems.contains("s3cret"), "{problems}");
+    }
+}
