@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Extension, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Extension, RawQuery, State};
 use axum::routing::{get, post, put};
 use chrono::Utc;
 use http::StatusCode;
@@ -21,6 +21,7 @@ use crate::api::body::{JsonBody, MAX_BODY_BYTES};
 use crate::api::config::Settings;
 use crate::api::handlers::tokens::Revocation;
 use crate::api::handlers::{records, samples, tokens, users};
+use crate::api::path::Path;
 use crate::api::records::{Kind, Records};
 
 /// The prefix of every token this server mints.

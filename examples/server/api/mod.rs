@@ -8,6 +8,7 @@ pub(crate) mod app;
 pub(crate) mod body;
 pub(crate) mod config;
 pub(crate) mod handlers;
+pub(crate) mod path;
 pub(crate) mod records;
 
 pub(crate) use app::{mint_bootstrap, start};

@@ -1,7 +1,7 @@
 //! `/v1/tokens`: create, list, current, delete (own tokens); revoke and restore (admin).
 
 use axum::Json;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use http::StatusCode;
@@ -17,6 +17,7 @@ use super::rfc3339;
 use crate::api::access::{Failure, Outcome, authorize, bad_request, not_found, token_of};
 use crate::api::app::AppState;
 use crate::api::body::JsonBody;
+use crate::api::path::Path;
 
 /// The most allowed origins one token may carry: each is checked on every request.
 const MAX_ALLOWED_ORIGINS: usize = 32;
