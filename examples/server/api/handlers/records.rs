@@ -44,6 +44,10 @@ fn check_description(description: Option<&str>) -> Outcome<()> {
             "invalid_description",
             format!("description is limited to {MAX_DESCRIPTION_CHARS} characters"),
         )),
+        Some(text) if text.contains('\0') => Err(bad_request(
+            "invalid_description",
+            "description cannot contain the NUL character",
+        )),
         _ => Ok(()),
     }
 }
@@ -56,13 +60,14 @@ fn writers_of(record: &Record) -> Vec<&str> {
     record.writers.iter().map(String::as_str).collect()
 }
 
-/// The record, or 404.
+/// The record, or 404. A name no record can have is not looked up: PostgreSQL refuses some
+/// text outright (a NUL byte), which would otherwise be a 503.
 pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Outcome<Record> {
-    state
-        .records
-        .get(kind, name)
-        .await?
-        .ok_or_else(|| not_found(&kind.as_str()[..kind.as_str().len() - 1]))
+    let missing = || not_found(&kind.as_str()[..kind.as_str().len() - 1]);
+    if !valid_name(name) {
+        return Err(missing());
+    }
+    state.records.get(kind, name).await?.ok_or_else(missing)
 }
 
 pub(crate) async fn create(

@@ -10,8 +10,8 @@ use tollgate::scope::Operation;
 use tollgate::writers::{DepthLimit, Protection, ProtectionLookup, resolve};
 
 use super::override_requested;
-use super::records::existing;
-use crate::api::access::{Failure, Outcome, authorize, may_write_resolved, not_found};
+use super::records::{existing, valid_name};
+use crate::api::access::{Failure, Outcome, authorize, bad_request, may_write_resolved, not_found};
 use crate::api::app::AppState;
 use crate::api::records::{Kind, Record};
 
@@ -73,6 +73,12 @@ pub(crate) async fn put(
     body: SampleValue,
 ) -> Outcome<impl IntoResponse> {
     authorize(&caller, Operation::WriteData, &state.realm)?;
+    if body.value.contains('\0') {
+        return Err(bad_request(
+            "invalid_value",
+            "a sample value cannot contain the NUL character",
+        ));
+    }
     let aspect_record = existing(&state, Kind::Aspects, &aspect).await?;
     existing(&state, Kind::Subjects, &subject).await?;
     may_write_sample(&state, &caller, &aspect_record, &subject, query.as_deref())?;
@@ -98,6 +104,9 @@ pub(crate) async fn get(
     subject: String,
 ) -> Outcome<impl IntoResponse> {
     authorize(&caller, Operation::ReadData, &state.realm)?;
+    if !(valid_name(&aspect) && valid_name(&subject)) {
+        return Err(not_found("sample"));
+    }
     let value = state
         .records
         .sample(&aspect, &subject)
@@ -118,7 +127,7 @@ pub(crate) async fn delete(
     authorize(&caller, Operation::WriteData, &state.realm)?;
     let aspect_record = existing(&state, Kind::Aspects, &aspect).await?;
     may_write_sample(&state, &caller, &aspect_record, &subject, query.as_deref())?;
-    if !state.records.delete_sample(&aspect, &subject).await? {
+    if !valid_name(&subject) || !state.records.delete_sample(&aspect, &subject).await? {
         return Err(not_found("sample"));
     }
     Ok(StatusCode::NO_CONTENT)
