@@ -44,6 +44,7 @@ mod anonymous;
 mod authentication;
 mod browser;
 mod cors;
+mod malformed;
 mod origins;
 mod samples;
 mod scopes;
