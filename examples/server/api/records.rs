@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS example_records (
     writers     TEXT NOT NULL,
     PRIMARY KEY (kind, name)
 );
+-- Names are unique per kind ignoring case, as user and token names are: `cpu` and `CPU`
+-- would be two records a person cannot tell apart. Names are ASCII, so lower() suffices.
+CREATE UNIQUE INDEX IF NOT EXISTS example_records_name_key ON example_records (kind, lower(name));
 CREATE TABLE IF NOT EXISTS example_samples (
     aspect  TEXT NOT NULL,
     subject TEXT NOT NULL,
@@ -104,7 +107,7 @@ impl Records {
         row.as_ref().map(record_from).transpose()
     }
 
-    /// Inserts a record; `Ok(false)` when the name is taken.
+    /// Inserts a record; `Ok(false)` when the name is taken, ignoring case.
     pub(crate) async fn create(
         &self,
         kind: Kind,

@@ -92,7 +92,7 @@ pub(crate) async fn create(
         return Err(Failure(ApiError::new(
             StatusCode::CONFLICT,
             "duplicate_name",
-            "a record with this name already exists",
+            "a record with this name, ignoring case, already exists",
         )));
     }
     let body = json!({ "name": body.name, "description": body.description, "writers": [] });
