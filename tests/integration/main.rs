@@ -46,6 +46,7 @@ mod browser;
 mod cors;
 mod malformed;
 mod origins;
+mod records;
 mod samples;
 mod scopes;
 mod settings;
