@@ -1,6 +1,10 @@
 //! Request bodies: JSON only, unknown fields refused, 64 KiB at most.
 
+use std::pin::Pin;
+use std::time::Duration;
+
 use axum::Json;
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{FromRequest, Request};
 use http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -11,6 +15,13 @@ use crate::api::access::{Failure, bad_request};
 /// The largest request body accepted.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// After refusing a body as too large, up to this much more of it is read and discarded, for
+/// at most [`DRAIN_TIME`], so that a client still sending it reads the 413 rather than a
+/// connection reset (a server that closes a socket with unread data makes the kernel reset
+/// it, and the reset can overtake the answer).
+const DRAIN_BYTES: usize = 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
 /// A JSON body whose problems are answered with the server's JSON errors: 413 when too
 /// large, 400 for anything else (syntax, wrong types, unknown fields, missing content type).
 #[derive(Debug)]
@@ -20,16 +31,50 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Failure;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Failure> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(Failure(ApiError::new(
+        let (parts, mut body) = request.into_parts();
+        let mut received = Vec::new();
+        while let Some(data) = next_data(&mut body).await? {
+            if received.len() + data.len() > MAX_BODY_BYTES {
+                let _ = tokio::time::timeout(DRAIN_TIME, drain(&mut body)).await;
+                return Err(Failure(ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
                     format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
-                )))
+                )));
             }
+            received.extend_from_slice(&data);
+        }
+        let request = Request::from_parts(parts, Body::from(received));
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(bad_request("bad_request_body", rejection.body_text())),
+        }
+    }
+}
+
+/// The next chunk of the body's data (trailers are skipped); `None` at its end.
+async fn next_data(body: &mut Body) -> Result<Option<Bytes>, Failure> {
+    loop {
+        let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
+        match frame {
+            None => return Ok(None),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    return Ok(Some(data));
+                }
+            }
+            Some(Err(error)) => return Err(bad_request("bad_request_body", error.to_string())),
+        }
+    }
+}
+
+/// Reads and discards up to [`DRAIN_BYTES`] of what is left of the body.
+async fn drain(body: &mut Body) {
+    let mut drained = 0;
+    while drained < DRAIN_BYTES {
+        match next_data(body).await {
+            Ok(Some(data)) => drained += data.len(),
+            Ok(None) | Err(_) => return,
         }
     }
 }
