@@ -44,6 +44,7 @@ mod anonymous;
 mod authentication;
 mod browser;
 mod cors;
+mod limits;
 mod malformed;
 mod origins;
 mod records;

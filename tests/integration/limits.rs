@@ -1,0 +1,159 @@
+//! SERVER-API.md "Limits": bodies over 64 KiB are 413, unknown JSON fields are 400, absurdly
+//! long credentials are 401, and the server keeps serving.
+
+use http::Method;
+use serde_json::json;
+
+use crate::support::{TestServer, send};
+
+on_every_backend![
+    bodies_up_to_64_kib_are_accepted_and_larger_ones_are_413,
+    chunked_bodies_over_the_limit_are_413,
+    unknown_json_fields_are_400,
+    absurdly_long_credentials_are_401,
+];
+
+/// The largest body accepted.
+const LIMIT: usize = 64 * 1024;
+
+/// `PUT` of a sample whose JSON body is exactly `size` bytes.
+async fn put_sample_of(server: &TestServer, size: usize) -> crate::support::Reply {
+    // `{"value":"` and `"}` take 12 bytes.
+    let body = format!(r#"{{"value":"{}"}}"#, "v".repeat(size - 12));
+    assert_eq!(body.len(), size);
+    let request = server
+        .request(Method::PUT, "/v1/aspects/cpu/samples/host1")
+        .bearer_auth(&server.admin_token)
+        .header("content-type", "application/json")
+        .body(body);
+    send(request).await
+}
+
+async fn bodies_up_to_64_kib_are_accepted_and_larger_ones_are_413(server: &TestServer) {
+    server
+        .record(&server.admin_token, "subjects", "host1")
+        .await;
+    server.record(&server.admin_token, "aspects", "cpu").await;
+    put_sample_of(server, LIMIT).await.ok(201);
+    for size in [LIMIT + 1, 10 * LIMIT] {
+        put_sample_of(server, size)
+            .await
+            .refused(413, "payload_too_large");
+    }
+    // The sample kept the last accepted value.
+    let sample = server
+        .get(&server.admin_token, "/v1/aspects/cpu/samples/host1")
+        .await
+        .ok(200);
+    assert_eq!(sample["value"].as_str().map(str::len), Some(LIMIT - 12));
+    // Every body-taking route has the limit.
+    let big = " ".repeat(LIMIT + 1);
+    for (method, path) in [
+        (Method::POST, "/v1/users"),
+        (Method::POST, "/v1/tokens"),
+        (Method::POST, "/v1/subjects"),
+        (Method::PATCH, "/v1/subjects/host1"),
+        (Method::POST, "/v1/aspects/cpu/writers"),
+    ] {
+        let request = server
+            .request(method, path)
+            .bearer_auth(&server.admin_token)
+            .header("content-type", "application/json")
+            .body(big.clone());
+        send(request).await.refused(413, "payload_too_large");
+    }
+    server.assert_serving().await;
+}
+
+async fn chunked_bodies_over_the_limit_are_413(server: &TestServer) {
+    server
+        .record(&server.admin_token, "subjects", "host1")
+        .await;
+    let chunk = " ".repeat(LIMIT + 100);
+    let request = format!(
+        "POST /v1/subjects HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+         {:x}\r\n{chunk}\r\n0\r\n\r\n",
+        server.admin_token,
+        chunk.len()
+    );
+    assert_eq!(server.raw(request.as_bytes()).await, 413);
+    server.assert_serving().await;
+}
+
+async fn unknown_json_fields_are_400(server: &TestServer) {
+    let admin = &server.admin_token;
+    server.record(admin, "subjects", "host1").await;
+    server.record(admin, "aspects", "cpu").await;
+    let cases = [
+        (
+            Method::POST,
+            "/v1/users",
+            json!({"name": "eve", "role": "reader", "admin": true}),
+        ),
+        (
+            Method::POST,
+            "/v1/tokens",
+            json!({"name": "t", "scopes": "full"}),
+        ),
+        (
+            Method::POST,
+            "/v1/tokens",
+            json!({"name": "t", "expires": "2999-01-01T00:00:00Z"}),
+        ),
+        (
+            Method::POST,
+            "/v1/subjects",
+            json!({"name": "x", "descripton": "typo"}),
+        ),
+        (
+            Method::POST,
+            "/v1/aspects",
+            json!({"name": "x", "writers": ["admin"]}),
+        ),
+        (
+            Method::PATCH,
+            "/v1/subjects/host1",
+            json!({"description": "d", "name": "renamed"}),
+        ),
+        (
+            Method::PUT,
+            "/v1/aspects/cpu/samples/host1",
+            json!({"value": "1", "unit": "%"}),
+        ),
+    ];
+    for (method, path, body) in cases {
+        let reply = server.call(method.clone(), admin, path, Some(&body)).await;
+        assert_eq!(reply.status, 400, "{method} {path} {body}: {}", reply.text);
+        reply.refused(400, "bad_request_body");
+    }
+    // Nothing was created or changed.
+    let users = server.get(admin, "/v1/users").await.ok(200);
+    assert_eq!(users.as_array().map(Vec::len), Some(1));
+    let subjects = server.get(admin, "/v1/subjects").await.ok(200);
+    assert_eq!(
+        subjects,
+        json!([{"name": "host1", "description": null, "writers": []}])
+    );
+    server
+        .get(admin, "/v1/aspects/cpu/samples/host1")
+        .await
+        .refused(404, "not_found");
+}
+
+async fn absurdly_long_credentials_are_401(server: &TestServer) {
+    let long = "A".repeat(100 * 1024);
+    for value in [
+        format!("Bearer tg_{long}"),
+        format!("tg_{long}"),
+        format!("Bearer {long}"),
+        long.clone(),
+        format!("Bearer {}", "tg_ab ".repeat(10_000)),
+    ] {
+        let request = server
+            .request(Method::GET, "/v1/subjects")
+            .header("authorization", value);
+        send(request).await.invalid_token();
+    }
+    server.assert_serving().await;
+}
