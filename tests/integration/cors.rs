@@ -169,6 +169,19 @@ async fn other_preflights_are_403_without_cors_headers(server: &TestServer) {
             .challenged(None);
         assert_eq!(cors_headers(&reply), Vec::<String>::new(), "{context}");
     }
+    // Absurd sizes are refused too: a 100 KB origin, a list of 5,000 requested headers.
+    let huge_origin = format!("https://{}.example.com", "a".repeat(100 * 1024));
+    let many_headers = vec!["x-a"; 5000].join(",");
+    for (origin, headers) in [
+        (huge_origin.as_str(), None),
+        (APP, Some(many_headers.as_str())),
+    ] {
+        let reply = preflight(server, "/v1/subjects", origin, "GET", headers).await;
+        reply.refused(403, "cors_preflight_rejected");
+        assert_eq!(cors_headers(&reply), Vec::<String>::new());
+    }
+    let reply = get_from(server, "/v1/subjects", &huge_origin).await;
+    assert_eq!((reply.status, cors_headers(&reply)), (200, Vec::new()));
     server.assert_serving().await;
 }
 

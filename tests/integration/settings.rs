@@ -2,6 +2,7 @@
 //! every problem named; `CORS_ROUTES` is trimmed, strict, and matched by whole segments.
 
 use tollgate::cors::RouteMatch;
+use tollgate::http::TokenRequirement;
 
 use crate::api;
 use crate::support::settings;
@@ -19,6 +20,23 @@ fn lookup(routes: &str, path: &str) -> RouteMatch {
     let settings = settings("sqlite://unused.db", &[("CORS_ROUTES", routes)])
         .unwrap_or_else(|problems| panic!("{routes:?} refused: {problems:?}"));
     settings.cors.routes().lookup(path)
+}
+
+#[test]
+fn defaults_are_loopback_8080_sqlite_tokens_required_and_no_cors_route() {
+    let defaults = api::Settings::from_vars(|_| None).unwrap();
+    assert_eq!(defaults.addr.to_string(), "127.0.0.1:8080");
+    assert_eq!(defaults.database_url, "sqlite://tollgate.db");
+    assert_eq!(defaults.requirement, TokenRequirement::Required);
+    for path in ["/", "/v1/subjects", "/v1/tokens/current"] {
+        assert_eq!(
+            defaults.cors.routes().lookup(path),
+            RouteMatch::NotListed,
+            "{path}"
+        );
+    }
+    // CORS_ALLOWED_ORIGINS defaults to `*`.
+    assert!(defaults.cors.origins().is_any());
 }
 
 #[test]

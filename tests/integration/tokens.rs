@@ -186,6 +186,19 @@ async fn scope_defaults_to_read_only_and_is_capped_by_role(server: &TestServer) 
         )
         .await
         .refused(400, "invalid_scope");
+    // Creating and listing tokens needs a full-scope token, whatever the role.
+    for scope in ["read-only", "edit", "admin"] {
+        let token = server.token(&server.admin_token, scope).await;
+        server
+            .post(
+                &token,
+                "/v1/tokens",
+                json!({"name": "y", "scope": "read-only"}),
+            )
+            .await
+            .insufficient_scope();
+        server.get(&token, "/v1/tokens").await.insufficient_scope();
+    }
 }
 
 async fn expiry_must_be_a_future_rfc3339_time(server: &TestServer) {
