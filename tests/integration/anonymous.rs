@@ -4,7 +4,7 @@
 use http::Method;
 use serde_json::json;
 
-use crate::support::{TestServer, send};
+use crate::support::TestServer;
 
 const OPTIONAL: &[(&str, &str)] = &[("REQUIRE_ACCESS_TOKEN", "false")];
 
@@ -16,35 +16,28 @@ on_every_backend![
 
 async fn anonymous_reads_work(server: &TestServer) {
     let admin = &server.admin_token;
-    server.record(admin, "subjects", "host1").await;
-    server.record(admin, "aspects", "cpu").await;
+    server.subject_and_aspect(admin).await;
     server
-        .post(admin, "/v1/aspects/cpu/writers", json!(["admin"]))
-        .await
-        .ok(200);
+        .add_writers(admin, "aspects", "cpu", &["admin"])
+        .await;
+    let sample = "/v1/aspects/cpu/samples/host1";
     server
-        .put(
-            admin,
-            "/v1/aspects/cpu/samples/host1",
-            json!({"value": "7"}),
-        )
+        .put(admin, sample, json!({"value": "7"}))
         .await
         .ok(201);
-    let read = async |path: &str| send(server.request(Method::GET, path)).await.ok(200);
+    let read = async |path: &str| server.anonymous(Method::GET, path, None).await.ok(200);
     assert_eq!(read("/v1/subjects").await[0]["name"], "host1");
     assert_eq!(read("/v1/aspects/cpu").await["writers"], json!(["admin"]));
     assert_eq!(read("/v1/aspects/cpu/writers").await, json!(["admin"]));
-    assert_eq!(read("/v1/aspects/cpu/samples/host1").await["value"], "7");
-    send(server.request(Method::GET, "/v1/subjects/ghost"))
-        .await
-        .refused(404, "not_found");
+    assert_eq!(read(sample).await["value"], "7");
+    let missing = server
+        .anonymous(Method::GET, "/v1/subjects/ghost", None)
+        .await;
+    missing.refused(404, "not_found");
 }
 
 async fn anonymous_writes_and_sensitive_reads_are_refused(server: &TestServer) {
-    server
-        .record(&server.admin_token, "subjects", "host1")
-        .await;
-    server.record(&server.admin_token, "aspects", "cpu").await;
+    server.subject_and_aspect(&server.admin_token).await;
     let refused = [
         (Method::POST, "/v1/subjects", Some(json!({"name": "new"}))),
         (
@@ -64,6 +57,7 @@ async fn anonymous_writes_and_sensitive_reads_are_refused(server: &TestServer) {
             "/v1/aspects/cpu/samples/host1",
             Some(json!({"value": "1"})),
         ),
+        (Method::DELETE, "/v1/aspects/cpu/samples/host1", None),
         (Method::GET, "/v1/users", None),
         (
             Method::POST,
@@ -75,15 +69,13 @@ async fn anonymous_writes_and_sensitive_reads_are_refused(server: &TestServer) {
         (Method::GET, "/v1/tokens/current", None),
         (Method::GET, "/api/tokens/current", None),
         (Method::POST, "/v1/tokens/1/revoke", None),
+        (Method::DELETE, "/v1/tokens/1", None),
     ];
     for (method, path, body) in refused {
-        let mut request = server.request(method.clone(), path);
-        if let Some(body) = &body {
-            request = request.json(body);
-        }
-        let reply = send(request).await;
-        assert_eq!(reply.status, 401, "{method} {path}: {}", reply.text);
-        reply.missing_token();
+        server
+            .anonymous(method, path, body.as_ref())
+            .await
+            .missing_token();
     }
     // Nothing changed.
     let subject = server
@@ -105,17 +97,10 @@ async fn presented_tokens_are_still_verified(server: &TestServer) {
     }
     // A revoked token does not fall back to anonymous either.
     let alice = server.user("alice", "reader").await;
-    let current = server.get(&alice, "/v1/tokens/current").await.ok(200);
-    let revoke = format!("/v1/tokens/{}/revoke", current["id"]);
-    server
-        .call(Method::POST, &server.admin_token, &revoke, None)
-        .await
-        .ok(200);
+    let admin = &server.admin_token;
+    server.revocation(admin, &alice, "revoke").await.ok(200);
     server.get(&alice, "/v1/subjects").await.invalid_token();
     // And a good token acts as its user.
-    let current = server
-        .get(&server.admin_token, "/v1/tokens/current")
-        .await
-        .ok(200);
+    let current = server.get(admin, "/v1/tokens/current").await.ok(200);
     assert_eq!(current["user"], "admin");
 }

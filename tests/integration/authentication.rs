@@ -1,12 +1,13 @@
 //! SERVER-API.md "Authentication": how a token is presented, the ways a request can fail to
-//! authenticate, and a token's life: expiry, deletion, revocation, a restart.
+//! authenticate, and a token's life: expiry, deletion, revocation, another server.
 
 use std::time::Duration;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{SecondsFormat, TimeDelta, Utc};
+use http::Method;
 use serde_json::json;
 
-use crate::support::{TestServer, text};
+use crate::support::{TestServer, UNKNOWN_TOKEN, text};
 
 on_every_backend![
     missing_token_is_challenged,
@@ -14,24 +15,29 @@ on_every_backend![
     bearer_scheme_ignores_case_and_raw_token_is_accepted,
     expired_token_fails,
     deleted_token_fails_on_the_very_next_request,
-    tokens_and_revocations_survive_a_restart,
+    another_server_on_the_same_database_sees_tokens_and_revocations,
 ];
 
 async fn missing_token_is_challenged(server: &TestServer) {
+    // Before routing: even a path with no route asks for a token.
     for path in [
         "/v1/subjects",
         "/v1/users",
         "/v1/tokens/current",
         "/nowhere",
     ] {
-        let reply = crate::support::send(server.request(http::Method::GET, path)).await;
-        reply.missing_token();
+        server
+            .anonymous(Method::GET, path, None)
+            .await
+            .missing_token();
     }
 }
 
 async fn invalid_token_names_the_error(server: &TestServer) {
-    let unknown = "tg_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg1qHCnl";
-    server.get(unknown, "/v1/subjects").await.invalid_token();
+    server
+        .get(UNKNOWN_TOKEN, "/v1/subjects")
+        .await
+        .invalid_token();
 }
 
 async fn bearer_scheme_ignores_case_and_raw_token_is_accepted(server: &TestServer) {
@@ -42,21 +48,21 @@ async fn bearer_scheme_ignores_case_and_raw_token_is_accepted(server: &TestServe
         format!("BEARER {token}"),
         token.clone(),
     ] {
-        let request = server
-            .request(http::Method::GET, "/v1/tokens/current")
-            .header("authorization", value);
-        let current = crate::support::send(request).await.ok(200);
-        assert_eq!(current["user"], "admin");
+        let headers = [("authorization", value.as_bytes())];
+        let current = server.get_with(None, "/v1/tokens/current", &headers).await;
+        assert_eq!(current.ok(200)["user"], "admin");
     }
     // Only Bearer and the raw token: Part-DB's `Token` scheme is not enabled on this server.
-    let request = server
-        .request(http::Method::GET, "/v1/subjects")
-        .header("authorization", format!("Token {token}"));
-    crate::support::send(request).await.invalid_token();
+    let value = format!("Token {token}");
+    let headers = [("authorization", value.as_bytes())];
+    server
+        .get_with(None, "/v1/subjects", &headers)
+        .await
+        .invalid_token();
 }
 
 async fn expired_token_fails(server: &TestServer) {
-    let expires_at = Utc::now() + chrono::TimeDelta::milliseconds(1500);
+    let expires_at = Utc::now() + TimeDelta::milliseconds(1500);
     let body = json!({
         "name": "short-lived",
         "expires_at": expires_at.to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -78,8 +84,7 @@ async fn expired_token_fails(server: &TestServer) {
 async fn deleted_token_fails_on_the_very_next_request(server: &TestServer) {
     let alice = server.user("alice", "editor").await;
     let token = server.token(&alice, "read-only").await;
-    let current = server.get(&token, "/v1/tokens/current").await.ok(200);
-    let path = format!("/v1/tokens/{}", current["id"]);
+    let path = format!("/v1/tokens/{}", server.id_of(&token).await);
     server.delete(&alice, &path).await.ok(204);
     server.get(&token, "/v1/subjects").await.invalid_token();
     // Deleting it again: it is gone.
@@ -88,22 +93,18 @@ async fn deleted_token_fails_on_the_very_next_request(server: &TestServer) {
         .await
         .refused(404, "unknown_token");
     // A token can delete itself; its very next request fails.
-    let current = server.get(&alice, "/v1/tokens/current").await.ok(200);
-    let own = format!("/v1/tokens/{}", current["id"]);
+    let own = format!("/v1/tokens/{}", server.id_of(&alice).await);
     server.delete(&alice, &own).await.ok(204);
     server.get(&alice, "/v1/subjects").await.invalid_token();
 }
 
-async fn tokens_and_revocations_survive_a_restart(server: &TestServer) {
+async fn another_server_on_the_same_database_sees_tokens_and_revocations(server: &TestServer) {
     let alice = server.user("alice", "editor").await;
     let bob = server.user("bob", "reader").await;
-    let current = server.get(&bob, "/v1/tokens/current").await.ok(200);
-    let revoke = format!("/v1/tokens/{}/revoke", current["id"]);
     server
-        .call(http::Method::POST, &server.admin_token, &revoke, None)
+        .revocation(&server.admin_token, &bob, "revoke")
         .await
         .ok(200);
-    // A second server on the same database sees the same tokens and the same revocation.
     let again = TestServer::start_on(&server.database_url, &[]).await;
     let current = again.get(&alice, "/v1/tokens/current").await.ok(200);
     assert_eq!(

@@ -2,9 +2,9 @@
 //! 403, actual requests (errors included) given `Access-Control-Allow-Origin`.
 
 use http::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::support::{Reply, TestServer, send};
+use crate::support::{Reply, TestServer, send, text};
 
 const LISTED: &[(&str, &str)] = &[
     (
@@ -53,23 +53,25 @@ async fn preflight(
 
 /// `GET path` with the admin's token and this `Origin`.
 async fn get_from(server: &TestServer, path: &str, origin: &str) -> Reply {
-    send(
-        server
-            .request(Method::GET, path)
-            .bearer_auth(&server.admin_token)
-            .header("origin", origin),
-    )
-    .await
+    let headers = [("origin", origin.as_bytes())];
+    server
+        .get_with(Some(&server.admin_token), path, &headers)
+        .await
 }
 
 /// Every `access-control-*` header of the reply.
-fn cors_headers(reply: &Reply) -> Vec<String> {
-    reply
-        .headers
-        .keys()
-        .map(|name| name.as_str().to_owned())
+fn cors_headers(reply: &Reply) -> Vec<&str> {
+    let names = reply.headers.keys().map(http::HeaderName::as_str);
+    names
         .filter(|name| name.starts_with("access-control-"))
         .collect()
+}
+
+/// Asserts the status and that no `access-control-*` header was sent.
+#[track_caller]
+fn assert_not_cors(reply: &Reply, status: u16) {
+    reply.expect(status);
+    assert_eq!(cors_headers(reply), Vec::<&str>::new(), "{}", reply.request);
 }
 
 /// Asserts that `reply` allows `origin` as an actual cross-origin response that varies by origin.
@@ -79,10 +81,15 @@ fn assert_allowed(reply: &Reply, origin: &str) {
         reply.header("access-control-allow-origin"),
         Some(origin),
         "{}",
-        reply.text
+        reply.request
     );
-    assert_eq!(reply.header_all("vary"), ["origin"]);
-    assert_eq!(cors_headers(reply), ["access-control-allow-origin"]);
+    assert_eq!(reply.header_all("vary"), ["origin"], "{}", reply.request);
+    assert_eq!(
+        cors_headers(reply),
+        ["access-control-allow-origin"],
+        "{}",
+        reply.request
+    );
 }
 
 async fn allowed_preflight_is_204_with_every_header(server: &TestServer) {
@@ -104,8 +111,7 @@ async fn allowed_preflight_is_204_with_every_header(server: &TestServer) {
             Some("Authorization, Content-Type"),
         )
         .await;
-        assert_eq!(reply.status, 204, "{path} {origin}: {}", reply.text);
-        assert_eq!(reply.text, "");
+        assert_eq!(reply.expect(204).text, "");
         assert_eq!(reply.header("access-control-allow-origin"), Some(origin));
         assert_eq!(
             reply.header("access-control-allow-methods"),
@@ -115,26 +121,27 @@ async fn allowed_preflight_is_204_with_every_header(server: &TestServer) {
             .header("access-control-allow-headers")
             .unwrap()
             .to_ascii_lowercase();
+        let allowed: Vec<&str> = allowed.split(',').map(str::trim).collect();
         assert!(
-            allowed.split(',').any(|h| h.trim() == "authorization"),
-            "{allowed}"
-        );
-        assert!(
-            allowed.split(',').any(|h| h.trim() == "content-type"),
-            "{allowed}"
+            allowed.contains(&"authorization") && allowed.contains(&"content-type"),
+            "{allowed:?}"
         );
         assert_eq!(reply.header("access-control-max-age"), Some("600"));
         assert_eq!(reply.header_all("vary"), [PREFLIGHT_VARY]);
     }
     // No requested headers is fine too.
     let reply = preflight(server, "/v1/subjects", APP, "GET", None).await;
-    assert_eq!(reply.status, 204);
-    assert_eq!(reply.header("access-control-allow-origin"), Some(APP));
+    assert_eq!(
+        reply.expect(204).header("access-control-allow-origin"),
+        Some(APP)
+    );
 }
 
 async fn other_preflights_are_403_without_cors_headers(server: &TestServer) {
+    let huge_origin = format!("https://{}.example.com", "a".repeat(100 * 1024));
+    let many_headers = vec!["x-a"; 5000].join(",");
     let cases = [
-        // Origins not allowed, or not origins.
+        // Origins not allowed, or not origins (a 100 KB one among them).
         ("/v1/subjects", "https://evil.example.com", "GET", None),
         ("/v1/subjects", "https://example.org", "GET", None),
         ("/v1/subjects", "http://app.example.com", "GET", None),
@@ -145,6 +152,7 @@ async fn other_preflights_are_403_without_cors_headers(server: &TestServer) {
             None,
         ),
         ("/v1/subjects", "null", "GET", None),
+        ("/v1/subjects", huge_origin.as_str(), "GET", None),
         // Routes not listed: elsewhere, a longer segment, another case, not in normal form.
         ("/v1/users", APP, "GET", None),
         ("/v1/tokens", APP, "GET", None),
@@ -153,35 +161,22 @@ async fn other_preflights_are_403_without_cors_headers(server: &TestServer) {
         ("/V1/SUBJECTS", APP, "GET", None),
         ("/v1//subjects", APP, "GET", None),
         ("/v1/subjects/a%2Fb", APP, "GET", None),
-        // Methods and headers not allowed.
+        // Methods and headers not allowed, and 5,000 requested headers.
         ("/v1/subjects", APP, "TRACE", None),
         ("/v1/subjects", APP, "OPTIONS", None),
         ("/v1/subjects", APP, "get", None),
         ("/v1/subjects", APP, "GET", Some("x-secret")),
         ("/v1/subjects", APP, "GET", Some("authorization, cookie")),
+        ("/v1/subjects", APP, "GET", Some(many_headers.as_str())),
     ];
     for (path, origin, method, headers) in cases {
         let reply = preflight(server, path, origin, method, headers).await;
-        let context = format!("{path} {origin} {method} {headers:?}: {}", reply.text);
-        assert_eq!(reply.status, 403, "{context}");
         reply
             .refused(403, "cors_preflight_rejected")
             .challenged(None);
-        assert_eq!(cors_headers(&reply), Vec::<String>::new(), "{context}");
+        assert_not_cors(&reply, 403);
     }
-    // Absurd sizes are refused too: a 100 KB origin, a list of 5,000 requested headers.
-    let huge_origin = format!("https://{}.example.com", "a".repeat(100 * 1024));
-    let many_headers = vec!["x-a"; 5000].join(",");
-    for (origin, headers) in [
-        (huge_origin.as_str(), None),
-        (APP, Some(many_headers.as_str())),
-    ] {
-        let reply = preflight(server, "/v1/subjects", origin, "GET", headers).await;
-        reply.refused(403, "cors_preflight_rejected");
-        assert_eq!(cors_headers(&reply), Vec::<String>::new());
-    }
-    let reply = get_from(server, "/v1/subjects", &huge_origin).await;
-    assert_eq!((reply.status, cors_headers(&reply)), (200, Vec::new()));
+    assert_not_cors(&get_from(server, "/v1/subjects", &huge_origin).await, 200);
     server.assert_serving().await;
 }
 
@@ -189,25 +184,21 @@ async fn actual_requests_get_allow_origin_on_listed_routes_only(server: &TestSer
     server
         .record(&server.admin_token, "subjects", "host1")
         .await;
-    for path in [
-        "/v1/subjects",
-        "/v1/subjects/host1",
-        "/v1/subjects/host1/writers",
+    for (path, origin) in [
+        ("/v1/subjects", APP),
+        ("/v1/subjects/host1", APP),
+        ("/v1/subjects/host1/writers", APP),
+        ("/v1/tokens/current", "https://x.example.org"),
     ] {
-        let reply = get_from(server, path, APP).await;
-        assert_eq!(reply.status, 200);
-        assert_allowed(&reply, APP);
+        assert_allowed(get_from(server, path, origin).await.expect(200), origin);
     }
-    let reply = get_from(server, "/v1/tokens/current", "https://x.example.org").await;
-    assert_eq!(reply.status, 200);
-    assert_allowed(&reply, "https://x.example.org");
     // A refused origin is still served (the browser withholds the answer) but not allowed;
     // the answer varies by origin all the same, as does one without Origin.
     let refused = get_from(server, "/v1/subjects", "https://evil.example.com").await;
-    assert_eq!((refused.status, cors_headers(&refused)), (200, Vec::new()));
+    assert_not_cors(&refused, 200);
     assert_eq!(refused.header_all("vary"), ["origin"]);
     let same_origin = server.get(&server.admin_token, "/v1/subjects").await;
-    assert_eq!(cors_headers(&same_origin), Vec::<String>::new());
+    assert_not_cors(&same_origin, 200);
     assert_eq!(same_origin.header_all("vary"), ["origin"]);
     // Routes not listed get nothing.
     for path in [
@@ -217,136 +208,137 @@ async fn actual_requests_get_allow_origin_on_listed_routes_only(server: &TestSer
         "/v1/tokens",
     ] {
         let reply = get_from(server, path, APP).await;
-        assert_eq!(reply.status, 200, "{path}");
-        assert_eq!(cors_headers(&reply), Vec::<String>::new(), "{path}");
+        assert_not_cors(&reply, 200);
         assert_eq!(reply.header_all("vary"), Vec::<&str>::new(), "{path}");
     }
     // OPTIONS without Access-Control-Request-Method is not a preflight: it is routed (no
     // route takes OPTIONS) and is an actual cross-origin request.
-    let options = send(
-        server
-            .request(Method::OPTIONS, "/v1/subjects")
-            .bearer_auth(&server.admin_token)
-            .header("origin", APP),
-    )
-    .await;
+    let options = server
+        .request(Method::OPTIONS, "/v1/subjects")
+        .bearer_auth(&server.admin_token)
+        .header("origin", APP);
+    let options = send(options).await;
     options.refused(405, "method_not_allowed");
     assert_allowed(&options, APP);
 }
+
+/// A request (method, path, token, JSON body) and the status and code it is refused with.
+type ErrorCase<'a> = (
+    Method,
+    &'a str,
+    Option<&'a str>,
+    Option<Value>,
+    u16,
+    &'a str,
+);
 
 async fn errors_carry_cors_headers(server: &TestServer) {
     let reader = server.user("reader", "reader").await;
     let alice = server.user("alice", "editor").await;
     server.record(&alice, "subjects", "locked").await;
     server
-        .post(&alice, "/v1/subjects/locked/writers", json!(["alice"]))
-        .await
-        .ok(200);
-    let from_app = |request: reqwest::RequestBuilder| request.header("origin", APP);
-    let cases = [
+        .add_writers(&alice, "subjects", "locked", &["alice"])
+        .await;
+    let created = server
+        .token_with_origins("web", json!(["https://other.example.org"]))
+        .await;
+    let restricted = text(&created["token"]);
+    let admin = Some(server.admin_token.as_str());
+    let cases: [ErrorCase<'_>; 9] = [
         (
-            from_app(server.request(Method::GET, "/v1/subjects")),
+            Method::GET,
+            "/v1/subjects",
+            None,
+            None,
             401,
             "missing_token",
         ),
         (
-            from_app(
-                server
-                    .request(Method::GET, "/v1/subjects")
-                    .bearer_auth("tg_nope"),
-            ),
+            Method::GET,
+            "/v1/subjects",
+            Some("tg_nope"),
+            None,
             401,
             "invalid_token",
         ),
         (
-            from_app(
-                server
-                    .request(Method::POST, "/v1/subjects")
-                    .bearer_auth(&reader)
-                    .json(&json!({"name": "x"})),
-            ),
+            Method::GET,
+            "/v1/subjects",
+            Some(&restricted),
+            None,
+            403,
+            "origin_not_allowed",
+        ),
+        (
+            Method::POST,
+            "/v1/subjects",
+            Some(&reader),
+            Some(json!({"name": "x"})),
             403,
             "insufficient_scope",
         ),
         (
-            from_app(
-                server
-                    .request(Method::DELETE, "/v1/subjects/locked")
-                    .bearer_auth(&server.admin_token),
-            ),
+            Method::DELETE,
+            "/v1/subjects/locked",
+            admin,
+            None,
             403,
             "not_a_writer",
         ),
         (
-            from_app(
-                server
-                    .request(Method::GET, "/v1/subjects/ghost")
-                    .bearer_auth(&reader),
-            ),
+            Method::GET,
+            "/v1/subjects/ghost",
+            Some(&reader),
+            None,
             404,
             "not_found",
         ),
         (
-            from_app(
-                server
-                    .request(Method::POST, "/v1/subjects")
-                    .bearer_auth(&server.admin_token)
-                    .json(&json!({"nme": "x"})),
-            ),
+            Method::POST,
+            "/v1/subjects",
+            admin,
+            Some(json!({"nme": "x"})),
             400,
             "bad_request_body",
         ),
         (
-            from_app(
-                server
-                    .request(Method::POST, "/v1/subjects")
-                    .bearer_auth(&server.admin_token)
-                    .header("content-type", "application/json")
-                    .body(" ".repeat(70_000)),
-            ),
+            Method::POST,
+            "/v1/subjects",
+            admin,
+            Some(json!("x".repeat(70_000))),
             413,
             "payload_too_large",
         ),
         (
-            from_app(
-                server
-                    .request(Method::PUT, "/v1/subjects")
-                    .bearer_auth(&server.admin_token),
-            ),
+            Method::PUT,
+            "/v1/subjects",
+            admin,
+            None,
             405,
             "method_not_allowed",
         ),
     ];
-    for (request, status, code) in cases {
+    for (method, path, token, body, status, code) in cases {
+        let mut request = server.request(method, path).header("origin", APP);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
         let reply = send(request).await;
-        assert_eq!(reply.status, status, "{code}: {}", reply.text);
         reply.refused(status, code);
         assert_allowed(&reply, APP);
     }
-    // A token refused for its origin: the CORS headers still let the page read why.
-    let created = server
-        .post(
-            &server.admin_token,
-            "/v1/tokens",
-            json!({"name": "web", "allowed_origins": ["https://other.example.org"]}),
-        )
-        .await
-        .ok(201);
-    let restricted = send(from_app(
-        server
-            .request(Method::GET, "/v1/subjects")
-            .bearer_auth(created["token"].as_str().unwrap()),
-    ))
-    .await;
-    restricted.refused(403, "origin_not_allowed");
-    assert_allowed(&restricted, APP);
 }
 
 async fn any_origin_is_answered_with_a_star(server: &TestServer) {
     for origin in [APP, "http://localhost:8080", "https://evil.example.com"] {
         let reply = get_from(server, "/v1/subjects", origin).await;
-        assert_eq!(reply.status, 200);
-        assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(
+            reply.expect(200).header("access-control-allow-origin"),
+            Some("*")
+        );
         // The answer does not depend on the origin.
         assert_eq!(reply.header_all("vary"), Vec::<&str>::new());
         let reply = preflight(
@@ -357,32 +349,27 @@ async fn any_origin_is_answered_with_a_star(server: &TestServer) {
             Some("authorization"),
         )
         .await;
-        assert_eq!(reply.status, 204);
-        assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(
+            reply.expect(204).header("access-control-allow-origin"),
+            Some("*")
+        );
     }
     // `*` allows any origin, never an invalid one, nor an unlisted route.
-    let reply = preflight(server, "/v1/subjects", "null", "GET", None).await;
-    assert_eq!((reply.status, cors_headers(&reply)), (403, Vec::new()));
-    let reply = preflight(server, "/v1/aspects", APP, "GET", None).await;
-    assert_eq!((reply.status, cors_headers(&reply)), (403, Vec::new()));
-    let reply = get_from(server, "/v1/aspects", APP).await;
-    assert_eq!((reply.status, cors_headers(&reply)), (200, Vec::new()));
+    assert_not_cors(
+        &preflight(server, "/v1/subjects", "null", "GET", None).await,
+        403,
+    );
+    assert_not_cors(
+        &preflight(server, "/v1/aspects", APP, "GET", None).await,
+        403,
+    );
+    assert_not_cors(&get_from(server, "/v1/aspects", APP).await, 200);
 }
 
 async fn no_route_is_open_by_default(server: &TestServer) {
     for path in ["/v1/subjects", "/v1/tokens/current", "/v1/users"] {
-        let reply = get_from(server, path, APP).await;
-        assert_eq!(
-            (reply.status, cors_headers(&reply)),
-            (200, Vec::new()),
-            "{path}"
-        );
-        let reply = preflight(server, path, APP, "GET", None).await;
-        assert_eq!(
-            (reply.status, cors_headers(&reply)),
-            (403, Vec::new()),
-            "{path}"
-        );
+        assert_not_cors(&get_from(server, path, APP).await, 200);
+        assert_not_cors(&preflight(server, path, APP, "GET", None).await, 403);
     }
 }
 
@@ -394,16 +381,14 @@ async fn star_opens_every_route(server: &TestServer) {
         "/api/tokens/current",
     ] {
         let reply = get_from(server, path, APP).await;
-        assert_eq!(reply.status, 200, "{path}");
         assert_eq!(
-            reply.header("access-control-allow-origin"),
-            Some("*"),
-            "{path}"
+            reply.expect(200).header("access-control-allow-origin"),
+            Some("*")
         );
-        let reply = preflight(server, path, APP, "POST", Some("content-type")).await;
-        assert_eq!(reply.status, 204, "{path}");
+        preflight(server, path, APP, "POST", Some("content-type"))
+            .await
+            .expect(204);
     }
     // Not even `*` opens a path that is not in normal form.
-    let reply = get_from(server, "/v1//users", APP).await;
-    assert_eq!(cors_headers(&reply), Vec::<String>::new());
+    assert_not_cors(&get_from(server, "/v1//users", APP).await, 404);
 }

@@ -4,7 +4,7 @@
 use http::Method;
 use serde_json::json;
 
-use crate::support::{TestServer, send};
+use crate::support::{Reply, TestServer};
 
 on_every_backend![
     bodies_up_to_64_kib_are_accepted_and_larger_ones_are_413,
@@ -17,23 +17,19 @@ on_every_backend![
 const LIMIT: usize = 64 * 1024;
 
 /// `PUT` of a sample whose JSON body is exactly `size` bytes.
-async fn put_sample_of(server: &TestServer, size: usize) -> crate::support::Reply {
+async fn put_sample_of(server: &TestServer, size: usize) -> Reply {
     // `{"value":"` and `"}` take 12 bytes.
     let body = format!(r#"{{"value":"{}"}}"#, "v".repeat(size - 12));
     assert_eq!(body.len(), size);
-    let request = server
-        .request(Method::PUT, "/v1/aspects/cpu/samples/host1")
-        .bearer_auth(&server.admin_token)
-        .header("content-type", "application/json")
-        .body(body);
-    send(request).await
+    let path = "/v1/aspects/cpu/samples/host1";
+    server
+        .call_raw(Method::PUT, &server.admin_token, path, body)
+        .await
 }
 
 async fn bodies_up_to_64_kib_are_accepted_and_larger_ones_are_413(server: &TestServer) {
-    server
-        .record(&server.admin_token, "subjects", "host1")
-        .await;
-    server.record(&server.admin_token, "aspects", "cpu").await;
+    let admin = &server.admin_token;
+    server.subject_and_aspect(admin).await;
     put_sample_of(server, LIMIT).await.ok(201);
     for size in [LIMIT + 1, 10 * LIMIT] {
         put_sample_of(server, size)
@@ -42,12 +38,11 @@ async fn bodies_up_to_64_kib_are_accepted_and_larger_ones_are_413(server: &TestS
     }
     // The sample kept the last accepted value.
     let sample = server
-        .get(&server.admin_token, "/v1/aspects/cpu/samples/host1")
+        .get(admin, "/v1/aspects/cpu/samples/host1")
         .await
         .ok(200);
     assert_eq!(sample["value"].as_str().map(str::len), Some(LIMIT - 12));
     // Every body-taking route has the limit.
-    let big = " ".repeat(LIMIT + 1);
     for (method, path) in [
         (Method::POST, "/v1/users"),
         (Method::POST, "/v1/tokens"),
@@ -55,20 +50,15 @@ async fn bodies_up_to_64_kib_are_accepted_and_larger_ones_are_413(server: &TestS
         (Method::PATCH, "/v1/subjects/host1"),
         (Method::POST, "/v1/aspects/cpu/writers"),
     ] {
-        let request = server
-            .request(method, path)
-            .bearer_auth(&server.admin_token)
-            .header("content-type", "application/json")
-            .body(big.clone());
-        send(request).await.refused(413, "payload_too_large");
+        let reply = server
+            .call_raw(method, admin, path, " ".repeat(LIMIT + 1))
+            .await;
+        reply.refused(413, "payload_too_large");
     }
     server.assert_serving().await;
 }
 
 async fn chunked_bodies_over_the_limit_are_413(server: &TestServer) {
-    server
-        .record(&server.admin_token, "subjects", "host1")
-        .await;
     let chunk = " ".repeat(LIMIT + 100);
     let request = format!(
         "POST /v1/subjects HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {}\r\n\
@@ -83,8 +73,7 @@ async fn chunked_bodies_over_the_limit_are_413(server: &TestServer) {
 
 async fn unknown_json_fields_are_400(server: &TestServer) {
     let admin = &server.admin_token;
-    server.record(admin, "subjects", "host1").await;
-    server.record(admin, "aspects", "cpu").await;
+    server.subject_and_aspect(admin).await;
     let cases = [
         (
             Method::POST,
@@ -123,8 +112,7 @@ async fn unknown_json_fields_are_400(server: &TestServer) {
         ),
     ];
     for (method, path, body) in cases {
-        let reply = server.call(method.clone(), admin, path, Some(&body)).await;
-        assert_eq!(reply.status, 400, "{method} {path} {body}: {}", reply.text);
+        let reply = server.call(method, admin, path, Some(&body)).await;
         reply.refused(400, "bad_request_body");
     }
     // Nothing was created or changed.
@@ -135,10 +123,8 @@ async fn unknown_json_fields_are_400(server: &TestServer) {
         subjects,
         json!([{"name": "host1", "description": null, "writers": []}])
     );
-    server
-        .get(admin, "/v1/aspects/cpu/samples/host1")
-        .await
-        .refused(404, "not_found");
+    let sample = server.get(admin, "/v1/aspects/cpu/samples/host1").await;
+    sample.refused(404, "not_found");
 }
 
 async fn absurdly_long_credentials_are_401(server: &TestServer) {
@@ -150,24 +136,29 @@ async fn absurdly_long_credentials_are_401(server: &TestServer) {
         long.clone(),
         format!("Bearer {}", "tg_ab ".repeat(10_000)),
     ] {
-        let request = server
-            .request(Method::GET, "/v1/subjects")
-            .header("authorization", value);
-        send(request).await.invalid_token();
+        let headers = [("authorization", value.as_bytes())];
+        server
+            .get_with(None, "/v1/subjects", &headers)
+            .await
+            .invalid_token();
     }
     // Past what the HTTP layer buffers (about 400 KB of header, 100 header fields), hyper
     // answers 431 before the server sees the request, and keeps serving.
-    let request = server.request(Method::GET, "/v1/subjects").header(
-        "authorization",
-        format!("Bearer tg_{}", "A".repeat(1024 * 1024)),
-    );
-    assert_eq!(send(request).await.status, 431);
-    let mut request = server
-        .request(Method::GET, "/v1/subjects")
-        .bearer_auth(&server.admin_token);
-    for index in 0..200 {
-        request = request.header(format!("x-header-{index}"), "v");
-    }
-    assert_eq!(send(request).await.status, 431);
+    let value = format!("Bearer tg_{}", "A".repeat(1024 * 1024));
+    let headers = [("authorization", value.as_bytes())];
+    server
+        .get_with(None, "/v1/subjects", &headers)
+        .await
+        .expect(431);
+    let names: Vec<String> = (0..200).map(|index| format!("x-header-{index}")).collect();
+    let many: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|name| (name.as_str(), &b"v"[..]))
+        .collect();
+    let token = Some(server.admin_token.as_str());
+    server
+        .get_with(token, "/v1/subjects", &many)
+        .await
+        .expect(431);
     server.assert_serving().await;
 }

@@ -1,11 +1,11 @@
 //! Bad input of every kind, each answered with a specific 4xx, after which the server still
 //! serves normally: malformed `Authorization` headers and tokens, malformed JSON bodies, bad
-//! paths and bad request lines.
+//! paths and bad request lines, NUL characters.
 
-use http::{HeaderValue, Method};
-use serde_json::json;
+use http::Method;
+use serde_json::{Value, json};
 
-use crate::support::{TestServer, send};
+use crate::support::TestServer;
 
 on_every_backend![
     malformed_authorization_headers_are_401,
@@ -13,7 +13,7 @@ on_every_backend![
     malformed_tokens_are_401,
     malformed_json_bodies_are_400,
     bad_paths_are_4xx,
-    bad_request_lines_are_400,
+    bad_request_lines_are_4xx,
     nul_characters_are_refused,
 ];
 
@@ -35,35 +35,27 @@ async fn malformed_authorization_headers_are_401(server: &TestServer) {
         format!("Bearer {token};").into_bytes(),
         format!("Bearer{token}").into_bytes(),
         format!("Bearer {}\t{}", &token[..10], &token[10..]).into_bytes(),
-        format!("Bearer {}é", token).into_bytes(),
+        format!("Bearer {token}é").into_bytes(),
         format!("Bearer é{token}").into_bytes(),
         b"Bearer \xff\xfe\xfd".to_vec(),
         format!("Bearer {token}=x").into_bytes(),
     ];
     for value in values {
-        let request = server
-            .request(Method::GET, "/v1/subjects")
-            .header("authorization", HeaderValue::from_bytes(&value).unwrap());
-        let reply = send(request).await;
-        assert_eq!(
-            reply.status,
-            401,
-            "{:?}: {}",
-            String::from_utf8_lossy(&value),
-            reply.text
-        );
-        reply.invalid_token();
+        let headers = [("authorization", value.as_slice())];
+        server
+            .get_with(None, "/v1/subjects", &headers)
+            .await
+            .invalid_token();
     }
     server.assert_serving().await;
 }
 
 async fn control_bytes_in_headers_are_400(server: &TestServer) {
-    let token = &server.admin_token;
+    let (start, end) = server.admin_token.split_at(10);
     for control in ["\u{0}", "\u{1}", "\u{7f}", "\r", "\u{1b}[2J"] {
         let request = format!(
-            "GET /v1/subjects HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {}{control}{}\r\nConnection: close\r\n\r\n",
-            &token[..10],
-            &token[10..]
+            "GET /v1/subjects HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {start}{control}{end}\r\n\
+             Connection: close\r\n\r\n"
         );
         assert_eq!(server.raw(request.as_bytes()).await, 400, "{control:?}");
     }
@@ -71,10 +63,10 @@ async fn control_bytes_in_headers_are_400(server: &TestServer) {
 }
 
 async fn malformed_tokens_are_401(server: &TestServer) {
-    let token = server.admin_token.clone();
+    let token = server.admin_token.as_str();
     let body = &token["tg_".len()..];
-    let last = token.chars().last().unwrap();
-    let flipped = if last == 'A' { 'B' } else { 'A' };
+    let (most, last) = token.split_at(token.len() - 1);
+    let flipped = if last == "A" { "B" } else { "A" };
     let candidates = [
         String::new(),
         "tg_".to_owned(),
@@ -85,120 +77,87 @@ async fn malformed_tokens_are_401(server: &TestServer) {
         format!("TG_{body}"),
         format!("tg-{body}"),
         format!("tg__{body}"),
-        format!("{}{flipped}", &token[..token.len() - 1]),
+        format!("{most}{flipped}"),
         token.to_uppercase(),
         token.to_lowercase(),
         format!("{token}A"),
-        token[..token.len() - 1].to_owned(),
+        most.to_owned(),
         format!("{token}=="),
         token.replacen('_', "~", 1),
         format!("tg_{}", "0".repeat(200)),
     ];
-    for presented in candidates {
-        if presented == token {
-            continue;
-        }
-        let reply = server.get(&presented, "/v1/subjects").await;
-        assert_eq!(reply.status, 401, "{presented:?}: {}", reply.text);
-        reply.invalid_token();
+    for presented in candidates.iter().filter(|presented| *presented != token) {
+        server.get(presented, "/v1/subjects").await.invalid_token();
     }
     server.assert_serving().await;
 }
 
 async fn malformed_json_bodies_are_400(server: &TestServer) {
     let admin = &server.admin_token;
-    server.record(admin, "subjects", "host1").await;
-    server.record(admin, "aspects", "cpu").await;
+    server.subject_and_aspect(admin).await;
     let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let cases: Vec<(Method, &str, Vec<u8>)> = vec![
-        (Method::POST, "/v1/subjects", b"not json".to_vec()),
-        (Method::POST, "/v1/subjects", b"".to_vec()),
-        (Method::POST, "/v1/subjects", b"null".to_vec()),
-        (Method::POST, "/v1/subjects", br#"{"name": 5}"#.to_vec()),
-        (Method::POST, "/v1/subjects", br#"{"name": null}"#.to_vec()),
-        (Method::POST, "/v1/subjects", br#"{"name": ["x"]}"#.to_vec()),
+    let cases: [(Method, &str, &[u8]); 26] = [
+        (Method::POST, "/v1/subjects", b"not json"),
+        (Method::POST, "/v1/subjects", b""),
+        (Method::POST, "/v1/subjects", b"null"),
+        (Method::POST, "/v1/subjects", br#"{"name": 5}"#),
+        (Method::POST, "/v1/subjects", br#"{"name": null}"#),
+        (Method::POST, "/v1/subjects", br#"{"name": ["x"]}"#),
         (
             Method::POST,
             "/v1/subjects",
-            br#"{"description": "no name"}"#.to_vec(),
+            br#"{"description": "no name"}"#,
         ),
-        (Method::POST, "/v1/subjects", br#"[]"#.to_vec()),
-        (Method::POST, "/v1/subjects", br#"["x"]"#.to_vec()),
-        (Method::POST, "/v1/subjects", br#"{"name": "x""#.to_vec()),
+        (Method::POST, "/v1/subjects", br#"[]"#),
+        (Method::POST, "/v1/subjects", br#"["x"]"#),
+        (Method::POST, "/v1/subjects", br#"{"name": "x""#),
         (
             Method::POST,
             "/v1/subjects",
-            br#"{"name": "x"}{"name": "y"}"#.to_vec(),
-        ),
-        (
-            Method::POST,
-            "/v1/subjects",
-            br#"{"name": "x", "name": "y"}"#.to_vec(),
+            br#"{"name": "x"}{"name": "y"}"#,
         ),
         (
             Method::POST,
             "/v1/subjects",
-            b"{\"name\": \"\xff\xfe\"}".to_vec(),
+            br#"{"name": "x", "name": "y"}"#,
         ),
-        (Method::POST, "/v1/subjects", br#"{'name': 'x'}"#.to_vec()),
-        (Method::POST, "/v1/subjects", nested.as_bytes().to_vec()),
+        (Method::POST, "/v1/subjects", b"{\"name\": \"\xff\xfe\"}"),
+        (Method::POST, "/v1/subjects", br#"{'name': 'x'}"#),
+        (Method::POST, "/v1/subjects", nested.as_bytes()),
         (
             Method::PATCH,
             "/v1/subjects/host1",
-            br#"{"description": 7}"#.to_vec(),
+            br#"{"description": 7}"#,
         ),
         (
             Method::PATCH,
             "/v1/subjects/host1",
-            br#"[{"description": "x"}]"#.to_vec(),
+            br#"[{"description": "x"}]"#,
         ),
         (
             Method::PUT,
             "/v1/aspects/cpu/samples/host1",
-            br#"{"value": 5}"#.to_vec(),
+            br#"{"value": 5}"#,
         ),
-        (
-            Method::PUT,
-            "/v1/aspects/cpu/samples/host1",
-            br#"{}"#.to_vec(),
-        ),
-        (Method::POST, "/v1/aspects/cpu/writers", br#"{}"#.to_vec()),
-        (
-            Method::POST,
-            "/v1/aspects/cpu/writers",
-            br#"["admin""#.to_vec(),
-        ),
-        (Method::POST, "/v1/users", br#"{"name": "eve"}"#.to_vec()),
+        (Method::PUT, "/v1/aspects/cpu/samples/host1", br#"{}"#),
+        (Method::POST, "/v1/aspects/cpu/writers", br#"{}"#),
+        (Method::POST, "/v1/aspects/cpu/writers", br#"["admin""#),
+        (Method::POST, "/v1/users", br#"{"name": "eve"}"#),
+        (Method::POST, "/v1/users", br#"{"name": "eve", "role": 3}"#),
+        (Method::POST, "/v1/tokens", br#"{"name": "t", "scope": 4}"#),
         (
             Method::POST,
-            "/v1/users",
-            br#"{"name": "eve", "role": 3}"#.to_vec(),
+            "/v1/tokens",
+            br#"{"name": "t", "allowed_origins": "https://a.example.com"}"#,
         ),
         (
             Method::POST,
             "/v1/tokens",
-            br#"{"name": "t", "scope": 4}"#.to_vec(),
-        ),
-        (
-            Method::POST,
-            "/v1/tokens",
-            br#"{"name": "t", "allowed_origins": "https://a.example.com"}"#.to_vec(),
-        ),
-        (
-            Method::POST,
-            "/v1/tokens",
-            br#"{"name": "t", "expires_at": 1893456000}"#.to_vec(),
+            br#"{"name": "t", "expires_at": 1893456000}"#,
         ),
     ];
     for (method, path, body) in cases {
-        let request = server
-            .request(method.clone(), path)
-            .bearer_auth(admin)
-            .header("content-type", "application/json")
-            .body(body.clone());
-        let reply = send(request).await;
-        let shown = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
-        assert_eq!(reply.status, 400, "{method} {path} {shown}: {}", reply.text);
+        let reply = server.call_raw(method, admin, path, body).await;
         reply.refused(400, "bad_request_body");
     }
     // JSON only: a body without the JSON content type is refused, even if it is JSON.
@@ -214,7 +173,9 @@ async fn malformed_json_bodies_are_400(server: &TestServer) {
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }
-        send(request).await.refused(400, "bad_request_body");
+        crate::support::send(request)
+            .await
+            .refused(400, "bad_request_body");
     }
     // Nothing was created.
     let subjects = server.get(admin, "/v1/subjects").await.ok(200);
@@ -224,27 +185,36 @@ async fn malformed_json_bodies_are_400(server: &TestServer) {
 
 async fn bad_paths_are_4xx(server: &TestServer) {
     let admin = &server.admin_token;
-    server.record(admin, "subjects", "host1").await;
+    server.subject_and_aspect(admin).await;
     let long = "n".repeat(61);
     let very_long = "n".repeat(20_000);
+    // Names no record has, over-long or with characters names cannot have: 404.
     let not_found = [
         format!("/v1/subjects/{long}"),
         format!("/v1/subjects/{very_long}"),
         format!("/v1/subjects/{long}/writers"),
+        format!("/v1/aspects/cpu/samples/{long}"),
         "/v1/subjects/a%20b".to_owned(),
         "/v1/subjects/a.b".to_owned(),
         "/v1/subjects/%00".to_owned(),
-        "/v1/subjects/host1%00".to_owned(),
         "/v1/subjects/%zz".to_owned(),
         "/v1/subjects/host1%2Fwriters".to_owned(),
         "/v1/subjects/HOST1".to_owned(),
         "/v1/subjects/%68ost1x".to_owned(),
         "/v1/aspects/%E2%9C%93/samples/host1".to_owned(),
+        // Routes that do not exist.
+        "/".to_owned(),
+        "/v1".to_owned(),
+        "/v1/".to_owned(),
+        "/v2/subjects".to_owned(),
+        "/v1/subjects/host1/writers/admin/x".to_owned(),
+        "/v1/samples".to_owned(),
     ];
     for path in &not_found {
         server.get(admin, path).await.refused(404, "not_found");
     }
     // Percent-encoded bytes that are not UTF-8 name nothing either: a JSON 400.
+    let body = json!({"value": "1"});
     for (method, path) in [
         (Method::GET, "/v1/subjects/%ff%fe"),
         (Method::GET, "/v1/subjects/%E2%82"),
@@ -255,23 +225,10 @@ async fn bad_paths_are_4xx(server: &TestServer) {
         (Method::DELETE, "/v1/tokens/%ff"),
         (Method::POST, "/v1/tokens/%ff/revoke"),
     ] {
-        let reply = server
-            .call(method.clone(), admin, path, Some(&json!({"value": "1"})))
-            .await;
-        assert_eq!(reply.status, 400, "{method} {path}: {}", reply.text);
+        let reply = server.call(method, admin, path, Some(&body)).await;
         reply.refused(400, "invalid_path");
     }
-    // Routes that do not exist, and methods a route does not take.
-    for path in [
-        "/",
-        "/v1",
-        "/v1/",
-        "/v2/subjects",
-        "/v1/subjects/host1/writers/admin/x",
-        "/v1/samples",
-    ] {
-        server.get(admin, path).await.refused(404, "not_found");
-    }
+    // Methods a route does not take.
     for (method, path) in [
         (Method::DELETE, "/v1/subjects"),
         (Method::PUT, "/v1/subjects/host1"),
@@ -279,16 +236,13 @@ async fn bad_paths_are_4xx(server: &TestServer) {
         (Method::GET, "/v1/tokens/1/revoke"),
         (Method::POST, "/v1/subjects/host1/writers/admin"),
     ] {
-        server
-            .call(method, admin, path, None)
-            .await
-            .refused(405, "method_not_allowed");
+        let reply = server.call(method, admin, path, None).await;
+        reply.refused(405, "method_not_allowed");
     }
     // A junk override parameter is no override.
     server
-        .post(admin, "/v1/subjects/host1/writers", json!(["admin"]))
-        .await
-        .ok(200);
+        .add_writers(admin, "subjects", "host1", &["admin"])
+        .await;
     let alice = server.user("alice", "editor").await;
     for query in [
         "?override=%ff",
@@ -296,56 +250,29 @@ async fn bad_paths_are_4xx(server: &TestServer) {
         "?override=admin%00",
         "?%ff=%fe",
     ] {
-        server
-            .patch(
-                &alice,
-                &format!("/v1/subjects/host1{query}"),
-                json!({"description": "x"}),
-            )
-            .await
-            .not_a_writer();
+        let path = format!("/v1/subjects/host1{query}");
+        let reply = server
+            .patch(&alice, &path, json!({"description": "x"}))
+            .await;
+        reply.not_a_writer();
     }
     server.assert_serving().await;
 }
 
-async fn bad_request_lines_are_400(server: &TestServer) {
-    let token = &server.admin_token;
-    let auth = format!("Authorization: Bearer {token}\r\n");
+async fn bad_request_lines_are_4xx(server: &TestServer) {
+    let auth = format!("Authorization: Bearer {}", server.admin_token);
     let cases = [
         // Dot segments are not resolved: they name no route.
-        (
-            format!(
-                "GET /v1/../v1/subjects HTTP/1.1\r\nHost: t\r\n{auth}Connection: close\r\n\r\n"
-            ),
-            404,
-        ),
-        (
-            format!(
-                "GET /v1/subjects/./host1 HTTP/1.1\r\nHost: t\r\n{auth}Connection: close\r\n\r\n"
-            ),
-            404,
-        ),
-        (
-            format!("GET nothing HTTP/1.1\r\nHost: t\r\n{auth}Connection: close\r\n\r\n"),
-            404,
-        ),
-        (
-            format!("GET /v1/subjects HTTP/9.9\r\nHost: t\r\n{auth}Connection: close\r\n\r\n"),
-            400,
-        ),
-        (
-            format!("GET /v1/sub jects HTTP/1.1\r\nHost: t\r\n{auth}Connection: close\r\n\r\n"),
-            400,
-        ),
-        (
-            format!(
-                "GET /v1/subjects HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n{auth}Connection: close\r\n\r\n"
-            ),
-            400,
-        ),
-        ("GARBAGE\r\n\r\n".to_owned(), 400),
+        ("GET /v1/../v1/subjects HTTP/1.1", auth.as_str(), 404),
+        ("GET /v1/subjects/./host1 HTTP/1.1", &auth, 404),
+        ("GET nothing HTTP/1.1", &auth, 404),
+        ("GET /v1/subjects HTTP/9.9", &auth, 400),
+        ("GET /v1/sub jects HTTP/1.1", &auth, 400),
+        ("GET /v1/subjects HTTP/1.1", "Bad Header: x", 400),
+        ("GARBAGE", "X-Filler: 1", 400),
     ];
-    for (request, status) in cases {
+    for (line, header, status) in cases {
+        let request = format!("{line}\r\nHost: t\r\n{header}\r\nConnection: close\r\n\r\n");
         assert_eq!(server.raw(request.as_bytes()).await, status, "{request:?}");
     }
     server.assert_serving().await;
@@ -355,89 +282,77 @@ async fn bad_request_lines_are_400(server: &TestServer) {
 /// before the database sees it, the same on every backend (never a 503).
 async fn nul_characters_are_refused(server: &TestServer) {
     let admin = &server.admin_token;
-    server.record(admin, "subjects", "host1").await;
-    server.record(admin, "aspects", "cpu").await;
+    server.subject_and_aspect(admin).await;
+    let origins = json!({"name": "t", "allowed_origins": ["https://a\u{0}.example.com"]});
     let cases = [
         (
             Method::POST,
             "/v1/subjects",
             json!({"name": "x", "description": "a\u{0}b"}),
-            400,
             "invalid_description",
         ),
         (
             Method::PATCH,
             "/v1/subjects/host1",
             json!({"description": "\u{0}"}),
-            400,
             "invalid_description",
         ),
         (
             Method::PUT,
             "/v1/aspects/cpu/samples/host1",
             json!({"value": "1\u{0}"}),
-            400,
             "invalid_value",
         ),
         (
             Method::POST,
             "/v1/subjects",
             json!({"name": "x\u{0}"}),
-            400,
             "invalid_name",
         ),
         (
             Method::POST,
             "/v1/users",
             json!({"name": "eve\u{0}", "role": "reader"}),
-            400,
             "invalid_name",
         ),
         (
             Method::POST,
             "/v1/users",
             json!({"name": "eve", "role": "reader\u{0}"}),
-            400,
             "invalid_role",
         ),
         (
             Method::POST,
             "/v1/tokens",
             json!({"name": "t\u{0}"}),
-            400,
             "invalid_name",
         ),
         (
             Method::POST,
             "/v1/tokens",
             json!({"name": "t", "scope": "full\u{0}"}),
-            400,
             "invalid_scope",
         ),
         (
             Method::POST,
             "/v1/tokens",
-            json!({"name": "t", "allowed_origins": ["https://a\u{0}.example.com"]}),
-            400,
+            origins,
             "invalid_allowed_origin",
         ),
         (
             Method::POST,
             "/v1/subjects/host1/writers",
             json!(["admin\u{0}"]),
-            400,
             "unknown_user",
         ),
     ];
-    for (method, path, body, status, code) in cases {
-        let reply = server.call(method.clone(), admin, path, Some(&body)).await;
-        assert_eq!(
-            reply.status, status,
-            "{method} {path} {body}: {}",
-            reply.text
-        );
-        reply.refused(status, code);
+    for (method, path, body, code) in cases {
+        server
+            .call(method, admin, path, Some(&body))
+            .await
+            .refused(400, code);
     }
+    let body = json!({"description": "x"});
     for (method, path, code) in [
         (Method::GET, "/v1/aspects/cpu/samples/host1%00", "not_found"),
         (Method::GET, "/v1/aspects/cpu%00/samples/host1", "not_found"),
@@ -449,11 +364,12 @@ async fn nul_characters_are_refused(server: &TestServer) {
         ),
         (Method::PATCH, "/v1/subjects/host1%00", "not_found"),
     ] {
-        let body = json!({"description": "x"});
-        let reply = server.call(method.clone(), admin, path, Some(&body)).await;
-        reply.refused(404, code);
+        server
+            .call(method, admin, path, Some(&body))
+            .await
+            .refused(404, code);
     }
     let subject = server.get(admin, "/v1/subjects/host1").await.ok(200);
-    assert_eq!(subject["description"], serde_json::Value::Null);
+    assert_eq!(subject["description"], Value::Null);
     server.assert_serving().await;
 }

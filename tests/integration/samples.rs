@@ -13,16 +13,10 @@ on_every_backend![
 
 const SAMPLE: &str = "/v1/aspects/cpu/samples/host1";
 
-/// Subject `host1` and aspect `cpu`, created by `token`.
-async fn subject_and_aspect(server: &TestServer, token: &str) {
-    server.record(token, "subjects", "host1").await;
-    server.record(token, "aspects", "cpu").await;
-}
-
 async fn samples_are_created_replaced_read_and_deleted(server: &TestServer) {
     let editor = server.user("editor", "editor").await;
     let reader = server.user("reader", "reader").await;
-    subject_and_aspect(server, &editor).await;
+    server.subject_and_aspect(&editor).await;
     let created = server
         .put(&editor, SAMPLE, json!({"value": "42"}))
         .await
@@ -58,16 +52,14 @@ async fn samples_inherit_their_aspects_writers_not_their_subjects(server: &TestS
     let alice = server.user("alice", "editor").await;
     let bob = server.user("bob", "editor").await;
     let carol = server.user("carol", "editor").await;
-    subject_and_aspect(server, &alice).await;
+    server.subject_and_aspect(&alice).await;
     server.record(&alice, "aspects", "mem").await;
     server
-        .post(&alice, "/v1/aspects/cpu/writers", json!(["alice"]))
-        .await
-        .ok(200);
+        .add_writers(&alice, "aspects", "cpu", &["alice"])
+        .await;
     server
-        .post(&carol, "/v1/subjects/host1/writers", json!(["carol"]))
-        .await
-        .ok(200);
+        .add_writers(&carol, "subjects", "host1", &["carol"])
+        .await;
 
     // Aspect `cpu` lists Alice: only she writes its samples. Carol writes the subject, which
     // gives her nothing over the sample.
@@ -104,10 +96,7 @@ async fn samples_inherit_their_aspects_writers_not_their_subjects(server: &TestS
     server.delete(&bob, mem).await.ok(204);
 
     // A change to the aspect's list applies to its samples at once.
-    server
-        .post(&alice, "/v1/aspects/cpu/writers", json!(["bob"]))
-        .await
-        .ok(200);
+    server.add_writers(&alice, "aspects", "cpu", &["bob"]).await;
     server
         .put(&bob, SAMPLE, json!({"value": "6"}))
         .await
@@ -120,7 +109,7 @@ async fn samples_inherit_their_aspects_writers_not_their_subjects(server: &TestS
 
 async fn aspect_and_subject_must_exist(server: &TestServer) {
     let admin = &server.admin_token;
-    subject_and_aspect(server, admin).await;
+    server.subject_and_aspect(admin).await;
     for path in [
         "/v1/aspects/ghost/samples/host1",
         "/v1/aspects/cpu/samples/ghost",
@@ -140,7 +129,7 @@ async fn aspect_and_subject_must_exist(server: &TestServer) {
 async fn deleting_a_record_deletes_its_samples(server: &TestServer) {
     let admin = &server.admin_token;
     for deleted in ["/v1/aspects/cpu", "/v1/subjects/host1"] {
-        subject_and_aspect(server, admin).await;
+        server.subject_and_aspect(admin).await;
         server
             .put(admin, SAMPLE, json!({"value": "1"}))
             .await

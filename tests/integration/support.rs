@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use http::header::WWW_AUTHENTICATE;
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderValue, Method};
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -20,6 +20,9 @@ pub(crate) const INVALID_TOKEN: &str = r#"Bearer realm="tollgate", error="invali
 /// The challenge for a token whose scope or user's role is too low.
 pub(crate) const INSUFFICIENT_SCOPE: &str =
     r#"Bearer realm="tollgate", error="insufficient_scope""#;
+
+/// A well-formed token (prefix, body and checksum) that the server never issued.
+pub(crate) const UNKNOWN_TOKEN: &str = "tg_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg1qHCnl";
 
 /// The two kinds of record with a writer list.
 pub(crate) const KINDS: [&str; 2] = ["subjects", "aspects"];
@@ -45,9 +48,11 @@ pub(crate) struct TestServer {
 }
 
 /// A response, read completely: status, headers, and the body as JSON (`Null` when the body
-/// is empty or not JSON; `text` keeps it as sent).
+/// is empty or not JSON; `text` keeps it as sent). `request` says what was asked, for failure
+/// messages.
 #[derive(Debug)]
 pub(crate) struct Reply {
+    pub(crate) request: String,
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Value,
@@ -106,7 +111,64 @@ impl TestServer {
         path: &str,
         body: Option<&Value>,
     ) -> Reply {
-        let mut request = self.request(method, path).bearer_auth(token);
+        self.call_as(Some(token), method, path, body).await
+    }
+
+    /// `method path` with `token` and `body` sent as is, declared `application/json`.
+    pub(crate) async fn call_raw(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Reply {
+        let request = self
+            .request(method, path)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.into());
+        send(request).await
+    }
+
+    /// `method path` without credentials and, when given, a JSON body.
+    pub(crate) async fn anonymous(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        self.call_as(None, method, path, body).await
+    }
+
+    /// `GET path` with `token` (if any) and these extra headers, whose values may be any bytes
+    /// a header can carry.
+    pub(crate) async fn get_with(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        headers: &[(&str, &[u8])],
+    ) -> Reply {
+        let mut request = self.request(Method::GET, path);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for &(name, value) in headers {
+            request = request.header(name, HeaderValue::from_bytes(value).unwrap());
+        }
+        send(request).await
+    }
+
+    async fn call_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self.request(method, path);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -151,6 +213,15 @@ impl TestServer {
         text(&self.post(token, "/v1/tokens", body).await.ok(201)["token"])
     }
 
+    /// `POST /v1/tokens` as `admin`: a read-only token named `name`, usable only from
+    /// `origins`; asserts 201 and returns the answer.
+    pub(crate) async fn token_with_origins(&self, name: &str, origins: Value) -> Value {
+        let body = json!({"name": name, "allowed_origins": origins});
+        self.post(&self.admin_token, "/v1/tokens", body)
+            .await
+            .ok(201)
+    }
+
     /// A token of any `scope` for `user` (created with `role` if needed), minted straight in
     /// the database as the `mint` command does: the way to hold a scope above one's role.
     pub(crate) async fn mint(&self, user: &str, role: Role, scope: Scope) -> String {
@@ -164,11 +235,41 @@ impl TestServer {
             .ok(201);
     }
 
+    /// Subject `host1` and aspect `cpu`, created by the holder of `token`.
+    pub(crate) async fn subject_and_aspect(&self, token: &str) {
+        self.record(token, "subjects", "host1").await;
+        self.record(token, "aspects", "cpu").await;
+    }
+
+    /// `POST /v1/{kind}/{name}/writers` with `names`; asserts 200 and returns the new list.
+    pub(crate) async fn add_writers(
+        &self,
+        token: &str,
+        kind: &str,
+        name: &str,
+        names: &[&str],
+    ) -> Value {
+        let path = format!("/v1/{kind}/{name}/writers");
+        self.post(token, &path, json!(names)).await.ok(200)
+    }
+
     /// `GET /v1/{kind}/{name}/writers` as `admin`.
     pub(crate) async fn writers(&self, kind: &str, name: &str) -> Value {
         self.get(&self.admin_token, &format!("/v1/{kind}/{name}/writers"))
             .await
             .ok(200)
+    }
+
+    /// The id of `token`, from `GET /v1/tokens/current`.
+    pub(crate) async fn id_of(&self, token: &str) -> Value {
+        self.get(token, "/v1/tokens/current").await.ok(200)["id"].clone()
+    }
+
+    /// `POST /v1/tokens/{id}/{action}` (`revoke` or `restore`) for `token`, as the holder of
+    /// `admin`.
+    pub(crate) async fn revocation(&self, admin: &str, token: &str, action: &str) -> Reply {
+        let path = format!("/v1/tokens/{}/{action}", self.id_of(token).await);
+        self.call(Method::POST, admin, &path, None).await
     }
 
     /// `GET /v1/tokens` as the holder of `token`: the entry named `name`.
@@ -233,12 +334,35 @@ pub(crate) async fn run(
 
 /// Sends `request` and reads the whole response.
 pub(crate) async fn send(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.expect("a response");
+    let (client, request) = request.build_split();
+    let request = request.expect("a valid request");
+    let url = request.url();
+    let target = format!(
+        "{}{}",
+        url.path(),
+        url.query().map_or(String::new(), |q| format!("?{q}"))
+    );
+    let shown: String = target.chars().take(120).collect();
+    let mut described = format!("{} {shown}", request.method());
+    let headers = request.headers();
+    for (name, value) in [
+        ("origin", headers.get("origin")),
+        ("authorization", headers.get("authorization")),
+    ] {
+        if let Some(value) = value {
+            described.push_str(&format!(" {name}={:?}", abbreviated(value.as_bytes())));
+        }
+    }
+    if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
+        described.push_str(&format!(" body={:?}", abbreviated(body)));
+    }
+    let response = client.execute(request).await.expect("a response");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.expect("a readable body");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     Reply {
+        request: described,
         status,
         headers,
         body,
@@ -246,29 +370,41 @@ pub(crate) async fn send(request: reqwest::RequestBuilder) -> Reply {
     }
 }
 
+/// The first 60 bytes of `bytes` as text, for messages.
+fn abbreviated(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(60)]).into_owned()
+}
+
 impl Reply {
     /// Asserts the status and returns the JSON body.
     #[track_caller]
     pub(crate) fn ok(self, status: u16) -> Value {
-        assert_eq!(self.status, status, "unexpected answer: {}", self.text);
+        self.expect(status);
         self.body
     }
 
-    /// Asserts an error answer: the status, a JSON body with this code and a message, and no
-    /// challenge unless [`challenged`](Self::challenged) is asked for.
+    /// Asserts the status and returns the reply, for its headers.
+    #[track_caller]
+    pub(crate) fn expect(&self, status: u16) -> &Self {
+        assert_eq!(self.status, status, "{}: {}", self.request, self.text);
+        self
+    }
+
+    /// Asserts an error answer: the status, and a JSON body with this code and a message.
     #[track_caller]
     pub(crate) fn refused(&self, status: u16, code: &str) -> &Self {
         assert_eq!(
             (self.status, self.body["error"]["code"].as_str()),
             (status, Some(code)),
-            "unexpected answer: {}",
+            "{}: {}",
+            self.request,
             self.text
         );
+        let message = self.body["error"]["message"].as_str();
         assert!(
-            self.body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty()),
-            "no message: {}",
+            message.is_some_and(|m| !m.is_empty()),
+            "{}: {}",
+            self.request,
             self.text
         );
         self
@@ -277,7 +413,8 @@ impl Reply {
     /// Asserts the `WWW-Authenticate` value (`None`: no such header).
     #[track_caller]
     pub(crate) fn challenged(&self, expected: Option<&str>) -> &Self {
-        assert_eq!(self.header(WWW_AUTHENTICATE.as_str()), expected);
+        let found = self.header(WWW_AUTHENTICATE.as_str());
+        assert_eq!(found, expected, "{}", self.request);
         self
     }
 
@@ -321,6 +458,19 @@ impl Reply {
             .map(|value| value.to_str().unwrap())
             .collect()
     }
+}
+
+/// The keys of a JSON object, sorted.
+#[track_caller]
+pub(crate) fn keys(object: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = object
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
 }
 
 /// A JSON string's text.

@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, text};
+use crate::support::{TestServer, keys, text};
 
 on_every_backend![
     created_token_is_shown_once,
@@ -19,18 +19,6 @@ on_every_backend![
     revoke_and_restore,
     last_used_at_is_null_until_first_use,
 ];
-
-/// The keys of a JSON object, sorted.
-fn keys(object: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = object
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    keys
-}
 
 /// Asserts that `at` is an RFC 3339 time within a minute of now.
 #[track_caller]

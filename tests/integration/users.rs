@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::TestServer;
+use crate::support::{TestServer, keys};
 
 on_every_backend![
     created_user_gets_a_full_scope_token,
@@ -20,9 +20,7 @@ async fn created_user_gets_a_full_scope_token(server: &TestServer) {
         )
         .await
         .ok(201);
-    let mut keys: Vec<&String> = created.as_object().unwrap().keys().collect();
-    keys.sort();
-    assert_eq!(keys, ["name", "role", "token"]);
+    assert_eq!(keys(&created), ["name", "role", "token"]);
     assert_eq!(
         (&created["name"], &created["role"]),
         (&json!("Alice.Smith-2_x"), &json!("editor"))
