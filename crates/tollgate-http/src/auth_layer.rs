@@ -140,7 +140,14 @@ where
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let layer = self.layer.clone();
         Box::pin(async move {
-            let caller = match request.headers().get(AUTHORIZATION) {
+            // `Authorization` is a singleton field: with two, which one counts would depend on
+            // who reads the request (this layer, a proxy, a log), so neither does.
+            let mut presented = request.headers().get_all(AUTHORIZATION).iter();
+            let header = presented.next();
+            if presented.next().is_some() {
+                return Ok(refusal::repeated_authorization(&layer.realm).to_response());
+            }
+            let caller = match header {
                 None => match layer.requirement {
                     TokenRequirement::Required => {
                         return Ok(refusal::missing_token(&layer.realm).to_response());
@@ -237,6 +244,31 @@ mod tests {
             .body(())
             .unwrap();
         layer.layer(Echo).call(request).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn two_authorization_headers_are_refused_whatever_they_hold() {
+        let (tokens, token) = service_with_token().await;
+        let realm = Realm::new("tollgate").unwrap();
+        let layer = AuthLayer::new(tokens, realm, TokenRequirement::Optional).with_clock(|| at(1));
+        let valid = format!("Bearer {token}");
+        for pair in [[valid.as_str(), "junk"], ["junk", &valid], [&valid, &valid]] {
+            let request = Request::builder()
+                .uri("/v1/subjects")
+                .header(AUTHORIZATION, pair[0])
+                .header(AUTHORIZATION, pair[1])
+                .body(())
+                .unwrap();
+            let response = layer.layer(Echo).call(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{pair:?}");
+            assert!(
+                response.body().contains("invalid_token"),
+                "{}",
+                response.body()
+            );
+        }
+        // One is fine.
+        assert_eq!(send(&layer, &token).await.body(), "ci");
     }
 
     #[tokio::test]

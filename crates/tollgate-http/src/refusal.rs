@@ -3,7 +3,7 @@
 //! | refusal | status | code |
 //! |---|---|---|
 //! | no credentials | 401 + challenge | `missing_token` |
-//! | malformed header or token, unknown, revoked, expired | 401 + `invalid_token` | `invalid_token` |
+//! | malformed header or token, unknown, revoked, expired; two `Authorization` fields | 401 + `invalid_token` | `invalid_token` |
 //! | database unavailable | 503 | `unavailable` |
 //! | malformed stored row | 500 | `internal` |
 //! | scope or role too low, or never for tokens | 403 + `insufficient_scope` | `insufficient_scope` |
@@ -38,6 +38,17 @@ pub fn auth_error(error: &AuthError, realm: &Realm) -> ApiError {
         other => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", other.to_string())
             .with_challenge(realm.invalid_token()),
     }
+}
+
+/// 401 for a request with more than one `Authorization` field: ambiguous, so malformed.
+#[must_use]
+pub fn repeated_authorization(realm: &Realm) -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+        "send exactly one Authorization header",
+    )
+    .with_challenge(realm.invalid_token())
 }
 
 /// The status for a store failure outside authentication.
