@@ -47,6 +47,23 @@ async fn malformed_authorization_headers_are_401(server: &TestServer) {
             .await
             .invalid_token();
     }
+    // Two Authorization fields, even if one or both hold a good token: which one would count
+    // depends on who reads the request, so neither does.
+    let valid = format!("Bearer {token}");
+    for (first, second) in [
+        (valid.as_str(), "junk"),
+        ("junk", valid.as_str()),
+        (&valid, &valid),
+    ] {
+        let headers = [
+            ("authorization", first.as_bytes()),
+            ("authorization", second.as_bytes()),
+        ];
+        server
+            .get_with(None, "/v1/subjects", &headers)
+            .await
+            .invalid_token();
+    }
     server.assert_serving().await;
 }
 
