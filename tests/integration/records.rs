@@ -11,6 +11,7 @@ on_every_backend![
     bad_names_are_400,
     descriptions_are_limited_to_4096_characters,
     unknown_records_are_404,
+    concurrent_creations_of_one_name_make_one_record,
 ];
 
 async fn create_read_update_delete(server: &TestServer) {
@@ -194,5 +195,22 @@ async fn unknown_records_are_404(server: &TestServer) {
             .post(admin, &format!("{path}/writers"), json!(["admin"]))
             .await
             .refused(404, "not_found");
+    }
+}
+
+async fn concurrent_creations_of_one_name_make_one_record(server: &TestServer) {
+    for kind in KINDS {
+        let bodies = ["disk", "DISK", "Disk", "dIsK", "disK", "DiSk"]
+            .map(|name| json!({"name": name}))
+            .to_vec();
+        let statuses = server
+            .post_concurrently(&server.admin_token, &format!("/v1/{kind}"), bodies)
+            .await;
+        assert_eq!(statuses, [201, 409, 409, 409, 409, 409]);
+        let listed = server
+            .get(&server.admin_token, &format!("/v1/{kind}"))
+            .await
+            .ok(200);
+        assert_eq!(listed.as_array().map(Vec::len), Some(1));
     }
 }

@@ -284,6 +284,26 @@ impl TestServer {
             .clone()
     }
 
+    /// `POST path` once per body, all at once, with `token`: the statuses, sorted.
+    pub(crate) async fn post_concurrently(
+        &self,
+        token: &str,
+        path: &str,
+        bodies: Vec<Value>,
+    ) -> Vec<u16> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for body in bodies {
+            let request = self
+                .request(Method::POST, path)
+                .bearer_auth(token)
+                .json(&body);
+            tasks.spawn(async move { send(request).await.status });
+        }
+        let mut statuses = tasks.join_all().await;
+        statuses.sort_unstable();
+        statuses
+    }
+
     /// Proof that the server still answers normally: `admin` lists subjects.
     pub(crate) async fn assert_serving(&self) {
         self.get(&self.admin_token, "/v1/subjects").await.ok(200);

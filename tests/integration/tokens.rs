@@ -18,6 +18,7 @@ on_every_backend![
     someone_elses_token_cannot_be_deleted,
     revoke_and_restore,
     last_used_at_is_null_until_first_use,
+    concurrent_creations_of_one_name_make_one_token,
 ];
 
 /// Asserts that `at` is an RFC 3339 time within a minute of now.
@@ -347,4 +348,18 @@ async fn last_used_at_is_null_until_first_use(server: &TestServer) {
     assert_recent(&server.listed_token(admin, "probe").await["last_used_at"]);
     let current = server.get(&probe, "/v1/tokens/current").await.ok(200);
     assert_recent(&current["last_used_at"]);
+}
+
+async fn concurrent_creations_of_one_name_make_one_token(server: &TestServer) {
+    let bodies = ["deploy", "DEPLOY", "Deploy", " deploy", "dePloy", "deploy "]
+        .map(|name| json!({"name": name}))
+        .to_vec();
+    let statuses = server
+        .post_concurrently(&server.admin_token, "/v1/tokens", bodies)
+        .await;
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409]);
+    let listed = server.get(&server.admin_token, "/v1/tokens").await.ok(200);
+    let deploys = listed.as_array().unwrap().iter();
+    let deploys = deploys.filter(|token| text(&token["name"]).eq_ignore_ascii_case("deploy"));
+    assert_eq!(deploys.count(), 1);
 }

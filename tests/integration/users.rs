@@ -9,6 +9,7 @@ on_every_backend![
     names_are_unique_ignoring_case,
     bad_names_and_roles_are_400,
     list_shows_every_user_with_their_role,
+    concurrent_creations_of_one_name_make_one_user,
 ];
 
 async fn created_user_gets_a_full_scope_token(server: &TestServer) {
@@ -106,4 +107,16 @@ async fn list_shows_every_user_with_their_role(server: &TestServer) {
             {"name": "reader1", "role": "reader"},
         ])
     );
+}
+
+async fn concurrent_creations_of_one_name_make_one_user(server: &TestServer) {
+    let bodies = ["dave", "DAVE", "Dave", "dAVE", "daVe", "DaVe"]
+        .map(|name| json!({"name": name, "role": "reader"}))
+        .to_vec();
+    let statuses = server
+        .post_concurrently(&server.admin_token, "/v1/users", bodies)
+        .await;
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409]);
+    let listed = server.get(&server.admin_token, "/v1/users").await.ok(200);
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
 }
