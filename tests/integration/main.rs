@@ -47,6 +47,7 @@ mod cors;
 mod limits;
 mod malformed;
 mod origins;
+mod paths;
 mod records;
 mod samples;
 mod scopes;

@@ -21,6 +21,8 @@ fn server_binary() -> Option<PathBuf> {
     let built = binary.metadata().and_then(|m| m.modified()).ok();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let newest = newest_source([
+        root.join("src"),
+        root.join("Cargo.lock"),
         root.join("examples/server"),
         root.join("crates"),
         root.join("Cargo.toml"),
