@@ -195,24 +195,23 @@ impl TestServer {
             .clone()
     }
 
-    /// `POST path` once per body, all at once, with `token`: the statuses, sorted.
-    pub(crate) async fn post_concurrently(
-        &self,
-        token: &str,
-        path: &str,
-        bodies: Vec<Value>,
-    ) -> Vec<u16> {
+    /// `POST path` as `admin` once per body, all at once: asserts that exactly one is
+    /// created (201) and every other is a duplicate (409), as when the bodies all name one
+    /// thing.
+    pub(crate) async fn assert_one_created(&self, path: &str, bodies: Vec<Value>) {
         let mut tasks = tokio::task::JoinSet::new();
         for body in bodies {
             let request = self
                 .request(Method::POST, path)
-                .bearer_auth(token)
+                .bearer_auth(&self.admin_token)
                 .json(&body);
             tasks.spawn(async move { send(request).await.status });
         }
         let mut statuses = tasks.join_all().await;
         statuses.sort_unstable();
-        statuses
+        let mut expected = vec![409; statuses.len()];
+        expected[0] = 201;
+        assert_eq!(statuses, expected, "POST {path}");
     }
 
     /// Proof that the server still answers normally: `admin` lists subjects.
