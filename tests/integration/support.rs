@@ -2,15 +2,17 @@
 //! every test module sends are in `requests.rs`; what they assert about the answers, in
 //! `reply.rs`.
 
+// Fresh databases, shared with tollgate-store's behaviour suite.
+#[path = "../../crates/tollgate-store/tests/behaviour/fresh_database.rs"]
+mod fresh_database;
 mod reply;
 mod requests;
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use sqlx::{AnyConnection, AssertSqlSafe, Connection};
 use tollgate::scope::{Role, Scope};
 
+pub(crate) use self::fresh_database::{postgres_database_url, sqlite_url, unique_name};
 pub(crate) use self::reply::{Reply, keys, send, text};
 use crate::api;
 
@@ -113,49 +115,5 @@ pub(crate) fn settings(
             .iter()
             .find(|(key, _)| *key == name)
             .map(|(_, value)| (*value).to_owned()),
-    })
-}
-
-/// A name no other test (or test run) uses.
-pub(crate) fn unique_name(kind: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "tollgate_{kind}_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A fresh SQLite database file in the temporary directory.
-pub(crate) fn sqlite_url() -> String {
-    let path = std::env::temp_dir().join(format!("{}.db", unique_name("server")));
-    format!("sqlite://{}", path.display())
-}
-
-/// A freshly created, empty database on the server named by `TOLLGATE_TEST_POSTGRES_URL`.
-pub(crate) async fn postgres_database_url() -> Option<String> {
-    let Ok(admin_url) = std::env::var("TOLLGATE_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: TOLLGATE_TEST_POSTGRES_URL is not set");
-        return None;
-    };
-    sqlx::any::install_default_drivers();
-    let name = unique_name("db");
-    let mut admin = AnyConnection::connect(&admin_url).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let (base, query) = admin_url
-        .split_once('?')
-        .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
-    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    Some(match query {
-        Some(query) => format!("{server}/{name}?{query}"),
-        None => format!("{server}/{name}"),
     })
 }

@@ -8,7 +8,7 @@ use tollgate_scope::Role;
 use tollgate_store::{AuthError, SqlOptions, SqlStorage, StoreError, TokenService, UserName};
 use tollgate_token::{TokenFormat, TokenName};
 
-use crate::backends;
+use crate::fresh_database::{postgres_database_url, sqlite_url};
 
 fn service(storage: SqlStorage) -> TokenService<SqlStorage> {
     TokenService::new(storage, TokenFormat::new("tg").unwrap())
@@ -51,14 +51,13 @@ async fn assert_down_is_unavailable(url: &str) {
 
 #[tokio::test]
 async fn sqlite_down_is_unavailable() {
-    assert_down_is_unavailable(&format!("sqlite://{}", backends::sqlite_path().display())).await;
+    assert_down_is_unavailable(&sqlite_url()).await;
 }
 
 #[tokio::test]
 async fn postgres_down_is_unavailable() {
-    match backends::postgres_database_url().await {
-        Some(url) => assert_down_is_unavailable(&url).await,
-        None => eprintln!("skipped: TOLLGATE_TEST_POSTGRES_URL is not set"),
+    if let Some(url) = postgres_database_url().await {
+        assert_down_is_unavailable(&url).await;
     }
 }
 
@@ -93,8 +92,7 @@ async fn unsupported_url_is_refused_without_repeating_its_password() {
 
 #[tokio::test]
 async fn malformed_stored_row_is_corrupt_not_a_panic() {
-    let path = backends::sqlite_path();
-    let url = format!("sqlite://{}", path.display());
+    let url = sqlite_url();
     let (service, token) = seeded(&url).await;
     let mut raw = AnyConnection::connect(&url).await.unwrap();
     sqlx::query("UPDATE tollgate_tokens SET scope = 'superuser'")
@@ -120,7 +118,7 @@ async fn malformed_stored_row_is_corrupt_not_a_panic() {
 
 #[tokio::test]
 async fn reopening_keeps_data_and_does_not_migrate_twice() {
-    let url = format!("sqlite://{}", backends::sqlite_path().display());
+    let url = sqlite_url();
     let (service, token) = seeded(&url).await;
     service.storage().close().await;
     let reopened = service_reopen(&url).await;
@@ -138,7 +136,7 @@ async fn reopening_keeps_data_and_does_not_migrate_twice() {
 
 #[tokio::test]
 async fn newer_schema_is_refused() {
-    let url = format!("sqlite://{}", backends::sqlite_path().display());
+    let url = sqlite_url();
     let (service, _) = seeded(&url).await;
     service.storage().close().await;
     let mut raw = AnyConnection::connect(&url).await.unwrap();
@@ -167,7 +165,7 @@ async fn service_reopen(url: &str) -> TokenService<SqlStorage> {
 /// the first use is written, later ones are never stale.
 #[tokio::test]
 async fn huge_last_use_interval_does_not_panic() {
-    let (service, token) = seeded(&format!("sqlite://{}", backends::sqlite_path().display())).await;
+    let (service, token) = seeded(&sqlite_url()).await;
     let service = service.with_last_use_interval(chrono::TimeDelta::MAX);
     for _ in 0..2 {
         service.authenticate(&token, Utc::now()).await.unwrap();

@@ -10,6 +10,7 @@
 mod backends;
 mod cases;
 mod failures;
+mod fresh_database;
 
 /// Instantiates every case for one backend; `$open` is an async fn returning `Option<Storage>`.
 macro_rules! suite {
