@@ -23,7 +23,8 @@ use std::sync::Arc;
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use workloads::cors::{
-    CorsCase, MatchitLookup, RouteLookup, TollgateCors, TowerHttpCors, check_cors, check_routes,
+    CorsCase, MatchitLookup, ResponseFloor, RouteLookup, TollgateCors, TowerHttpCors, check_cors,
+    check_routes,
 };
 use workloads::scope::{CedarScopeCheck, ScopeCheck, check_scopes};
 use workloads::store::{
@@ -101,6 +102,8 @@ fn cors(c: &mut Criterion) {
         checked(name, check_cors(&ours, &peer));
         bench(&mut group, &format!("{name}/tollgate"), &ours);
         bench(&mut group, &format!("{name}/tower-http"), &peer);
+        let floor = ResponseFloor::new(case);
+        bench(&mut group, &format!("{name}/response-floor"), &floor);
     }
     let (ours, peer) = (RouteLookup::new(1_000), MatchitLookup::new(1_000));
     checked("routes", check_routes(&ours, &peer));

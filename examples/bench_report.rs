@@ -30,7 +30,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use workloads::cors::{
-    CorsCase, MatchitLookup, RouteLookup, TollgateCors, TowerHttpCors, check_cors, check_routes,
+    CorsCase, MatchitLookup, ResponseFloor, RouteLookup, TollgateCors, TowerHttpCors, check_cors,
+    check_routes,
 };
 use workloads::scope::{CedarScopeCheck, ScopeCheck, check_scopes};
 use workloads::store::{
@@ -183,6 +184,10 @@ fn cors(sizes: Sizes, timing: Timing) {
         checked(name, check_cors(&ours, &peer));
         let (ours, peer) = measure_pair(&ours, &peer, timing);
         ratio(name, ours, "tower-http", peer);
+        let floor = measure(&ResponseFloor::new(case), timing);
+        eprintln!(
+            "note: {name}: the response alone (request in, headers cloned) takes {floor:.1} ns"
+        );
     }
     let (ours, peer) = (RouteLookup::new(1_000), MatchitLookup::new(1_000));
     checked("cors_routes_1k", check_routes(&ours, &peer));

@@ -168,6 +168,41 @@ impl Workload for TowerHttpCors {
     }
 }
 
+/// The floor under both layers: take the request, hand back an empty response carrying the
+/// same headers as tower-http's answer, cloned from values built beforehand. No decision is
+/// made; this is what any tower CORS layer pays at least.
+pub(crate) struct ResponseFloor {
+    case: CorsCase,
+    headers: http::HeaderMap,
+}
+
+impl ResponseFloor {
+    pub(crate) fn new(case: CorsCase) -> Self {
+        let peer = TowerHttpCors::new(case);
+        let headers = peer.run(peer.input(0)).headers().clone();
+        Self { case, headers }
+    }
+}
+
+impl Workload for ResponseFloor {
+    type Input = Request<()>;
+    type Output = Response<String>;
+
+    fn input(&self, _: usize) -> Request<()> {
+        self.case.request()
+    }
+
+    fn run(&self, request: Request<()>) -> Response<String> {
+        drop(request);
+        let mut response = Response::new(String::new());
+        let headers = response.headers_mut();
+        for (name, value) in &self.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        response
+    }
+}
+
 /// The CORS headers of a response, sorted, `vary` aside (see `benches/README.md`).
 fn cors_headers(response: &Response<String>) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = response

@@ -56,22 +56,20 @@ impl<'a> Iterator for RequestSegments<'a> {
             State::Done => return None,
         }
         let bytes = self.rest;
-        let mut end = 0;
-        let mut last = true;
-        while let Some(&byte) = bytes.get(end) {
-            match byte {
-                b'/' => {
-                    last = false;
-                    break;
-                }
-                b'?' => break,
-                b'\\' | b'#' => return self.fail(),
-                b'%' if !is_harmless_escape(bytes.get(end + 1..end + 3)) => return self.fail(),
-                _ => {}
-            }
-            end += 1;
-        }
+        let end = bytes
+            .iter()
+            .position(|&byte| byte == b'/' || byte == b'?')
+            .unwrap_or(bytes.len());
         let segment = bytes.get(..end).unwrap_or_default();
+        // Most segments hold none of `\`, `#` and `%`: one scan without early exit (it
+        // vectorises) says so, and only the others are read byte by byte.
+        let suspect = segment.iter().fold(false, |found, &byte| {
+            found | matches!(byte, b'\\' | b'#' | b'%')
+        });
+        if suspect && !escapes_are_harmless(segment, bytes) {
+            return self.fail();
+        }
+        let last = bytes.get(end) != Some(&b'/');
         if last {
             self.state = State::Done;
         } else {
@@ -84,6 +82,16 @@ impl<'a> Iterator for RequestSegments<'a> {
             _ => Some(Ok(segment)),
         }
     }
+}
+
+/// Whether `segment`, which starts `rest`, has no `\` or `#` and only harmless `%` escapes
+/// (an escape's two digits are read from `rest`, so one cut short by the segment's end fails).
+fn escapes_are_harmless(segment: &[u8], rest: &[u8]) -> bool {
+    segment.iter().enumerate().all(|(index, &byte)| match byte {
+        b'\\' | b'#' => false,
+        b'%' => is_harmless_escape(rest.get(index + 1..index + 3)),
+        _ => true,
+    })
 }
 
 /// Whether the whole path is in normal form.
