@@ -23,17 +23,17 @@ use std::sync::Arc;
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use workloads::cors::{
-    CorsCase, MatchitLookup, ResponseFloor, RouteLookup, TollgateCors, TowerHttpCors, check_cors,
-    check_routes,
+    CorsCase, MatchitLookup, ResponseFloor, RouteLookup, check_cors, check_routes, tollgate_cors,
+    tower_http_cors,
 };
-use workloads::scope::{CedarScopeCheck, ScopeCheck, check_scopes};
+use workloads::scope::{ScopeCheck, cedar_scope_check, check_scopes};
 use workloads::store::{
     MemoryTokenLookup, SqliteSelectByHash, SqliteTokenAuth, SqliteTokens, check_memory,
     check_sqlite,
 };
 use workloads::token::{MintedTokens, Sha256Alone, TokenComparison};
-use workloads::writers::{CedarWriterCheck, WriterCheck, check_writers};
-use workloads::{DISTINCT_INPUTS, Sizes, Workload};
+use workloads::writers::{WriterCheck, cedar_writer_check, check_writers};
+use workloads::{DISTINCT_INPUTS, Sizes, Workload, checked};
 
 /// Benchmarks one workload under `id`, its inputs built outside the timed routine.
 fn bench<W: Workload>(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, workload: &W) {
@@ -48,13 +48,6 @@ fn bench<W: Workload>(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, worklo
             BatchSize::SmallInput,
         );
     });
-}
-
-/// Stops the benches when the two sides of a comparison disagree.
-fn checked(what: &str, outcome: Result<(), String>) {
-    if let Err(problem) = outcome {
-        panic!("{what}: the two sides disagree: {problem}");
-    }
 }
 
 fn token(c: &mut Criterion) {
@@ -98,7 +91,7 @@ fn cors(c: &mut Criterion) {
         ("preflight", CorsCase::Preflight),
         ("actual", CorsCase::Actual),
     ] {
-        let (ours, peer) = (TollgateCors::new(case), TowerHttpCors::new(case));
+        let (ours, peer) = (tollgate_cors(case), tower_http_cors(case));
         checked(name, check_cors(&ours, &peer));
         bench(&mut group, &format!("{name}/tollgate"), &ours);
         bench(&mut group, &format!("{name}/tower-http"), &peer);
@@ -121,7 +114,7 @@ fn cors(c: &mut Criterion) {
 
 fn writers(c: &mut Criterion) {
     let mut group = c.benchmark_group("writers");
-    let (ours, peer) = (WriterCheck::new(10), CedarWriterCheck::new(10));
+    let (ours, peer) = (WriterCheck::new(10), cedar_writer_check(10));
     checked("writers", check_writers(&ours, &peer));
     bench(&mut group, "check-10/tollgate", &ours);
     bench(&mut group, "check-10/cedar-policy", &peer);
@@ -137,7 +130,7 @@ fn writers(c: &mut Criterion) {
 
 fn scope(c: &mut Criterion) {
     let mut group = c.benchmark_group("scope");
-    let (ours, peer) = (ScopeCheck::new(), CedarScopeCheck::new());
+    let (ours, peer) = (ScopeCheck::new(), cedar_scope_check());
     checked("scope", check_scopes(&ours, &peer));
     bench(&mut group, "check/tollgate", &ours);
     bench(&mut group, "check/cedar-policy", &peer);

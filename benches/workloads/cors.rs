@@ -59,7 +59,7 @@ impl CorsCase {
 }
 
 /// The application behind both CORS layers: an empty 200 response.
-type App = ServiceFn<fn(Request<()>) -> Ready<Result<Response<String>, Infallible>>>;
+pub(crate) type App = ServiceFn<fn(Request<()>) -> Ready<Result<Response<String>, Infallible>>>;
 
 fn app() -> App {
     fn empty(_: Request<()>) -> Ready<Result<Response<String>, Infallible>> {
@@ -68,39 +68,17 @@ fn app() -> App {
     service_fn(empty as fn(Request<()>) -> _)
 }
 
-/// Drives a service over one request: `poll_ready`, then `call`, then the response future.
-fn respond<S>(service: &RefCell<S>, request: Request<()>) -> Response<String>
+/// A CORS layer around [`App`], answering one kind of request: `poll_ready`, then `call`,
+/// then the response future, polled once.
+pub(crate) struct LayeredApp<S> {
+    case: CorsCase,
+    service: RefCell<S>,
+}
+
+impl<S> Workload for LayeredApp<S>
 where
     S: Service<Request<()>, Response = Response<String>, Error = Infallible>,
 {
-    let mut service = service.borrow_mut();
-    let Ok(()) = ready_now(poll_fn(|cx| service.poll_ready(cx)));
-    let Ok(response) = ready_now(service.call(request));
-    response
-}
-
-/// Ours: `tollgate_http::CorsLayer` over [`CorsPolicy`], around the application.
-pub(crate) struct TollgateCors {
-    case: CorsCase,
-    service: RefCell<tollgate::http::Cors<App>>,
-}
-
-impl TollgateCors {
-    pub(crate) fn new(case: CorsCase) -> Self {
-        let policy = CorsPolicy::builder()
-            .routes(&ROUTES.join(","))
-            .allowed_origins(&origins().join(","))
-            .build()
-            .expect("a valid policy");
-        let service = tollgate::http::CorsLayer::new(policy).layer(app());
-        Self {
-            case,
-            service: RefCell::new(service),
-        }
-    }
-}
-
-impl Workload for TollgateCors {
     type Input = Request<()>;
     type Output = Response<String>;
 
@@ -109,43 +87,57 @@ impl Workload for TollgateCors {
     }
 
     fn run(&self, request: Request<()>) -> Response<String> {
-        respond(&self.service, request)
+        let mut service = self.service.borrow_mut();
+        let Ok(()) = ready_now(poll_fn(|cx| service.poll_ready(cx)));
+        let Ok(response) = ready_now(service.call(request));
+        response
     }
 }
 
-/// The peer: tower-http's `CorsLayer` with the same methods, headers and max-age, and an
-/// origin predicate admitting the ten origins on the listed routes only (tower-http has no
-/// route list), around the same application.
-pub(crate) struct TowerHttpCors {
-    case: CorsCase,
-    service: RefCell<tower_http::cors::Cors<App>>,
+/// Ours: `tollgate_http::CorsLayer` over [`CorsPolicy`], around the application.
+pub(crate) type TollgateCors = LayeredApp<tollgate::http::Cors<App>>;
+
+/// The peer: tower-http's `CorsLayer` around the same application.
+pub(crate) type TowerHttpCors = LayeredApp<tower_http::cors::Cors<App>>;
+
+/// Ours, for `case`.
+pub(crate) fn tollgate_cors(case: CorsCase) -> TollgateCors {
+    let policy = CorsPolicy::builder()
+        .routes(&ROUTES.join(","))
+        .allowed_origins(&origins().join(","))
+        .build()
+        .expect("a valid policy");
+    LayeredApp {
+        case,
+        service: RefCell::new(tollgate::http::CorsLayer::new(policy).layer(app())),
+    }
 }
 
-impl TowerHttpCors {
-    pub(crate) fn new(case: CorsCase) -> Self {
-        let allowed: Vec<HeaderValue> = origins()
-            .iter()
-            .map(|origin| HeaderValue::from_str(origin).expect("a valid header value"))
-            .collect();
-        let predicate = move |origin: &HeaderValue, parts: &http::request::Parts| {
-            allowed.contains(origin) && ROUTES.iter().any(|route| under(parts.uri.path(), route))
-        };
-        let layer = tower_http::cors::CorsLayer::new()
-            .allow_origin(AllowOrigin::predicate(predicate))
-            .allow_methods([
-                Method::GET,
-                Method::HEAD,
-                Method::PUT,
-                Method::PATCH,
-                Method::POST,
-                Method::DELETE,
-            ])
-            .allow_headers([AUTHORIZATION, CONTENT_TYPE])
-            .max_age(Duration::from_secs(600));
-        Self {
-            case,
-            service: RefCell::new(layer.layer(app())),
-        }
+/// The peer, for `case`: the same methods, headers and max-age, and an origin predicate
+/// admitting the ten origins on the listed routes only (tower-http has no route list).
+pub(crate) fn tower_http_cors(case: CorsCase) -> TowerHttpCors {
+    let allowed: Vec<HeaderValue> = origins()
+        .iter()
+        .map(|origin| HeaderValue::from_str(origin).expect("a valid header value"))
+        .collect();
+    let predicate = move |origin: &HeaderValue, parts: &http::request::Parts| {
+        allowed.contains(origin) && ROUTES.iter().any(|route| under(parts.uri.path(), route))
+    };
+    let layer = tower_http::cors::CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(predicate))
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::PATCH,
+            Method::POST,
+            Method::DELETE,
+        ])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE])
+        .max_age(Duration::from_secs(600));
+    LayeredApp {
+        case,
+        service: RefCell::new(layer.layer(app())),
     }
 }
 
@@ -153,19 +145,6 @@ impl TowerHttpCors {
 fn under(path: &str, prefix: &str) -> bool {
     path.strip_prefix(prefix)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
-impl Workload for TowerHttpCors {
-    type Input = Request<()>;
-    type Output = Response<String>;
-
-    fn input(&self, _: usize) -> Request<()> {
-        self.case.request()
-    }
-
-    fn run(&self, request: Request<()>) -> Response<String> {
-        respond(&self.service, request)
-    }
 }
 
 /// The floor under both layers: take the request, hand back an empty response carrying the
@@ -178,7 +157,7 @@ pub(crate) struct ResponseFloor {
 
 impl ResponseFloor {
     pub(crate) fn new(case: CorsCase) -> Self {
-        let peer = TowerHttpCors::new(case);
+        let peer = tower_http_cors(case);
         let headers = peer.run(peer.input(0)).headers().clone();
         Self { case, headers }
     }

@@ -7,6 +7,7 @@
 //! from the same inputs, and each comparison's `check` proves they give the same answers
 //! before anything is timed.
 
+pub(crate) mod cedar;
 pub(crate) mod cors;
 pub(crate) mod scope;
 pub(crate) mod store;
@@ -53,15 +54,6 @@ impl Sizes {
         memory_tokens: [1_000, 100_000, 1_000_000],
         sqlite_tokens: [1_000, 100_000],
     };
-
-    /// Smaller stores for the smoke run, whose builds (one insert per token) dominate its
-    /// time in a debug build; routes and writers are cheap to build and keep their sizes.
-    pub(crate) const SMOKE: Sizes = Sizes {
-        routes: Sizes::FULL.routes,
-        writers: Sizes::FULL.writers,
-        memory_tokens: [1_000, 2_000, 10_000],
-        sqlite_tokens: [1_000, 2_000],
-    };
 }
 
 /// How many distinct inputs each workload cycles through, so that one hot input does not hide
@@ -81,6 +73,16 @@ pub(crate) fn ready_now<F: Future>(future: F) -> F::Output {
     {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("a workload's future waited; use a runtime for it"),
+    }
+}
+
+/// Stops the run when the two sides of a comparison disagree: timing them would mean nothing.
+///
+/// # Panics
+/// When `outcome` is an error.
+pub(crate) fn checked(what: &str, outcome: Result<(), String>) {
+    if let Err(problem) = outcome {
+        panic!("{what}: the two sides disagree: {problem}");
     }
 }
 

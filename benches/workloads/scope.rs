@@ -1,11 +1,10 @@
 //! `tollgate-scope`: may a token of this scope, held by a user of this role, perform this
 //! operation? Next to `cedar-policy` evaluating the same table.
 
-use cedar_policy::{
-    Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request, RestrictedExpression,
-};
+use cedar_policy::{Context, Entities, EntityUid, Request, RestrictedExpression};
 use tollgate::scope::{Operation, Role, Scope, check};
 
+use super::cedar::CedarCheck;
 use super::{Workload, same};
 
 /// The operation every check asks about.
@@ -67,64 +66,34 @@ impl Workload for ScopeCheck {
 }
 
 /// The peer: Cedar's authorizer with the table as policies and the token's scope and the
-/// user's role in the request context; requests are built once, only `is_authorized` runs.
-pub(crate) struct CedarScopeCheck {
-    authorizer: Authorizer,
-    policies: PolicySet,
-    entities: Entities,
-    requests: Vec<Request>,
-}
-
-impl CedarScopeCheck {
-    pub(crate) fn new() -> Self {
-        let token: EntityUid = r#"Token::"t""#.parse().expect("a valid entity id");
-        let action: EntityUid = r#"Action::"WriteData""#.parse().expect("a valid entity id");
-        let api: EntityUid = r#"Api::"server""#.parse().expect("a valid entity id");
-        let requests = pairs()
-            .into_iter()
-            .map(|(scope, role)| {
-                let context = Context::from_pairs([
-                    (
-                        "scope".to_owned(),
-                        RestrictedExpression::new_long(i64::from(scope.code())),
-                    ),
-                    (
-                        "role".to_owned(),
-                        RestrictedExpression::new_long(role_code(role)),
-                    ),
-                ])
-                .expect("a valid context");
-                Request::new(token.clone(), action.clone(), api.clone(), context, None)
-                    .expect("a valid request")
-            })
-            .collect();
-        Self {
-            authorizer: Authorizer::new(),
-            policies: SCOPE_POLICIES.parse().expect("valid policies"),
-            entities: Entities::empty(),
-            requests,
-        }
-    }
-}
-
-impl Workload for CedarScopeCheck {
-    type Input = usize;
-    type Output = bool;
-
-    fn input(&self, iteration: usize) -> usize {
-        iteration % self.requests.len()
-    }
-
-    fn run(&self, index: usize) -> bool {
-        let response =
-            self.authorizer
-                .is_authorized(&self.requests[index], &self.policies, &self.entities);
-        response.decision() == Decision::Allow
-    }
+/// user's role in the request context, deciding one prebuilt request per pair.
+pub(crate) fn cedar_scope_check() -> CedarCheck {
+    let token: EntityUid = r#"Token::"t""#.parse().expect("a valid entity id");
+    let action: EntityUid = r#"Action::"WriteData""#.parse().expect("a valid entity id");
+    let api: EntityUid = r#"Api::"server""#.parse().expect("a valid entity id");
+    let requests = pairs()
+        .into_iter()
+        .map(|(scope, role)| {
+            let context = Context::from_pairs([
+                (
+                    "scope".to_owned(),
+                    RestrictedExpression::new_long(i64::from(scope.code())),
+                ),
+                (
+                    "role".to_owned(),
+                    RestrictedExpression::new_long(role_code(role)),
+                ),
+            ])
+            .expect("a valid context");
+            Request::new(token.clone(), action.clone(), api.clone(), context, None)
+                .expect("a valid request")
+        })
+        .collect();
+    CedarCheck::new(SCOPE_POLICIES, Entities::empty(), requests)
 }
 
 /// Both give the same answer for every pair.
-pub(crate) fn check_scopes(ours: &ScopeCheck, peer: &CedarScopeCheck) -> Result<(), String> {
+pub(crate) fn check_scopes(ours: &ScopeCheck, peer: &CedarCheck) -> Result<(), String> {
     for (index, pair) in ours.pairs.iter().enumerate() {
         same(&format!("{pair:?}"), ours.run(index), peer.run(index))?;
     }

@@ -3,12 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cedar_policy::{
-    Authorizer, Context, Decision, Entities, Entity, EntityUid, PolicySet, Request,
-    RestrictedExpression,
-};
+use cedar_policy::{Context, Entities, Entity, EntityUid, Request, RestrictedExpression};
 use tollgate::writers::{Actor, AdminOverride, WriterList};
 
+use super::cedar::CedarCheck;
 use super::{DISTINCT_INPUTS, Workload, same};
 
 /// The writer rule in Cedar: an empty list is open to everyone, else only listed principals.
@@ -65,71 +63,41 @@ impl Workload for WriterCheck {
     }
 }
 
-/// The peer: Cedar's authorizer over a `Record` entity whose `writers` attribute is the set of
-/// listed `User`s; policies, entities and requests are built once, only `is_authorized` runs.
-pub(crate) struct CedarWriterCheck {
-    authorizer: Authorizer,
-    policies: PolicySet,
-    entities: Entities,
-    requests: Vec<Request>,
-}
-
 fn user(name: &str) -> EntityUid {
     format!(r#"User::"{name}""#)
         .parse()
         .expect("a valid entity id")
 }
 
-impl CedarWriterCheck {
-    /// A record with `size` writers.
-    pub(crate) fn new(size: usize) -> Self {
-        let record: EntityUid = r#"Record::"r""#.parse().expect("a valid entity id");
-        let writers = RestrictedExpression::new_set(
-            (0..size).map(|index| RestrictedExpression::new_entity_uid(user(&writer(index)))),
-        );
-        let attributes = HashMap::from([("writers".to_owned(), writers)]);
-        let entity = Entity::new(record.clone(), attributes, HashSet::new()).expect("an entity");
-        let write: EntityUid = r#"Action::"write""#.parse().expect("a valid entity id");
-        let requests = askers(size)
-            .iter()
-            .map(|name| {
-                Request::new(
-                    user(name),
-                    write.clone(),
-                    record.clone(),
-                    Context::empty(),
-                    None,
-                )
-                .expect("a valid request")
-            })
-            .collect();
-        Self {
-            authorizer: Authorizer::new(),
-            policies: WRITER_POLICY.parse().expect("a valid policy"),
-            entities: Entities::from_entities([entity], None).expect("valid entities"),
-            requests,
-        }
-    }
-}
-
-impl Workload for CedarWriterCheck {
-    type Input = usize;
-    type Output = bool;
-
-    fn input(&self, iteration: usize) -> usize {
-        iteration % self.requests.len()
-    }
-
-    fn run(&self, index: usize) -> bool {
-        let response =
-            self.authorizer
-                .is_authorized(&self.requests[index], &self.policies, &self.entities);
-        response.decision() == Decision::Allow
-    }
+/// The peer: Cedar's authorizer over a `Record` entity whose `writers` attribute is the set of
+/// listed `User`s, deciding one prebuilt request per asker.
+pub(crate) fn cedar_writer_check(size: usize) -> CedarCheck {
+    let record: EntityUid = r#"Record::"r""#.parse().expect("a valid entity id");
+    let writers = RestrictedExpression::new_set(
+        (0..size).map(|index| RestrictedExpression::new_entity_uid(user(&writer(index)))),
+    );
+    let attributes = HashMap::from([("writers".to_owned(), writers)]);
+    let entity = Entity::new(record.clone(), attributes, HashSet::new()).expect("an entity");
+    let write: EntityUid = r#"Action::"write""#.parse().expect("a valid entity id");
+    let requests = askers(size)
+        .iter()
+        .map(|name| {
+            Request::new(
+                user(name),
+                write.clone(),
+                record.clone(),
+                Context::empty(),
+                None,
+            )
+            .expect("a valid request")
+        })
+        .collect();
+    let entities = Entities::from_entities([entity], None).expect("valid entities");
+    CedarCheck::new(WRITER_POLICY, entities, requests)
 }
 
 /// Both allow exactly the listed writers.
-pub(crate) fn check_writers(ours: &WriterCheck, peer: &CedarWriterCheck) -> Result<(), String> {
+pub(crate) fn check_writers(ours: &WriterCheck, peer: &CedarCheck) -> Result<(), String> {
     for index in 0..ours.askers.len() {
         same(&ours.askers[index], ours.run(index), peer.run(index))?;
         same(&ours.askers[index], ours.run(index), index % 2 == 0)?;

@@ -238,6 +238,17 @@ impl CorsPolicy {
     }
 }
 
+impl From<ActualRejection> for PreflightRejection {
+    fn from(reason: ActualRejection) -> Self {
+        match reason {
+            ActualRejection::RouteNotListed => Self::RouteNotListed,
+            ActualRejection::PathNotInNormalForm => Self::PathNotInNormalForm,
+            ActualRejection::InvalidOrigin => Self::InvalidOrigin,
+            ActualRejection::OriginNotAllowed => Self::OriginNotAllowed,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,17 +275,6 @@ mod tests {
                     assert!(fixed.contains(&value), "{name}: {value}");
                 }
             }
-        }
-    }
-}
-
-impl From<ActualRejection> for PreflightRejection {
-    fn from(reason: ActualRejection) -> Self {
-        match reason {
-            ActualRejection::RouteNotListed => Self::RouteNotListed,
-            ActualRejection::PathNotInNormalForm => Self::PathNotInNormalForm,
-            ActualRejection::InvalidOrigin => Self::InvalidOrigin,
-            ActualRejection::OriginNotAllowed => Self::OriginNotAllowed,
         }
     }
 }
