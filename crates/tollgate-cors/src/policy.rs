@@ -218,6 +218,24 @@ impl CorsPolicy {
     pub fn max_age_seconds(&self) -> u64 {
         self.max_age_seconds
     }
+
+    /// Every header value this policy may answer with that does not depend on the request:
+    /// all but an echoed `Access-Control-Allow-Origin`. Glue code converts them to its own
+    /// header type once, when it is set up, instead of on every response.
+    pub fn fixed_header_values(&self) -> impl Iterator<Item = &str> {
+        [
+            self.allow_methods_value.as_str(),
+            self.allow_headers_value.as_str(),
+            self.expose_headers_value.as_str(),
+            self.max_age_value.as_str(),
+            "true",
+            ANY_ORIGIN,
+            Vary::Origin.header_value().unwrap_or_default(),
+            Vary::Preflight.header_value().unwrap_or_default(),
+        ]
+        .into_iter()
+        .filter(|value| !value.is_empty())
+    }
 }
 
 impl From<ActualRejection> for PreflightRejection {
@@ -227,6 +245,36 @@ impl From<ActualRejection> for PreflightRejection {
             ActualRejection::PathNotInNormalForm => Self::PathNotInNormalForm,
             ActualRejection::InvalidOrigin => Self::InvalidOrigin,
             ActualRejection::OriginNotAllowed => Self::OriginNotAllowed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_header_values_cover_every_value_but_the_echoed_origin() {
+        let policy = CorsPolicy::builder()
+            .routes("/v1")
+            .allowed_origins("https://app.example.com")
+            .exposed_headers(["x-total"])
+            .credentials(Credentials::Include)
+            .build()
+            .unwrap();
+        let fixed: Vec<&str> = policy.fixed_header_values().collect();
+        let preflight = CorsRequest::new("OPTIONS", "/v1/x")
+            .origin(b"https://app.example.com")
+            .request_method(b"GET");
+        let actual = CorsRequest::new("GET", "/v1/x").origin(b"https://app.example.com");
+        for request in [preflight, actual] {
+            let headers = policy.evaluate(&request).response_headers();
+            assert!(headers.len() >= 3);
+            for (name, value) in &headers {
+                if name != ACCESS_CONTROL_ALLOW_ORIGIN {
+                    assert!(fixed.contains(&value), "{name}: {value}");
+                }
+            }
         }
     }
 }

@@ -56,22 +56,13 @@ impl<'a> Iterator for RequestSegments<'a> {
             State::Done => return None,
         }
         let bytes = self.rest;
-        let mut end = 0;
-        let mut last = true;
-        while let Some(&byte) = bytes.get(end) {
-            match byte {
-                b'/' => {
-                    last = false;
-                    break;
-                }
-                b'?' => break,
-                b'\\' | b'#' => return self.fail(),
-                b'%' if !is_harmless_escape(bytes.get(end + 1..end + 3)) => return self.fail(),
-                _ => {}
-            }
-            end += 1;
-        }
+        let (end, suspect) = scan_segment(bytes);
         let segment = bytes.get(..end).unwrap_or_default();
+        // Most segments hold none of `\`, `#` and `%`; only the others are read byte by byte.
+        if suspect && !escapes_are_harmless(segment, bytes) {
+            return self.fail();
+        }
+        let last = bytes.get(end) != Some(&b'/');
         if last {
             self.state = State::Done;
         } else {
@@ -84,6 +75,57 @@ impl<'a> Iterator for RequestSegments<'a> {
             _ => Some(Ok(segment)),
         }
     }
+}
+
+/// Every byte of a word set to one.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of `word` that equals `byte`. Only the lowest bit set is exact
+/// (a borrow can mark a byte above a match), which is all the scan below reads.
+const fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let zeroed = word ^ (ONES * byte as u64);
+    zeroed.wrapping_sub(ONES) & !zeroed & (ONES << 7)
+}
+
+/// The length of the segment that starts `bytes` (up to the first `/` or `?`, else all of
+/// it), and whether a `\`, `#` or `%` occurs in it. Reads eight bytes per step.
+fn scan_segment(bytes: &[u8]) -> (usize, bool) {
+    let mut suspect = false;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let ends = bytes_equal(word, b'/') | bytes_equal(word, b'?');
+        let suspects = bytes_equal(word, b'\\') | bytes_equal(word, b'#') | bytes_equal(word, b'%');
+        if ends != 0 {
+            // Bits below the first end's high bit: the bytes before it (and its own low bits).
+            let before = (1u64 << ends.trailing_zeros()) - 1;
+            let end = offset + (ends.trailing_zeros() / 8) as usize;
+            return (end, suspect || suspects & before != 0);
+        }
+        suspect |= suspects != 0;
+        offset += 8;
+    }
+    for (index, &byte) in chunks.remainder().iter().enumerate() {
+        match byte {
+            b'/' | b'?' => return (offset + index, suspect),
+            b'\\' | b'#' | b'%' => suspect = true,
+            _ => {}
+        }
+    }
+    (bytes.len(), suspect)
+}
+
+/// Whether `segment`, which starts `rest`, has no `\` or `#` and only harmless `%` escapes
+/// (an escape's two digits are read from `rest`, so one cut short by the segment's end fails).
+fn escapes_are_harmless(segment: &[u8], rest: &[u8]) -> bool {
+    segment.iter().enumerate().all(|(index, &byte)| match byte {
+        b'\\' | b'#' => false,
+        b'%' => is_harmless_escape(rest.get(index + 1..index + 3)),
+        _ => true,
+    })
 }
 
 /// Whether the whole path is in normal form.
@@ -107,6 +149,36 @@ fn is_harmless_escape(pair: Option<&[u8]>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `scan_segment` read byte by byte.
+    fn scan_bytewise(bytes: &[u8]) -> (usize, bool) {
+        let end = bytes
+            .iter()
+            .position(|&byte| byte == b'/' || byte == b'?')
+            .unwrap_or(bytes.len());
+        let suspect = bytes[..end]
+            .iter()
+            .any(|&byte| matches!(byte, b'\\' | b'#' | b'%'));
+        (end, suspect)
+    }
+
+    proptest! {
+        /// The word-at-a-time scan agrees with a byte-by-byte one, on bytes drawn mostly from
+        /// the characters it looks for (and their neighbours, which a borrow could confuse).
+        #[test]
+        fn scan_segment_agrees_with_a_bytewise_scan(
+            bytes in proptest::collection::vec(
+                prop_oneof![
+                    Just(b'/'), Just(b'?'), Just(b'\\'), Just(b'#'), Just(b'%'),
+                    Just(b'.'), Just(b'0'), Just(b'@'), Just(b'$'), Just(b'$' + 1), any::<u8>()
+                ],
+                0..40,
+            )
+        ) {
+            prop_assert_eq!(scan_segment(&bytes), scan_bytewise(&bytes));
+        }
+    }
 
     fn segments(path: &str) -> Result<Vec<&str>, NotNormalForm> {
         RequestSegments::new(path)

@@ -151,21 +151,33 @@ impl RouteTrie {
 }
 
 /// Multiplicative hashing (as in FxHash): each 8-byte word of the segment (lowercased for a
-/// case-insensitive set) is folded in with one multiplication. The parent and the length seed
-/// the state, so every (parent, segment) edge has its own hash.
+/// case-insensitive set; the last word zero-padded) is folded in with one multiplication. The
+/// parent and the length seed the state, so every (parent, segment) edge has its own hash.
+/// Words are assembled from fixed-size chunks and shifts, never a variable-length copy, so no
+/// `memcpy` call is made per word.
 fn edge_hash(parent: usize, segment: &[u8], case: RouteCase) -> u64 {
     const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
+    let byte = |b: u8| match case {
+        RouteCase::Sensitive => b,
+        RouteCase::Insensitive => b.to_ascii_lowercase(),
+    };
+    let fold = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(MULTIPLIER);
     let mut hash = (parent as u64) ^ ((segment.len() as u64) << 48);
-    for chunk in segment.chunks(8) {
+    let mut chunks = segment.chunks_exact(8);
+    for chunk in &mut chunks {
         let mut word = [0u8; 8];
-        let word_bytes = word.iter_mut().zip(chunk);
-        match case {
-            RouteCase::Sensitive => word_bytes.for_each(|(slot, &byte)| *slot = byte),
-            RouteCase::Insensitive => {
-                word_bytes.for_each(|(slot, &byte)| *slot = byte.to_ascii_lowercase())
-            }
+        for (slot, &b) in word.iter_mut().zip(chunk) {
+            *slot = byte(b);
         }
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(MULTIPLIER);
+        hash = fold(hash, u64::from_le_bytes(word));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let word = rest
+            .iter()
+            .rev()
+            .fold(0u64, |word, &b| (word << 8) | u64::from(byte(b)));
+        hash = fold(hash, word);
     }
     hash
 }
@@ -196,6 +208,44 @@ mod tests {
         segments.iter().try_fold(start, |step, segment| {
             trie.child(step.node, segment.as_bytes())
         })
+    }
+
+    #[test]
+    fn edge_hash_reads_zero_padded_little_endian_words() {
+        let reference = |parent: usize, segment: &[u8]| {
+            let mut hash = (parent as u64) ^ ((segment.len() as u64) << 48);
+            for chunk in segment.chunks(8) {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word))
+                    .wrapping_mul(0x517c_c1b7_2722_0a95);
+            }
+            hash
+        };
+        for segment in [
+            "",
+            "a",
+            "v1",
+            "resource517",
+            "exactly8",
+            "sixteen-bytes-ok",
+            "x".repeat(21).as_str(),
+        ] {
+            assert_eq!(
+                edge_hash(3, segment.as_bytes(), RouteCase::Sensitive),
+                reference(3, segment.as_bytes()),
+                "{segment}"
+            );
+            assert_eq!(
+                edge_hash(
+                    3,
+                    segment.to_ascii_uppercase().as_bytes(),
+                    RouteCase::Insensitive
+                ),
+                reference(3, segment.as_bytes()),
+                "{segment}"
+            );
+        }
     }
 
     #[test]

@@ -3,7 +3,10 @@
 use core::task::{Context, Poll};
 use std::sync::Arc;
 
-use http::header::{HeaderName, HeaderValue, ORIGIN};
+use http::header::{
+    self, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HeaderName, HeaderValue,
+    ORIGIN,
+};
 use http::{HeaderMap, Request, Response, StatusCode};
 use tollgate_cors::{CorsDecision, CorsPolicy, CorsRequest, PreflightDecision};
 use tower_layer::Layer;
@@ -14,9 +17,12 @@ use crate::{ApiError, BoxFuture};
 /// Evaluates each request against a [`CorsPolicy`]: an allowed preflight is answered 204 with
 /// its headers, a rejected one 403 (JSON, no CORS headers); every other response, errors
 /// included, gets the headers the decision names.
+///
+/// The policy's fixed header values are converted to [`HeaderValue`]s once, here, so a
+/// response copies no header text but an echoed `Origin` (shared with the request's value).
 #[derive(Debug, Clone)]
 pub struct CorsLayer {
-    policy: Arc<CorsPolicy>,
+    policy: Arc<PreparedPolicy>,
 }
 
 impl CorsLayer {
@@ -24,7 +30,7 @@ impl CorsLayer {
     #[must_use]
     pub fn new(policy: CorsPolicy) -> Self {
         Self {
-            policy: Arc::new(policy),
+            policy: Arc::new(PreparedPolicy::new(policy)),
         }
     }
 }
@@ -44,44 +50,97 @@ impl<S> Layer<S> for CorsLayer {
 #[derive(Debug, Clone)]
 pub struct Cors<S> {
     inner: S,
-    policy: Arc<CorsPolicy>,
+    policy: Arc<PreparedPolicy>,
+}
+
+/// A policy and its fixed header values as `http` values.
+#[derive(Debug)]
+struct PreparedPolicy {
+    policy: CorsPolicy,
+    fixed: Vec<(Box<str>, HeaderValue)>,
+}
+
+impl PreparedPolicy {
+    fn new(policy: CorsPolicy) -> Self {
+        let fixed = policy
+            .fixed_header_values()
+            .filter_map(|text| Some((text.into(), HeaderValue::from_str(text).ok()?)))
+            .collect();
+        Self { policy, fixed }
+    }
+
+    /// The `http` value of `text`: a prepared one, else the request's own `Origin` when the
+    /// decision echoes it, else a copy.
+    fn value(&self, text: &str, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+        if let Some((_, value)) = self.fixed.iter().find(|(fixed, _)| **fixed == *text) {
+            return Some(value.clone());
+        }
+        match origin {
+            Some(origin) if origin.as_bytes() == text.as_bytes() => Some(origin.clone()),
+            _ => HeaderValue::from_str(text).ok(),
+        }
+    }
 }
 
 /// The request parts CORS looks at, borrowed from an `http` request.
 #[must_use]
 pub fn cors_request<B>(request: &Request<B>) -> CorsRequest<'_> {
     let headers = request.headers();
-    let value = |name: &str| headers.get(name).map(HeaderValue::as_bytes);
     CorsRequest {
         method: request.method().as_str(),
         path: request.uri().path(),
         origin: headers.get(ORIGIN).map(HeaderValue::as_bytes),
-        access_control_request_method: value("access-control-request-method"),
-        access_control_request_headers: value("access-control-request-headers"),
+        access_control_request_method: headers
+            .get(ACCESS_CONTROL_REQUEST_METHOD)
+            .map(HeaderValue::as_bytes),
+        access_control_request_headers: headers
+            .get(ACCESS_CONTROL_REQUEST_HEADERS)
+            .map(HeaderValue::as_bytes),
     }
 }
 
 /// Adds a decision's headers to `headers`. `Vary` is appended to, never replaced.
 pub fn apply_headers(decision: &CorsDecision<'_>, headers: &mut HeaderMap) {
-    merge(headers, owned_headers(decision));
-}
-
-/// The decision's headers, owned, so they outlive the request they were computed from.
-fn owned_headers(decision: &CorsDecision<'_>) -> Vec<(HeaderName, HeaderValue)> {
     let pairs = decision.response_headers();
-    let owned = pairs.iter().filter_map(|(name, value)| {
+    let owned = pairs.iter().map(|(name, value)| {
         // Values were validated by the policy; one that is not a header value is skipped.
-        Some((
-            HeaderName::from_static(name),
-            HeaderValue::from_str(value).ok()?,
-        ))
+        Some((header_name(name), HeaderValue::from_str(value).ok()?))
     });
-    owned.collect()
+    merge(headers, owned.collect());
 }
 
-fn merge(headers: &mut HeaderMap, pairs: Vec<(HeaderName, HeaderValue)>) {
-    for (name, value) in pairs {
-        if name == http::header::VARY {
+/// A decision's headers, owned so that they outlive the request they were computed from, in
+/// a fixed array: a decision names each of the seven CORS response headers at most once.
+#[derive(Default)]
+struct OwnedHeaders([Option<(HeaderName, HeaderValue)>; 7]);
+
+impl FromIterator<Option<(HeaderName, HeaderValue)>> for OwnedHeaders {
+    fn from_iter<I: IntoIterator<Item = Option<(HeaderName, HeaderValue)>>>(pairs: I) -> Self {
+        let mut owned = Self::default();
+        for (slot, pair) in owned.0.iter_mut().zip(pairs) {
+            *slot = pair;
+        }
+        owned
+    }
+}
+
+/// The `http` name of a CORS response header, without parsing the common ones.
+fn header_name(name: &'static str) -> HeaderName {
+    match name {
+        tollgate_cors::ACCESS_CONTROL_ALLOW_ORIGIN => header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        tollgate_cors::ACCESS_CONTROL_ALLOW_CREDENTIALS => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        tollgate_cors::ACCESS_CONTROL_ALLOW_METHODS => header::ACCESS_CONTROL_ALLOW_METHODS,
+        tollgate_cors::ACCESS_CONTROL_ALLOW_HEADERS => header::ACCESS_CONTROL_ALLOW_HEADERS,
+        tollgate_cors::ACCESS_CONTROL_MAX_AGE => header::ACCESS_CONTROL_MAX_AGE,
+        tollgate_cors::ACCESS_CONTROL_EXPOSE_HEADERS => header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        tollgate_cors::VARY => header::VARY,
+        other => HeaderName::from_static(other),
+    }
+}
+
+fn merge(headers: &mut HeaderMap, pairs: OwnedHeaders) {
+    for (name, value) in pairs.0.into_iter().flatten() {
+        if name == header::VARY {
             headers.append(name, value);
         } else {
             headers.insert(name, value);
@@ -104,8 +163,14 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let decision = self.policy.evaluate(&cors_request(&request));
-        let headers = owned_headers(&decision);
+        let prepared = &*self.policy;
+        let decision = prepared.policy.evaluate(&cors_request(&request));
+        let origin = request.headers().get(ORIGIN);
+        let pairs = decision.response_headers();
+        let headers: OwnedHeaders = pairs
+            .iter()
+            .map(|(name, value)| Some((header_name(name), prepared.value(value, origin)?)))
+            .collect();
         if let CorsDecision::Preflight(preflight) = decision {
             let mut response = match preflight {
                 PreflightDecision::Allowed(_) => {

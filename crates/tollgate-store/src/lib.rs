@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod digest_key;
 mod error;
 mod last_use;
 mod memory;

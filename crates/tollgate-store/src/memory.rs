@@ -7,11 +7,13 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 use tollgate_token::TokenHash;
 
+use crate::digest_key::{DigestKey, DigestKeyHasher};
 use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
 
 /// Users and tokens in process memory, behind one read-write lock.
 ///
-/// Lookups by hash are a hash-map probe; nothing survives the process.
+/// Authentication is one hash-map probe by the token's SHA-256, whatever the number of tokens;
+/// nothing survives the process.
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
     state: RwLock<State>,
@@ -21,8 +23,10 @@ pub struct MemoryStorage {
 struct State {
     /// By lowercase name.
     users: BTreeMap<String, User>,
-    tokens: BTreeMap<TokenId, StoredToken>,
-    by_hash: HashMap<TokenHash, TokenId>,
+    /// By hash: the lookup every authentication makes.
+    tokens: HashMap<DigestKey, StoredToken, DigestKeyHasher>,
+    /// Every token's hash by id, in id (creation) order.
+    by_id: BTreeMap<TokenId, TokenHash>,
     /// (owner key, token name key) pairs in use.
     names: HashSet<(String, String)>,
     last_id: i64,
@@ -31,7 +35,6 @@ struct State {
 #[derive(Debug)]
 struct StoredToken {
     record: TokenRecord,
-    hash: TokenHash,
     name_key: (String, String),
 }
 
@@ -64,9 +67,20 @@ impl State {
         })
     }
 
+    fn token(&self, id: TokenId) -> Option<&StoredToken> {
+        let hash = self.by_id.get(&id)?;
+        self.tokens.get(&DigestKey(*hash))
+    }
+
+    fn token_mut(&mut self, id: TokenId) -> Option<&mut StoredToken> {
+        let hash = self.by_id.get(&id)?;
+        self.tokens.get_mut(&DigestKey(*hash))
+    }
+
     fn remove(&mut self, id: TokenId) {
-        if let Some(token) = self.tokens.remove(&id) {
-            self.by_hash.remove(&token.hash);
+        if let Some(hash) = self.by_id.remove(&id)
+            && let Some(token) = self.tokens.remove(&DigestKey(hash))
+        {
             self.names.remove(&token.name_key);
         }
     }
@@ -120,12 +134,11 @@ impl Storage for MemoryStorage {
             allowed_origins: request.allowed_origins.clone(),
         };
         state.names.insert(name_key.clone());
-        state.by_hash.insert(token.hash, id);
+        state.by_id.insert(id, token.hash);
         state.tokens.insert(
-            id,
+            DigestKey(token.hash),
             StoredToken {
                 record: record.clone(),
-                hash: token.hash,
                 name_key,
             },
         );
@@ -134,33 +147,30 @@ impl Storage for MemoryStorage {
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
         let state = self.read();
-        let Some(token) = state.by_hash.get(hash).and_then(|id| state.tokens.get(id)) else {
+        let Some(token) = state.tokens.get(&DigestKey(*hash)) else {
             return Ok(None);
         };
         state.authenticated(token).map(Some)
     }
 
     async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
-        Ok(self
-            .read()
-            .tokens
-            .get(&id)
-            .map(|token| token.record.clone()))
+        Ok(self.read().token(id).map(|token| token.record.clone()))
     }
 
     async fn tokens_of(&self, owner: &UserName) -> Result<Vec<TokenRecord>, StoreError> {
         let key = owner.key();
         let state = self.read();
         let owned = state
-            .tokens
-            .values()
+            .by_id
+            .keys()
+            .filter_map(|&id| state.token(id))
             .filter(|token| token.name_key.0 == key);
         Ok(owned.map(|token| token.record.clone()).collect())
     }
 
     async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut state = self.write();
-        let token = state.tokens.get_mut(&id).ok_or(StoreError::UnknownToken)?;
+        let token = state.token_mut(id).ok_or(StoreError::UnknownToken)?;
         if token.record.revoked_at.is_some() {
             return Err(StoreError::AlreadyRevoked);
         }
@@ -170,7 +180,7 @@ impl Storage for MemoryStorage {
 
     async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
         let mut state = self.write();
-        let token = state.tokens.get_mut(&id).ok_or(StoreError::UnknownToken)?;
+        let token = state.token_mut(id).ok_or(StoreError::UnknownToken)?;
         token
             .record
             .revoked_at
@@ -182,8 +192,7 @@ impl Storage for MemoryStorage {
     async fn delete_token(&self, id: TokenId, owner: &UserName) -> Result<bool, StoreError> {
         let mut state = self.write();
         let owned = state
-            .tokens
-            .get(&id)
+            .token(id)
             .is_some_and(|token| token.name_key.0 == owner.key());
         if owned {
             state.remove(id);
@@ -198,7 +207,7 @@ impl Storage for MemoryStorage {
         stale_since: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut state = self.write();
-        let Some(token) = state.tokens.get_mut(&id) else {
+        let Some(token) = state.token_mut(id) else {
             return Ok(false);
         };
         let stale = token

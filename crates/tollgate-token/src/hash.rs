@@ -41,14 +41,29 @@ impl TokenHash {
 
 impl PartialEq for TokenHash {
     fn eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0).into()
+        self.ct_eq(other).into()
     }
 }
 
 impl ConstantTimeEq for TokenHash {
+    /// ORs the XOR of the two digests together a word at a time, without branching on the
+    /// data, and compares the result with zero through `subtle`: four word operations instead
+    /// of `subtle`'s one optimisation barrier per byte.
     fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.0.ct_eq(&other.0)
+        let difference = self
+            .0
+            .chunks_exact(8)
+            .zip(other.0.chunks_exact(8))
+            .fold(0u64, |acc, (a, b)| acc | (word(a) ^ word(b)));
+        difference.ct_eq(&0)
     }
+}
+
+/// Eight bytes of a digest as one word; `bytes` is always an 8-byte chunk.
+fn word(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(bytes);
+    u64::from_ne_bytes(word)
 }
 
 impl core::hash::Hash for TokenHash {
@@ -185,6 +200,18 @@ mod tests {
             wide.parse::<TokenHash>(),
             Err(HashParseError::BadCharacter { position: 62 })
         );
+    }
+
+    #[test]
+    fn a_difference_in_any_byte_is_unequal() {
+        let a = TokenHash::of("a");
+        for index in 0..32 {
+            let mut bytes = *a.as_bytes();
+            bytes[index] ^= 0x80;
+            assert_ne!(a, TokenHash::from_bytes(bytes), "byte {index}");
+            bytes[index] ^= 0x80;
+            assert_eq!(a, TokenHash::from_bytes(bytes));
+        }
     }
 
     #[test]
