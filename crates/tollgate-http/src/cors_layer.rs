@@ -102,23 +102,27 @@ pub fn cors_request<B>(request: &Request<B>) -> CorsRequest<'_> {
 /// Adds a decision's headers to `headers`. `Vary` is appended to, never replaced.
 pub fn apply_headers(decision: &CorsDecision<'_>, headers: &mut HeaderMap) {
     let pairs = decision.response_headers();
-    let owned = pairs.iter().map(|(name, value)| {
-        // Values were validated by the policy; one that is not a header value is skipped.
-        Some((header_name(name), HeaderValue::from_str(value).ok()?))
-    });
-    merge(headers, owned.collect());
+    // Values were validated by the policy; one that is not a header value is skipped.
+    let owned = pairs
+        .iter()
+        .filter_map(|(name, value)| Some((header_name(name), HeaderValue::from_str(value).ok()?)));
+    merge(headers, owned);
 }
 
-/// A decision's headers, owned so that they outlive the request they were computed from, in
-/// a fixed array: a decision names each of the seven CORS response headers at most once.
-#[derive(Default)]
-struct OwnedHeaders([Option<(HeaderName, HeaderValue)>; 7]);
+/// The most headers a decision on a request that is not a preflight carries:
+/// `access-control-allow-origin`, `-allow-credentials`, `-expose-headers` and `vary`.
+const ACTUAL_HEADERS: usize = 4;
 
-impl FromIterator<Option<(HeaderName, HeaderValue)>> for OwnedHeaders {
-    fn from_iter<I: IntoIterator<Item = Option<(HeaderName, HeaderValue)>>>(pairs: I) -> Self {
+/// The headers of a decision on a request that is not a preflight, owned so that they outlive
+/// the request they were computed from, in a small array rather than on the heap.
+#[derive(Default)]
+struct OwnedHeaders([Option<(HeaderName, HeaderValue)>; ACTUAL_HEADERS]);
+
+impl FromIterator<(HeaderName, HeaderValue)> for OwnedHeaders {
+    fn from_iter<I: IntoIterator<Item = (HeaderName, HeaderValue)>>(pairs: I) -> Self {
         let mut owned = Self::default();
         for (slot, pair) in owned.0.iter_mut().zip(pairs) {
-            *slot = pair;
+            *slot = Some(pair);
         }
         owned
     }
@@ -138,8 +142,8 @@ fn header_name(name: &'static str) -> HeaderName {
     }
 }
 
-fn merge(headers: &mut HeaderMap, pairs: OwnedHeaders) {
-    for (name, value) in pairs.0.into_iter().flatten() {
+fn merge(headers: &mut HeaderMap, pairs: impl IntoIterator<Item = (HeaderName, HeaderValue)>) {
+    for (name, value) in pairs {
         if name == header::VARY {
             headers.append(name, value);
         } else {
@@ -167,11 +171,11 @@ where
         let decision = prepared.policy.evaluate(&cors_request(&request));
         let origin = request.headers().get(ORIGIN);
         let pairs = decision.response_headers();
-        let headers: OwnedHeaders = pairs
+        let owned = pairs
             .iter()
-            .map(|(name, value)| Some((header_name(name), prepared.value(value, origin)?)))
-            .collect();
+            .filter_map(|(name, value)| Some((header_name(name), prepared.value(value, origin)?)));
         if let CorsDecision::Preflight(preflight) = decision {
+            // Answered here: the headers go straight into the response.
             let mut response = match preflight {
                 PreflightDecision::Allowed(_) => {
                     let mut response = Response::new(ResBody::default());
@@ -185,13 +189,15 @@ where
                 )
                 .to_response(),
             };
-            merge(response.headers_mut(), headers);
+            merge(response.headers_mut(), owned);
             return Box::pin(async move { Ok(response) });
         }
+        // The inner service takes the request, so the headers are owned first.
+        let headers: OwnedHeaders = owned.collect();
         let future = self.inner.call(request);
         Box::pin(async move {
             let mut response = future.await?;
-            merge(response.headers_mut(), headers);
+            merge(response.headers_mut(), headers.0.into_iter().flatten());
             Ok(response)
         })
     }
