@@ -116,7 +116,9 @@ impl Storage for MemoryStorage {
             .name
             .clone();
         let name_key = (owner_key, request.name.uniqueness_key());
-        if state.names.contains(&name_key) {
+        // A repeated digest is refused as the SQL backends' UNIQUE constraint refuses it:
+        // keyed by digest, the second would replace the first.
+        if state.names.contains(&name_key) || state.tokens.contains_key(&DigestKey(token.hash)) {
             return Err(StoreError::DuplicateTokenName);
         }
         state.last_id += 1;

@@ -445,3 +445,30 @@ pub(crate) async fn get_by_id_and_list_order<S: Storage>(storage: S) {
     assert_eq!(names, ["first", "second"]);
     assert!(first.record.id < second.record.id);
 }
+
+/// Two tokens with one digest cannot be stored (a storage-level guard: minted tokens never
+/// collide); the first stays whole.
+pub(crate) async fn a_repeated_digest_is_refused<S: Storage>(storage: S) {
+    let service = with_users(storage).await;
+    let first = create(&service, "alice", "ci").await;
+    let again = request("alice", "other");
+    let repeated = service
+        .storage()
+        .insert_token(tollgate_store::NewToken {
+            request: &again,
+            hash: tollgate_token::TokenHash::of(first.secret.expose_secret()),
+            hint: "tg_...xxxx".to_owned(),
+            created_at: t0(),
+        })
+        .await;
+    assert!(
+        matches!(repeated, Err(StoreError::DuplicateTokenName)),
+        "{repeated:?}"
+    );
+    let stored = service.token(first.record.id).await.unwrap().unwrap();
+    assert_eq!(stored.name.as_str(), "ci");
+    service
+        .authenticate(first.secret.expose_secret(), t0())
+        .await
+        .unwrap();
+}

@@ -54,4 +54,5 @@ all_backends![
     purge_removes_tokens_unused_since_cutoff,
     allowed_origins_round_trip_and_are_checked,
     get_by_id_and_list_order,
+    a_repeated_digest_is_refused,
 ];
