@@ -12,47 +12,43 @@ use std::time::{Duration, SystemTime};
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::support::{send, sqlite_url};
+use crate::support::{send, skip, sqlite_url};
 
-/// The example binary, when it exists and is newer than every source it is built from.
+/// The example binary, when it exists and is newer than every source it was built from (the
+/// files its dep-info, `server.d`, lists).
 fn server_binary() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
-    let binary = exe.parent()?.parent()?.join("examples").join("server");
+    let examples = exe.parent()?.parent()?.join("examples");
+    let binary = examples.join("server");
     let built = binary.metadata().and_then(|m| m.modified()).ok();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let newest = newest_source([
-        root.join("src"),
-        root.join("Cargo.lock"),
-        root.join("examples/server"),
-        root.join("crates"),
-        root.join("Cargo.toml"),
-    ]);
-    match built {
-        Some(built) if built >= newest => Some(binary),
-        Some(_) => {
-            eprintln!("skipped: {} is older than its sources", binary.display());
+    let sources = std::fs::read_to_string(examples.join("server.d")).ok();
+    match (built, sources) {
+        (Some(built), Some(sources)) if built >= newest_source(&sources) => Some(binary),
+        (Some(_), Some(_)) => {
+            skip(&format!("{} is older than its sources", binary.display()));
             None
         }
-        None => {
-            eprintln!("skipped: {} is not built", binary.display());
+        _ => {
+            skip(&format!("{} is not built", binary.display()));
             None
         }
     }
 }
 
-/// The latest modification time of the files under `paths`.
-fn newest_source(paths: impl IntoIterator<Item = PathBuf>) -> SystemTime {
+/// The latest modification time of the sources a dep-info file lists on its first line
+/// (`binary: source source ...`, spaces in paths escaped as `\ `). A listed file that is
+/// gone counts as newer than anything.
+fn newest_source(dep_info: &str) -> SystemTime {
+    let first_line = dep_info.lines().next().unwrap_or_default();
+    let sources = first_line
+        .split_once(": ")
+        .map_or("", |(_, sources)| sources);
     let mut newest = SystemTime::UNIX_EPOCH;
-    let mut pending: Vec<PathBuf> = paths.into_iter().collect();
-    while let Some(path) = pending.pop() {
-        let Ok(metadata) = path.metadata() else {
-            continue;
-        };
-        if metadata.is_dir() {
-            let entries = std::fs::read_dir(&path).into_iter().flatten().flatten();
-            pending.extend(entries.map(|entry| entry.path()));
-        } else if let Ok(modified) = metadata.modified() {
-            newest = newest.max(modified);
+    for source in sources.replace("\\ ", "\0").split_whitespace() {
+        let path = source.replace('\0', " ");
+        match Path::new(&path).metadata().and_then(|m| m.modified()) {
+            Ok(modified) => newest = newest.max(modified),
+            Err(_) => return SystemTime::now(),
         }
     }
     newest

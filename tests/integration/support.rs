@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tollgate::scope::{Role, Scope};
 
-pub(crate) use self::fresh_database::{postgres_database_url, sqlite_url, unique_name};
+pub(crate) use self::fresh_database::{postgres_database_url, skip, sqlite_url, unique_name};
 pub(crate) use self::reply::{Reply, keys, send, text};
 use crate::api;
 

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Extension, RawQuery, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::routing::{get, post, put};
 use chrono::Utc;
 use http::StatusCode;
@@ -17,7 +17,7 @@ use tollgate::store::{SqlStorage, StoreError, TokenRequest, TokenService, UserNa
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
 use crate::api::access::Failure;
-use crate::api::body::{JsonBody, MAX_BODY_BYTES};
+use crate::api::body::JsonBody;
 use crate::api::config::Settings;
 use crate::api::handlers::tokens::Revocation;
 use crate::api::handlers::{records, samples, tokens, users};
@@ -108,7 +108,6 @@ pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
         realm: Arc::new(realm.clone()),
     };
     let app = router(state)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(AuthLayer::new(
             Arc::clone(&tokens),
             realm,

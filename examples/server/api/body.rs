@@ -32,15 +32,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Failure> {
         let (parts, mut body) = request.into_parts();
+        // A declared length over the limit is refused before anything is read.
+        if body.size_hint().lower() > MAX_BODY_BYTES as u64 {
+            return Err(too_large(&mut body).await);
+        }
         let mut received = Vec::new();
         while let Some(data) = next_data(&mut body).await? {
             if received.len() + data.len() > MAX_BODY_BYTES {
-                let _ = tokio::time::timeout(DRAIN_TIME, drain(&mut body)).await;
-                return Err(Failure(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
-                )));
+                return Err(too_large(&mut body).await);
             }
             received.extend_from_slice(&data);
         }
@@ -50,6 +49,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             Err(rejection) => Err(bad_request("bad_request_body", rejection.body_text())),
         }
     }
+}
+
+/// 413, after draining what is left of the body (within [`DRAIN_BYTES`] and [`DRAIN_TIME`]).
+async fn too_large(body: &mut Body) -> Failure {
+    let _ = tokio::time::timeout(DRAIN_TIME, drain(body)).await;
+    Failure(ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
+    ))
 }
 
 /// The next chunk of the body's data (trailers are skipped); `None` at its end.

@@ -26,11 +26,21 @@ pub(crate) fn sqlite_url() -> String {
     format!("sqlite://{}", path.display())
 }
 
+/// Says that a test is skipped for `reason`. When `TOLLGATE_TEST_NO_SKIP` is set (`.ci/run`
+/// sets it), fails the test instead: CI never counts a test it did not run as passed.
+pub(crate) fn skip(reason: &str) {
+    assert!(
+        std::env::var_os("TOLLGATE_TEST_NO_SKIP").is_none(),
+        "TOLLGATE_TEST_NO_SKIP is set, but this test would skip: {reason}"
+    );
+    eprintln!("skipped: {reason}");
+}
+
 /// The URL of a freshly created, empty PostgreSQL database, when a server is configured;
-/// otherwise says the test is skipped.
+/// otherwise [`skip`]s.
 pub(crate) async fn postgres_database_url() -> Option<String> {
     let Ok(admin_url) = std::env::var("TOLLGATE_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: TOLLGATE_TEST_POSTGRES_URL is not set");
+        skip("TOLLGATE_TEST_POSTGRES_URL is not set");
         return None;
     };
     sqlx::any::install_default_drivers();

@@ -2,7 +2,8 @@
 //!
 //! PostgreSQL runs when `TOLLGATE_TEST_POSTGRES_URL` names a server whose user may create
 //! databases; each test gets a fresh database. Without the variable the PostgreSQL tests pass
-//! after printing that they were skipped (`.ci/run` always sets it).
+//! after printing that they were skipped, unless `TOLLGATE_TEST_NO_SKIP` is set (`.ci/run` sets
+//! both).
 
 // A test binary: failing loudly on unexpected errors is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -19,9 +20,9 @@ macro_rules! suite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    match $open().await {
-                        Some(storage) => crate::cases::$case(storage).await,
-                        None => eprintln!("skipped: TOLLGATE_TEST_POSTGRES_URL is not set"),
+                    // No storage: the backend is not configured, and the test said it skipped.
+                    if let Some(storage) = $open().await {
+                        crate::cases::$case(storage).await;
                     }
                 }
             )*
