@@ -2,8 +2,8 @@
 //!
 //! Every change to a record is a compare-and-set on its writer list ([`Records::apply`]): it
 //! lands only while the list is still the one the caller was checked against, so a writer removed
-//! concurrently can neither act on a stale list nor write it back. Samples are checked against
-//! their aspect's list when the request reads it; nothing stale is written back.
+//! concurrently can neither act on a stale list nor write it back. Samples are changed the same
+//! way against their aspect's list ([`Records::change_sample`]).
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -41,6 +41,13 @@ pub(crate) struct Record {
 pub(crate) enum Edit {
     Description,
     Writers,
+    Delete,
+}
+
+/// What [`Records::change_sample`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SampleChange<'a> {
+    Put(&'a str),
     Delete,
 }
 
@@ -194,55 +201,75 @@ impl Records {
             .transpose()
     }
 
-    /// Stores a sample; returns whether it was new.
-    pub(crate) async fn put_sample(
+    /// Applies `change` to the sample of `aspect` and `subject` if the aspect's stored writer
+    /// list still equals `checked` and both records still exist; the aspect's row stays locked
+    /// until the change commits, so neither a writer-list change nor the aspect's deletion can
+    /// slip in between. `Ok(None)` when they changed: the caller must read and check again.
+    /// Otherwise whether the sample was new (put) or was there (delete).
+    pub(crate) async fn change_sample(
         &self,
         aspect: &str,
         subject: &str,
-        value: &str,
-    ) -> Result<bool, StoreError> {
-        let updated =
-            sqlx::query("UPDATE example_samples SET value = $1 WHERE aspect = $2 AND subject = $3")
-                .bind(value)
-                .bind(aspect)
-                .bind(subject)
-                .execute(&self.pool)
-                .await
-                .map_err(unavailable)?;
-        if updated.rows_affected() > 0 {
-            return Ok(false);
+        checked: &WriterList<String>,
+        change: SampleChange<'_>,
+    ) -> Result<Option<bool>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        // No-op updates: each takes its row's write lock and says whether the row is as checked.
+        let aspect_held = sqlx::query(
+            "UPDATE example_records SET writers = writers WHERE kind = 'aspects' AND name = $1 AND writers = $2",
+        )
+        .bind(aspect)
+        .bind(stored_writers(checked))
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let subject_held = sqlx::query(
+            "UPDATE example_records SET name = name WHERE kind = 'subjects' AND name = $1",
+        )
+        .bind(subject)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if aspect_held.rows_affected() == 0 || subject_held.rows_affected() == 0 {
+            tx.rollback().await.map_err(unavailable)?;
+            return Ok(None);
         }
-        let inserted =
-            sqlx::query("INSERT INTO example_samples (aspect, subject, value) VALUES ($1, $2, $3)")
-                .bind(aspect)
-                .bind(subject)
-                .bind(value)
-                .execute(&self.pool)
-                .await;
-        match inserted {
-            Ok(_) => Ok(true),
-            // A concurrent PUT created it first: this one replaces it.
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                Box::pin(self.put_sample(aspect, subject, value))
-                    .await
-                    .map(|_| false)
+        let statement = match change {
+            SampleChange::Put(value) => sqlx::query(
+                "UPDATE example_samples SET value = $1 WHERE aspect = $2 AND subject = $3",
+            )
+            .bind(value),
+            SampleChange::Delete => {
+                sqlx::query("DELETE FROM example_samples WHERE aspect = $1 AND subject = $2")
             }
-            Err(error) => Err(unavailable(error)),
-        }
-    }
-
-    pub(crate) async fn delete_sample(
-        &self,
-        aspect: &str,
-        subject: &str,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM example_samples WHERE aspect = $1 AND subject = $2")
+        };
+        let touched = statement
             .bind(aspect)
             .bind(subject)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .map_err(unavailable)?;
-        Ok(done.rows_affected() > 0)
+            .map_err(unavailable)?
+            .rows_affected()
+            > 0;
+        let answer = match change {
+            SampleChange::Put(_) if touched => false,
+            SampleChange::Put(value) => {
+                // The aspect's lock serialises writers of its samples: no concurrent insert.
+                sqlx::query(
+                    "INSERT INTO example_samples (aspect, subject, value) VALUES ($1, $2, $3)",
+                )
+                .bind(aspect)
+                .bind(subject)
+                .bind(value)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                true
+            }
+            SampleChange::Delete => touched,
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(Some(answer))
     }
 }
 
@@ -334,5 +361,69 @@ mod tests {
         }
         let stored = records.get(Kind::Subjects, "s").await.unwrap().unwrap();
         assert_eq!(stored.writers, list(&["alice"]));
+    }
+
+    /// A sample change checked against a stale aspect list, or for a deleted subject, does not
+    /// land; one checked against the current list does.
+    #[tokio::test]
+    async fn a_sample_change_checked_against_a_stale_aspect_list_does_not_land() {
+        let (records, _) = records_with_subject(&[]).await;
+        assert!(records.create(Kind::Aspects, "a", None).await.unwrap());
+        let mut aspect = records.get(Kind::Aspects, "a").await.unwrap().unwrap();
+        aspect.writers = list(&["alice"]);
+        assert!(
+            records
+                .apply(Kind::Aspects, &list(&[]), &aspect, Edit::Writers)
+                .await
+                .unwrap()
+        );
+        let stale = list(&["alice", "bob"]);
+        let current = list(&["alice"]);
+        let put = SampleChange::Put("1");
+        assert_eq!(
+            records.change_sample("a", "s", &stale, put).await.unwrap(),
+            None
+        );
+        assert_eq!(records.sample("a", "s").await.unwrap(), None);
+        assert_eq!(
+            records
+                .change_sample("a", "s", &current, put)
+                .await
+                .unwrap(),
+            Some(true)
+        );
+        assert_eq!(
+            records
+                .change_sample("a", "s", &current, put)
+                .await
+                .unwrap(),
+            Some(false)
+        );
+        let delete = SampleChange::Delete;
+        assert_eq!(
+            records
+                .change_sample("a", "s", &stale, delete)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            records.sample("a", "s").await.unwrap().as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            records
+                .change_sample("a", "gone", &current, put)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            records
+                .change_sample("a", "s", &current, delete)
+                .await
+                .unwrap(),
+            Some(true)
+        );
     }
 }

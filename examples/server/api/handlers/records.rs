@@ -116,7 +116,7 @@ pub(crate) async fn get(
 }
 
 /// How often a write reads and checks a record again after its writer list changed under it.
-const WRITE_ATTEMPTS: usize = 8;
+pub(crate) const WRITE_ATTEMPTS: usize = 8;
 
 /// Reads the record, checks that the caller may write it, lets `plan` change it, and stores the
 /// change only if the writer list is still the one checked; otherwise reads and checks again.
@@ -142,11 +142,16 @@ async fn write_checked(
             return Ok(record);
         }
     }
-    Err(Failure(ApiError::new(
+    Err(concurrent_change())
+}
+
+/// 409: the writer list kept changing under a write for [`WRITE_ATTEMPTS`] attempts.
+pub(crate) fn concurrent_change() -> Failure {
+    Failure(ApiError::new(
         StatusCode::CONFLICT,
         "concurrent_change",
         "the record's writers kept changing while this request ran; try again",
-    )))
+    ))
 }
 
 pub(crate) async fn patch(

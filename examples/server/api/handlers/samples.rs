@@ -10,10 +10,10 @@ use tollgate::scope::Operation;
 use tollgate::writers::{DepthLimit, Protection, ProtectionLookup, resolve};
 
 use super::override_requested;
-use super::records::{existing, valid_name};
+use super::records::{WRITE_ATTEMPTS, concurrent_change, existing, valid_name};
 use crate::api::access::{Failure, Outcome, authorize, bad_request, may_write_resolved, not_found};
 use crate::api::app::AppState;
-use crate::api::records::{Kind, Record};
+use crate::api::records::{Kind, Record, SampleChange};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +64,34 @@ fn may_write_sample(
     may_write_resolved(&resolved, caller, override_requested(query), &state.realm)
 }
 
+/// Reads the aspect and the subject (404 when either is missing), checks that the caller may
+/// write the aspect's samples, and applies `change` while the aspect's writer list is still
+/// the one checked; otherwise reads and checks again. Whether the sample was new (put) or was
+/// there (delete).
+async fn write_sample(
+    state: &AppState,
+    caller: &Caller,
+    aspect: &str,
+    subject: &str,
+    query: Option<&str>,
+    change: SampleChange<'_>,
+) -> Outcome<bool> {
+    for _ in 0..WRITE_ATTEMPTS {
+        let aspect_record = existing(state, Kind::Aspects, aspect).await?;
+        existing(state, Kind::Subjects, subject).await?;
+        may_write_sample(state, caller, &aspect_record, subject, query)?;
+        let checked = &aspect_record.writers;
+        if let Some(answer) = state
+            .records
+            .change_sample(aspect, subject, checked, change)
+            .await?
+        {
+            return Ok(answer);
+        }
+    }
+    Err(concurrent_change())
+}
+
 pub(crate) async fn put(
     state: AppState,
     caller: Caller,
@@ -79,13 +107,9 @@ pub(crate) async fn put(
             "a sample value cannot contain the NUL character",
         ));
     }
-    let aspect_record = existing(&state, Kind::Aspects, &aspect).await?;
-    existing(&state, Kind::Subjects, &subject).await?;
-    may_write_sample(&state, &caller, &aspect_record, &subject, query.as_deref())?;
-    let created = state
-        .records
-        .put_sample(&aspect, &subject, &body.value)
-        .await?;
+    let change = SampleChange::Put(&body.value);
+    let created =
+        write_sample(&state, &caller, &aspect, &subject, query.as_deref(), change).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -125,9 +149,13 @@ pub(crate) async fn delete(
     query: Option<String>,
 ) -> Outcome<StatusCode> {
     authorize(&caller, Operation::WriteData, &state.realm)?;
-    let aspect_record = existing(&state, Kind::Aspects, &aspect).await?;
-    may_write_sample(&state, &caller, &aspect_record, &subject, query.as_deref())?;
-    if !valid_name(&subject) || !state.records.delete_sample(&aspect, &subject).await? {
+    if !valid_name(&subject) {
+        // No subject can have this name, so no sample has it; the aspect must still exist.
+        existing(&state, Kind::Aspects, &aspect).await?;
+        return Err(not_found("sample"));
+    }
+    let change = SampleChange::Delete;
+    if !write_sample(&state, &caller, &aspect, &subject, query.as_deref(), change).await? {
         return Err(not_found("sample"));
     }
     Ok(StatusCode::NO_CONTENT)
