@@ -1,5 +1,6 @@
 //! Coalesced last-use writes: at most one per token per interval, nothing lost on flush.
 
+use core::hash::{BuildHasherDefault, Hasher};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -13,7 +14,7 @@ use crate::{Storage, StoreError, TokenId};
 pub(crate) struct LastUse {
     interval: TimeDelta,
     /// Uses newer than what is stored, not yet written because the stored value is recent.
-    pending: Mutex<HashMap<TokenId, DateTime<Utc>>>,
+    pending: Mutex<PendingUses>,
     writes: AtomicU64,
 }
 
@@ -46,6 +47,11 @@ impl LastUse {
             .checked_sub_signed(self.interval)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         if stored.is_some_and(|last| last > stale_since) {
+            // A use no newer than the stored one changes nothing, now or at flush (which never
+            // moves last use backwards): leave the map and its lock alone.
+            if stored.is_some_and(|last| last >= now) {
+                return Ok(());
+            }
             let mut pending = self.lock();
             let latest = pending.entry(id).or_insert(now);
             *latest = (*latest).max(now);
@@ -92,8 +98,58 @@ impl LastUse {
         Ok(written)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<TokenId, DateTime<Utc>>> {
+    fn lock(&self) -> MutexGuard<'_, PendingUses> {
         // The map is valid after any panic: every update is a single insert or remove.
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Uses not yet written, by token.
+type PendingUses = HashMap<TokenId, DateTime<Utc>, BuildHasherDefault<TokenIdHasher>>;
+
+/// Hashes a [`TokenId`] with one multiplication instead of SipHash.
+///
+/// Ids are assigned by the store, not chosen by whoever presents a token, so nobody can pick
+/// them to collide; consecutive ids spread over the table through the odd multiplier's high
+/// bits (which `HashMap` uses for its control bytes).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct TokenIdHasher(u64);
+
+impl Hasher for TokenIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_i64(&mut self, id: i64) {
+        // The golden-ratio multiplier of Fibonacci hashing; `as` keeps the bits.
+        self.0 = (self.0 ^ id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    /// Not used by [`TokenId`]; mixes any other input so the hasher stays correct for it.
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_map_keeps_every_id_apart() {
+        let mut pending = PendingUses::default();
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        for id in -1_000..10_000 {
+            pending.insert(TokenId(id), at + TimeDelta::seconds(id));
+        }
+        assert_eq!(pending.len(), 11_000);
+        for id in -1_000..10_000 {
+            assert_eq!(
+                pending.get(&TokenId(id)),
+                Some(&(at + TimeDelta::seconds(id)))
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! forget every token on restart.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use tollgate_token::TokenHash;
@@ -21,21 +21,22 @@ pub struct MemoryStorage {
 
 #[derive(Debug, Default)]
 struct State {
-    /// By lowercase name.
-    users: BTreeMap<String, User>,
+    /// By lowercase name. Tokens share the key: reading it for the owner's role touches one
+    /// string per user, not one per token.
+    users: BTreeMap<Arc<str>, User>,
     /// By hash: the lookup every authentication makes.
     tokens: HashMap<DigestKey, StoredToken, DigestKeyHasher>,
     /// Every token's hash by id, in id (creation) order.
     by_id: BTreeMap<TokenId, TokenHash>,
     /// (owner key, token name key) pairs in use.
-    names: HashSet<(String, String)>,
+    names: HashSet<(Arc<str>, String)>,
     last_id: i64,
 }
 
 #[derive(Debug)]
 struct StoredToken {
     record: TokenRecord,
-    name_key: (String, String),
+    name_key: (Arc<str>, String),
 }
 
 impl MemoryStorage {
@@ -58,7 +59,7 @@ impl MemoryStorage {
 
 impl State {
     fn authenticated(&self, token: &StoredToken) -> Result<Authenticated, StoreError> {
-        let owner = self.users.get(&token.name_key.0).ok_or_else(|| {
+        let owner = self.users.get(&*token.name_key.0).ok_or_else(|| {
             StoreError::Corrupt(format!("token {} has no owner", token.record.id))
         })?;
         Ok(Authenticated {
@@ -90,15 +91,15 @@ impl Storage for MemoryStorage {
     async fn create_user(&self, user: &User, _at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut state = self.write();
         let key = user.name.key();
-        if state.users.contains_key(&key) {
+        if state.users.contains_key(key.as_str()) {
             return Err(StoreError::DuplicateUser);
         }
-        state.users.insert(key, user.clone());
+        state.users.insert(Arc::from(key), user.clone());
         Ok(())
     }
 
     async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
-        Ok(self.read().users.get(&name.key()).cloned())
+        Ok(self.read().users.get(name.key().as_str()).cloned())
     }
 
     async fn users(&self) -> Result<Vec<User>, StoreError> {
@@ -108,13 +109,11 @@ impl Storage for MemoryStorage {
     async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
         let request = token.request;
         let mut state = self.write();
-        let owner_key = request.owner.key();
-        let owner = state
+        let (owner_key, owner) = state
             .users
-            .get(&owner_key)
-            .ok_or(StoreError::UnknownUser)?
-            .name
-            .clone();
+            .get_key_value(request.owner.key().as_str())
+            .ok_or(StoreError::UnknownUser)?;
+        let (owner_key, owner) = (Arc::clone(owner_key), owner.name.clone());
         let name_key = (owner_key, request.name.uniqueness_key());
         // A repeated digest is refused as the SQL backends' UNIQUE constraint refuses it:
         // keyed by digest, the second would replace the first.
@@ -166,7 +165,7 @@ impl Storage for MemoryStorage {
             .by_id
             .keys()
             .filter_map(|&id| state.token(id))
-            .filter(|token| token.name_key.0 == key);
+            .filter(|token| *token.name_key.0 == *key);
         Ok(owned.map(|token| token.record.clone()).collect())
     }
 
@@ -195,7 +194,7 @@ impl Storage for MemoryStorage {
         let mut state = self.write();
         let owned = state
             .token(id)
-            .is_some_and(|token| token.name_key.0 == owner.key());
+            .is_some_and(|token| *token.name_key.0 == *owner.key());
         if owned {
             state.remove(id);
         }

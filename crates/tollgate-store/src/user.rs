@@ -2,14 +2,16 @@
 
 use core::fmt;
 use core::str::FromStr;
+use std::sync::Arc;
 
 use tollgate_scope::Role;
 
 use crate::UserNameError;
 
-/// A user name: 1 to 60 of `[A-Za-z0-9_.-]`, unique ignoring (ASCII) case.
+/// A user name: 1 to 60 of `[A-Za-z0-9_.-]`, unique ignoring (ASCII) case. Clones share the
+/// text (a reference count).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserName(String);
+pub struct UserName(Arc<str>);
 
 impl UserName {
     /// The longest name accepted.
@@ -35,7 +37,7 @@ impl UserName {
                 max: Self::MAX_LEN,
             });
         }
-        Ok(Self(name.to_owned()))
+        Ok(Self(Arc::from(name)))
     }
 
     /// The name as created.

@@ -4,6 +4,8 @@ use rand::TryRng;
 use rand::rngs::{SysError, SysRng};
 use zeroize::Zeroize;
 
+use crate::crc32;
+
 /// The 62 characters a body or checksum may hold, in digit order.
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -41,7 +43,41 @@ pub(crate) fn push_random_body(out: &mut String) -> Result<(), SysError> {
 
 /// CRC-32 (IEEE) of `text`, written as six alphabet characters, most significant first.
 pub(crate) fn checksum(text: &[u8]) -> [u8; CHECKSUM_LEN] {
-    encode_u32(crc32fast::hash(text))
+    encode_u32(crc32::finish(crc32::update(crc32::START, text)))
+}
+
+/// Marks bytes outside the alphabet in [`DIGIT_VALUES`].
+const NOT_A_DIGIT: u8 = 0xff;
+
+/// The value of each alphabet byte as a base-62 digit; [`NOT_A_DIGIT`] for any other byte.
+static DIGIT_VALUES: [u8; 256] = digit_values();
+
+const fn digit_values() -> [u8; 256] {
+    let mut values = [NOT_A_DIGIT; 256];
+    let mut digit = 0;
+    while digit < ALPHABET.len() {
+        values[ALPHABET[digit] as usize] = digit as u8;
+        digit += 1;
+    }
+    values
+}
+
+/// The value of six presented checksum characters, most significant first; `None` when one is
+/// outside the alphabet. Values above `u32::MAX` (the text `4gfFC4` and beyond) are returned
+/// as they are: they equal no CRC, so comparing them with the computed one refuses them, as
+/// comparing the text with the CRC's encoding would.
+pub(crate) fn decode_checksum(text: &[u8; CHECKSUM_LEN]) -> Option<u64> {
+    // Each digit times its weight, summed: six independent products, not a chain of six
+    // multiply-adds.
+    const WEIGHTS: [u64; CHECKSUM_LEN] = [916_132_832, 14_776_336, 238_328, 3_844, 62, 1];
+    let mut valid = true;
+    let mut value = 0u64;
+    for (&byte, weight) in text.iter().zip(WEIGHTS) {
+        let digit = DIGIT_VALUES[usize::from(byte)];
+        valid &= digit != NOT_A_DIGIT;
+        value += u64::from(digit) * weight;
+    }
+    valid.then_some(value)
 }
 
 /// `value` in base 62, zero-padded to `CHECKSUM_LEN` digits.
@@ -74,6 +110,28 @@ mod tests {
         assert_eq!(&encode_u32(u32::MAX), b"4gfFC3");
         assert_eq!(&encode_u32(61), b"00000z");
         assert_eq!(&encode_u32(62), b"000010");
+    }
+
+    #[test]
+    fn decoding_inverts_encoding() {
+        for value in [
+            0,
+            1,
+            61,
+            62,
+            3_843,
+            3_844,
+            1_399_374_349,
+            u32::MAX - 1,
+            u32::MAX,
+        ] {
+            assert_eq!(decode_checksum(&encode_u32(value)), Some(u64::from(value)));
+        }
+        // One past u32::MAX decodes to a value no CRC has; the largest six digits too.
+        assert_eq!(decode_checksum(b"4gfFC4"), Some(u64::from(u32::MAX) + 1));
+        assert_eq!(decode_checksum(b"zzzzzz"), Some(62u64.pow(6) - 1));
+        assert_eq!(decode_checksum(b"1WhdC_"), None);
+        assert_eq!(decode_checksum(b"\xff00000"[..6].try_into().unwrap()), None);
     }
 
     #[test]

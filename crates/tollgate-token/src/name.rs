@@ -2,13 +2,15 @@
 
 use core::fmt;
 use core::str::FromStr;
+use std::sync::Arc;
 
 use crate::NameError;
 
 /// A token name: white space trimmed, 1 to 60 characters, no control characters.
 ///
 /// Names are unique per user ignoring case (Refocus's rule): compare or index
-/// [`uniqueness_key`](Self::uniqueness_key), never the name itself.
+/// [`uniqueness_key`](Self::uniqueness_key), never the name itself. Clones share the text
+/// (a reference count), so records that carry a name are cheap to hand out.
 ///
 /// ```
 /// use tollgate_token::TokenName;
@@ -19,7 +21,7 @@ use crate::NameError;
 /// # Ok::<(), tollgate_token::NameError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TokenName(String);
+pub struct TokenName(Arc<str>);
 
 impl TokenName {
     /// The most characters (Unicode scalar values) a name may have after trimming.
@@ -45,7 +47,7 @@ impl TokenName {
                 max: Self::MAX_CHARS,
             });
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(Arc::from(trimmed)))
     }
 
     /// The name as given, trimmed.
