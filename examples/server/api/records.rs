@@ -377,53 +377,22 @@ mod tests {
                 .await
                 .unwrap()
         );
-        let stale = list(&["alice", "bob"]);
-        let current = list(&["alice"]);
-        let put = SampleChange::Put("1");
-        assert_eq!(
-            records.change_sample("a", "s", &stale, put).await.unwrap(),
-            None
-        );
-        assert_eq!(records.sample("a", "s").await.unwrap(), None);
-        assert_eq!(
-            records
-                .change_sample("a", "s", &current, put)
-                .await
-                .unwrap(),
-            Some(true)
-        );
-        assert_eq!(
-            records
-                .change_sample("a", "s", &current, put)
-                .await
-                .unwrap(),
-            Some(false)
-        );
-        let delete = SampleChange::Delete;
-        assert_eq!(
-            records
-                .change_sample("a", "s", &stale, delete)
-                .await
-                .unwrap(),
-            None
-        );
-        assert_eq!(
-            records.sample("a", "s").await.unwrap().as_deref(),
-            Some("1")
-        );
-        assert_eq!(
-            records
-                .change_sample("a", "gone", &current, put)
-                .await
-                .unwrap(),
-            None
-        );
-        assert_eq!(
-            records
-                .change_sample("a", "s", &current, delete)
-                .await
-                .unwrap(),
-            Some(true)
-        );
+        let (stale, current) = (list(&["alice", "bob"]), list(&["alice"]));
+        let (put, delete) = (SampleChange::Put("1"), SampleChange::Delete);
+        // (subject, list checked, change, answer, value of sample "s" afterwards), in order.
+        let steps = [
+            ("s", &stale, put, None, None),
+            ("s", &current, put, Some(true), Some("1")),
+            ("s", &current, put, Some(false), Some("1")),
+            ("s", &stale, delete, None, Some("1")),
+            ("gone", &current, put, None, Some("1")),
+            ("s", &current, delete, Some(true), None),
+        ];
+        for (step, (subject, checked, change, answer, stored)) in steps.into_iter().enumerate() {
+            let got = records.change_sample("a", subject, checked, change).await;
+            assert_eq!(got.unwrap(), answer, "step {step}");
+            let value = records.sample("a", "s").await.unwrap();
+            assert_eq!(value.as_deref(), stored, "step {step}");
+        }
     }
 }
