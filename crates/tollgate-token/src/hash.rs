@@ -3,10 +3,10 @@
 use core::fmt;
 use core::str::FromStr;
 
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::HashParseError;
+use crate::sha256;
 
 /// The SHA-256 digest of a token's full text (prefix, separator, body and checksum).
 ///
@@ -23,7 +23,7 @@ impl TokenHash {
     /// Hashes a token's text.
     #[must_use]
     pub fn of(token: &str) -> Self {
-        Self(Sha256::digest(token.as_bytes()).into())
+        Self(sha256::digest(token.as_bytes()))
     }
 
     /// Wraps a digest read back from storage.

@@ -8,6 +8,7 @@ mod hash;
 mod header;
 mod name;
 mod secret;
+mod sha256;
 mod token;
 mod validity;
 
