@@ -68,7 +68,7 @@ impl MemoryTokenLookup {
             let token = NewToken {
                 request: &request,
                 hash: stored_hash(&tokens, index),
-                hint: "tg_...0000".to_owned(),
+                hint: "tg_...0000".parse().expect("a valid hint"),
                 created_at: now,
             };
             ready_now(storage.insert_token(token)).expect("new token");

@@ -16,6 +16,10 @@ use crate::{BoxFuture, Realm, refusal};
 /// Who made a request, as the authentication layer found out. Stored in the request's
 /// extensions for handlers.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per request and kept in its extensions, which box it anyway"
+)]
 pub enum Caller {
     /// No token was presented, and tokens are optional.
     Anonymous,

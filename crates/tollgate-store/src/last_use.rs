@@ -42,16 +42,16 @@ impl LastUse {
         stored: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // A use no newer than the stored one changes nothing, now or at flush (which never
+        // moves last use backwards): leave the map, its lock and the database alone.
+        if stored.is_some_and(|last| last >= now) {
+            return Ok(());
+        }
         // An interval too large to subtract means no stored use is ever stale.
         let stale_since = now
             .checked_sub_signed(self.interval)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         if stored.is_some_and(|last| last > stale_since) {
-            // A use no newer than the stored one changes nothing, now or at flush (which never
-            // moves last use backwards): leave the map and its lock alone.
-            if stored.is_some_and(|last| last >= now) {
-                return Ok(());
-            }
             let mut pending = self.lock();
             let latest = pending.entry(id).or_insert(now);
             *latest = (*latest).max(now);

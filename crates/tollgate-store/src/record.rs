@@ -5,7 +5,7 @@ use core::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use tollgate_scope::{Role, Scope};
-use tollgate_token::{TokenHash, TokenName, TokenSecret, Validity};
+use tollgate_token::{TokenHash, TokenHint, TokenName, TokenSecret, Validity};
 
 use crate::UserName;
 
@@ -39,7 +39,7 @@ pub struct TokenRecord {
     /// What it may do, before its owner's role caps it.
     pub scope: Scope,
     /// Prefix and last 4 characters, for listings.
-    pub hint: String,
+    pub hint: TokenHint,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it stops working; `None` never.
@@ -104,7 +104,7 @@ pub struct NewToken<'a> {
     /// SHA-256 of the secret.
     pub hash: TokenHash,
     /// Prefix and last 4 characters of the secret.
-    pub hint: String,
+    pub hint: TokenHint,
     /// The creation time.
     pub created_at: DateTime<Utc>,
 }

@@ -309,7 +309,7 @@ fn token_from(row: &AnyRow) -> Result<TokenRecord, StoreError> {
         owner: parse_column(row, "owner")?,
         name: TokenName::new(row.try_get("name")?).map_err(|error| corrupt("name", error))?,
         scope: parse_column(row, "scope")?,
-        hint: row.try_get("hint")?,
+        hint: parse_column(row, "hint")?,
         created_at: time(row.try_get("created_at")?)?,
         expires_at: row
             .try_get::<Option<i64>, _>("expires_at")?

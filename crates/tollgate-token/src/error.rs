@@ -85,6 +85,12 @@ pub enum HashParseError {
     },
 }
 
+/// A stored hint text was refused by [`TokenHint::from_str`](crate::TokenHint): it is not
+/// `{prefix}_...` followed by four characters from `[A-Za-z0-9]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("token hint is not a prefix, `_...` and 4 letters or digits")]
+pub struct HintParseError;
+
 /// An `Authorization` header value was refused by
 /// [`parse_authorization`](crate::parse_authorization).
 ///

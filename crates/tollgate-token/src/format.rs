@@ -40,25 +40,7 @@ impl TokenFormat {
     /// with a lowercase letter, or holds anything but lowercase ASCII letters and digits.
     pub fn new(prefix: &str) -> Result<Self, PrefixError> {
         let bytes = prefix.as_bytes();
-        match bytes.first() {
-            None => return Err(PrefixError::Empty),
-            Some(first) if !first.is_ascii_lowercase() => {
-                return Err(PrefixError::BadFirstCharacter);
-            }
-            Some(_) => {}
-        }
-        if bytes.len() > MAX_PREFIX_LEN {
-            return Err(PrefixError::TooLong {
-                actual: bytes.len(),
-                max: MAX_PREFIX_LEN,
-            });
-        }
-        if let Some(position) = bytes
-            .iter()
-            .position(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit()))
-        {
-            return Err(PrefixError::BadCharacter { position });
-        }
+        check_prefix(bytes)?;
         let mut signed_prefix = [SEPARATOR; MAX_PREFIX_LEN + 1];
         for (out, &byte) in signed_prefix.iter_mut().zip(bytes) {
             *out = byte;
@@ -155,6 +137,31 @@ impl TokenFormat {
         }
         Ok(Token::new(presented, prefix.len()))
     }
+}
+
+/// Checks a prefix: 1 to [`MAX_PREFIX_LEN`] lowercase ASCII letters or digits, starting with
+/// a letter.
+pub(crate) fn check_prefix(bytes: &[u8]) -> Result<(), PrefixError> {
+    match bytes.first() {
+        None => return Err(PrefixError::Empty),
+        Some(first) if !first.is_ascii_lowercase() => {
+            return Err(PrefixError::BadFirstCharacter);
+        }
+        Some(_) => {}
+    }
+    if bytes.len() > MAX_PREFIX_LEN {
+        return Err(PrefixError::TooLong {
+            actual: bytes.len(),
+            max: MAX_PREFIX_LEN,
+        });
+    }
+    if let Some(position) = bytes
+        .iter()
+        .position(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit()))
+    {
+        return Err(PrefixError::BadCharacter { position });
+    }
+    Ok(())
 }
 
 impl core::str::FromStr for TokenFormat {

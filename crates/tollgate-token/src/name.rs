@@ -9,8 +9,10 @@ use crate::NameError;
 /// A token name: white space trimmed, 1 to 60 characters, no control characters.
 ///
 /// Names are unique per user ignoring case (Refocus's rule): compare or index
-/// [`uniqueness_key`](Self::uniqueness_key), never the name itself. Clones share the text
-/// (a reference count), so records that carry a name are cheap to hand out.
+/// [`uniqueness_key`](Self::uniqueness_key), never the name itself. A name of up to 30 bytes
+/// is held inline and a longer one behind a reference count, so cloning a name, as every
+/// authentication does when it hands out its token's record, never allocates and, for the
+/// short names most tokens have, touches no shared counter.
 ///
 /// ```
 /// use tollgate_token::TokenName;
@@ -20,8 +22,17 @@ use crate::NameError;
 /// assert_eq!(name.uniqueness_key(), TokenName::new("ci deploy")?.uniqueness_key());
 /// # Ok::<(), tollgate_token::NameError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TokenName(Arc<str>);
+#[derive(Clone)]
+pub struct TokenName(Text);
+
+/// The longest name held inline, in bytes: the inline form is then as large as the shared one.
+const INLINE_LEN: usize = 30;
+
+#[derive(Clone)]
+enum Text {
+    Inline { len: u8, bytes: [u8; INLINE_LEN] },
+    Shared(Arc<str>),
+}
 
 impl TokenName {
     /// The most characters (Unicode scalar values) a name may have after trimming.
@@ -47,13 +58,28 @@ impl TokenName {
                 max: Self::MAX_CHARS,
             });
         }
-        Ok(Self(Arc::from(trimmed)))
+        let mut bytes = [0u8; INLINE_LEN];
+        let text = match (bytes.get_mut(..trimmed.len()), u8::try_from(trimmed.len())) {
+            (Some(slot), Ok(len)) => {
+                slot.copy_from_slice(trimmed.as_bytes());
+                Text::Inline { len, bytes }
+            }
+            _ => Text::Shared(Arc::from(trimmed)),
+        };
+        Ok(Self(text))
     }
 
     /// The name as given, trimmed.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            // The inline bytes were copied from a `str` whole, so they are always UTF-8.
+            Text::Inline { len, bytes } => bytes
+                .get(..usize::from(*len))
+                .and_then(|bytes| core::str::from_utf8(bytes).ok())
+                .unwrap_or_default(),
+            Text::Shared(text) => text,
+        }
     }
 
     /// The key under which names must be unique, so `Deploy` and `DEPLOY` collide: the name
@@ -63,19 +89,51 @@ impl TokenName {
     /// pairs to one key.
     #[must_use]
     pub fn uniqueness_key(&self) -> String {
-        self.0.to_uppercase().to_lowercase()
+        self.as_str().to_uppercase().to_lowercase()
+    }
+}
+
+impl PartialEq for TokenName {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for TokenName {}
+
+impl PartialOrd for TokenName {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TokenName {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl core::hash::Hash for TokenName {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for TokenName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TokenName").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for TokenName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl AsRef<str> for TokenName {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
@@ -98,7 +156,7 @@ impl TryFrom<&str> for TokenName {
 #[cfg(feature = "serde")]
 impl serde::Serialize for TokenName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -120,6 +178,27 @@ mod tests {
             TokenName::new(" \t my token\n").unwrap().as_str(),
             "my token"
         );
+    }
+
+    #[test]
+    fn short_and_long_names_behave_alike() {
+        for text in [
+            "a",
+            &"x".repeat(INLINE_LEN),
+            &"x".repeat(INLINE_LEN + 1),
+            &"é".repeat(60),
+        ] {
+            let name = TokenName::new(text).unwrap();
+            assert_eq!(name.as_str(), text);
+            assert_eq!(name.clone(), name);
+            assert_eq!(format!("{name:?}"), format!("TokenName({text:?})"));
+        }
+        let short = TokenName::new(&"x".repeat(INLINE_LEN)).unwrap();
+        let long = TokenName::new(&"x".repeat(INLINE_LEN + 1)).unwrap();
+        assert!(matches!(short.0, Text::Inline { .. }));
+        assert!(matches!(long.0, Text::Shared(_)));
+        assert_ne!(short, long);
+        assert!(short < long);
     }
 
     #[test]

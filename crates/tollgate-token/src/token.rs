@@ -4,7 +4,7 @@ use core::fmt;
 
 use subtle::ConstantTimeEq;
 
-use crate::TokenHash;
+use crate::{TokenHash, TokenHint};
 
 /// A well-formed token borrowed from a request: right prefix, length, alphabet and checksum.
 ///
@@ -55,8 +55,8 @@ impl<'a> Token<'a> {
 
     /// The display-safe hint (`tg_...Ab12`); see [`TokenSecret::hint`](crate::TokenSecret::hint).
     #[must_use]
-    pub fn hint(&self) -> String {
-        hint(self.text, self.prefix_len)
+    pub fn hint(&self) -> TokenHint {
+        TokenHint::of(self.text, self.prefix_len)
     }
 }
 
@@ -66,13 +66,6 @@ impl fmt::Debug for Token<'_> {
             .field("prefix", &self.prefix())
             .finish_non_exhaustive()
     }
-}
-
-/// `{prefix}_...{last 4}` of a well-formed token.
-pub(crate) fn hint(text: &str, prefix_len: usize) -> String {
-    let prefix = text.get(..prefix_len).unwrap_or_default();
-    let last_four = text.get(text.len().saturating_sub(4)..).unwrap_or_default();
-    format!("{prefix}_...{last_four}")
 }
 
 #[cfg(test)]

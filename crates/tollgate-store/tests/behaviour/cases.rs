@@ -457,7 +457,7 @@ pub(crate) async fn a_repeated_digest_is_refused<S: Storage>(storage: S) {
         .insert_token(tollgate_store::NewToken {
             request: &again,
             hash: tollgate_token::TokenHash::of(first.secret.expose_secret()),
-            hint: "tg_...xxxx".to_owned(),
+            hint: "tg_...xxxx".parse().unwrap(),
             created_at: t0(),
         })
         .await;

@@ -45,7 +45,7 @@ fn listed(token: &TokenRecord) -> Value {
         "expires_at": optional_time(token.expires_at),
         "last_used_at": optional_time(token.last_used_at),
         "revoked": token.revoked_at.is_some(),
-        "hint": token.hint,
+        "hint": token.hint.as_str(),
     })
 }
 
