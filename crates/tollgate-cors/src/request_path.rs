@@ -118,6 +118,82 @@ fn scan_segment(bytes: &[u8]) -> (usize, bool) {
     (bytes.len(), suspect)
 }
 
+/// Every byte of a word set to `0x7f`.
+const LOW_SEVEN: u64 = ONES * 0x7f;
+
+/// The high bit of each byte of `word` that equals `byte`, exactly (no borrow between bytes).
+const fn bytes_equal_exact(word: u64, byte: u8) -> u64 {
+    let zeroed = word ^ (ONES * byte as u64);
+    !(((zeroed & LOW_SEVEN) + LOW_SEVEN) | zeroed | LOW_SEVEN)
+}
+
+/// The path before its query when a glance shows it is in normal form: it starts with `/`
+/// and holds no `.`, `%`, `\`, `#`, nor two `/` in a row, before its first `?`. Such a path
+/// has no dot or empty segment (but a trailing `/`) and no escape at all. Reads eight bytes
+/// per step. `None` says only that the glance was not enough: [`RequestSegments`] decides.
+pub(crate) fn plain_path(path: &str) -> Option<&[u8]> {
+    let bytes = path.as_bytes();
+    if bytes.first() != Some(&b'/') {
+        return None;
+    }
+    let mut previous_is_slash = false;
+    let mut offset = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        match glance(u64::from_le_bytes(word), previous_is_slash) {
+            Glance::Plain { ends_with_slash } => previous_is_slash = ends_with_slash,
+            Glance::QueryAt(index) => return bytes.get(..offset + index),
+            Glance::Suspect => return None,
+        }
+        offset += 8;
+    }
+    // The tail, padded with a byte the glance ignores.
+    let mut word = [b'a'; 8];
+    for (slot, &byte) in word.iter_mut().zip(chunks.remainder()) {
+        *slot = byte;
+    }
+    match glance(u64::from_le_bytes(word), previous_is_slash) {
+        Glance::Plain { .. } => Some(bytes),
+        Glance::QueryAt(index) => bytes.get(..offset + index),
+        Glance::Suspect => None,
+    }
+}
+
+/// What eight bytes of a path show.
+enum Glance {
+    /// Nothing suspect and no query.
+    Plain { ends_with_slash: bool },
+    /// The query starts at this byte of the word; nothing suspect before it.
+    QueryAt(usize),
+    /// A `.`, `%`, `\`, `#` or `//` before any query.
+    Suspect,
+}
+
+fn glance(word: u64, previous_is_slash: bool) -> Glance {
+    let slashes = bytes_equal_exact(word, b'/');
+    // A `/` whose preceding byte (in this word, or the last of the previous one) is a `/`.
+    let doubled = slashes & ((slashes << 8) | (u64::from(previous_is_slash) << 7));
+    let suspects = bytes_equal_exact(word, b'.')
+        | bytes_equal_exact(word, b'%')
+        | bytes_equal_exact(word, b'\\')
+        | bytes_equal_exact(word, b'#')
+        | doubled;
+    let queries = bytes_equal_exact(word, b'?');
+    // The bits below the first `?`'s high bit: the bytes before it (all bits when none).
+    let before_query = (queries & queries.wrapping_neg()).wrapping_sub(1);
+    if suspects & before_query != 0 {
+        Glance::Suspect
+    } else if queries != 0 {
+        Glance::QueryAt((queries.trailing_zeros() / 8) as usize)
+    } else {
+        Glance::Plain {
+            ends_with_slash: slashes >> 63 != 0,
+        }
+    }
+}
+
 /// Whether `segment`, which starts `rest`, has no `\` or `#` and only harmless `%` escapes
 /// (an escape's two digits are read from `rest`, so one cut short by the segment's end fails).
 fn escapes_are_harmless(segment: &[u8], rest: &[u8]) -> bool {
@@ -177,6 +253,70 @@ mod tests {
             )
         ) {
             prop_assert_eq!(scan_segment(&bytes), scan_bytewise(&bytes));
+        }
+    }
+
+    proptest! {
+        /// The glance never passes a path that is not in normal form, passes every path
+        /// without suspect bytes, and cuts at the query as the segment walk does.
+        #[test]
+        fn plain_path_agrees_with_the_segment_walk(
+            bytes in proptest::collection::vec(
+                prop_oneof![
+                    Just(b'/'), Just(b'?'), Just(b'\\'), Just(b'#'), Just(b'%'), Just(b'.'),
+                    Just(b'a'), Just(b'2'), Just(b'f'), Just(b'/' + 1), Just(b'.' - 1)
+                ],
+                0..30,
+            )
+        ) {
+            let path = String::from_utf8(bytes).unwrap();
+            match plain_path(&path) {
+                Some(plain) => {
+                    prop_assert!(is_normal_form(&path), "{:?}", path);
+                    let walked: Vec<&[u8]> =
+                        RequestSegments::new(&path).map(Result::unwrap).collect();
+                    let split: Vec<&[u8]> = plain[1..]
+                        .split(|&b| b == b'/')
+                        .filter(|segment| !segment.is_empty())
+                        .collect();
+                    prop_assert_eq!(walked, split);
+                }
+                None => {
+                    let before_query = path.split('?').next().unwrap_or_default();
+                    let plain = before_query.starts_with('/')
+                        && !before_query.contains("//")
+                        && !before_query.contains(['.', '%', '\\', '#']);
+                    prop_assert!(!plain, "{:?}", path);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_paths_stop_at_the_query() {
+        assert_eq!(plain_path("/v1/bots?x=../y"), Some(&b"/v1/bots"[..]));
+        assert_eq!(
+            plain_path("/v1/resource517/items/42?a"),
+            Some(&b"/v1/resource517/items/42"[..])
+        );
+        assert_eq!(plain_path("/"), Some(&b"/"[..]));
+        assert_eq!(plain_path("/v1/"), Some(&b"/v1/"[..]));
+        for suspect in [
+            "",
+            "v1",
+            "/v1//x",
+            "/v1/./x",
+            "/v1%2f",
+            "/abcdefg/",
+            "/abcdefg//h",
+            "/v1/x#",
+        ] {
+            let expected = if suspect == "/abcdefg/" {
+                Some(&b"/abcdefg/"[..])
+            } else {
+                None
+            };
+            assert_eq!(plain_path(suspect), expected, "{suspect:?}");
         }
     }
 
