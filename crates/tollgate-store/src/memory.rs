@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
+use tollgate_scope::Role;
 use tollgate_token::TokenHash;
 
 use crate::digest_key::{DigestKey, DigestKeyHasher};
@@ -21,8 +22,7 @@ pub struct MemoryStorage {
 
 #[derive(Debug, Default)]
 struct State {
-    /// By lowercase name. Tokens share the key: reading it for the owner's role touches one
-    /// string per user, not one per token.
+    /// By lowercase name; tokens share the key.
     users: BTreeMap<Arc<str>, User>,
     /// By hash: the lookup every authentication makes.
     tokens: HashMap<DigestKey, StoredToken, DigestKeyHasher>,
@@ -36,6 +36,9 @@ struct State {
 #[derive(Debug)]
 struct StoredToken {
     record: TokenRecord,
+    /// The owner's role, copied at insert: a user's role never changes here ([`Storage`] has
+    /// no operation for it), and authentication then reads no second map.
+    role: Role,
     name_key: (Arc<str>, String),
 }
 
@@ -58,16 +61,6 @@ impl MemoryStorage {
 }
 
 impl State {
-    fn authenticated(&self, token: &StoredToken) -> Result<Authenticated, StoreError> {
-        let owner = self.users.get(&*token.name_key.0).ok_or_else(|| {
-            StoreError::Corrupt(format!("token {} has no owner", token.record.id))
-        })?;
-        Ok(Authenticated {
-            token: token.record.clone(),
-            role: owner.role,
-        })
-    }
-
     fn token(&self, id: TokenId) -> Option<&StoredToken> {
         let hash = self.by_id.get(&id)?;
         self.tokens.get(&DigestKey(*hash))
@@ -113,7 +106,7 @@ impl Storage for MemoryStorage {
             .users
             .get_key_value(request.owner.key().as_str())
             .ok_or(StoreError::UnknownUser)?;
-        let (owner_key, owner) = (Arc::clone(owner_key), owner.name.clone());
+        let (owner_key, role, owner) = (Arc::clone(owner_key), owner.role, owner.name.clone());
         let name_key = (owner_key, request.name.uniqueness_key());
         // A repeated digest is refused as the SQL backends' UNIQUE constraint refuses it:
         // keyed by digest, the second would replace the first.
@@ -140,6 +133,7 @@ impl Storage for MemoryStorage {
             DigestKey(token.hash),
             StoredToken {
                 record: record.clone(),
+                role,
                 name_key,
             },
         );
@@ -148,10 +142,13 @@ impl Storage for MemoryStorage {
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
         let state = self.read();
-        let Some(token) = state.tokens.get(&DigestKey(*hash)) else {
-            return Ok(None);
-        };
-        state.authenticated(token).map(Some)
+        Ok(state
+            .tokens
+            .get(&DigestKey(*hash))
+            .map(|token| Authenticated {
+                token: token.record.clone(),
+                role: token.role,
+            }))
     }
 
     async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {

@@ -171,11 +171,9 @@ impl<S: Storage> TokenService<S> {
         now: DateTime<Utc>,
     ) -> Result<Authenticated, AuthError> {
         let hash = self.format.parse(presented)?.hash();
-        let mut found = self
-            .storage
-            .token_by_hash(&hash)
-            .await?
-            .ok_or(AuthError::Unknown)?;
+        let Some(mut found) = self.storage.token_by_hash(&hash).await? else {
+            return Err(AuthError::Unknown);
+        };
         found.token.validity().check(now)?;
         let stored = found.token.last_used_at.replace(now);
         self.last_use
