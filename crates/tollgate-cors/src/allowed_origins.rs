@@ -118,7 +118,18 @@ impl AllowedOrigins {
     /// Whether `origin` (an `Origin` header value) is admitted. Invalid origins never are.
     #[must_use]
     pub fn allows(&self, origin: &[u8]) -> bool {
-        OriginParts::parse(origin).is_ok_and(|parts| self.allows_parts(&parts))
+        self.exact_match(origin).is_some()
+            || OriginParts::parse(origin).is_ok_and(|parts| self.allows_parts(&parts))
+    }
+
+    /// The listed exact origin spelled byte for byte as `origin`, if any: the normal form
+    /// browsers send, admitted without parsing (parsing it would give the same origin).
+    pub(crate) fn exact_match(&self, origin: &[u8]) -> Option<&str> {
+        let index = self
+            .exact
+            .binary_search_by(|listed| listed.as_str().as_bytes().cmp(origin))
+            .ok()?;
+        self.exact.get(index).map(Origin::as_str)
     }
 
     pub(crate) fn allows_parts(&self, parts: &OriginParts<'_>) -> bool {
@@ -147,6 +158,9 @@ impl AllowedOrigins {
         let Some(origin) = origin else {
             return OriginCheck::Missing;
         };
+        if self.exact_match(origin).is_some() {
+            return OriginCheck::Allowed;
+        }
         match OriginParts::parse(origin) {
             Err(_) => OriginCheck::Invalid,
             Ok(parts) if self.allows_parts(&parts) => OriginCheck::Allowed,

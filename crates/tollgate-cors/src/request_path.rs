@@ -140,25 +140,45 @@ pub(crate) fn plain_path(path: &str) -> Option<&[u8]> {
     let mut offset = 0;
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        match glance(u64::from_le_bytes(word), previous_is_slash) {
+        match glance(word_at(chunk), previous_is_slash) {
             Glance::Plain { ends_with_slash } => previous_is_slash = ends_with_slash,
             Glance::QueryAt(index) => return bytes.get(..offset + index),
             Glance::Suspect => return None,
         }
         offset += 8;
     }
-    // The tail, padded with a byte the glance ignores.
-    let mut word = [b'a'; 8];
-    for (slot, &byte) in word.iter_mut().zip(chunks.remainder()) {
-        *slot = byte;
+    if chunks.remainder().is_empty() {
+        return Some(bytes);
     }
-    match glance(u64::from_le_bytes(word), previous_is_slash) {
+    // The tail: the path's last eight bytes when it has eight (the bytes read again were
+    // plain, so they change nothing), else the tail padded with a byte the glance ignores.
+    let (word, start) = match bytes.len().checked_sub(8) {
+        Some(start) => (word_at(bytes.get(start..).unwrap_or_default()), start),
+        None => {
+            let mut word = [b'a'; 8];
+            for (slot, &byte) in word.iter_mut().zip(chunks.remainder()) {
+                *slot = byte;
+            }
+            (u64::from_le_bytes(word), offset)
+        }
+    };
+    let before_is_slash = start
+        .checked_sub(1)
+        .is_some_and(|before| bytes.get(before) == Some(&b'/'));
+    match glance(word, before_is_slash) {
         Glance::Plain { .. } => Some(bytes),
-        Glance::QueryAt(index) => bytes.get(..offset + index),
+        Glance::QueryAt(index) => bytes.get(..start + index),
         Glance::Suspect => None,
     }
+}
+
+/// The first eight bytes of `bytes` (which has at least eight) as a little-endian word.
+fn word_at(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    if let Some(first) = bytes.get(..8) {
+        word.copy_from_slice(first);
+    }
+    u64::from_le_bytes(word)
 }
 
 /// What eight bytes of a path show.
