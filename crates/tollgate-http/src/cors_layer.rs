@@ -12,7 +12,8 @@ use tollgate_cors::{CorsDecision, CorsPolicy, CorsRequest, PreflightDecision};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{ApiError, BoxFuture};
+use crate::ApiError;
+use crate::cors_future::{CorsFuture, OwnedHeaders};
 
 /// Evaluates each request against a [`CorsPolicy`]: an allowed preflight is answered 204 with
 /// its headers, a rejected one 403 (JSON, no CORS headers); every other response, errors
@@ -57,23 +58,45 @@ pub struct Cors<S> {
 #[derive(Debug)]
 struct PreparedPolicy {
     policy: CorsPolicy,
-    fixed: Vec<(Box<str>, HeaderValue)>,
+    fixed: Vec<FixedValue>,
+}
+
+/// A fixed header value of the policy, with where its text lives.
+#[derive(Debug)]
+struct FixedValue {
+    /// The address of the policy's own text (a heap buffer the policy owns, or a constant):
+    /// decisions borrow their values from there, so most are found without reading text.
+    address: usize,
+    text: Box<str>,
+    value: HeaderValue,
 }
 
 impl PreparedPolicy {
     fn new(policy: CorsPolicy) -> Self {
         let fixed = policy
             .fixed_header_values()
-            .filter_map(|text| Some((text.into(), HeaderValue::from_str(text).ok()?)))
+            .filter_map(|text| {
+                Some(FixedValue {
+                    address: text.as_ptr().addr(),
+                    text: text.into(),
+                    value: HeaderValue::from_str(text).ok()?,
+                })
+            })
             .collect();
         Self { policy, fixed }
     }
 
-    /// The `http` value of `text`: a prepared one, else the request's own `Origin` when the
-    /// decision echoes it, else a copy.
+    /// The `http` value of `text`: a prepared one (found by address, else by text), else the
+    /// request's own `Origin` when the decision echoes it, else a copy.
     fn value(&self, text: &str, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
-        if let Some((_, value)) = self.fixed.iter().find(|(fixed, _)| **fixed == *text) {
-            return Some(value.clone());
+        let address = text.as_ptr().addr();
+        let prepared = self
+            .fixed
+            .iter()
+            .find(|fixed| fixed.address == address && fixed.text.len() == text.len())
+            .or_else(|| self.fixed.iter().find(|fixed| *fixed.text == *text));
+        if let Some(fixed) = prepared {
+            return Some(fixed.value.clone());
         }
         match origin {
             Some(origin) if origin.as_bytes() == text.as_bytes() => Some(origin.clone()),
@@ -109,25 +132,6 @@ pub fn apply_headers(decision: &CorsDecision<'_>, headers: &mut HeaderMap) {
     merge(headers, owned);
 }
 
-/// The most headers a decision on a request that is not a preflight carries:
-/// `access-control-allow-origin`, `-allow-credentials`, `-expose-headers` and `vary`.
-const ACTUAL_HEADERS: usize = 4;
-
-/// The headers of a decision on a request that is not a preflight, owned so that they outlive
-/// the request they were computed from, in a small array rather than on the heap.
-#[derive(Default)]
-struct OwnedHeaders([Option<(HeaderName, HeaderValue)>; ACTUAL_HEADERS]);
-
-impl FromIterator<(HeaderName, HeaderValue)> for OwnedHeaders {
-    fn from_iter<I: IntoIterator<Item = (HeaderName, HeaderValue)>>(pairs: I) -> Self {
-        let mut owned = Self::default();
-        for (slot, pair) in owned.0.iter_mut().zip(pairs) {
-            *slot = Some(pair);
-        }
-        owned
-    }
-}
-
 /// The `http` name of a CORS response header, without parsing the common ones.
 fn header_name(name: &'static str) -> HeaderName {
     match name {
@@ -142,7 +146,10 @@ fn header_name(name: &'static str) -> HeaderName {
     }
 }
 
-fn merge(headers: &mut HeaderMap, pairs: impl IntoIterator<Item = (HeaderName, HeaderValue)>) {
+pub(crate) fn merge(
+    headers: &mut HeaderMap,
+    pairs: impl IntoIterator<Item = (HeaderName, HeaderValue)>,
+) {
     for (name, value) in pairs {
         if name == header::VARY {
             headers.append(name, value);
@@ -155,12 +162,11 @@ fn merge(headers: &mut HeaderMap, pairs: impl IntoIterator<Item = (HeaderName, H
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S::Future: Send + 'static,
-    ResBody: From<String> + Default + Send + 'static,
+    ResBody: From<String> + Default,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = BoxFuture<Result<Response<ResBody>, S::Error>>;
+    type Future = CorsFuture<S::Future, ResBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -190,16 +196,11 @@ where
                 .to_response(),
             };
             merge(response.headers_mut(), owned);
-            return Box::pin(async move { Ok(response) });
+            return CorsFuture::answered(response);
         }
         // The inner service takes the request, so the headers are owned first.
         let headers: OwnedHeaders = owned.collect();
-        let future = self.inner.call(request);
-        Box::pin(async move {
-            let mut response = future.await?;
-            merge(response.headers_mut(), headers.0.into_iter().flatten());
-            Ok(response)
-        })
+        CorsFuture::inner(self.inner.call(request), headers)
     }
 }
 
