@@ -126,15 +126,17 @@ impl CorsPolicy {
         requested_headers: Option<&[u8]>,
     ) -> Result<ResponseHeaders<'a>, PreflightRejection> {
         let allow_origin = self.allow_origin(route, origin)?;
-        if !http_token::is_token(method) {
-            return Err(PreflightRejection::InvalidRequestMethod);
-        }
+        // An allowed method is a token, so the syntax is read only to say why one is refused.
         if !self
             .methods
             .iter()
             .any(|allowed| allowed.as_str().as_bytes() == method)
         {
-            return Err(PreflightRejection::MethodNotAllowed);
+            return Err(if http_token::is_token(method) {
+                PreflightRejection::MethodNotAllowed
+            } else {
+                PreflightRejection::InvalidRequestMethod
+            });
         }
         if let Some(requested) = requested_headers {
             request_headers::check(requested, &self.allowed_headers)?;

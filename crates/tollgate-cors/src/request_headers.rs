@@ -27,14 +27,16 @@ pub(crate) fn check(value: &[u8], allowed: &[HeaderName]) -> Result<(), Prefligh
         if name.is_empty() {
             continue;
         }
-        if !http_token::is_token(name) {
-            return Err(PreflightRejection::InvalidRequestHeaderName);
-        }
+        // An allowed name is a token, so the syntax is read only to say why a name is refused.
         if !allowed
             .iter()
             .any(|allowed| allowed.as_str().as_bytes().eq_ignore_ascii_case(name))
         {
-            return Err(PreflightRejection::RequestHeaderNotAllowed);
+            return Err(if http_token::is_token(name) {
+                PreflightRejection::RequestHeaderNotAllowed
+            } else {
+                PreflightRejection::InvalidRequestHeaderName
+            });
         }
     }
     Ok(())

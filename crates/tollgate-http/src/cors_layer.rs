@@ -86,21 +86,29 @@ impl PreparedPolicy {
         Self { policy, fixed }
     }
 
-    /// The `http` value of `text`: a prepared one (found by address, else by text), else the
-    /// request's own `Origin` when the decision echoes it, else a copy.
-    fn value(&self, text: &str, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+    /// The `http` value of header `name` holding `text`: the request's own `Origin` when an
+    /// `Access-Control-Allow-Origin` echoes it, else a prepared value (found by address, else
+    /// by text), else a copy.
+    fn value(
+        &self,
+        name: &HeaderName,
+        text: &str,
+        origin: Option<&HeaderValue>,
+    ) -> Option<HeaderValue> {
+        if *name == header::ACCESS_CONTROL_ALLOW_ORIGIN
+            && let Some(origin) = origin.filter(|origin| origin.as_bytes() == text.as_bytes())
+        {
+            return Some(origin.clone());
+        }
         let address = text.as_ptr().addr();
         let prepared = self
             .fixed
             .iter()
             .find(|fixed| fixed.address == address && fixed.text.len() == text.len())
             .or_else(|| self.fixed.iter().find(|fixed| *fixed.text == *text));
-        if let Some(fixed) = prepared {
-            return Some(fixed.value.clone());
-        }
-        match origin {
-            Some(origin) if origin.as_bytes() == text.as_bytes() => Some(origin.clone()),
-            _ => HeaderValue::from_str(text).ok(),
+        match prepared {
+            Some(fixed) => Some(fixed.value.clone()),
+            None => HeaderValue::from_str(text).ok(),
         }
     }
 }
@@ -177,9 +185,11 @@ where
         let decision = prepared.policy.evaluate(&cors_request(&request));
         let origin = request.headers().get(ORIGIN);
         let pairs = decision.response_headers();
-        let owned = pairs
-            .iter()
-            .filter_map(|(name, value)| Some((header_name(name), prepared.value(value, origin)?)));
+        let owned = pairs.iter().filter_map(|(name, value)| {
+            let name = header_name(name);
+            let value = prepared.value(&name, value, origin)?;
+            Some((name, value))
+        });
         if let CorsDecision::Preflight(preflight) = decision {
             // Answered here: the headers go straight into the response.
             let mut response = match preflight {
@@ -195,6 +205,8 @@ where
                 )
                 .to_response(),
             };
+            // Room for every header at once, rather than growing the map as they arrive.
+            response.headers_mut().reserve(pairs.len());
             merge(response.headers_mut(), owned);
             return CorsFuture::answered(response);
         }
