@@ -11,7 +11,10 @@ use tollgate_store::{Authenticated, Storage, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{BoxFuture, Realm, refusal};
+use crate::{Realm, refusal};
+
+/// The future of [`Auth`]: boxed, as it awaits the store's lookup, whose type has no name.
+type BoxFuture<T> = core::pin::Pin<Box<dyn core::future::Future<Output = T> + Send>>;
 
 /// Who made a request, as the authentication layer found out. Stored in the request's
 /// extensions for handlers.

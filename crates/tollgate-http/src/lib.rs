@@ -44,6 +44,3 @@ pub use challenge::Realm;
 pub use cors_future::CorsFuture;
 pub use cors_layer::{Cors, CorsLayer, apply_headers, cors_request};
 pub use error::RealmError;
-
-/// The future type of this crate's services: boxed, so a layer's type stays nameable.
-type BoxFuture<T> = core::pin::Pin<Box<dyn core::future::Future<Output = T> + Send>>;
