@@ -76,6 +76,31 @@ impl OriginPattern {
         OriginParts::parse(origin).is_ok_and(|parts| self.matches_parts(&parts))
     }
 
+    /// Whether every origin `other` matches, this pattern matches too: `other` is no broader.
+    ///
+    /// `*` covers every pattern and only `*` covers `*`; an exact origin covers itself; a
+    /// subdomain wildcard covers the origins and wildcards strictly below its domain, with its
+    /// scheme and port, and its own wildcard. Used to check that a token derived from another
+    /// allows no origin its parent does not.
+    #[must_use]
+    pub fn covers(&self, other: &OriginPattern) -> bool {
+        match (self, other) {
+            (Self::Any, _) => true,
+            (_, Self::Any) => false,
+            (Self::Exact(origin), Self::Exact(other)) => origin == other,
+            (Self::Exact(_), Self::Subdomains(_)) => false,
+            (Self::Subdomains(base), Self::Exact(origin)) => {
+                OriginParts::parse(origin.as_str().as_bytes())
+                    .is_ok_and(|parts| matches_subdomain(base, &parts))
+            }
+            (Self::Subdomains(base), Self::Subdomains(other)) => {
+                base == other
+                    || OriginParts::parse(other.as_str().as_bytes())
+                        .is_ok_and(|parts| matches_subdomain(base, &parts))
+            }
+        }
+    }
+
     pub(crate) fn matches_parts(&self, parts: &OriginParts<'_>) -> bool {
         match self {
             Self::Any => true,
@@ -185,6 +210,39 @@ mod tests {
     fn any_matches_every_valid_origin_but_not_null() {
         assert!(OriginPattern::Any.matches(b"https://x.y"));
         assert!(!OriginPattern::Any.matches(b"null"));
+    }
+
+    #[test]
+    fn covers_means_admits_every_origin_the_other_admits() {
+        let covering = [
+            ("*", "*"),
+            ("*", "https://a.example.com"),
+            ("*", "https://*.example.com"),
+            ("https://a.example.com", "HTTPS://A.example.com:443"),
+            ("https://*.example.com", "https://a.example.com"),
+            ("https://*.example.com", "https://a.b.example.com"),
+            ("https://*.example.com", "https://*.example.com"),
+            ("https://*.example.com", "https://*.a.example.com"),
+        ];
+        for (parent, child) in covering {
+            assert!(pattern(parent).covers(&pattern(child)), "{parent} {child}");
+        }
+        let not_covering = [
+            ("https://a.example.com", "*"),
+            ("https://*.example.com", "*"),
+            ("https://a.example.com", "https://b.example.com"),
+            ("https://a.example.com", "http://a.example.com"),
+            ("https://a.example.com", "https://*.a.example.com"),
+            ("https://*.example.com", "https://example.com"),
+            ("https://*.example.com", "http://a.example.com"),
+            ("https://*.example.com", "https://a.example.com:8443"),
+            ("https://*.a.example.com", "https://*.example.com"),
+            ("https://*.example.com", "https://*.badexample.com"),
+            ("https://*.example.com:8443", "https://*.a.example.com"),
+        ];
+        for (parent, child) in not_covering {
+            assert!(!pattern(parent).covers(&pattern(child)), "{parent} {child}");
+        }
     }
 
     #[test]
