@@ -37,7 +37,7 @@ CREATE TABLE tollgate_tokens (
     allowed_origins TEXT NOT NULL
 );
 CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, name_key);
-"];
+", TOKEN_LIMITS];
 
 const POSTGRES: &[&str] = &[r"
 CREATE TABLE tollgate_users (
@@ -61,7 +61,14 @@ CREATE TABLE tollgate_tokens (
     allowed_origins TEXT NOT NULL
 );
 CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, name_key);
-"];
+", TOKEN_LIMITS];
+
+// 2: token kinds, the token that made each token, and per-resource grants.
+const TOKEN_LIMITS: &str = r"
+ALTER TABLE tollgate_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'secret';
+ALTER TABLE tollgate_tokens ADD COLUMN parent_id BIGINT;
+ALTER TABLE tollgate_tokens ADD COLUMN grants TEXT;
+";
 
 /// Arbitrary key for the PostgreSQL advisory lock that serialises concurrent migrations
 /// from several server instances starting at once.
