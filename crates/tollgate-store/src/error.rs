@@ -80,7 +80,6 @@ impl From<sqlx::Error> for StoreError {
 
 /// Why a token could not be derived from another.
 #[derive(Debug, Error)]
-#[non_exhaustive]
 pub enum DeriveError {
     /// The rule refused it: the parent may not mint, or the request exceeds the parent or the
     /// owner's role.

@@ -59,7 +59,9 @@ pub(crate) fn grants_from(text: Option<&str>) -> Result<Option<Grants>, String> 
             .map_err(|error| error.to_string())?;
         let mut any = false;
         for word in words {
-            let access: Access = word.parse().map_err(|_| format!("unknown access {word:?}"))?;
+            let access: Access = word
+                .parse()
+                .map_err(|_| format!("unknown access {word:?}"))?;
             grants.insert(resource.clone(), access);
             any = true;
         }

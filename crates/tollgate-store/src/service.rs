@@ -161,7 +161,8 @@ impl<S: Storage> TokenService<S> {
         request: LimitsRequest,
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, DeriveError> {
-        let limits = derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
+        let limits =
+            derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
         let request = TokenRequest {
             owner: parent.token.owner.clone(),
             name,
@@ -169,7 +170,9 @@ impl<S: Storage> TokenService<S> {
         };
         let parent_id = Some(parent.token.id);
         Ok(self
-            .store(&request, parent_id, now, |token| self.storage.insert_token(token))
+            .store(&request, parent_id, now, |token| {
+                self.storage.insert_token(token)
+            })
             .await?)
     }
 
@@ -189,7 +192,8 @@ impl<S: Storage> TokenService<S> {
         request: LimitsRequest,
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, DeriveError> {
-        let limits = derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
+        let limits =
+            derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
         let request = TokenRequest {
             owner: user.name.clone(),
             name,

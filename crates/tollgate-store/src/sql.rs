@@ -350,7 +350,8 @@ fn token_from(row: &AnyRow) -> Result<TokenRecord, StoreError> {
         kind: parse_column(row, "kind")?,
         scope: parse_column(row, "scope")?,
         expires_at: optional_time(row, "expires_at")?,
-        allowed_origins: origins_from(origins).map_err(|error| corrupt("allowed_origins", error))?,
+        allowed_origins: origins_from(origins)
+            .map_err(|error| corrupt("allowed_origins", error))?,
         grants: grants_from(grants).map_err(|error| corrupt("grants", error))?,
     };
     Ok(TokenRecord {

@@ -9,8 +9,8 @@ use tollgate_scope::{
     TokenKind,
 };
 use tollgate_store::{
-    AuthError, CreatedToken, DeriveError, MemoryStorage, NewToken, Storage, StoreError, TokenId, TokenRequest,
-    TokenService, User, UserName,
+    AuthError, CreatedToken, DeriveError, MemoryStorage, NewToken, Storage, StoreError, TokenId,
+    TokenRequest, TokenService, User, UserName,
 };
 use tollgate_token::{InactiveToken, TokenFormat, TokenName, TokenParseError};
 
@@ -426,7 +426,10 @@ pub(crate) async fn limits_round_trip<S: Storage>(storage: S) {
         kind: TokenKind::Publishable,
         scope: Scope::ReadOnly,
         expires_at: Some(t0() + TimeDelta::days(1)),
-        allowed_origins: Some(origins(&["https://app.example.com", "https://*.example.org"])),
+        allowed_origins: Some(origins(&[
+            "https://app.example.com",
+            "https://*.example.org",
+        ])),
         grants: Some(
             Grants::new()
                 .with(resource("aspects/cpu"), Access::Read)
@@ -437,7 +440,11 @@ pub(crate) async fn limits_round_trip<S: Storage>(storage: S) {
         grants: Some(Grants::new()),
         ..Limits::new(Scope::Edit)
     };
-    for (name, limits) in [("web", bounded), ("none", nothing_granted), ("open", Limits::new(Scope::Full))] {
+    for (name, limits) in [
+        ("web", bounded),
+        ("none", nothing_granted),
+        ("open", Limits::new(Scope::Full)),
+    ] {
         let created = service
             .create_token(&with_limits(name, limits.clone()), t0())
             .await
@@ -449,14 +456,27 @@ pub(crate) async fn limits_round_trip<S: Storage>(storage: S) {
             .await
             .unwrap();
         assert_eq!(found.token.limits, limits, "{name}");
-        assert_eq!(service.token(created.record.id).await.unwrap().unwrap().limits, limits);
+        assert_eq!(
+            service
+                .token(created.record.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .limits,
+            limits
+        );
     }
     let bound_nowhere = Limits {
         allowed_origins: Some(AllowedOrigins::none()),
         ..Limits::new(Scope::Edit)
     };
-    let result = service.create_token(&with_limits("nowhere", bound_nowhere), t0()).await;
-    assert!(matches!(result, Err(StoreError::NoAllowedOrigin)), "{result:?}");
+    let result = service
+        .create_token(&with_limits("nowhere", bound_nowhere), t0())
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::NoAllowedOrigin)),
+        "{result:?}"
+    );
 }
 
 /// Publishable tokens carry their own prefix and authenticate as publishable; a service
@@ -487,7 +507,10 @@ pub(crate) async fn each_kind_has_its_own_prefix<S: Storage>(storage: S) {
         .unwrap();
     let result = secret_only.authenticate(secret, t0()).await;
     assert!(
-        matches!(result, Err(AuthError::Malformed(TokenParseError::WrongPrefix))),
+        matches!(
+            result,
+            Err(AuthError::Malformed(TokenParseError::WrongPrefix))
+        ),
         "{result:?}"
     );
     let result = secret_only
@@ -503,7 +526,10 @@ pub(crate) async fn each_kind_has_its_own_prefix<S: Storage>(storage: S) {
         )
         .await;
     assert!(
-        matches!(result, Err(StoreError::KindNotEnabled(TokenKind::Publishable))),
+        matches!(
+            result,
+            Err(StoreError::KindNotEnabled(TokenKind::Publishable))
+        ),
         "{result:?}"
     );
     let same = TokenService::new(MemoryStorage::new(), TokenFormat::new("tg").unwrap())
@@ -536,7 +562,12 @@ pub(crate) async fn derived_tokens_stay_within_their_parent<S: Storage>(storage:
         .unwrap();
     let name = |text: &str| TokenName::new(text).unwrap();
     let child = service
-        .derive_token(&parent, name("child"), LimitsRequest::new(Scope::Edit), t0())
+        .derive_token(
+            &parent,
+            name("child"),
+            LimitsRequest::new(Scope::Edit),
+            t0(),
+        )
         .await
         .unwrap();
     assert_eq!(child.record.parent_id, Some(parent.token.id));
@@ -555,11 +586,15 @@ pub(crate) async fn derived_tokens_stay_within_their_parent<S: Storage>(storage:
         expires_at: Some(expires + TimeDelta::seconds(1)),
         ..LimitsRequest::new(Scope::ReadOnly)
     };
-    let result = service.derive_token(&parent, name("longer"), longer, t0()).await;
+    let result = service
+        .derive_token(&parent, name("longer"), longer, t0())
+        .await;
     assert!(
         matches!(
             result,
-            Err(DeriveError::Denied(DeriveDenial::ExceedsParent(Exceeded::Expiry { .. })))
+            Err(DeriveError::Denied(DeriveDenial::ExceedsParent(
+                Exceeded::Expiry { .. }
+            )))
         ),
         "{result:?}"
     );
@@ -568,7 +603,10 @@ pub(crate) async fn derived_tokens_stay_within_their_parent<S: Storage>(storage:
         .derive_token(&parent, name("full"), LimitsRequest::new(Scope::Full), t0())
         .await;
     assert!(
-        matches!(result, Err(DeriveError::Denied(DeriveDenial::ScopeAboveUser { .. }))),
+        matches!(
+            result,
+            Err(DeriveError::Denied(DeriveDenial::ScopeAboveUser { .. }))
+        ),
         "{result:?}"
     );
     let edit = service
@@ -576,10 +614,18 @@ pub(crate) async fn derived_tokens_stay_within_their_parent<S: Storage>(storage:
         .await
         .unwrap();
     let result = service
-        .derive_token(&edit, name("grandchild"), LimitsRequest::new(Scope::ReadOnly), t0())
+        .derive_token(
+            &edit,
+            name("grandchild"),
+            LimitsRequest::new(Scope::ReadOnly),
+            t0(),
+        )
         .await;
     assert!(
-        matches!(result, Err(DeriveError::Denied(DeriveDenial::CannotMint(_)))),
+        matches!(
+            result,
+            Err(DeriveError::Denied(DeriveDenial::CannotMint(_)))
+        ),
         "{result:?}"
     );
     let names: Vec<String> = service
@@ -664,7 +710,10 @@ pub(crate) async fn a_user_and_first_token_are_created_together<S: Storage>(stor
             },
         )
         .await;
-    assert!(matches!(failed, Err(StoreError::DuplicateTokenName)), "{failed:?}");
+    assert!(
+        matches!(failed, Err(StoreError::DuplicateTokenName)),
+        "{failed:?}"
+    );
     assert_eq!(service.user(&dave.name).await.unwrap(), None);
     let result = service
         .create_user_with_token(
