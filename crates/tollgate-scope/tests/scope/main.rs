@@ -1,6 +1,9 @@
 //! Behaviour of the whole crate: Part-DB's scopes, the example server's roles, and its
 //! invariants (issue 3's, and issue 14's "a derived token never exceeds its parent").
 
+// A test binary: failing loudly on unexpected errors is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod narrowing;
 mod part_db;
 mod properties;
