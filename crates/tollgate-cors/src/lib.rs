@@ -7,6 +7,7 @@ mod env_list;
 mod error;
 mod header_name;
 mod host;
+mod host_form;
 mod http_token;
 mod method;
 mod origin;
@@ -19,6 +20,7 @@ mod response_headers;
 mod route;
 mod route_set;
 mod route_trie;
+mod scheme;
 mod text_conversions;
 mod vary;
 

@@ -76,9 +76,29 @@ fn reference_lookup(routes: &[String], path: &str, case: RouteCase) -> RouteMatc
     }
 }
 
+/// Host names as browsers write them: the last label starts with a letter (else the host is
+/// read as IPv4) and no label is Punycode (`xn--`), which has its own validity rules.
+fn host_text() -> impl Strategy<Value = String> {
+    let label = "[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?";
+    (
+        prop::collection::vec(label, 0..3),
+        "[a-z]([a-z0-9-]{0,8}[a-z0-9])?",
+    )
+        .prop_filter("no Punycode labels", |(labels, last)| {
+            !labels
+                .iter()
+                .chain([last])
+                .any(|label| label.starts_with("xn--"))
+        })
+        .prop_map(|(mut labels, last)| {
+            labels.push(last);
+            labels.join(".")
+        })
+}
+
 fn origin_text() -> impl Strategy<Value = (String, String)> {
     let scheme = prop::sample::select(&["http", "https", "ftp", "chrome-extension"][..]);
-    let labels = prop::collection::vec("[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", 1..4);
+    let labels = host_text();
     let port = prop::option::of(prop_oneof![Just(80u16), Just(443u16), 1u16..=65535]);
     (
         scheme,
@@ -86,8 +106,7 @@ fn origin_text() -> impl Strategy<Value = (String, String)> {
         port,
         prop::collection::vec(prop::bool::ANY, 64),
     )
-        .prop_map(|(scheme, labels, port, upper)| {
-            let host = labels.join(".");
+        .prop_map(|(scheme, host, port, upper)| {
             let default = matches!((scheme, port), ("http", Some(80)) | ("https", Some(443)));
             let port_text = port.map(|port| format!(":{port}")).unwrap_or_default();
             let written: String = format!("{scheme}://{host}{port_text}")
