@@ -13,6 +13,7 @@ mod method;
 mod origin;
 mod origin_pattern;
 mod policy;
+mod public_suffix;
 mod request;
 mod request_headers;
 mod request_path;

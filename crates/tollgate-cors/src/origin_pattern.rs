@@ -3,12 +3,16 @@
 use std::fmt;
 
 use crate::error::OriginError;
-use crate::host;
-use crate::origin::{Origin, OriginParts};
+use crate::origin::{MAX_ORIGIN_LEN, Origin, OriginParts};
 use crate::text_conversions::text_conversions;
+use crate::{host, public_suffix};
 
 /// The pattern that allows every origin.
 pub const ANY_ORIGIN: &str = "*";
+
+/// The longest domain under a subdomain wildcard: a label and a `.` in front must still fit
+/// in a 253-byte host.
+const MAX_WILDCARD_DOMAIN_LEN: usize = 253 - "a.".len();
 
 /// Which origins an entry of an allow-list admits.
 ///
@@ -34,10 +38,19 @@ impl OriginPattern {
     ///
     /// # Errors
     ///
-    /// Any [`Origin`] error, plus [`OriginError::InvalidWildcard`] for `*` anywhere but as the
-    /// whole value or the whole leftmost label, [`OriginError::WildcardTooBroad`] for a domain
-    /// of one label (`https://*.com`) and [`OriginError::WildcardOnIpAddress`].
+    /// Any [`Origin`] error (a pattern is at most [`MAX_ORIGIN_LEN`] bytes too), plus
+    /// [`OriginError::InvalidWildcard`] for `*` anywhere but as the whole value or the whole
+    /// leftmost label, [`OriginError::WildcardTooBroad`] for a domain of one label
+    /// (`https://*.com`), [`OriginError::WildcardOnPublicSuffix`] for a domain on the Public
+    /// Suffix List, ICANN or private section (`https://*.co.uk`, `https://*.github.io`),
+    /// [`OriginError::WildcardDomainTooLong`] for a domain no subdomain of which fits in 253
+    /// bytes, and [`OriginError::WildcardOnIpAddress`].
     pub fn parse(text: &str) -> Result<Self, OriginError> {
+        if text.len() > MAX_ORIGIN_LEN {
+            return Err(OriginError::TooLong {
+                max: MAX_ORIGIN_LEN,
+            });
+        }
         if text == ANY_ORIGIN {
             return Ok(Self::Any);
         }
@@ -64,8 +77,16 @@ impl OriginPattern {
         if host::is_ip_address(base.host()) {
             return Err(OriginError::WildcardOnIpAddress);
         }
-        if !base.host().contains('.') {
+        if !host::without_trailing_dot(base.host()).contains('.') {
             return Err(OriginError::WildcardTooBroad);
+        }
+        if public_suffix::is_public_suffix(base.host()) {
+            return Err(OriginError::WildcardOnPublicSuffix);
+        }
+        if base.host().len() > MAX_WILDCARD_DOMAIN_LEN {
+            return Err(OriginError::WildcardDomainTooLong {
+                max: MAX_WILDCARD_DOMAIN_LEN,
+            });
         }
         Ok(Self::Subdomains(base))
     }
@@ -173,6 +194,35 @@ mod tests {
     }
 
     #[test]
+    fn subdomain_wildcards_below_public_suffixes_are_valid() {
+        for text in [
+            "https://*.example.co.uk",
+            "https://*.jub0bs.github.io",
+            "https://*.example.com.",
+        ] {
+            assert_eq!(pattern(text).to_string(), text);
+        }
+    }
+
+    #[test]
+    fn subdomain_wildcard_domains_leave_room_for_a_label() {
+        let labels = |total: usize| {
+            let mut domain = vec!["a".repeat(62); 4].join(".");
+            domain.truncate(total - 4);
+            format!("{domain}.com")
+        };
+        let longest = labels(MAX_WILDCARD_DOMAIN_LEN);
+        assert_eq!(longest.len(), 251);
+        assert!(OriginPattern::parse(&format!("https://*.{longest}")).is_ok());
+        let matching = format!("https://b.{longest}");
+        assert!(pattern(&format!("https://*.{longest}")).matches(matching.as_bytes()));
+        assert_eq!(
+            OriginPattern::parse(&format!("https://*.{}", labels(252))),
+            Err(OriginError::WildcardDomainTooLong { max: 251 })
+        );
+    }
+
+    #[test]
     fn subdomain_wildcards_need_one_or_more_labels_and_the_same_scheme_and_port() {
         let wildcard = pattern("https://*.example.com");
         for origin in [
@@ -256,6 +306,13 @@ mod tests {
             ("https://a.*.example.com", OriginError::InvalidWildcard),
             ("http*://a.com", OriginError::InvalidWildcard),
             ("https://*.com", OriginError::WildcardTooBroad),
+            ("https://*.com.", OriginError::WildcardTooBroad),
+            ("https://*.localhost", OriginError::WildcardTooBroad),
+            ("https://*.co.uk", OriginError::WildcardOnPublicSuffix),
+            ("https://*.github.io", OriginError::WildcardOnPublicSuffix),
+            ("https://*.co.uk.", OriginError::WildcardOnPublicSuffix),
+            ("https://*.[::1]", OriginError::WildcardOnIpAddress),
+            ("https://*.127.0.0.1", OriginError::WildcardOnIpAddress),
             ("https://*.10.0.0.1", OriginError::WildcardOnIpAddress),
             ("https://*.example.com/", OriginError::Path),
             ("null", OriginError::Null),
