@@ -13,6 +13,7 @@ mod method;
 mod origin;
 mod origin_pattern;
 mod policy;
+mod port_pattern;
 mod public_suffix;
 mod request;
 mod request_headers;
@@ -39,6 +40,7 @@ pub use method::Method;
 pub use origin::{MAX_ORIGIN_LEN, Origin};
 pub use origin_pattern::{ANY_ORIGIN, OriginPattern};
 pub use policy::{CorsPolicy, Credentials};
+pub use port_pattern::PortPattern;
 pub use request::CorsRequest;
 pub use request_headers::{MAX_REQUEST_HEADERS_COUNT, MAX_REQUEST_HEADERS_LEN};
 pub use response_headers::{

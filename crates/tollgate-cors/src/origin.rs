@@ -124,6 +124,13 @@ fn split_port(authority: &str) -> Result<(&str, Option<&str>), OriginError> {
     }
 }
 
+/// Whether `text`, an origin, writes a port (even its scheme's default, even an empty one).
+pub(crate) fn writes_port(text: &str) -> bool {
+    split_scheme(text)
+        .and_then(|(_, rest)| split_port(rest))
+        .is_ok_and(|(_, port)| port.is_some())
+}
+
 fn parse_port(text: &str) -> Result<u16, OriginError> {
     let well_formed = (1..=5).contains(&text.len())
         && !text.starts_with('0')
@@ -216,8 +223,12 @@ impl Origin {
         if parts.canonical {
             return *self.text == *parts.text;
         }
-        self.port == parts.port
-            && self.scheme().eq_ignore_ascii_case(parts.scheme)
+        self.port == parts.port && self.matches_any_port(parts)
+    }
+
+    /// Whether `parts` (from a request) has this origin's scheme and host, whatever its port.
+    pub(crate) fn matches_any_port(&self, parts: &OriginParts<'_>) -> bool {
+        self.scheme().eq_ignore_ascii_case(parts.scheme)
             && self.host().eq_ignore_ascii_case(parts.host)
     }
 }
