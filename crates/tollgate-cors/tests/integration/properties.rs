@@ -123,7 +123,65 @@ fn origin_text() -> impl Strategy<Value = (String, String)> {
         })
 }
 
+/// Hosts drawn from a few labels, so that patterns and origins often overlap.
+fn nearby_host() -> impl Strategy<Value = String> {
+    let tail = prop::sample::select(&["example.com", "example.org", "localhost", "co.uk"][..]);
+    (
+        prop::collection::vec(prop::sample::select(&["a", "b"][..]), 0..3),
+        tail,
+    )
+        .prop_map(|(labels, tail)| {
+            labels
+                .into_iter()
+                .chain([tail])
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+}
+
+fn nearby_port() -> impl Strategy<Value = String> {
+    prop::sample::select(&["", ":80", ":443", ":3000", ":8080"][..]).prop_map(str::to_owned)
+}
+
+/// Patterns of every kind over the nearby hosts; texts that do not parse are skipped.
+fn nearby_pattern() -> impl Strategy<Value = OriginPattern> {
+    let scheme = prop::sample::select(&["http", "https"][..]);
+    let kind = prop::sample::select(&["*", "exact", "subdomains"][..]);
+    let port = prop_oneof![nearby_port(), Just(":*".to_owned())];
+    (kind, scheme, nearby_host(), port).prop_filter_map(
+        "a valid pattern",
+        |(kind, scheme, host, port)| {
+            let text = match kind {
+                "*" => "*".to_owned(),
+                "exact" => format!("{scheme}://{host}{port}"),
+                _ => format!("{scheme}://*.{host}{port}"),
+            };
+            OriginPattern::parse(&text).ok()
+        },
+    )
+}
+
+fn nearby_origin() -> impl Strategy<Value = String> {
+    let scheme = prop::sample::select(&["http", "https"][..]);
+    (scheme, nearby_host(), nearby_port())
+        .prop_map(|(scheme, host, port)| format!("{scheme}://{host}{port}"))
+}
+
 proptest! {
+    #[test]
+    fn a_covering_pattern_matches_every_origin_the_covered_one_matches(
+        parent in nearby_pattern(),
+        child in nearby_pattern(),
+        origin in nearby_origin(),
+    ) {
+        prop_assert!(parent.covers(&parent), "{}", parent);
+        if parent.covers(&child) && child.matches(origin.as_bytes()) {
+            prop_assert!(parent.matches(origin.as_bytes()), "{} covers {} and matches {}", parent, child, origin);
+        }
+        let list = AllowedOrigins::from_patterns([child.clone()]);
+        prop_assert_eq!(list.allows(origin.as_bytes()), child.matches(origin.as_bytes()));
+    }
+
     #[test]
     fn matching_agrees_with_the_reference(routes in prop::collection::vec(route_text(), 0..8), path in path_text(), case in case()) {
         let set = RouteSet::from_env_value(&routes.join(","), case).unwrap();
