@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use tokio::runtime::Runtime;
-use tollgate::scope::{Role, Scope};
+use tollgate::scope::{Limits, Role, Scope};
 use tollgate::store::{
     AuthError, Authenticated, MemoryStorage, NewToken, SqlStorage, Storage, TokenRequest,
     TokenService, UserName,
@@ -40,9 +40,7 @@ fn token_request(index: usize) -> TokenRequest {
     TokenRequest {
         owner: UserName::new(OWNER).expect("valid user name"),
         name: TokenName::new(&format!("token-{index}")).expect("valid token name"),
-        scope: Scope::Edit,
-        expires_at: None,
-        allowed_origins: Vec::new(),
+        limits: Limits::new(Scope::Edit),
     }
 }
 
@@ -67,6 +65,7 @@ impl MemoryTokenLookup {
             let request = token_request(index);
             let token = NewToken {
                 request: &request,
+                parent_id: None,
                 hash: stored_hash(&tokens, index),
                 hint: "tg_...0000".parse().expect("a valid hint"),
                 created_at: now,
@@ -159,7 +158,7 @@ async fn fill(pool: &AnyPool, size: usize, tokens: &MintedTokens, now: DateTime<
         .bind(request.owner.key())
         .bind(request.name.as_str())
         .bind(request.name.uniqueness_key())
-        .bind(request.scope.as_str())
+        .bind(request.limits.scope.as_str())
         .bind(stored_hash(tokens, index).as_bytes().as_slice())
         .bind("tg_...0000")
         .bind(now.timestamp_micros())

@@ -91,7 +91,7 @@ async fn anonymous_writes_and_sensitive_reads_are_refused(server: &TestServer) {
 }
 
 async fn presented_tokens_are_still_verified(server: &TestServer) {
-    let unknown = "tg_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg1qHCnl";
+    let unknown = "tgsk_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg48XjfY";
     for token in [unknown, "not-a-token", ""] {
         server.get(token, "/v1/subjects").await.invalid_token();
     }

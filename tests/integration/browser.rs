@@ -46,7 +46,7 @@ async fn cors_routes_origins_and_token_origins_hold_in_chromium() {
         "calls": [
             {"case": "listed", "path": "/v1/subjects", "token": server.admin_token},
             {"case": "unlisted", "path": "/v1/users", "token": server.admin_token},
-            {"case": "bad_token", "path": "/v1/subjects", "token": "tg_not_a_real_token"},
+            {"case": "bad_token", "path": "/v1/subjects", "token": "tgsk_not_a_real_token"},
             {"case": "restricted", "path": "/v1/tokens/current", "token": restricted},
         ],
     });

@@ -256,7 +256,7 @@ async fn errors_carry_cors_headers(server: &TestServer) {
         (
             Method::GET,
             "/v1/subjects",
-            Some("tg_nope"),
+            Some("tgsk_nope"),
             None,
             401,
             "invalid_token",

@@ -130,11 +130,11 @@ async fn unknown_json_fields_are_400(server: &TestServer) {
 async fn absurdly_long_credentials_are_401(server: &TestServer) {
     let long = "A".repeat(100 * 1024);
     for value in [
-        format!("Bearer tg_{long}"),
-        format!("tg_{long}"),
+        format!("Bearer tgsk_{long}"),
+        format!("tgsk_{long}"),
         format!("Bearer {long}"),
         long.clone(),
-        format!("Bearer {}", "tg_ab ".repeat(10_000)),
+        format!("Bearer {}", "tgsk_ab ".repeat(10_000)),
     ] {
         let headers = [("authorization", value.as_bytes())];
         server

@@ -49,6 +49,7 @@ mod malformed;
 mod origins;
 mod paths;
 mod records;
+mod sample_races;
 mod samples;
 mod scopes;
 mod settings;

@@ -9,7 +9,7 @@ const APP: &str = "https://app.example.com";
 
 on_every_backend![
     restricted_token_needs_a_matching_origin,
-    invalid_allowed_origins_are_400,
+    invalid_allowed_origins_are_422,
 ];
 
 /// `GET /v1/tokens/current` with `token` and, when given, an `Origin` header.
@@ -78,7 +78,7 @@ async fn restricted_token_needs_a_matching_origin(server: &TestServer) {
     .ok(200);
 }
 
-async fn invalid_allowed_origins_are_400(server: &TestServer) {
+async fn invalid_allowed_origins_are_422(server: &TestServer) {
     for bad in [
         "",
         "null",
@@ -93,7 +93,7 @@ async fn invalid_allowed_origins_are_400(server: &TestServer) {
     ] {
         let body = json!({"name": "web", "allowed_origins": ["https://ok.example.com", bad]});
         let reply = server.post(&server.admin_token, "/v1/tokens", body).await;
-        reply.refused(400, "invalid_allowed_origin");
+        reply.refused(422, "invalid_allowed_origin");
         assert!(reply.text.contains("allowed_origins[1]"), "{}", reply.text);
     }
     // At most 32 per token.
@@ -107,7 +107,7 @@ async fn invalid_allowed_origins_are_400(server: &TestServer) {
             json!({"name": "web", "allowed_origins": many}),
         )
         .await
-        .refused(400, "invalid_allowed_origin");
+        .refused(422, "invalid_allowed_origin");
     // None of them created a token.
     server
         .post(&server.admin_token, "/v1/tokens", json!({"name": "web"}))

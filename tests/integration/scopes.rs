@@ -33,7 +33,9 @@ impl Class {
         let (needs_scope, needs_role) = match self {
             Class::Read => (Scope::ReadOnly, Role::Reader),
             Class::Write => (Scope::Edit, Role::Editor),
-            Class::ReadUsers | Class::CreateUsers => (Scope::Admin, Role::Admin),
+            Class::ReadUsers => (Scope::Admin, Role::Admin),
+            // Issuing the new user's first credential is an account act (issue 14).
+            Class::CreateUsers => (Scope::Full, Role::Admin),
             Class::ManageTokens => (Scope::Full, Role::Reader),
         };
         let rank = |role: Role| Role::ALL.iter().position(|r| *r == role);

@@ -148,7 +148,7 @@ async fn minted_token_works_on_the_started_binary() {
     let stdout = String::from_utf8(minted.stdout).unwrap();
     let token = stdout.strip_suffix('\n').unwrap();
     assert!(
-        token.starts_with("tg_") && !token.contains(char::is_whitespace),
+        token.starts_with("tgsk_") && !token.contains(char::is_whitespace),
         "{stdout:?}"
     );
 

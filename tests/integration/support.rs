@@ -17,7 +17,7 @@ pub(crate) use self::reply::{Reply, keys, send, text};
 use crate::api;
 
 /// A well-formed token (prefix, body and checksum) that the server never issued.
-pub(crate) const UNKNOWN_TOKEN: &str = "tg_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg1qHCnl";
+pub(crate) const UNKNOWN_TOKEN: &str = "tgsk_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg48XjfY";
 
 /// The two kinds of record with a writer list.
 pub(crate) const KINDS: [&str; 2] = ["subjects", "aspects"];

@@ -40,8 +40,11 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "allowed_origins",
             "created_at",
             "expires_at",
+            "grants",
             "id",
+            "kind",
             "name",
+            "parent_id",
             "scope",
             "token"
         ]
@@ -50,45 +53,69 @@ async fn created_token_is_shown_once(server: &TestServer) {
         (&created["name"], &created["scope"], &created["expires_at"]),
         (&json!("ci"), &json!("read-only"), &Value::Null)
     );
-    assert_eq!(created["allowed_origins"], json!([]));
+    assert_eq!(
+        (
+            &created["allowed_origins"],
+            &created["grants"],
+            &created["kind"]
+        ),
+        (&Value::Null, &Value::Null, &json!("secret"))
+    );
     assert_recent(&created["created_at"]);
     let secret = text(&created["token"]);
-    assert!(secret.starts_with("tg_"), "{secret}");
+    assert!(secret.starts_with("tgsk_"), "{secret}");
 
     let listed = server.listed_token(&server.admin_token, "ci").await;
     assert_eq!(
         keys(&listed),
         [
+            "allowed_origins",
             "created_at",
             "expires_at",
+            "grants",
             "hint",
             "id",
+            "kind",
             "last_used_at",
             "name",
+            "parent_id",
             "revoked",
             "scope"
         ]
     );
+    // Made by the bootstrap token, which `server mint` made outside any token.
+    let bootstrap = server
+        .get(&server.admin_token, "/v1/tokens/current")
+        .await
+        .ok(200);
+    assert_eq!(bootstrap["parent_id"], Value::Null);
+    assert_eq!(created["parent_id"], bootstrap["id"]);
+    assert_eq!(listed["parent_id"], bootstrap["id"]);
     assert_eq!(listed["id"], created["id"]);
     assert_eq!(listed["revoked"], false);
     assert_eq!(
         listed["hint"],
-        format!("tg_...{}", &secret[secret.len() - 4..])
+        format!("tgsk_...{}", &secret[secret.len() - 4..])
     );
 
     let current = server.get(&secret, "/v1/tokens/current").await.ok(200);
     assert_eq!(
         keys(&current),
         [
+            "allowed_origins",
             "created_at",
             "expires_at",
+            "grants",
             "id",
+            "kind",
             "last_used_at",
             "name",
+            "parent_id",
             "scope",
             "user"
         ]
     );
+    assert_eq!(current["parent_id"], created["parent_id"]);
     assert_eq!(
         (&current["id"], &current["name"], &current["user"]),
         (&created["id"], &json!("ci"), &json!("admin"))

@@ -6,6 +6,7 @@ use crate::env_list;
 use crate::error::OriginListErrors;
 use crate::origin::{Origin, OriginParts};
 use crate::origin_pattern::{OriginPattern, matches_subdomain};
+use crate::port_pattern::PortPattern;
 
 /// The outcome of checking a request's `Origin` against a token's allowed origins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +25,8 @@ pub enum OriginCheck {
 ///
 /// The empty list admits nothing. A list holding `*` admits every valid origin, so it keeps
 /// only `*`. Matching allocates nothing: an origin in normal form (as browsers send it) is
-/// found among the exact origins by binary search; other spellings, and subdomain
-/// wildcards, are compared one by one.
+/// found among the exact origins by binary search; other spellings, hosts with any port
+/// (`http://localhost:*`) and subdomain wildcards are compared one by one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
@@ -35,10 +36,12 @@ pub enum OriginCheck {
 pub struct AllowedOrigins {
     /// As given, without duplicates.
     patterns: Vec<OriginPattern>,
-    /// The exact origins, sorted by text.
+    /// The exact origins with their own port, sorted by text.
     exact: Vec<Origin>,
-    /// The domains of the subdomain wildcards.
-    subdomains: Vec<Origin>,
+    /// The hosts admitted with any port (`http://localhost:*`), without a port.
+    any_port: Vec<Origin>,
+    /// The domains of the subdomain wildcards, with their ports.
+    subdomains: Vec<(Origin, PortPattern)>,
 }
 
 impl AllowedOrigins {
@@ -70,11 +73,13 @@ impl AllowedOrigins {
             }
         }
         let mut exact = Vec::new();
+        let mut any_port = Vec::new();
         let mut subdomains = Vec::new();
         for pattern in &kept {
             match pattern {
-                OriginPattern::Exact(origin) => exact.push(origin.clone()),
-                OriginPattern::Subdomains(base) => subdomains.push(base.clone()),
+                OriginPattern::Exact(origin, PortPattern::Exact) => exact.push(origin.clone()),
+                OriginPattern::Exact(origin, PortPattern::Any) => any_port.push(origin.clone()),
+                OriginPattern::Subdomains(base, ports) => subdomains.push((base.clone(), *ports)),
                 OriginPattern::Any => {}
             }
         }
@@ -82,6 +87,7 @@ impl AllowedOrigins {
         Self {
             patterns: kept,
             exact,
+            any_port,
             subdomains,
         }
     }
@@ -143,9 +149,13 @@ impl AllowedOrigins {
         self.is_any()
             || exact
             || self
+                .any_port
+                .iter()
+                .any(|origin| origin.matches_any_port(parts))
+            || self
                 .subdomains
                 .iter()
-                .any(|base| matches_subdomain(base, parts))
+                .any(|(base, ports)| matches_subdomain(base, *ports, parts))
     }
 
     /// Checks a request against a token's allowed origins, failing closed: a request with no
@@ -213,6 +223,36 @@ mod tests {
         assert!(origins.allows(b"https://a.example.com"));
         assert!(origins.allows(b"HTTPS://A.EXAMPLE.COM:443"));
         assert!(!origins.allows(b"https://example.org"));
+    }
+
+    #[test]
+    fn any_port_patterns_admit_every_port_of_their_host_or_domain() {
+        let origins =
+            AllowedOrigins::from_env_value("http://localhost:*, https://*.example.com:*").unwrap();
+        assert_eq!(
+            origins.to_string(),
+            "http://localhost:*,https://*.example.com:*"
+        );
+        for origin in [
+            "http://localhost",
+            "http://localhost:80",
+            "http://localhost:3000",
+            "HTTP://LOCALHOST:5173",
+            "https://a.example.com",
+            "https://a.b.example.com:8443",
+        ] {
+            assert!(origins.allows(origin.as_bytes()), "{origin}");
+            assert_eq!(origins.check(Some(origin.as_bytes())), OriginCheck::Allowed);
+        }
+        for origin in [
+            "https://localhost:3000",
+            "http://localhost.:3000",
+            "http://evil-localhost:3000",
+            "https://example.com:8443",
+            "http://a.example.com",
+        ] {
+            assert!(!origins.allows(origin.as_bytes()), "{origin}");
+        }
     }
 
     #[test]

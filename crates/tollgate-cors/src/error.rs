@@ -152,7 +152,7 @@ pub enum OriginError {
     MissingHost,
     /// The host is neither DNS labels nor a bracketed IPv6 address.
     #[error(
-        "invalid host: use dot-separated labels of letters, digits, `-` or `_` (each 1-63 long, 253 in all) or a bracketed IPv6 address"
+        "invalid host: use dot-separated labels of letters, digits, `-` or `_` (each 1-63 long, 253 in all, at most one trailing `.`) or a bracketed IPv6 address"
     )]
     InvalidHost,
     /// `user@` before the host.
@@ -164,7 +164,9 @@ pub enum OriginError {
     )]
     Path,
     /// A port that is empty, not decimal, has leading zeros or is outside 1-65535.
-    #[error("invalid port: use a decimal number from 1 to 65535 without leading zeros")]
+    #[error(
+        "invalid port: use a decimal number from 1 to 65535 without leading zeros (or, in a pattern, `*` for any port)"
+    )]
     InvalidPort,
     /// `*` anywhere but as the whole pattern or the whole leftmost label.
     #[error(
@@ -179,6 +181,54 @@ pub enum OriginError {
     /// A subdomain wildcard over an IP address.
     #[error("a subdomain wildcard cannot apply to an IP address")]
     WildcardOnIpAddress,
+    /// A scheme whose URLs have no origin of their own (`file`, `data`, `blob`, `about`,
+    /// `javascript`): browsers send `null`, or the creating page's origin, never this.
+    #[error(
+        "`{scheme}` URLs have no origin a browser would send (it sends `null`, or the origin of the page that made the URL): list the page's own origin instead"
+    )]
+    OpaqueScheme {
+        /// The scheme, in lowercase.
+        scheme: &'static str,
+    },
+    /// A host whose last label starts with a digit but that is not a dotted-quad IPv4
+    /// address in normal form (`127.1`, `0x7f.0.0.1`, `127.0.0.1.1`, `foo.bar.255`).
+    #[error(
+        "a host ending in a label that starts with a digit is read by browsers as an IPv4 address (no top-level domain starts with a digit): write four decimal numbers 0-255 without leading zeros, as in `127.0.0.1`"
+    )]
+    InvalidIpv4,
+    /// A bracketed IPv6 address not written as browsers serialise it.
+    #[error(
+        "browsers send this IPv6 address as `[{canonical}]` (RFC 5952: lowercase hex, the longest run of zero groups as `::`, no dotted part): write it that way"
+    )]
+    NonCanonicalIpv6 {
+        /// The address as browsers write it.
+        canonical: std::net::Ipv6Addr,
+    },
+    /// An IPv4-mapped IPv6 address (`::ffff:0:0/96`).
+    #[error(
+        "IPv4-mapped IPv6 addresses (`[::ffff:a.b.c.d]`) are refused: they reach an IPv4 host under a second name; serve and list the IPv4 address instead"
+    )]
+    Ipv4MappedIpv6,
+    /// An `xn--` label that is not valid IDNA Punycode, so browsers refuse the host.
+    #[error(
+        "a `xn--` label is not valid IDNA Punycode, so browsers refuse this host: convert the Unicode name with an IDNA (UTS 46) tool"
+    )]
+    InvalidPunycode,
+    /// A subdomain wildcard over a public suffix (Public Suffix List, ICANN or private
+    /// section), such as `https://*.co.uk` or `https://*.github.io`.
+    #[error(
+        "a subdomain wildcard over a public suffix (such as `*.co.uk` or `*.github.io`) admits sites anyone can register: wildcard a domain you own, as in `https://*.example.co.uk`"
+    )]
+    WildcardOnPublicSuffix,
+    /// A subdomain wildcard whose domain is so long that no host with a label in front of it
+    /// fits in 253 bytes.
+    #[error(
+        "a subdomain wildcard's domain is longer than {max} bytes: no host with a label in front of it fits in 253 bytes"
+    )]
+    WildcardDomainTooLong {
+        /// The longest domain a subdomain wildcard can apply to.
+        max: usize,
+    },
 }
 
 /// Why an HTTP method name was refused.

@@ -6,23 +6,41 @@ const MAX_HOST_LEN: usize = 253;
 const MAX_LABEL_LEN: usize = 63;
 
 /// Whether `host` is dot-separated labels (letters, digits, `-`, `_`; 1-63 bytes each, not
-/// starting or ending with `-`; 253 bytes in all) or `[` IPv6 `]` (hex digits, `:` and `.`,
-/// with at least one `:`). Dotted IPv4 addresses are labels too. Either case is accepted.
+/// starting or ending with `-`; 253 bytes in all, with at most one trailing `.`, which
+/// browsers keep) or `[` IPv6 `]` (hex digits, `:` and `.`, with at least one `:`). Dotted
+/// IPv4 addresses are labels too. Either case is accepted.
+///
+/// This is the syntax check request origins get; configuration also gets
+/// [`host_form::check`](crate::host_form::check).
 pub(crate) fn is_valid_host(host: &str) -> bool {
     match host.strip_prefix('[') {
         Some(bracketed) => bracketed.strip_suffix(']').is_some_and(is_ipv6_text),
-        None => host.len() <= MAX_HOST_LEN && are_labels(host.as_bytes()),
+        None => {
+            let labels = host.strip_suffix('.').unwrap_or(host);
+            host.len() <= MAX_HOST_LEN && are_labels(labels.as_bytes())
+        }
     }
 }
 
-/// Whether `host` is an IP address (IPv6 in brackets, or IPv4: a last label of digits only,
-/// which no DNS top-level domain is).
+/// `host` without its trailing `.`, if it has one.
+pub(crate) fn without_trailing_dot(host: &str) -> &str {
+    host.strip_suffix('.').unwrap_or(host)
+}
+
+/// The last label of a valid host of labels, ignoring a trailing `.`.
+pub(crate) fn last_label(host: &str) -> &str {
+    let host = without_trailing_dot(host);
+    host.rsplit('.').next().unwrap_or(host)
+}
+
+/// Whether `host` is taken for an IP address: IPv6 in brackets, or a last label starting
+/// with a digit (no DNS top-level domain does, and browsers read a numeric one as IPv4).
 pub(crate) fn is_ip_address(host: &str) -> bool {
     host.starts_with('[')
-        || host
-            .rsplit('.')
+        || last_label(host)
+            .bytes()
             .next()
-            .is_some_and(|last| last.bytes().all(|byte| byte.is_ascii_digit()))
+            .is_some_and(|first| first.is_ascii_digit())
 }
 
 /// One pass over dot-separated labels.
@@ -69,6 +87,8 @@ mod tests {
             "[::1]",
             "[2001:DB8::1]",
             "xn--bcher-kva.example",
+            "example.com.",
+            "localhost.",
         ] {
             assert!(is_valid_host(host), "{host}");
         }
@@ -81,7 +101,8 @@ mod tests {
         for host in [
             "",
             ".",
-            "example.com.",
+            "..",
+            "example.com..",
             ".example.com",
             "a..b",
             "-a.com",
@@ -102,7 +123,10 @@ mod tests {
     fn recognises_ip_addresses() {
         assert!(is_ip_address("[::1]"));
         assert!(is_ip_address("10.0.0.1"));
+        assert!(is_ip_address("10.0.0.1."));
+        assert!(is_ip_address("foo.0x7f"));
         assert!(!is_ip_address("example.com"));
+        assert!(!is_ip_address("example.com."));
         assert!(!is_ip_address("x1.example.c0m"));
     }
 }

@@ -1,8 +1,8 @@
 //! `Origin`: a validated, normalised web origin (`scheme://host[:port]`).
 
 use crate::error::OriginError;
-use crate::host;
 use crate::text_conversions::text_conversions;
+use crate::{host, host_form, scheme};
 
 /// The longest origin accepted, in bytes: a scheme, `://`, a 253-byte host and a port fit.
 pub const MAX_ORIGIN_LEN: usize = 512;
@@ -56,7 +56,7 @@ impl<'a> OriginParts<'a> {
             return Err(OriginError::Null);
         }
         let (scheme, rest) = split_scheme(text)?;
-        if !is_scheme(scheme) {
+        if !scheme::is_scheme(scheme) {
             return Err(OriginError::InvalidScheme);
         }
         let (mut path, mut user_info) = (false, false);
@@ -104,14 +104,6 @@ fn split_scheme(text: &str) -> Result<(&str, &str), OriginError> {
     Ok((scheme, rest))
 }
 
-fn is_scheme(scheme: &str) -> bool {
-    let mut bytes = scheme.bytes();
-    bytes
-        .next()
-        .is_some_and(|first| first.is_ascii_alphabetic())
-        && bytes.all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'-' | b'.'))
-}
-
 /// Splits `host[:port]`, where an IPv6 host is bracketed and may itself contain `:`.
 fn split_port(authority: &str) -> Result<(&str, Option<&str>), OriginError> {
     let host_end = match authority.strip_prefix('[') {
@@ -130,6 +122,13 @@ fn split_port(authority: &str) -> Result<(&str, Option<&str>), OriginError> {
             .map(|port| (host, Some(port)))
             .ok_or(OriginError::InvalidHost),
     }
+}
+
+/// Whether `text`, an origin, writes a port (even its scheme's default, even an empty one).
+pub(crate) fn writes_port(text: &str) -> bool {
+    split_scheme(text)
+        .and_then(|(_, rest)| split_port(rest))
+        .is_ok_and(|(_, port)| port.is_some())
 }
 
 fn parse_port(text: &str) -> Result<u16, OriginError> {
@@ -153,14 +152,28 @@ fn default_port(scheme: &str) -> Option<u16> {
 }
 
 impl Origin {
-    /// Validates and normalises an origin.
+    /// Validates and normalises an origin that a browser could send.
+    ///
+    /// Beyond the syntax, the host must be written as browsers serialise it (after
+    /// lowercasing): IPv4 as four decimal numbers, IPv6 in RFC 5952 form and not IPv4-mapped,
+    /// `xn--` labels valid IDNA. A trailing `.` is kept, so `http://example.com.` is another
+    /// origin than `http://example.com`, as it is for browsers.
     ///
     /// # Errors
     ///
     /// An [`OriginError`] naming the first problem: empty, `null`, too long, non-ASCII, no or
-    /// a bad scheme, no or a bad host, user information, a path, or a bad port.
+    /// a bad scheme, a scheme without origins of its own ([`OriginError::OpaqueScheme`]), no
+    /// or a bad host, user information, a path, a bad port, or a host no browser would send
+    /// ([`OriginError::InvalidIpv4`], [`OriginError::NonCanonicalIpv6`],
+    /// [`OriginError::Ipv4MappedIpv6`], [`OriginError::InvalidPunycode`]).
     pub fn parse(text: &str) -> Result<Self, OriginError> {
-        OriginParts::parse(text.as_bytes()).map(|parts| Self::from_parts(&parts))
+        let written_scheme = text.split_once(':').map(|(scheme, _)| scheme);
+        if let Some(scheme) = written_scheme.and_then(scheme::without_own_origin) {
+            return Err(OriginError::OpaqueScheme { scheme });
+        }
+        let origin = OriginParts::parse(text.as_bytes()).map(|parts| Self::from_parts(&parts))?;
+        host_form::check(origin.host())?;
+        Ok(origin)
     }
 
     pub(crate) fn from_parts(parts: &OriginParts<'_>) -> Self {
@@ -210,8 +223,12 @@ impl Origin {
         if parts.canonical {
             return *self.text == *parts.text;
         }
-        self.port == parts.port
-            && self.scheme().eq_ignore_ascii_case(parts.scheme)
+        self.port == parts.port && self.matches_any_port(parts)
+    }
+
+    /// Whether `parts` (from a request) has this origin's scheme and host, whatever its port.
+    pub(crate) fn matches_any_port(&self, parts: &OriginParts<'_>) -> bool {
+        self.scheme().eq_ignore_ascii_case(parts.scheme)
             && self.host().eq_ignore_ascii_case(parts.host)
     }
 }
@@ -252,6 +269,21 @@ mod tests {
             normalised("chrome-extension://abcdef"),
             Ok("chrome-extension://abcdef".into())
         );
+        assert_eq!(
+            normalised("HTTP://[2001:DB8::1]"),
+            Ok("http://[2001:db8::1]".into())
+        );
+    }
+
+    #[test]
+    fn keeps_a_trailing_full_stop_as_browsers_do() {
+        let origin = Origin::parse("http://Example.com.:3999").unwrap();
+        assert_eq!(origin.as_str(), "http://example.com.:3999");
+        assert_eq!(origin.host(), "example.com.");
+        assert!(origin.matches(&OriginParts::parse(b"http://example.com.:3999").unwrap()));
+        assert!(!origin.matches(&OriginParts::parse(b"http://example.com:3999").unwrap()));
+        let plain = Origin::parse("http://example.com:3999").unwrap();
+        assert!(!plain.matches(&OriginParts::parse(b"http://example.com.:3999").unwrap()));
     }
 
     #[test]
@@ -294,6 +326,22 @@ mod tests {
             ("https://a.com:123456", OriginError::InvalidPort),
             ("https://a.com:+80", OriginError::InvalidPort),
             ("https://bücher.example", OriginError::NonAscii),
+            ("https://example.com..", OriginError::InvalidHost),
+            (
+                "file:///etc/passwd",
+                OriginError::OpaqueScheme { scheme: "file" },
+            ),
+            (
+                "FILE://example.com",
+                OriginError::OpaqueScheme { scheme: "file" },
+            ),
+            ("data://x", OriginError::OpaqueScheme { scheme: "data" }),
+            ("http://127.1", OriginError::InvalidIpv4),
+            ("http://1:6060", OriginError::InvalidIpv4),
+            ("http://foo.bar.255", OriginError::InvalidIpv4),
+            ("http://127.0.0.1.:80", OriginError::InvalidIpv4),
+            ("http://[::ffff:127.0.0.1]", OriginError::Ipv4MappedIpv6),
+            ("http://xn--f", OriginError::InvalidPunycode),
         ];
         for (text, expected) in cases {
             assert_eq!(normalised(text), Err(expected), "{text:?}");

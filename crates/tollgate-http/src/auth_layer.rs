@@ -6,7 +6,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use http::header::{AUTHORIZATION, ORIGIN};
 use http::{HeaderValue, Request, Response};
-use tollgate_cors::{AllowedOrigins, OriginPattern};
 use tollgate_store::{Authenticated, Storage, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -115,14 +114,11 @@ impl<S: Clone, St> Clone for Auth<S, St> {
 
 /// Whether a token with these allowed origins may be used with this `Origin` header.
 fn origin_refusal(token: &Authenticated, origin: Option<&HeaderValue>) -> Option<crate::ApiError> {
-    let patterns = &token.token.allowed_origins;
-    if patterns.is_empty() {
-        return None;
-    }
-    // Stored patterns were validated at creation; one that no longer parses matches nothing.
-    let allowed =
-        AllowedOrigins::from_patterns(patterns.iter().filter_map(|p| OriginPattern::parse(p).ok()));
-    refusal::origin_refusal(allowed.check(origin.map(HeaderValue::as_bytes)))
+    let check = token
+        .token
+        .limits
+        .check_origin(origin.map(HeaderValue::as_bytes));
+    refusal::origin_refusal(check)
 }
 
 impl<S, St, ReqBody, ResBody> Service<Request<ReqBody>> for Auth<S, St>
@@ -191,7 +187,7 @@ mod tests {
 
     use chrono::TimeZone;
     use http::StatusCode;
-    use tollgate_scope::{Role, Scope};
+    use tollgate_scope::{Limits, Role, Scope};
     use tollgate_store::{MemoryStorage, TokenRequest, UserName};
     use tollgate_token::{TokenFormat, TokenName};
 
@@ -235,9 +231,10 @@ mod tests {
         let request = TokenRequest {
             owner: alice,
             name: TokenName::new("ci").unwrap(),
-            scope: Scope::ReadOnly,
-            expires_at: Some(at(60)),
-            allowed_origins: Vec::new(),
+            limits: Limits {
+                expires_at: Some(at(60)),
+                ..Limits::new(Scope::ReadOnly)
+            },
         };
         let created = service.create_token(&request, at(0)).await.unwrap();
         let secret = created.secret.expose_secret().to_owned();

@@ -12,8 +12,8 @@
 
 use http::StatusCode;
 use tollgate_cors::OriginCheck;
-use tollgate_scope::Denial;
-use tollgate_store::{AuthError, StoreError};
+use tollgate_scope::{Denial, DeriveDenial};
+use tollgate_store::{AuthError, DeriveError, StoreError};
 use tollgate_writers::DenyReason;
 
 use crate::{ApiError, Realm};
@@ -34,6 +34,15 @@ pub fn missing_token(realm: &Realm) -> ApiError {
 pub fn auth_error(error: &AuthError, realm: &Realm) -> ApiError {
     match error {
         AuthError::Store(store) => store_error(store),
+        // A well-formed token that does not work gets one message whether it is unknown,
+        // revoked or expired: its owner sees which in their token list; anyone else learns
+        // nothing about which tokens exist.
+        AuthError::Unknown | AuthError::Inactive(_) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the token is not valid: it is unknown, revoked or expired",
+        )
+        .with_challenge(realm.invalid_token()),
         // Header and token errors never echo the presented text, so their messages are safe.
         other => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", other.to_string())
             .with_challenge(realm.invalid_token()),
@@ -64,9 +73,8 @@ pub fn store_error(error: &StoreError) -> ApiError {
         StoreError::AlreadyRevoked => (StatusCode::BAD_REQUEST, "already_revoked"),
         StoreError::NotRevoked => (StatusCode::BAD_REQUEST, "not_revoked"),
         StoreError::ExpiryNotInFuture => (StatusCode::UNPROCESSABLE_ENTITY, "expiry_not_in_future"),
-        StoreError::InvalidAllowedOrigin { .. } => {
-            (StatusCode::BAD_REQUEST, "invalid_allowed_origin")
-        }
+        StoreError::NoAllowedOrigin => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_allowed_origin"),
+        StoreError::KindNotEnabled(_) => (StatusCode::UNPROCESSABLE_ENTITY, "kind_not_enabled"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     };
     let message = match status {
@@ -80,15 +88,46 @@ pub fn store_error(error: &StoreError) -> ApiError {
     ApiError::new(status, code, message)
 }
 
-/// 403 for a scope check that refused.
+/// 403 for an operation the token may not perform: `not_granted` when its grants refused,
+/// `insufficient_scope` (with its challenge) otherwise.
 #[must_use]
 pub fn scope_denial<S: core::fmt::Display>(denial: &Denial<S>, realm: &Realm) -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "insufficient_scope",
-        denial.to_string(),
-    )
-    .with_challenge(realm.insufficient_scope())
+    match denial {
+        Denial::NotGranted { .. } => {
+            ApiError::new(StatusCode::FORBIDDEN, "not_granted", denial.to_string())
+        }
+        _ => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            denial.to_string(),
+        )
+        .with_challenge(realm.insufficient_scope()),
+    }
+}
+
+/// The answer to a token that could not be derived: 403 when the presenting token may not
+/// create tokens at all, 422 when the request asks for too much (`scope_above_role`,
+/// `exceeds_parent`, `publishable_read_only`, `publishable_needs_origins`), or the store's
+/// failure.
+#[must_use]
+pub fn derive_error(error: &DeriveError, realm: &Realm) -> ApiError {
+    let (code, denial) = match error {
+        DeriveError::Store(store) => return store_error(store),
+        DeriveError::Denied(DeriveDenial::CannotMint(denial)) => {
+            return scope_denial(denial, realm);
+        }
+        DeriveError::Denied(denial @ DeriveDenial::ScopeAboveUser { .. }) => {
+            ("scope_above_role", denial)
+        }
+        DeriveError::Denied(denial @ DeriveDenial::ExceedsParent(_)) => ("exceeds_parent", denial),
+        DeriveError::Denied(denial @ DeriveDenial::PublishableNotReadOnly { .. }) => {
+            ("publishable_read_only", denial)
+        }
+        DeriveError::Denied(denial @ DeriveDenial::PublishableWithoutOrigins) => {
+            ("publishable_needs_origins", denial)
+        }
+    };
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, denial.to_string())
 }
 
 /// 403 for a writer check that refused, or 401 when the actor is anonymous (a token would help).
@@ -161,6 +200,104 @@ mod tests {
             auth_error(&AuthError::Unknown, &realm()).code,
             "invalid_token"
         );
+    }
+
+    /// Unknown, revoked and expired tokens read alike, so a caller cannot tell which tokens
+    /// exist (regression: the messages used to say "unknown token", "token was revoked at").
+    #[test]
+    fn unknown_revoked_and_expired_tokens_get_one_answer() {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let answers: Vec<(StatusCode, &str, String)> = [
+            AuthError::Unknown,
+            AuthError::Inactive(tollgate_token::InactiveToken::Revoked { at }),
+            AuthError::Inactive(tollgate_token::InactiveToken::Expired { at }),
+        ]
+        .iter()
+        .map(|error| {
+            let api = auth_error(error, &realm());
+            (api.status, api.code, api.message)
+        })
+        .collect();
+        for answer in &answers {
+            assert_eq!(answer, &answers[0]);
+        }
+        assert_eq!(
+            answers[0].2,
+            "the token is not valid: it is unknown, revoked or expired"
+        );
+    }
+
+    #[test]
+    fn derive_refusals_name_their_rule() {
+        use tollgate_scope::Exceeded;
+        let minting = DeriveError::Denied(DeriveDenial::CannotMint(Denial::ScopeTooLow {
+            operation: Operation::ManageAccount,
+            required: Scope::Full,
+            held: Scope::Admin,
+        }));
+        let api = derive_error(&minting, &realm());
+        assert_eq!(
+            (api.status, api.code),
+            (StatusCode::FORBIDDEN, "insufficient_scope")
+        );
+        let cases = [
+            (
+                DeriveDenial::ExceedsParent(Exceeded::AllowedOrigins { pattern: None }),
+                "exceeds_parent",
+            ),
+            (
+                DeriveDenial::PublishableNotReadOnly {
+                    requested: Scope::Edit,
+                },
+                "publishable_read_only",
+            ),
+            (
+                DeriveDenial::PublishableWithoutOrigins,
+                "publishable_needs_origins",
+            ),
+            (
+                DeriveDenial::ScopeAboveUser {
+                    requested: Scope::Full,
+                    highest_usable: Some(Scope::Edit),
+                    operation: Operation::ReadSensitive,
+                    shortfall: tollgate_scope::RoleShortfall {
+                        required: Role::Admin,
+                        held: Role::Editor,
+                    },
+                },
+                "scope_above_role",
+            ),
+        ];
+        for (denial, code) in cases {
+            let message = denial.to_string();
+            let api = derive_error(&DeriveError::Denied(denial), &realm());
+            assert_eq!(
+                (api.status, api.code, api.message),
+                (StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            );
+        }
+        let stored = derive_error(
+            &DeriveError::Store(StoreError::DuplicateTokenName),
+            &realm(),
+        );
+        assert_eq!(
+            (stored.status, stored.code),
+            (StatusCode::CONFLICT, "duplicate_name")
+        );
+    }
+
+    #[test]
+    fn grants_refusals_are_not_granted_without_a_scope_challenge() {
+        let denial: Denial<tollgate_scope::RoleShortfall> = Denial::NotGranted {
+            operation: Operation::WriteData,
+            access: tollgate_scope::Access::Write,
+        };
+        let api = scope_denial(&denial, &realm());
+        assert_eq!(
+            (api.status, api.code),
+            (StatusCode::FORBIDDEN, "not_granted")
+        );
+        assert!(api.challenge.is_none());
     }
 
     #[test]

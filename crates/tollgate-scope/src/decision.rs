@@ -6,8 +6,9 @@ use crate::{Access, Operation, Scope, UserPermissions};
 
 /// An answer: allow, or deny with the reason `D`.
 ///
-/// [`check`] and [`check_with_grants`](crate::check_with_grants) answer with a [`Denial`],
-/// [`check_mint`](crate::check_mint) with a [`MintDenial`](crate::MintDenial). Both carry the
+/// [`check`] and [`Limits::check_operation`](crate::Limits::check_operation) answer with a
+/// [`Denial`], [`Limits::check`](crate::Limits::check) with a
+/// [`LimitDenial`](crate::LimitDenial). They carry the
 /// user's [`Shortfall`](UserPermissions::Shortfall) (e.g. [`RoleShortfall`](crate::RoleShortfall))
 /// and are `Copy` when it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,6 +49,12 @@ pub enum Denial<S> {
         /// The token's scope.
         held: Scope,
     },
+    /// The token is [`TokenKind::Publishable`](crate::TokenKind::Publishable), and the operation
+    /// is not [`Operation::ReadData`].
+    PublishableToken {
+        /// The refused operation.
+        operation: Operation,
+    },
     /// The token carries per-resource [`Grants`](crate::Grants), and they do not include this
     /// access to the requested resource.
     NotGranted {
@@ -75,6 +82,10 @@ impl<S: fmt::Display> fmt::Display for Denial<S> {
             } => write!(
                 f,
                 "the token's scope is {held}, and to {operation} it needs {required} or higher"
+            ),
+            Denial::PublishableToken { operation } => write!(
+                f,
+                "publishable tokens may only read non-sensitive data, not {operation}"
             ),
             Denial::NotGranted { operation, access } => write!(
                 f,
@@ -182,7 +193,13 @@ mod tests {
 
     #[test]
     fn denials_say_which_side_refused_and_what_would_do() {
-        let cases: [(Denial<RoleShortfall>, &str); 4] = [
+        let cases: [(Denial<RoleShortfall>, &str); 5] = [
+            (
+                Denial::PublishableToken {
+                    operation: Operation::WriteData,
+                },
+                "publishable tokens may only read non-sensitive data, not write data",
+            ),
             (
                 Denial::NeverForTokens,
                 "this operation is never allowed to API tokens, whatever their scope",

@@ -36,6 +36,15 @@ pub enum ParseRoleError {
     UnknownName,
 }
 
+/// A token kind name that is not `secret` or `publishable`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ParseKindError {
+    /// The text is not a kind name.
+    #[error("unknown token kind: expected `secret` or `publishable`")]
+    UnknownName,
+}
+
 /// An access name that is not one of the three per-resource accesses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]

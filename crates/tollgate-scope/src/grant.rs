@@ -3,17 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::{Access, Decision, Denial, Operation, ResourceName, Scope, UserPermissions, check};
+use crate::{Access, ResourceName};
 
 /// The resources a token is limited to, and which [`Access`]es it has to each.
 ///
-/// Grants only ever narrow a token: [`check_with_grants`] allows an operation only when
-/// [`check`] allows it *and* the grants include the access to the resource. An empty set
-/// grants nothing. Resources are matched by exact name ([`ResourceName`]); accesses are
+/// Grants only ever narrow a token: [`Limits::check_operation`](crate::Limits::check_operation)
+/// allows an operation on a resource only when [`check`](crate::check) allows it *and* the
+/// grants include the access to the resource. An empty set grants nothing. Resources are matched by exact name ([`ResourceName`]); accesses are
 /// independent (write does not imply read).
 ///
-/// Whether a token carries grants at all is the server's choice: a token without grants is
-/// checked with [`check`] alone.
+/// Whether a token carries grants at all is its creator's choice: a token without grants
+/// ([`Limits::grants`](crate::Limits::grants) is `None`) may touch every resource.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
     /// Each resource's accesses as a bit set of [`Access::bit`]; never zero.
@@ -62,6 +62,14 @@ impl Grants {
         })
     }
 
+    /// The first (resource, access) pair, in [`iter`](Self::iter) order, that these grants
+    /// include and `parent` does not; `None` when these grants are within `parent`'s.
+    #[must_use]
+    pub fn first_excess(&self, parent: &Grants) -> Option<(&ResourceName, Access)> {
+        self.iter()
+            .find(|(resource, access)| !parent.permits(resource.as_str(), *access))
+    }
+
     /// Whether nothing is granted.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -82,29 +90,6 @@ impl Extend<(ResourceName, Access)> for Grants {
         for (resource, access) in pairs {
             self.insert(resource, access);
         }
-    }
-}
-
-/// [`check`], then the token's `grants`: may this token, held by `user`, perform `operation`
-/// as `access` to the resource named `resource`?
-///
-/// Never allows more than [`check`] with the same scope, user and operation: a refusal from
-/// [`check`] is returned unchanged, and an allowed operation is refused with
-/// [`Denial::NotGranted`] when the grants lack `access` to `resource`. The denial does not
-/// carry the resource name (it stays `Copy`); the caller has it. No allocation.
-pub fn check_with_grants<U: UserPermissions + ?Sized>(
-    scope: Scope,
-    user: &U,
-    operation: Operation,
-    grants: &Grants,
-    resource: &str,
-    access: Access,
-) -> Decision<Denial<U::Shortfall>> {
-    match check(scope, user, operation) {
-        Decision::Allow if !grants.permits(resource, access) => {
-            Decision::Deny(Denial::NotGranted { operation, access })
-        }
-        decision => decision,
     }
 }
 
@@ -165,8 +150,6 @@ mod serde_impls {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Role, RoleShortfall};
-    use proptest::prelude::*;
 
     fn name(text: &str) -> ResourceName {
         ResourceName::new(text).unwrap()
@@ -224,78 +207,25 @@ mod tests {
     }
 
     #[test]
-    fn grants_refuse_after_check_allows_and_keep_earlier_refusals() {
-        let grants = Grants::new().with(name("aspects"), Access::Read);
-        let allowed = check_with_grants(
-            Scope::Edit,
-            &Role::Editor,
-            Operation::ReadData,
-            &grants,
-            "aspects",
-            Access::Read,
-        );
-        assert_eq!(allowed, Decision::Allow);
+    fn first_excess_names_what_the_parent_lacks() {
+        let parent = Grants::new()
+            .with(name("a"), Access::Read)
+            .with(name("a"), Access::Write);
+        let within = Grants::new().with(name("a"), Access::Write);
+        assert_eq!(within.first_excess(&parent), None);
+        assert_eq!(Grants::new().first_excess(&parent), None);
+        let beyond = within
+            .clone()
+            .with(name("a"), Access::Delete)
+            .with(name("b"), Access::Read);
         assert_eq!(
-            check_with_grants(
-                Scope::Edit,
-                &Role::Editor,
-                Operation::WriteData,
-                &grants,
-                "aspects",
-                Access::Write
-            ),
-            Decision::Deny(Denial::NotGranted {
-                operation: Operation::WriteData,
-                access: Access::Write
-            })
+            beyond.first_excess(&parent),
+            Some((&name("a"), Access::Delete))
         );
         assert_eq!(
-            check_with_grants(
-                Scope::Edit,
-                &Role::Reader,
-                Operation::WriteData,
-                &grants,
-                "aspects",
-                Access::Read
-            ),
-            Decision::Deny(Denial::UserLacksPermission {
-                operation: Operation::WriteData,
-                shortfall: RoleShortfall {
-                    required: Role::Editor,
-                    held: Role::Reader
-                }
-            })
+            parent.first_excess(&Grants::new()),
+            Some((&name("a"), Access::Read))
         );
-    }
-
-    fn any_grants() -> impl Strategy<Value = Grants> {
-        let resource = proptest::sample::select(vec!["a", "b", "c/d"]);
-        let access = proptest::sample::select(Access::ALL.to_vec());
-        proptest::collection::vec((resource, access), 0..6)
-            .prop_map(|pairs| pairs.into_iter().map(|(r, a)| (name(r), a)).collect())
-    }
-
-    proptest! {
-        /// A check with grants never allows more than the same check without them (issue 3).
-        #[test]
-        fn grants_only_narrow(
-            scope in proptest::sample::select(Scope::ALL.to_vec()),
-            role in proptest::sample::select(Role::ALL.to_vec()),
-            operation in proptest::sample::select(Operation::ALL.to_vec()),
-            grants in any_grants(),
-            resource in proptest::sample::select(vec!["a", "b", "c/d", "e", ""]),
-            access in proptest::sample::select(Access::ALL.to_vec()),
-        ) {
-            let with = check_with_grants(scope, &role, operation, &grants, resource, access);
-            let without = check(scope, &role, operation);
-            if with.is_allowed() {
-                prop_assert!(without.is_allowed());
-                prop_assert!(grants.permits(resource, access));
-            }
-            if !without.is_allowed() {
-                prop_assert_eq!(with, without);
-            }
-        }
     }
 
     #[cfg(feature = "serde")]

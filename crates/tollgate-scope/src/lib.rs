@@ -2,9 +2,11 @@
 
 mod access;
 mod decision;
+mod derive;
 mod error;
 mod grant;
-mod mint;
+mod kind;
+mod limits;
 mod operation;
 mod resource;
 mod scope;
@@ -14,9 +16,13 @@ mod user;
 
 pub use access::Access;
 pub use decision::{Decision, Denial, check};
-pub use error::{ParseAccessError, ParseRoleError, ParseScopeError, ResourceNameError};
-pub use grant::{Grants, check_with_grants};
-pub use mint::{MintDenial, check_mint, highest_usable_scope};
+pub use derive::{DeriveDenial, Exceeded, LimitsRequest, derive, highest_usable_scope};
+pub use error::{
+    ParseAccessError, ParseKindError, ParseRoleError, ParseScopeError, ResourceNameError,
+};
+pub use grant::Grants;
+pub use kind::TokenKind;
+pub use limits::{LimitDenial, Limits, Use};
 pub use operation::Operation;
 pub use resource::ResourceName;
 pub use scope::Scope;
@@ -32,5 +38,7 @@ const _: () = {
     send_sync::<ResourceName>();
     send_sync::<Grants>();
     send_sync::<Decision<Denial<RoleShortfall>>>();
-    send_sync::<Decision<MintDenial<RoleShortfall>>>();
+    send_sync::<Limits>();
+    send_sync::<DeriveDenial<RoleShortfall>>();
+    send_sync::<Decision<LimitDenial<RoleShortfall>>>();
 };

@@ -1,6 +1,7 @@
 //! Every error this crate returns.
 
 use thiserror::Error;
+use tollgate_scope::{DeriveDenial, RoleShortfall, TokenKind};
 use tollgate_token::{HeaderError, InactiveToken, TokenParseError};
 
 /// A boxed error from the database driver, kept as the source of [`StoreError::Unavailable`].
@@ -37,12 +38,16 @@ pub enum StoreError {
     /// A new token's expiry time is not after its creation time.
     #[error("the expiry time must be in the future")]
     ExpiryNotInFuture,
-    /// An allowed origin is empty or holds white space or control characters.
-    #[error("allowed origin {index} is empty or holds white space or control characters")]
-    InvalidAllowedOrigin {
-        /// Position of the refused entry in the list.
-        index: usize,
-    },
+    /// A token was to be bound to an empty list of origins: no request could ever use it.
+    #[error("a token bound to origins must name at least one")]
+    NoAllowedOrigin,
+    /// A token of a kind this service has no format for (see
+    /// [`TokenService::with_publishable_format`](crate::TokenService::with_publishable_format)).
+    #[error("this service does not issue {0} tokens")]
+    KindNotEnabled(TokenKind),
+    /// Two token kinds were given the same prefix: people and scanners could not tell them apart.
+    #[error("secret and publishable tokens need different prefixes")]
+    SamePrefix,
     /// The database URL is neither `sqlite://...` nor `postgres://...`. Holds only the URL's
     /// scheme: the rest may carry a password.
     #[error("unsupported database URL scheme {0:?}: use sqlite://PATH or postgres://...")]
@@ -71,6 +76,18 @@ impl From<sqlx::Error> for StoreError {
             other => Self::Unavailable(Box::new(other)),
         }
     }
+}
+
+/// Why a token could not be derived from another.
+#[derive(Debug, Error)]
+pub enum DeriveError {
+    /// The rule refused it: the parent may not mint, or the request exceeds the parent or the
+    /// owner's role.
+    #[error("{0}")]
+    Denied(DeriveDenial<RoleShortfall>),
+    /// Storing it failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Why a presented token did not authenticate.

@@ -3,6 +3,7 @@
 mod digest_key;
 mod error;
 mod last_use;
+mod limits_text;
 mod memory;
 mod record;
 mod schema;
@@ -11,7 +12,7 @@ mod sql;
 mod storage;
 mod user;
 
-pub use error::{AuthError, DriverError, StoreError, UserNameError};
+pub use error::{AuthError, DeriveError, DriverError, StoreError, UserNameError};
 pub use memory::MemoryStorage;
 pub use record::{Authenticated, CreatedToken, NewToken, TokenId, TokenRecord, TokenRequest};
 pub use service::{DEFAULT_LAST_USE_INTERVAL, TokenService};

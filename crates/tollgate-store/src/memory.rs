@@ -71,6 +71,45 @@ impl State {
         self.tokens.get_mut(&DigestKey(*hash))
     }
 
+    fn insert_token(&mut self, token: &NewToken<'_>) -> Result<TokenRecord, StoreError> {
+        let request = token.request;
+        let (owner_key, owner) = self
+            .users
+            .get_key_value(request.owner.key().as_str())
+            .ok_or(StoreError::UnknownUser)?;
+        let (owner_key, role, owner) = (Arc::clone(owner_key), owner.role, owner.name.clone());
+        let name_key = (owner_key, request.name.uniqueness_key());
+        // A repeated digest is refused as the SQL backends' UNIQUE constraint refuses it:
+        // keyed by digest, the second would replace the first.
+        if self.names.contains(&name_key) || self.tokens.contains_key(&DigestKey(token.hash)) {
+            return Err(StoreError::DuplicateTokenName);
+        }
+        self.last_id += 1;
+        let id = TokenId(self.last_id);
+        let record = TokenRecord {
+            id,
+            owner,
+            name: request.name.clone(),
+            limits: request.limits.clone(),
+            parent_id: token.parent_id,
+            hint: token.hint,
+            created_at: token.created_at,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        self.names.insert(name_key.clone());
+        self.by_id.insert(id, token.hash);
+        self.tokens.insert(
+            DigestKey(token.hash),
+            StoredToken {
+                record: record.clone(),
+                role,
+                name_key,
+            },
+        );
+        Ok(record)
+    }
+
     fn remove(&mut self, id: TokenId) {
         if let Some(hash) = self.by_id.remove(&id)
             && let Some(token) = self.tokens.remove(&DigestKey(hash))
@@ -100,44 +139,26 @@ impl Storage for MemoryStorage {
     }
 
     async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
-        let request = token.request;
+        self.write().insert_token(&token)
+    }
+
+    async fn create_user_with_token(
+        &self,
+        user: &User,
+        _at: DateTime<Utc>,
+        token: NewToken<'_>,
+    ) -> Result<TokenRecord, StoreError> {
         let mut state = self.write();
-        let (owner_key, owner) = state
-            .users
-            .get_key_value(request.owner.key().as_str())
-            .ok_or(StoreError::UnknownUser)?;
-        let (owner_key, role, owner) = (Arc::clone(owner_key), owner.role, owner.name.clone());
-        let name_key = (owner_key, request.name.uniqueness_key());
-        // A repeated digest is refused as the SQL backends' UNIQUE constraint refuses it:
-        // keyed by digest, the second would replace the first.
-        if state.names.contains(&name_key) || state.tokens.contains_key(&DigestKey(token.hash)) {
-            return Err(StoreError::DuplicateTokenName);
+        let key = user.name.key();
+        if state.users.contains_key(key.as_str()) {
+            return Err(StoreError::DuplicateUser);
         }
-        state.last_id += 1;
-        let id = TokenId(state.last_id);
-        let record = TokenRecord {
-            id,
-            owner,
-            name: request.name.clone(),
-            scope: request.scope,
-            hint: token.hint,
-            created_at: token.created_at,
-            expires_at: request.expires_at,
-            last_used_at: None,
-            revoked_at: None,
-            allowed_origins: request.allowed_origins.clone(),
-        };
-        state.names.insert(name_key.clone());
-        state.by_id.insert(id, token.hash);
-        state.tokens.insert(
-            DigestKey(token.hash),
-            StoredToken {
-                record: record.clone(),
-                role,
-                name_key,
-            },
-        );
-        Ok(record)
+        state.users.insert(Arc::from(key.as_str()), user.clone());
+        let inserted = state.insert_token(&token);
+        if inserted.is_err() {
+            state.users.remove(key.as_str());
+        }
+        inserted
     }
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {

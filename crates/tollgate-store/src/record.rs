@@ -4,7 +4,7 @@ use core::fmt;
 use core::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use tollgate_scope::{Role, Scope};
+use tollgate_scope::{Limits, Role};
 use tollgate_token::{TokenHash, TokenHint, TokenName, TokenSecret, Validity};
 
 use crate::UserName;
@@ -36,20 +36,20 @@ pub struct TokenRecord {
     pub owner: UserName,
     /// Its name, unique for its owner ignoring case.
     pub name: TokenName,
-    /// What it may do, before its owner's role caps it.
-    pub scope: Scope,
+    /// Its kind, scope, expiry, allowed origins and grants: what it may do, before its
+    /// owner's role caps it.
+    pub limits: Limits,
+    /// The token that created it; `None` for tokens created outside any token (bootstrap,
+    /// administration). Kept after the parent is deleted, as history.
+    pub parent_id: Option<TokenId>,
     /// Prefix and last 4 characters, for listings.
     pub hint: TokenHint,
     /// When it was created.
     pub created_at: DateTime<Utc>,
-    /// When it stops working; `None` never.
-    pub expires_at: Option<DateTime<Utc>>,
     /// When it was last used, to within the store's last-use interval; `None` never used.
     pub last_used_at: Option<DateTime<Utc>>,
     /// When it was revoked; `None` if active.
     pub revoked_at: Option<DateTime<Utc>>,
-    /// Origins (patterns) a request with this token must come from; empty means any.
-    pub allowed_origins: Vec<String>,
 }
 
 impl TokenRecord {
@@ -57,7 +57,7 @@ impl TokenRecord {
     #[must_use]
     pub fn validity(&self) -> Validity {
         Validity {
-            expires_at: self.expires_at,
+            expires_at: self.limits.expires_at,
             revoked_at: self.revoked_at,
         }
     }
@@ -81,26 +81,25 @@ pub struct CreatedToken {
     pub secret: TokenSecret,
 }
 
-/// What to create: chosen by the owner.
+/// A token to create outside any other token (see
+/// [`TokenService::create_token`](crate::TokenService::create_token)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRequest {
     /// The owner.
     pub owner: UserName,
     /// The token's name.
     pub name: TokenName,
-    /// Its scope. Whether the owner may hold it is the caller's to check (`tollgate-scope`).
-    pub scope: Scope,
-    /// Optional expiry; must be after the creation time.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Origins the token may be used from; validated by the caller (`tollgate-cors`).
-    pub allowed_origins: Vec<String>,
+    /// Its limits, as given: nothing caps them but the owner's role at each use.
+    pub limits: Limits,
 }
 
 /// A row to insert, as a [`Storage`](crate::Storage) receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewToken<'a> {
-    /// What the owner asked for.
+    /// Owner, name and limits.
     pub request: &'a TokenRequest,
+    /// The token that creates it, if any.
+    pub parent_id: Option<TokenId>,
     /// SHA-256 of the secret.
     pub hash: TokenHash,
     /// Prefix and last 4 characters of the secret.

@@ -15,7 +15,8 @@ pub(crate) enum Dialect {
     Postgres,
 }
 
-const SQLITE: &[&str] = &[r"
+const SQLITE: &[&str] = &[
+    r"
 CREATE TABLE tollgate_users (
     name_key   TEXT PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -37,9 +38,12 @@ CREATE TABLE tollgate_tokens (
     allowed_origins TEXT NOT NULL
 );
 CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, name_key);
-"];
+",
+    TOKEN_LIMITS,
+];
 
-const POSTGRES: &[&str] = &[r"
+const POSTGRES: &[&str] = &[
+    r"
 CREATE TABLE tollgate_users (
     name_key   TEXT PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -61,7 +65,16 @@ CREATE TABLE tollgate_tokens (
     allowed_origins TEXT NOT NULL
 );
 CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, name_key);
-"];
+",
+    TOKEN_LIMITS,
+];
+
+// 2: token kinds, the token that made each token, and per-resource grants.
+const TOKEN_LIMITS: &str = r"
+ALTER TABLE tollgate_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'secret';
+ALTER TABLE tollgate_tokens ADD COLUMN parent_id BIGINT;
+ALTER TABLE tollgate_tokens ADD COLUMN grants TEXT;
+";
 
 /// Arbitrary key for the PostgreSQL advisory lock that serialises concurrent migrations
 /// from several server instances starting at once.

@@ -1,13 +1,15 @@
 //! The token lifecycle: the rules, over any [`Storage`].
 
 use chrono::{DateTime, TimeDelta, Utc};
-use tollgate_scope::Role;
-use tollgate_token::{AcceptedSchemes, TokenFormat, parse_authorization};
+use tollgate_scope::{LimitsRequest, Role, TokenKind, derive};
+use tollgate_token::{
+    AcceptedSchemes, Token, TokenFormat, TokenName, TokenParseError, parse_authorization,
+};
 
 use crate::last_use::LastUse;
 use crate::{
-    AuthError, Authenticated, CreatedToken, NewToken, Storage, StoreError, TokenId, TokenRecord,
-    TokenRequest, User, UserName,
+    AuthError, Authenticated, CreatedToken, DeriveError, NewToken, Storage, StoreError, TokenId,
+    TokenRecord, TokenRequest, User, UserName,
 };
 
 /// The default interval between two last-use writes for one token: 60 seconds.
@@ -17,25 +19,46 @@ pub const DEFAULT_LAST_USE_INTERVAL: TimeDelta = TimeDelta::seconds(60);
 ///
 /// Every method that depends on the time takes it as `now`, so callers (and tests) own the
 /// clock. Call [`flush_last_use`](Self::flush_last_use) on shutdown.
+///
+/// Tokens made by a token ([`derive_token`](Self::derive_token),
+/// [`create_user_with_token`](Self::create_user_with_token)) go through
+/// [`tollgate_scope::derive`]: they never exceed the token that made them.
 #[derive(Debug)]
 pub struct TokenService<S> {
     storage: S,
     format: TokenFormat,
+    publishable_format: Option<TokenFormat>,
     schemes: AcceptedSchemes,
     last_use: LastUse,
 }
 
 impl<S: Storage> TokenService<S> {
-    /// A service minting and accepting tokens of `format`, accepting only `Bearer` headers,
-    /// writing last use at most every [`DEFAULT_LAST_USE_INTERVAL`].
+    /// A service minting and accepting secret tokens of `format` (and no publishable tokens),
+    /// accepting only `Bearer` headers, writing last use at most every
+    /// [`DEFAULT_LAST_USE_INTERVAL`].
     #[must_use]
     pub fn new(storage: S, format: TokenFormat) -> Self {
         Self {
             storage,
             format,
+            publishable_format: None,
             schemes: AcceptedSchemes::BEARER,
             last_use: LastUse::new(DEFAULT_LAST_USE_INTERVAL),
         }
+    }
+
+    /// This service also minting and accepting publishable tokens, of `format`.
+    ///
+    /// # Errors
+    /// [`StoreError::SamePrefix`] when `format` has the secret tokens' prefix.
+    pub fn with_publishable_format(self, format: TokenFormat) -> Result<Self, StoreError> {
+        if format.prefix() == self.format.prefix() {
+            return Err(StoreError::SamePrefix);
+        }
+        Ok(Self {
+            publishable_format: Some(format),
+            ..self
+        })
     }
 
     /// This service accepting `schemes` in `Authorization` headers.
@@ -58,9 +81,22 @@ impl<S: Storage> TokenService<S> {
         &self.storage
     }
 
-    /// The token format this service mints and accepts.
-    pub fn format(&self) -> &TokenFormat {
-        &self.format
+    /// The format of this service's tokens of `kind`, if it issues them.
+    pub fn format(&self, kind: TokenKind) -> Option<&TokenFormat> {
+        match kind {
+            TokenKind::Secret => Some(&self.format),
+            TokenKind::Publishable => self.publishable_format.as_ref(),
+        }
+    }
+
+    /// A presented token parsed by the format its prefix names, with that format's kind.
+    fn parse<'t>(&self, presented: &'t str) -> Result<(TokenKind, Token<'t>), TokenParseError> {
+        match (self.format.parse(presented), &self.publishable_format) {
+            (Err(TokenParseError::WrongPrefix), Some(publishable)) => publishable
+                .parse(presented)
+                .map(|token| (TokenKind::Publishable, token)),
+            (parsed, _) => parsed.map(|token| (TokenKind::Secret, token)),
+        }
     }
 
     /// Adds a user.
@@ -94,36 +130,118 @@ impl<S: Storage> TokenService<S> {
         self.storage.users().await
     }
 
-    /// Mints and stores a token. The secret is in the result and nowhere else.
+    /// Mints and stores a token with the limits the request gives, made by no other token:
+    /// for bootstrap and administration. Tokens made *by* a token go through
+    /// [`derive_token`](Self::derive_token). The secret is in the result and nowhere else.
     ///
     /// # Errors
-    /// [`StoreError::ExpiryNotInFuture`], [`StoreError::InvalidAllowedOrigin`],
-    /// [`StoreError::UnknownUser`], [`StoreError::DuplicateTokenName`], a random-number
-    /// failure, or a database failure.
+    /// [`StoreError::ExpiryNotInFuture`], [`StoreError::NoAllowedOrigin`],
+    /// [`StoreError::KindNotEnabled`], [`StoreError::UnknownUser`],
+    /// [`StoreError::DuplicateTokenName`], a random-number failure, or a database failure.
     pub async fn create_token(
         &self,
         request: &TokenRequest,
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, StoreError> {
-        if request.expires_at.is_some_and(|at| at <= now) {
+        self.store(request, None, now, |token| self.storage.insert_token(token))
+            .await
+    }
+
+    /// Mints and stores a token for `parent`'s owner, with the limits
+    /// [`tollgate_scope::derive`] gives `request` from `parent`'s limits and its owner's role.
+    /// The new token records `parent`'s id.
+    ///
+    /// # Errors
+    /// [`DeriveError::Denied`] when the rule refuses; otherwise as
+    /// [`create_token`](Self::create_token).
+    pub async fn derive_token(
+        &self,
+        parent: &Authenticated,
+        name: TokenName,
+        request: LimitsRequest,
+        now: DateTime<Utc>,
+    ) -> Result<CreatedToken, DeriveError> {
+        let limits =
+            derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
+        let request = TokenRequest {
+            owner: parent.token.owner.clone(),
+            name,
+            limits,
+        };
+        let parent_id = Some(parent.token.id);
+        Ok(self
+            .store(&request, parent_id, now, |token| {
+                self.storage.insert_token(token)
+            })
+            .await?)
+    }
+
+    /// Adds `user` and a first token for them named `name`, made by `parent`: its limits are
+    /// derived as in [`derive_token`](Self::derive_token), against `parent`'s limits and role
+    /// (the creator's, not the new user's: the new user's role caps the token at each use).
+    /// Atomic: when anything fails, no user is left behind.
+    ///
+    /// # Errors
+    /// [`DeriveError::Denied`], [`StoreError::DuplicateUser`], or as
+    /// [`create_token`](Self::create_token).
+    pub async fn create_user_with_token(
+        &self,
+        parent: &Authenticated,
+        user: User,
+        name: TokenName,
+        request: LimitsRequest,
+        now: DateTime<Utc>,
+    ) -> Result<CreatedToken, DeriveError> {
+        let limits =
+            derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
+        let request = TokenRequest {
+            owner: user.name.clone(),
+            name,
+            limits,
+        };
+        let parent_id = Some(parent.token.id);
+        Ok(self
+            .store(&request, parent_id, now, |token| {
+                self.storage.create_user_with_token(&user, now, token)
+            })
+            .await?)
+    }
+
+    /// Checks `request` against the clock and this service's formats, mints its secret, and
+    /// stores it with `insert`.
+    async fn store<'r, F>(
+        &self,
+        request: &'r TokenRequest,
+        parent_id: Option<TokenId>,
+        now: DateTime<Utc>,
+        insert: impl FnOnce(NewToken<'r>) -> F,
+    ) -> Result<CreatedToken, StoreError>
+    where
+        F: Future<Output = Result<TokenRecord, StoreError>>,
+    {
+        let limits = &request.limits;
+        if limits.expires_at.is_some_and(|at| at <= now) {
             return Err(StoreError::ExpiryNotInFuture);
         }
-        let bad_origin = request.allowed_origins.iter().position(|origin| {
-            origin.is_empty() || origin.chars().any(|c| c.is_whitespace() || c.is_control())
-        });
-        if let Some(index) = bad_origin {
-            return Err(StoreError::InvalidAllowedOrigin { index });
+        if limits
+            .allowed_origins
+            .as_ref()
+            .is_some_and(|allowed| allowed.is_empty())
+        {
+            return Err(StoreError::NoAllowedOrigin);
         }
-        let minted = self.format.mint()?;
-        let record = self
-            .storage
-            .insert_token(NewToken {
-                request,
-                hash: minted.hash,
-                hint: minted.secret.hint(),
-                created_at: now,
-            })
-            .await?;
+        let format = self
+            .format(limits.kind)
+            .ok_or(StoreError::KindNotEnabled(limits.kind))?;
+        let minted = format.mint()?;
+        let record = insert(NewToken {
+            request,
+            parent_id,
+            hash: minted.hash,
+            hint: minted.secret.hint(),
+            created_at: now,
+        })
+        .await?;
         Ok(CreatedToken {
             record,
             secret: minted.secret,
@@ -170,10 +288,15 @@ impl<S: Storage> TokenService<S> {
         presented: &str,
         now: DateTime<Utc>,
     ) -> Result<Authenticated, AuthError> {
-        let hash = self.format.parse(presented)?.hash();
-        let Some(mut found) = self.storage.token_by_hash(&hash).await? else {
+        let (kind, token) = self.parse(presented)?;
+        let Some(mut found) = self.storage.token_by_hash(&token.hash()).await? else {
             return Err(AuthError::Unknown);
         };
+        // The prefix is hashed with the body, so a stored token always carries its own
+        // kind's prefix; a row saying otherwise is not trusted.
+        if found.token.limits.kind != kind {
+            return Err(AuthError::Unknown);
+        }
         found.token.validity().check(now)?;
         let stored = found.token.last_used_at.replace(now);
         self.last_use

@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
+use tollgate_scope::Limits;
 use tollgate_token::{TokenHash, TokenName};
 
+use crate::limits_text::{grants_from, grants_text, origins_from, origins_text};
 use crate::schema::{self, Dialect};
 use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
 
@@ -101,8 +103,8 @@ impl SqlStorage {
 macro_rules! select_tokens {
     ($condition:literal) => {
         concat!(
-            "SELECT t.id, u.name AS owner, u.role, t.name, t.scope, t.hint, t.created_at, ",
-            "t.expires_at, t.last_used_at, t.revoked_at, t.allowed_origins ",
+            "SELECT t.id, u.name AS owner, u.role, t.name, t.kind, t.scope, t.hint, t.created_at, ",
+            "t.expires_at, t.last_used_at, t.revoked_at, t.allowed_origins, t.grants, t.parent_id ",
             "FROM tollgate_tokens t JOIN tollgate_users u ON u.name_key = t.owner_key ",
             $condition
         )
@@ -111,17 +113,8 @@ macro_rules! select_tokens {
 
 impl Storage for SqlStorage {
     async fn create_user(&self, user: &User, at: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO tollgate_users (name_key, name, role, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(user.name.key())
-        .bind(user.name.as_str())
-        .bind(user.role.as_str())
-        .bind(at.timestamp_micros())
-        .execute(&self.pool)
-        .await
-        .map_err(|error| unique_violation_as(error, StoreError::DuplicateUser))?;
-        Ok(())
+        let mut connection = self.pool.acquire().await?;
+        insert_user(&mut connection, user, at).await
     }
 
     async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
@@ -140,43 +133,21 @@ impl Storage for SqlStorage {
     }
 
     async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
-        let request = token.request;
-        let owner = self
-            .user(&request.owner)
-            .await?
-            .ok_or(StoreError::UnknownUser)?;
-        let row = sqlx::query(
-            "INSERT INTO tollgate_tokens \
-             (owner_key, name, name_key, scope, hash, hint, created_at, expires_at, allowed_origins) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(owner.name.key())
-        .bind(request.name.as_str())
-        .bind(request.name.uniqueness_key())
-        .bind(request.scope.as_str())
-        .bind(token.hash.as_bytes().as_slice())
-        .bind(token.hint.as_str())
-        .bind(token.created_at.timestamp_micros())
-        .bind(request.expires_at.map(|at| at.timestamp_micros()))
-        .bind(request.allowed_origins.join("\n"))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|error| match error {
-            sqlx::Error::Database(ref db) if db.is_foreign_key_violation() => StoreError::UnknownUser,
-            other => unique_violation_as(other, StoreError::DuplicateTokenName),
-        })?;
-        Ok(TokenRecord {
-            id: TokenId(row.try_get("id")?),
-            owner: owner.name,
-            name: request.name.clone(),
-            scope: request.scope,
-            hint: token.hint,
-            created_at: token.created_at,
-            expires_at: request.expires_at,
-            last_used_at: None,
-            revoked_at: None,
-            allowed_origins: request.allowed_origins.clone(),
-        })
+        let mut connection = self.pool.acquire().await?;
+        insert_token(&mut connection, &token).await
+    }
+
+    async fn create_user_with_token(
+        &self,
+        user: &User,
+        at: DateTime<Utc>,
+        token: NewToken<'_>,
+    ) -> Result<TokenRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        insert_user(&mut tx, user, at).await?;
+        let record = insert_token(&mut tx, &token).await?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
@@ -288,6 +259,76 @@ impl SqlStorage {
     }
 }
 
+async fn insert_user(
+    connection: &mut AnyConnection,
+    user: &User,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO tollgate_users (name_key, name, role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user.name.key())
+    .bind(user.name.as_str())
+    .bind(user.role.as_str())
+    .bind(at.timestamp_micros())
+    .execute(connection)
+    .await
+    .map_err(|error| unique_violation_as(error, StoreError::DuplicateUser))?;
+    Ok(())
+}
+
+async fn insert_token(
+    connection: &mut AnyConnection,
+    token: &NewToken<'_>,
+) -> Result<TokenRecord, StoreError> {
+    let request = token.request;
+    let limits = &request.limits;
+    let owner = sqlx::query("SELECT name, role FROM tollgate_users WHERE name_key = $1")
+        .bind(request.owner.key())
+        .fetch_optional(&mut *connection)
+        .await?;
+    let owner = owner
+        .as_ref()
+        .map(user_from)
+        .transpose()?
+        .ok_or(StoreError::UnknownUser)?;
+    let row = sqlx::query(
+        "INSERT INTO tollgate_tokens \
+         (owner_key, name, name_key, kind, scope, hash, hint, created_at, expires_at, \
+          allowed_origins, grants, parent_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(owner.name.key())
+    .bind(request.name.as_str())
+    .bind(request.name.uniqueness_key())
+    .bind(limits.kind.as_str())
+    .bind(limits.scope.as_str())
+    .bind(token.hash.as_bytes().as_slice())
+    .bind(token.hint.as_str())
+    .bind(token.created_at.timestamp_micros())
+    .bind(limits.expires_at.map(|at| at.timestamp_micros()))
+    .bind(origins_text(limits.allowed_origins.as_ref()))
+    .bind(grants_text(limits.grants.as_ref()))
+    .bind(token.parent_id.map(|id| id.0))
+    .fetch_one(&mut *connection)
+    .await
+    .map_err(|error| match error {
+        sqlx::Error::Database(ref db) if db.is_foreign_key_violation() => StoreError::UnknownUser,
+        other => unique_violation_as(other, StoreError::DuplicateTokenName),
+    })?;
+    Ok(TokenRecord {
+        id: TokenId(row.try_get("id")?),
+        owner: owner.name,
+        name: request.name.clone(),
+        limits: limits.clone(),
+        parent_id: token.parent_id,
+        hint: token.hint,
+        created_at: token.created_at,
+        last_used_at: None,
+        revoked_at: None,
+    })
+}
+
 fn unique_violation_as(error: sqlx::Error, duplicate: StoreError) -> StoreError {
     match error {
         sqlx::Error::Database(ref db) if db.is_unique_violation() => duplicate,
@@ -303,32 +344,31 @@ fn user_from(row: &AnyRow) -> Result<User, StoreError> {
 }
 
 fn token_from(row: &AnyRow) -> Result<TokenRecord, StoreError> {
-    let origins: String = row.try_get("allowed_origins")?;
+    let origins: &str = row.try_get("allowed_origins")?;
+    let grants: Option<&str> = row.try_get("grants")?;
+    let limits = Limits {
+        kind: parse_column(row, "kind")?,
+        scope: parse_column(row, "scope")?,
+        expires_at: optional_time(row, "expires_at")?,
+        allowed_origins: origins_from(origins)
+            .map_err(|error| corrupt("allowed_origins", error))?,
+        grants: grants_from(grants).map_err(|error| corrupt("grants", error))?,
+    };
     Ok(TokenRecord {
         id: TokenId(row.try_get("id")?),
         owner: parse_column(row, "owner")?,
         name: TokenName::new(row.try_get("name")?).map_err(|error| corrupt("name", error))?,
-        scope: parse_column(row, "scope")?,
+        limits,
+        parent_id: row.try_get::<Option<i64>, _>("parent_id")?.map(TokenId),
         hint: parse_column(row, "hint")?,
         created_at: time(row.try_get("created_at")?)?,
-        expires_at: row
-            .try_get::<Option<i64>, _>("expires_at")?
-            .map(time)
-            .transpose()?,
-        last_used_at: row
-            .try_get::<Option<i64>, _>("last_used_at")?
-            .map(time)
-            .transpose()?,
-        revoked_at: row
-            .try_get::<Option<i64>, _>("revoked_at")?
-            .map(time)
-            .transpose()?,
-        allowed_origins: origins
-            .split('\n')
-            .filter(|o| !o.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        last_used_at: optional_time(row, "last_used_at")?,
+        revoked_at: optional_time(row, "revoked_at")?,
     })
+}
+
+fn optional_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    row.try_get::<Option<i64>, _>(column)?.map(time).transpose()
 }
 
 /// A text column parsed into a validated type.

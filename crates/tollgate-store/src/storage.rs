@@ -50,6 +50,17 @@ pub trait Storage: Send + Sync {
         token: NewToken<'_>,
     ) -> impl Future<Output = Result<TokenRecord, StoreError>> + Send;
 
+    /// Adds a user and their first token, atomically: on any error, neither is stored.
+    ///
+    /// # Errors
+    /// [`StoreError::DuplicateUser`], or as [`insert_token`](Self::insert_token).
+    fn create_user_with_token(
+        &self,
+        user: &User,
+        at: DateTime<Utc>,
+        token: NewToken<'_>,
+    ) -> impl Future<Output = Result<TokenRecord, StoreError>> + Send;
+
     /// The token with this hash and its owner's role.
     ///
     /// # Errors

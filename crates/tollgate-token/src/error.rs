@@ -148,6 +148,20 @@ pub enum NameError {
         /// Character index (after trimming) of the first control character.
         position: usize,
     },
+    /// The name holds a Unicode format character (general category Cf): an invisible
+    /// character such as a bidirectional override (U+202E), a zero-width space (U+200B), a
+    /// zero-width joiner (U+200D), a byte-order mark (U+FEFF) or a soft hyphen (U+00AD). The
+    /// message names its code point, since the character itself would not show.
+    #[error(
+        "token name has the invisible format character U+{code:04X} at character {position}",
+        code = u32::from(*.character)
+    )]
+    FormatCharacter {
+        /// Character index (after trimming) of the first format character.
+        position: usize,
+        /// The format character.
+        character: char,
+    },
 }
 
 /// A token is well formed and known but may not be used now.

@@ -4,9 +4,20 @@ use core::fmt;
 use core::str::FromStr;
 use std::sync::Arc;
 
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
 use crate::NameError;
 
-/// A token name: white space trimmed, 1 to 60 characters, no control characters.
+/// A token name: white space trimmed, 1 to 60 characters, no control characters and no
+/// Unicode format characters.
+///
+/// Format characters (general category Cf) are invisible yet change how text is shown or
+/// compared: a bidirectional override such as U+202E reorders the text after it, and a
+/// zero-width space, joiner or non-joiner, a byte-order mark or a soft hyphen makes two names
+/// that look the same differ. A name is shown to people who must tell their tokens apart, so
+/// it may hold none of them. This refuses emoji written as zero-width-joiner sequences (such
+/// as a family) and flag tag sequences too; single emoji, with or without a variation
+/// selector, are accepted.
 ///
 /// Names are unique per user ignoring case (Refocus's rule): compare or index
 /// [`uniqueness_key`](Self::uniqueness_key), never the name itself. A name of up to 30 bytes
@@ -42,14 +53,22 @@ impl TokenName {
     ///
     /// # Errors
     /// [`NameError`] when the trimmed name is empty, longer than [`Self::MAX_CHARS`], or holds a
-    /// control character.
+    /// control character or a Unicode format character; the first such character is reported.
     pub fn new(name: &str) -> Result<Self, NameError> {
         let trimmed = name.trim();
         if trimmed.is_empty() {
             return Err(NameError::Empty);
         }
-        if let Some(position) = trimmed.chars().position(char::is_control) {
-            return Err(NameError::ControlCharacter { position });
+        for (position, character) in trimmed.chars().enumerate() {
+            if character.is_control() {
+                return Err(NameError::ControlCharacter { position });
+            }
+            if character.general_category() == GeneralCategory::Format {
+                return Err(NameError::FormatCharacter {
+                    position,
+                    character,
+                });
+            }
         }
         let chars = trimmed.chars().count();
         if chars > Self::MAX_CHARS {
@@ -225,6 +244,107 @@ mod tests {
             TokenName::new("ab\u{1b}[31m"),
             Err(NameError::ControlCharacter { position: 2 })
         );
+    }
+
+    #[test]
+    fn format_characters_are_refused() {
+        for character in [
+            '\u{ad}',    // soft hyphen
+            '\u{61c}',   // Arabic letter mark
+            '\u{180e}',  // Mongolian vowel separator
+            '\u{200b}',  // zero-width space
+            '\u{200c}',  // zero-width non-joiner
+            '\u{200d}',  // zero-width joiner
+            '\u{200e}',  // left-to-right mark
+            '\u{202a}',  // left-to-right embedding
+            '\u{202e}',  // right-to-left override
+            '\u{2060}',  // word joiner
+            '\u{2066}',  // left-to-right isolate
+            '\u{2069}',  // pop directional isolate
+            '\u{feff}',  // byte-order mark, zero-width no-break space
+            '\u{fff9}',  // interlinear annotation anchor
+            '\u{110bd}', // Kaithi number sign
+            '\u{e0001}', // language tag
+            '\u{e0067}', // tag letter g, as in flag tag sequences
+        ] {
+            assert_eq!(
+                TokenName::new(&format!("ci{character}deploy")),
+                Err(NameError::FormatCharacter {
+                    position: 2,
+                    character
+                }),
+                "U+{:04X}",
+                u32::from(character)
+            );
+        }
+    }
+
+    /// Trimming removes white space only: a format character at either end is still refused,
+    /// and the position counts from the trimmed name.
+    #[test]
+    fn format_characters_at_the_ends_are_refused_not_trimmed() {
+        assert_eq!(
+            TokenName::new(" \u{feff}deploy"),
+            Err(NameError::FormatCharacter {
+                position: 0,
+                character: '\u{feff}'
+            })
+        );
+        assert_eq!(
+            TokenName::new("deploy\u{200b} "),
+            Err(NameError::FormatCharacter {
+                position: 6,
+                character: '\u{200b}'
+            })
+        );
+    }
+
+    #[test]
+    fn the_first_refused_character_is_reported() {
+        assert_eq!(
+            TokenName::new("a\u{202e}b\u{0}"),
+            Err(NameError::FormatCharacter {
+                position: 1,
+                character: '\u{202e}'
+            })
+        );
+        assert_eq!(
+            TokenName::new("a\u{7}b\u{202e}"),
+            Err(NameError::ControlCharacter { position: 1 })
+        );
+    }
+
+    #[test]
+    fn the_format_character_message_names_the_code_point() {
+        let refused = TokenName::new("deploy\u{202e}gpj.exe").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "token name has the invisible format character U+202E at character 6"
+        );
+        let refused = TokenName::new("x\u{e0067}").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "token name has the invisible format character U+E0067 at character 1"
+        );
+    }
+
+    #[test]
+    fn letters_marks_emoji_and_scripts_are_accepted() {
+        for text in [
+            "CI deploy",
+            "déploiement",        // precomposed letter
+            "de\u{301}ploiement", // combining mark (Mn), not a format character
+            "Ключ доступа",
+            "部署用のトークン",
+            "배포 토큰",
+            "نشر", // right-to-left script, no marks needed
+            "🚀 release",
+            "❤\u{fe0f} prod", // emoji with a variation selector (Mn)
+            "👍🏽 reviewed",    // emoji with a skin-tone modifier (Sk)
+            "a\u{a0}b",       // no-break space (Zs), inside the name
+        ] {
+            assert_eq!(TokenName::new(text).unwrap().as_str(), text);
+        }
     }
 
     #[test]

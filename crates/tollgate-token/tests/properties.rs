@@ -1,12 +1,13 @@
-//! Property tests: minting, parsing, hashing and header parsing over generated input.
+//! Property tests: minting, parsing, hashing, header parsing and token names over generated
+//! input.
 
 // A test binary: failing loudly on unexpected errors is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
 use tollgate_token::{
-    AcceptedSchemes, HeaderError, Scheme, TokenFormat, TokenHash, TokenParseError,
-    parse_authorization,
+    AcceptedSchemes, HeaderError, NameError, Scheme, TokenFormat, TokenHash, TokenName,
+    TokenParseError, parse_authorization,
 };
 
 fn format() -> TokenFormat {
@@ -120,6 +121,31 @@ proptest! {
         value.push(bad);
         let found = parse_authorization(&value, AcceptedSchemes::BEARER);
         prop_assert_eq!(found, Err(HeaderError::BadCharacter { position: 7 + token.len() }));
+    }
+
+    #[test]
+    fn a_name_with_any_format_character_is_refused(
+        before in "[\\p{L}\\p{N}][^\\p{C}]{0,20}",
+        format_character in "\\p{Cf}",
+        after in "[^\\p{C}]{0,20}",
+    ) {
+        // The category comes from the regex engine's Unicode tables, not the crate's.
+        let character = format_character.chars().next().unwrap();
+        let name = format!("{before}{character}{after}");
+        prop_assert_eq!(
+            TokenName::new(&name),
+            Err(NameError::FormatCharacter { position: before.chars().count(), character })
+        );
+    }
+
+    #[test]
+    fn a_name_without_control_or_format_characters_is_kept_as_given(
+        text in "[\\p{L}\\p{N}\\p{P}\\p{S}]([^\\p{C}]{0,58}[\\p{L}\\p{M}\\p{N}\\p{P}\\p{S}])?",
+    ) {
+        // Letters, marks, numbers, punctuation, symbols and inner separators of any script,
+        // not starting or ending with white space.
+        let name = TokenName::new(&text);
+        prop_assert_eq!(name.as_ref().map(TokenName::as_str), Ok(text.as_str()));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use axum::response::{IntoResponse, Response};
 use tollgate::http::{ApiError, Caller, Realm, refusal};
-use tollgate::scope::{Decision, Operation, Role, Scope, check};
+use tollgate::scope::{Access, Decision, Denial, Operation, Role, Scope, TokenKind};
 use tollgate::store::{Authenticated, StoreError};
 use tollgate::writers::{Actor, AdminOverride, Entitlement, Resolved, WriterList};
 
@@ -44,26 +44,55 @@ pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Fai
     Failure(ApiError::new(http::StatusCode::BAD_REQUEST, code, message))
 }
 
-/// The caller's token, when `operation` is allowed to it; anonymous callers may only read
-/// non-sensitive data.
+/// A record as grants name it: `{kind}/{name}`. Samples are named by their aspect.
+pub(crate) fn resource_name(kind: &str, name: &str) -> String {
+    format!("{kind}/{name}")
+}
+
+/// The caller's token, when its limits allow `operation` (on `resource`, with that access,
+/// when the operation touches a record); anonymous callers may only read non-sensitive data.
 pub(crate) fn authorize<'a>(
     caller: &'a Caller,
     operation: Operation,
+    resource: Option<(&str, Access)>,
     realm: &Realm,
 ) -> Outcome<Option<&'a Authenticated>> {
     match caller {
         Caller::Anonymous if operation == Operation::ReadData => Ok(None),
         Caller::Anonymous => Err(refusal::missing_token(realm).into()),
-        Caller::Token(found) => match check(found.token.scope, &found.role, operation) {
-            Decision::Allow => Ok(Some(found)),
-            Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm).into()),
-        },
+        Caller::Token(found) => {
+            match found
+                .token
+                .limits
+                .check_operation(&found.role, operation, resource)
+            {
+                Decision::Allow => Ok(Some(found)),
+                Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm).into()),
+            }
+        }
     }
 }
 
-/// The caller's token: any valid token, whatever its scope (for `/v1/tokens/current`).
+/// The caller's token, for `operation`, which anonymous callers may never perform.
+pub(crate) fn authorize_token<'a>(
+    caller: &'a Caller,
+    operation: Operation,
+    realm: &Realm,
+) -> Outcome<&'a Authenticated> {
+    authorize(caller, operation, None, realm)?.ok_or_else(|| refusal::missing_token(realm).into())
+}
+
+/// The caller's token, whatever its scope, for `/v1/tokens/current`. Publishable tokens are
+/// refused: the answer names the token's owner, which a page that embeds the token must not
+/// learn.
 pub(crate) fn token_of<'a>(caller: &'a Caller, realm: &Realm) -> Outcome<&'a Authenticated> {
     match caller {
+        Caller::Token(found) if found.token.limits.kind == TokenKind::Publishable => {
+            let denial: Denial<tollgate::scope::RoleShortfall> = Denial::PublishableToken {
+                operation: Operation::ReadSensitive,
+            };
+            Err(refusal::scope_denial(&denial, realm).into())
+        }
         Caller::Token(found) => Ok(found),
         Caller::Anonymous => Err(refusal::missing_token(realm).into()),
     }
@@ -75,7 +104,7 @@ pub(crate) fn admin_override(caller: &Caller, requested: bool) -> AdminOverride 
     if !requested {
         return AdminOverride::NotRequested;
     }
-    let entitled = matches!(caller, Caller::Token(found) if found.role == Role::Admin && found.token.scope >= Scope::Admin);
+    let entitled = matches!(caller, Caller::Token(found) if found.role == Role::Admin && found.token.limits.scope >= Scope::Admin);
     AdminOverride::Requested(if entitled {
         Entitlement::Entitled
     } else {
@@ -83,7 +112,8 @@ pub(crate) fn admin_override(caller: &Caller, requested: bool) -> AdminOverride 
     })
 }
 
-fn actor(caller: &Caller) -> Actor<'_, str> {
+/// Who the caller is, to a writer list.
+pub(crate) fn actor(caller: &Caller) -> Actor<'_, str> {
     match caller {
         Caller::Anonymous => Actor::Anonymous,
         Caller::Token(found) => Actor::Authenticated(found.token.owner.as_str()),

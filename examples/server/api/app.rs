@@ -12,20 +12,24 @@ use http::StatusCode;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tollgate::http::{ApiError, AuthLayer, Caller, CorsLayer, Realm};
-use tollgate::scope::{Role, Scope};
+use tollgate::scope::{Limits, Role, Scope};
 use tollgate::store::{SqlStorage, StoreError, TokenRequest, TokenService, UserName};
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
 use crate::api::access::Failure;
-use crate::api::body::JsonBody;
+use crate::api::body::UnreadBody;
 use crate::api::config::Settings;
 use crate::api::handlers::tokens::Revocation;
 use crate::api::handlers::{records, samples, tokens, users};
 use crate::api::path::Path;
 use crate::api::records::{Kind, Records};
 
-/// The prefix of every token this server mints.
-const TOKEN_PREFIX: &str = "tg";
+/// The prefix of the secret tokens this server mints: long and distinctive enough for secret
+/// scanners, and different from the publishable one so that people and scanners tell them
+/// apart (the patterns are in `docs/server-api.md`).
+pub(crate) const SECRET_PREFIX: &str = "tgsk";
+/// The prefix of the publishable tokens this server mints.
+pub(crate) const PUBLISHABLE_PREFIX: &str = "tgpk";
 /// The realm named in `WWW-Authenticate`.
 const REALM: &str = "tollgate";
 
@@ -67,12 +71,15 @@ impl From<std::io::Error> for StartError {
     }
 }
 
-/// The token service this server uses: `tg_` tokens, `Bearer` or raw (Refocus compatibility).
+/// The token service this server uses: `tgsk_` secret and `tgpk_` publishable tokens, in
+/// `Bearer` or raw (Refocus compatibility) `Authorization` headers.
 async fn token_service(database_url: &str) -> Result<TokenService<SqlStorage>, StartError> {
     let storage = SqlStorage::open(database_url).await?;
     let format =
-        TokenFormat::new(TOKEN_PREFIX).map_err(|_| StartError::Config("invalid token prefix"))?;
-    Ok(TokenService::new(storage, format).with_schemes(AcceptedSchemes::BEARER.and(Scheme::Raw)))
+        |prefix| TokenFormat::new(prefix).map_err(|_| StartError::Config("invalid token prefix"));
+    Ok(TokenService::new(storage, format(SECRET_PREFIX)?)
+        .with_publishable_format(format(PUBLISHABLE_PREFIX)?)?
+        .with_schemes(AcceptedSchemes::BEARER.and(Scheme::Raw)))
 }
 
 /// A running server.
@@ -169,9 +176,7 @@ pub(crate) async fn mint_bootstrap(
     let request = TokenRequest {
         owner: user,
         name,
-        scope,
-        expires_at: None,
-        allowed_origins: Vec::new(),
+        limits: Limits::new(scope),
     };
     let created = service
         .create_token(&request, now)
@@ -208,9 +213,7 @@ fn router(state: AppState) -> Router {
                 |(State(s), Extension(c)): Base,
                  Path((a, sub)): Path<(String, String)>,
                  RawQuery(q): RawQuery,
-                 JsonBody(b): JsonBody<samples::SampleValue>| {
-                    samples::put(s, c, a, sub, q, b)
-                },
+                 b: UnreadBody| { samples::put(s, c, a, sub, q, b) },
             )
             .get(
                 |(State(s), Extension(c)): Base, Path((a, sub)): Path<(String, String)>| {
@@ -249,11 +252,9 @@ fn record_routes(router: Router<AppState>, kind: Kind) -> Router<AppState> {
     router
         .route(
             &base,
-            post(
-                move |(State(s), Extension(c)): Base, JsonBody(b): JsonBody<records::NewRecord>| {
-                    records::create(s, c, kind, b)
-                },
-            )
+            post(move |(State(s), Extension(c)): Base, b: UnreadBody| {
+                records::create(s, c, kind, b)
+            })
             .get(move |(State(s), Extension(c)): Base| records::list(s, c, kind)),
         )
         .route(
@@ -267,9 +268,7 @@ fn record_routes(router: Router<AppState>, kind: Kind) -> Router<AppState> {
                 move |(State(s), Extension(c)): Base,
                       Path(n): Path<String>,
                       RawQuery(q): RawQuery,
-                      JsonBody(b): JsonBody<records::RecordPatch>| {
-                    records::patch(s, c, kind, n, q, b)
-                },
+                      b: UnreadBody| { records::patch(s, c, kind, n, q, b) },
             )
             .delete(
                 move |(State(s), Extension(c)): Base,
@@ -288,9 +287,7 @@ fn record_routes(router: Router<AppState>, kind: Kind) -> Router<AppState> {
                 move |(State(s), Extension(c)): Base,
                       Path(n): Path<String>,
                       RawQuery(q): RawQuery,
-                      JsonBody(b): JsonBody<Vec<String>>| {
-                    records::add_writers(s, c, kind, n, q, b)
-                },
+                      b: UnreadBody| { records::add_writers(s, c, kind, n, q, b) },
             )
             .delete(
                 move |(State(s), Extension(c)): Base,

@@ -1,4 +1,5 @@
-//! Request bodies: JSON only, unknown fields refused, 64 KiB at most.
+//! Request bodies: JSON only, unknown fields refused, 64 KiB at most, and read only once the
+//! request is authorized.
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -22,10 +23,33 @@ pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 const DRAIN_BYTES: usize = 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(2);
 
-/// A JSON body whose problems are answered with the server's JSON errors: 413 when too
-/// large, 400 for anything else (syntax, wrong types, unknown fields, missing content type).
+/// A request whose body is not read yet. Handlers decide whether the caller may do what the
+/// request asks first, then call [`json`](Self::json): a caller without permission gets its
+/// 403 without the body being read, and learns nothing from its errors.
 #[derive(Debug)]
-pub(crate) struct JsonBody<T>(pub(crate) T);
+pub(crate) struct UnreadBody(Request);
+
+impl<S: Send + Sync> FromRequest<S> for UnreadBody {
+    type Rejection = Failure;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Failure> {
+        Ok(Self(request))
+    }
+}
+
+impl UnreadBody {
+    /// Reads and parses the body: 413 when too large, 400 for anything else (syntax, wrong
+    /// types, unknown fields, missing content type).
+    pub(crate) async fn json<T: DeserializeOwned>(self) -> Result<T, Failure> {
+        JsonBody::from_request(self.0, &())
+            .await
+            .map(|JsonBody(value)| value)
+    }
+}
+
+/// A JSON body whose problems are answered with the server's JSON errors.
+#[derive(Debug)]
+struct JsonBody<T>(T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Failure;

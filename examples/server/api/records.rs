@@ -3,7 +3,8 @@
 //! Every change to a record is a compare-and-set on its writer list ([`Records::apply`]): it
 //! lands only while the list is still the one the caller was checked against, so a writer removed
 //! concurrently can neither act on a stale list nor write it back. Samples are changed the same
-//! way against their aspect's list ([`Records::change_sample`]).
+//! way against their aspect's list ([`Records::change_sample`]). The order in which writes lock
+//! rows, which keeps them from deadlocking one another, is set out at `delete_samples`.
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -137,6 +138,12 @@ impl Records {
     /// Applies `edit` of `record` (its description, its writers, or its deletion with the
     /// samples that name it) if the stored writer list still equals `checked`. `Ok(false)` when
     /// the list changed or the record is gone: the caller must read and check again.
+    ///
+    /// A deletion removes the record's row first, which holds the row's lock until the commit,
+    /// and only then its samples. A sample change locks the aspect's and the subject's rows
+    /// before it touches a sample ([`Records::change_sample`]), so it either committed before
+    /// the row was deleted, and its sample is among those deleted here, or it finds the row
+    /// gone once the deletion commits and changes nothing: no sample outlives its record.
     pub(crate) async fn apply(
         &self,
         kind: Kind,
@@ -146,17 +153,6 @@ impl Records {
     ) -> Result<bool, StoreError> {
         let checked = stored_writers(checked);
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        if edit == Edit::Delete {
-            let samples = match kind {
-                Kind::Subjects => "DELETE FROM example_samples WHERE subject = $1",
-                Kind::Aspects => "DELETE FROM example_samples WHERE aspect = $1",
-            };
-            sqlx::query(samples)
-                .bind(&record.name)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-        }
         let statement = match edit {
             Edit::Description => sqlx::query(
                 "UPDATE example_records SET description = $1 WHERE kind = $2 AND name = $3 AND writers = $4",
@@ -181,6 +177,9 @@ impl Records {
             tx.rollback().await.map_err(unavailable)?;
             return Ok(false);
         }
+        if edit == Edit::Delete {
+            delete_samples(&mut tx, kind, &record.name).await?;
+        }
         tx.commit().await.map_err(unavailable)?;
         Ok(true)
     }
@@ -202,10 +201,11 @@ impl Records {
     }
 
     /// Applies `change` to the sample of `aspect` and `subject` if the aspect's stored writer
-    /// list still equals `checked` and both records still exist; the aspect's row stays locked
-    /// until the change commits, so neither a writer-list change nor the aspect's deletion can
-    /// slip in between. `Ok(None)` when they changed: the caller must read and check again.
-    /// Otherwise whether the sample was new (put) or was there (delete).
+    /// list still equals `checked` and both records still exist; the aspect's and the
+    /// subject's rows stay locked until the change commits, so neither a writer-list change nor
+    /// the deletion of either record can slip in between. `Ok(None)` when they changed: the
+    /// caller must read and check again. Otherwise whether the sample was new (put) or was
+    /// there (delete).
     pub(crate) async fn change_sample(
         &self,
         aspect: &str,
@@ -215,6 +215,7 @@ impl Records {
     ) -> Result<Option<bool>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         // No-op updates: each takes its row's write lock and says whether the row is as checked.
+        // The aspect's first, then the subject's: the lock order `delete_samples` relies on.
         let aspect_held = sqlx::query(
             "UPDATE example_records SET writers = writers WHERE kind = 'aspects' AND name = $1 AND writers = $2",
         )
@@ -271,6 +272,60 @@ impl Records {
         tx.commit().await.map_err(unavailable)?;
         Ok(Some(answer))
     }
+}
+
+/// Deletes the samples of the record `name` of `kind`, whose row `tx` has just deleted.
+///
+/// Lock order. A sample change locks the aspect's row, then the subject's, then the sample's;
+/// a record's deletion locks the record's row, then the samples that name it, one at a time in
+/// the order of (aspect, subject); every other write locks one record row and nothing else.
+/// So a transaction waiting for a record row holds at most an aspect's row, which only a
+/// sample change waiting for its subject holds; and whoever holds a sample's row holds the
+/// rows of its aspect and subject (a sample change, which then waits for nothing) or deletes
+/// the aspect or the subject, and deletions take sample rows in one global order. No cycle of
+/// waits can form: no deadlock, whatever runs at once.
+///
+/// Deleting them with one `DELETE ... WHERE aspect = $1` (or `subject = $1`) would lock them
+/// in whatever order the plan reads them, which can differ between the two (the primary key's
+/// index serves `aspect = $1`, not `subject = $1`), and so could deadlock deletions of aspects
+/// and of subjects that share samples. No sample of the record can appear meanwhile:
+/// writing one takes the record's row, which `tx` holds.
+async fn delete_samples(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    kind: Kind,
+    name: &str,
+) -> Result<(), StoreError> {
+    let (listed, delete) = match kind {
+        Kind::Subjects => (
+            "SELECT aspect AS other FROM example_samples WHERE subject = $1",
+            "DELETE FROM example_samples WHERE subject = $1 AND aspect = $2",
+        ),
+        Kind::Aspects => (
+            "SELECT subject AS other FROM example_samples WHERE aspect = $1",
+            "DELETE FROM example_samples WHERE aspect = $1 AND subject = $2",
+        ),
+    };
+    let rows = sqlx::query(listed)
+        .bind(name)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+    let mut others = rows
+        .iter()
+        .map(|row| row.try_get::<String, _>("other").map_err(corrupt))
+        .collect::<Result<Vec<_>, _>>()?;
+    // One of the two names is fixed, so ordering by the other orders by (aspect, subject). In
+    // Rust rather than SQL, so that the order does not depend on the database's collation.
+    others.sort_unstable();
+    for other in &others {
+        sqlx::query(delete)
+            .bind(name)
+            .bind(other)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(())
 }
 
 /// A writer list as stored: its names in order, one per line (deterministic, so comparable).

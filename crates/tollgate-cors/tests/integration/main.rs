@@ -5,6 +5,8 @@
 #[cfg(test)]
 mod evaluation;
 #[cfg(test)]
+mod jub0bs_origin_patterns;
+#[cfg(test)]
 mod peer_pitfalls;
 #[cfg(test)]
 mod properties;

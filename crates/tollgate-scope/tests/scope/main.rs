@@ -1,6 +1,10 @@
-//! Behaviour of the whole crate: Part-DB's scopes, the example server's roles, and the
-//! invariants issue 3 names.
+//! Behaviour of the whole crate: Part-DB's scopes, the example server's roles, and its
+//! invariants (issue 3's, and issue 14's "a derived token never exceeds its parent").
 
+// A test binary: failing loudly on unexpected errors is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod narrowing;
 mod part_db;
 mod properties;
 mod server_api;
@@ -11,7 +15,7 @@ use tollgate_scope::{Operation, Scope, UserPermissions};
 /// A user whose permissions are an arbitrary set of operations, as Part-DB's per-permission
 /// user rights are: more general than the three provided roles.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct PermissionSet(u8);
+pub(crate) struct PermissionSet(pub(crate) u8);
 
 /// The operation a [`PermissionSet`] lacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 
 use proptest::prelude::*;
 use tollgate_scope::{
-    Operation, Role, Scope, UserPermissions, check, check_mint, highest_usable_scope,
+    Limits, LimitsRequest, Operation, Role, Scope, UserPermissions, check, derive,
+    highest_usable_scope,
 };
 
 use crate::{any_operation, any_permission_set, any_scope};
@@ -56,7 +57,7 @@ proptest! {
         minting in any_scope(),
         requested in any_scope(),
     ) {
-        if check_mint(minting, &user, requested).is_allowed() {
+        if derive(&Limits::new(minting), &user, LimitsRequest::new(requested)).is_ok() {
             prop_assert_eq!(minting, Scope::Full);
             prop_assert!(user.shortfall(Operation::ManageAccount).is_none());
             for op in Operation::ALL {
@@ -76,6 +77,7 @@ proptest! {
     ) {
         prop_assume!(user.shortfall(Operation::ManageAccount).is_none());
         let within = highest_usable_scope(&user).is_some_and(|highest| requested <= highest);
-        prop_assert_eq!(check_mint(Scope::Full, &user, requested).is_allowed(), within);
+        let derived = derive(&Limits::new(Scope::Full), &user, LimitsRequest::new(requested));
+        prop_assert_eq!(derived.is_ok(), within);
     }
 }

@@ -3,9 +3,14 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use tollgate_scope::{Role, Scope};
+use tollgate_cors::{AllowedOrigins, OriginPattern};
+use tollgate_scope::{
+    Access, DeriveDenial, Exceeded, Grants, Limits, LimitsRequest, ResourceName, Role, Scope,
+    TokenKind,
+};
 use tollgate_store::{
-    AuthError, CreatedToken, Storage, StoreError, TokenId, TokenRequest, TokenService, UserName,
+    AuthError, CreatedToken, DeriveError, MemoryStorage, NewToken, Storage, StoreError, TokenId,
+    TokenRequest, TokenService, User, UserName,
 };
 use tollgate_token::{InactiveToken, TokenFormat, TokenName, TokenParseError};
 
@@ -15,6 +20,8 @@ fn t0() -> DateTime<Utc> {
 
 fn service<S: Storage>(storage: S) -> TokenService<S> {
     TokenService::new(storage, TokenFormat::new("tg").unwrap())
+        .with_publishable_format(TokenFormat::new("tgp").unwrap())
+        .unwrap()
 }
 
 fn user(name: &str) -> UserName {
@@ -25,9 +32,7 @@ fn request(owner: &str, name: &str) -> TokenRequest {
     TokenRequest {
         owner: user(owner),
         name: TokenName::new(name).unwrap(),
-        scope: Scope::Edit,
-        expires_at: None,
-        allowed_origins: Vec::new(),
+        limits: Limits::new(Scope::Edit),
     }
 }
 
@@ -43,6 +48,14 @@ async fn with_users<S: Storage>(storage: S) -> TokenService<S> {
         .await
         .unwrap();
     service
+}
+
+/// A request for a token of alice's named `name` with these limits.
+fn with_limits(name: &str, limits: Limits) -> TokenRequest {
+    TokenRequest {
+        limits,
+        ..request("alice", name)
+    }
 }
 
 async fn create<S: Storage>(service: &TokenService<S>, owner: &str, name: &str) -> CreatedToken {
@@ -94,7 +107,7 @@ pub(crate) async fn created_token_authenticates_and_lists_without_secret<S: Stor
         .await
         .unwrap();
     assert_eq!(found.token.id, created.record.id);
-    assert_eq!(found.token.scope, Scope::Edit);
+    assert_eq!(found.token.limits.scope, Scope::Edit);
     assert_eq!(found.role, Role::Editor);
     assert_eq!(found.token.last_used_at, Some(t0()));
 
@@ -161,7 +174,7 @@ pub(crate) async fn malformed_and_unknown_tokens_are_refused<S: Storage>(storage
     );
 
     // Well formed, but never stored: minted by the same format without saving.
-    let stranger = service.format().mint().unwrap();
+    let stranger = service.format(TokenKind::Secret).unwrap().mint().unwrap();
     let result = service
         .authenticate(stranger.secret.expose_secret(), t0())
         .await;
@@ -181,10 +194,13 @@ pub(crate) async fn expiry_is_enforced_at_the_boundary<S: Storage>(storage: S) {
     let expires = t0() + TimeDelta::hours(1);
     let created = service
         .create_token(
-            &TokenRequest {
-                expires_at: Some(expires),
-                ..request("alice", "short")
-            },
+            &with_limits(
+                "short",
+                Limits {
+                    expires_at: Some(expires),
+                    ..Limits::new(Scope::Edit)
+                },
+            ),
             t0(),
         )
         .await
@@ -208,10 +224,13 @@ pub(crate) async fn expiry_must_be_in_the_future<S: Storage>(storage: S) {
     for expires_at in [t0(), t0() - TimeDelta::days(1)] {
         let result = service
             .create_token(
-                &TokenRequest {
-                    expires_at: Some(expires_at),
-                    ..request("alice", "past")
-                },
+                &with_limits(
+                    "past",
+                    Limits {
+                        expires_at: Some(expires_at),
+                        ..Limits::new(Scope::Edit)
+                    },
+                ),
                 t0(),
             )
             .await;
@@ -387,46 +406,328 @@ pub(crate) async fn purge_removes_tokens_unused_since_cutoff<S: Storage>(storage
     assert!(service.token(used_late.record.id).await.unwrap().is_some());
 }
 
-pub(crate) async fn allowed_origins_round_trip_and_are_checked<S: Storage>(storage: S) {
+fn origins(patterns: &[&str]) -> AllowedOrigins {
+    AllowedOrigins::from_patterns(
+        patterns
+            .iter()
+            .map(|text| OriginPattern::parse(text).unwrap()),
+    )
+}
+
+fn resource(name: &str) -> ResourceName {
+    ResourceName::new(name).unwrap()
+}
+
+/// Every limit survives the round trip through the backend, and an empty origin list (which
+/// would read back as "any origin") is refused.
+pub(crate) async fn limits_round_trip<S: Storage>(storage: S) {
     let service = with_users(storage).await;
-    let origins = vec![
-        "https://app.example.com".to_owned(),
-        "https://*.example.org".to_owned(),
-    ];
+    let bounded = Limits {
+        kind: TokenKind::Publishable,
+        scope: Scope::ReadOnly,
+        expires_at: Some(t0() + TimeDelta::days(1)),
+        allowed_origins: Some(origins(&[
+            "https://app.example.com",
+            "https://*.example.org",
+        ])),
+        grants: Some(
+            Grants::new()
+                .with(resource("aspects/cpu"), Access::Read)
+                .with(resource("aspects/cpu"), Access::Delete),
+        ),
+    };
+    let nothing_granted = Limits {
+        grants: Some(Grants::new()),
+        ..Limits::new(Scope::Edit)
+    };
+    for (name, limits) in [
+        ("web", bounded),
+        ("none", nothing_granted),
+        ("open", Limits::new(Scope::Full)),
+    ] {
+        let created = service
+            .create_token(&with_limits(name, limits.clone()), t0())
+            .await
+            .unwrap();
+        assert_eq!(created.record.limits, limits);
+        assert_eq!(created.record.parent_id, None);
+        let found = service
+            .authenticate(created.secret.expose_secret(), t0())
+            .await
+            .unwrap();
+        assert_eq!(found.token.limits, limits, "{name}");
+        assert_eq!(
+            service
+                .token(created.record.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .limits,
+            limits
+        );
+    }
+    let bound_nowhere = Limits {
+        allowed_origins: Some(AllowedOrigins::none()),
+        ..Limits::new(Scope::Edit)
+    };
+    let result = service
+        .create_token(&with_limits("nowhere", bound_nowhere), t0())
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::NoAllowedOrigin)),
+        "{result:?}"
+    );
+}
+
+/// Publishable tokens carry their own prefix and authenticate as publishable; a service
+/// without a publishable format neither issues nor accepts them.
+pub(crate) async fn each_kind_has_its_own_prefix<S: Storage>(storage: S) {
+    let service = with_users(storage).await;
+    let publishable = Limits {
+        kind: TokenKind::Publishable,
+        allowed_origins: Some(origins(&["https://shop.example.com"])),
+        ..Limits::new(Scope::ReadOnly)
+    };
     let created = service
+        .create_token(&with_limits("page", publishable), t0())
+        .await
+        .unwrap();
+    let secret = created.secret.expose_secret();
+    assert!(secret.starts_with("tgp_"), "{secret}");
+    let found = service.authenticate(secret, t0()).await.unwrap();
+    assert_eq!(found.token.limits.kind, TokenKind::Publishable);
+    let plain = create(&service, "alice", "plain").await;
+    assert!(plain.secret.expose_secret().starts_with("tg_"));
+
+    // Parsing and the kind check come before any storage: a fresh one will do.
+    let secret_only = TokenService::new(MemoryStorage::new(), TokenFormat::new("tg").unwrap());
+    secret_only
+        .create_user(user("alice"), Role::Editor, t0())
+        .await
+        .unwrap();
+    let result = secret_only.authenticate(secret, t0()).await;
+    assert!(
+        matches!(
+            result,
+            Err(AuthError::Malformed(TokenParseError::WrongPrefix))
+        ),
+        "{result:?}"
+    );
+    let result = secret_only
+        .create_token(
+            &with_limits(
+                "again",
+                Limits {
+                    kind: TokenKind::Publishable,
+                    ..found.token.limits
+                },
+            ),
+            t0(),
+        )
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(StoreError::KindNotEnabled(TokenKind::Publishable))
+        ),
+        "{result:?}"
+    );
+    let same = TokenService::new(MemoryStorage::new(), TokenFormat::new("tg").unwrap())
+        .with_publishable_format(TokenFormat::new("tg").unwrap());
+    assert!(matches!(same, Err(StoreError::SamePrefix)));
+}
+
+/// A token made by a token records its parent, inherits omitted limits, and is refused when it
+/// would exceed the parent.
+pub(crate) async fn derived_tokens_stay_within_their_parent<S: Storage>(storage: S) {
+    let service = with_users(storage).await;
+    let expires = t0() + TimeDelta::hours(1);
+    let parent = service
+        .create_token(
+            &with_limits(
+                "parent",
+                Limits {
+                    expires_at: Some(expires),
+                    allowed_origins: Some(origins(&["https://app.example.com"])),
+                    ..Limits::new(Scope::Full)
+                },
+            ),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let parent = service
+        .authenticate(parent.secret.expose_secret(), t0())
+        .await
+        .unwrap();
+    let name = |text: &str| TokenName::new(text).unwrap();
+    let child = service
+        .derive_token(
+            &parent,
+            name("child"),
+            LimitsRequest::new(Scope::Edit),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(child.record.parent_id, Some(parent.token.id));
+    assert_eq!(child.record.owner, parent.token.owner);
+    assert_eq!(
+        child.record.limits,
+        Limits {
+            scope: Scope::Edit,
+            ..parent.token.limits.clone()
+        }
+    );
+    let listed = service.token(child.record.id).await.unwrap().unwrap();
+    assert_eq!(listed.parent_id, Some(parent.token.id));
+
+    let longer = LimitsRequest {
+        expires_at: Some(expires + TimeDelta::seconds(1)),
+        ..LimitsRequest::new(Scope::ReadOnly)
+    };
+    let result = service
+        .derive_token(&parent, name("longer"), longer, t0())
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(DeriveError::Denied(DeriveDenial::ExceedsParent(
+                Exceeded::Expiry { .. }
+            )))
+        ),
+        "{result:?}"
+    );
+    // alice is an editor: a full-scope child would be above her role.
+    let result = service
+        .derive_token(&parent, name("full"), LimitsRequest::new(Scope::Full), t0())
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(DeriveError::Denied(DeriveDenial::ScopeAboveUser { .. }))
+        ),
+        "{result:?}"
+    );
+    let edit = service
+        .authenticate(child.secret.expose_secret(), t0())
+        .await
+        .unwrap();
+    let result = service
+        .derive_token(
+            &edit,
+            name("grandchild"),
+            LimitsRequest::new(Scope::ReadOnly),
+            t0(),
+        )
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(DeriveError::Denied(DeriveDenial::CannotMint(_)))
+        ),
+        "{result:?}"
+    );
+    let names: Vec<String> = service
+        .list_tokens(&user("alice"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|token| token.name.to_string())
+        .collect();
+    assert_eq!(names, ["parent", "child"]);
+}
+
+/// A user and their first token are stored together or not at all.
+pub(crate) async fn a_user_and_first_token_are_created_together<S: Storage>(storage: S) {
+    let service = with_users(storage).await;
+    service
+        .create_user(user("root"), Role::Admin, t0())
+        .await
+        .unwrap();
+    let root = service
         .create_token(
             &TokenRequest {
-                allowed_origins: origins.clone(),
-                ..request("alice", "web")
+                owner: user("root"),
+                name: TokenName::new("root").unwrap(),
+                limits: Limits {
+                    expires_at: Some(t0() + TimeDelta::hours(1)),
+                    ..Limits::new(Scope::Full)
+                },
             },
             t0(),
         )
         .await
         .unwrap();
-    let found = service
-        .authenticate(created.secret.expose_secret(), t0())
+    let root = service
+        .authenticate(root.secret.expose_secret(), t0())
         .await
         .unwrap();
-    assert_eq!(found.token.allowed_origins, origins);
+    let carol = User {
+        name: user("carol"),
+        role: Role::Editor,
+    };
+    let first = service
+        .create_user_with_token(
+            &root,
+            carol.clone(),
+            TokenName::new("initial").unwrap(),
+            LimitsRequest::new(Scope::Full),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.record.owner, carol.name);
+    assert_eq!(first.record.parent_id, Some(root.token.id));
+    assert_eq!(first.record.limits.expires_at, root.token.limits.expires_at);
+    let found = service
+        .authenticate(first.secret.expose_secret(), t0())
+        .await
+        .unwrap();
+    assert_eq!(found.role, Role::Editor);
 
-    for (bad, index) in [
-        (vec!["".to_owned()], 0),
-        (vec!["https://a".to_owned(), "a\nb".to_owned()], 1),
-    ] {
-        let result = service
-            .create_token(
-                &TokenRequest {
-                    allowed_origins: bad,
-                    ..request("alice", "bad")
-                },
-                t0(),
-            )
-            .await;
-        assert!(
-            matches!(result, Err(StoreError::InvalidAllowedOrigin { index: i }) if i == index),
-            "{result:?}"
-        );
-    }
+    // The token insert fails (a repeated digest) after the user insert: no user is left.
+    let dave = User {
+        name: user("dave"),
+        role: Role::Reader,
+    };
+    let request = TokenRequest {
+        owner: dave.name.clone(),
+        name: TokenName::new("initial").unwrap(),
+        limits: Limits::new(Scope::ReadOnly),
+    };
+    let failed = service
+        .storage()
+        .create_user_with_token(
+            &dave,
+            t0(),
+            NewToken {
+                request: &request,
+                parent_id: None,
+                hash: tollgate_token::TokenHash::of(first.secret.expose_secret()),
+                hint: "tg_...xxxx".parse().unwrap(),
+                created_at: t0(),
+            },
+        )
+        .await;
+    assert!(
+        matches!(failed, Err(StoreError::DuplicateTokenName)),
+        "{failed:?}"
+    );
+    assert_eq!(service.user(&dave.name).await.unwrap(), None);
+    let result = service
+        .create_user_with_token(
+            &root,
+            carol,
+            TokenName::new("again").unwrap(),
+            LimitsRequest::new(Scope::Full),
+            t0(),
+        )
+        .await;
+    assert!(
+        matches!(result, Err(DeriveError::Store(StoreError::DuplicateUser))),
+        "{result:?}"
+    );
 }
 
 pub(crate) async fn get_by_id_and_list_order<S: Storage>(storage: S) {
@@ -454,8 +755,9 @@ pub(crate) async fn a_repeated_digest_is_refused<S: Storage>(storage: S) {
     let again = request("alice", "other");
     let repeated = service
         .storage()
-        .insert_token(tollgate_store::NewToken {
+        .insert_token(NewToken {
             request: &again,
+            parent_id: None,
             hash: tollgate_token::TokenHash::of(first.secret.expose_secret()),
             hint: "tg_...xxxx".parse().unwrap(),
             created_at: t0(),

@@ -26,9 +26,7 @@ async fn seeded(url: &str) -> (TokenService<SqlStorage>, String) {
             &tollgate_store::TokenRequest {
                 owner: alice,
                 name: TokenName::new("ci").unwrap(),
-                scope: tollgate_scope::Scope::Full,
-                expires_at: None,
-                allowed_origins: Vec::new(),
+                limits: tollgate_scope::Limits::new(tollgate_scope::Scope::Full),
             },
             Utc::now(),
         )
@@ -131,7 +129,7 @@ async fn reopening_keeps_data_and_does_not_migrate_twice() {
             .unwrap(),
         "n",
     );
-    assert_eq!(versions, 1);
+    assert_eq!(versions, 2);
 }
 
 #[tokio::test]
@@ -150,7 +148,7 @@ async fn newer_schema_is_refused() {
             result,
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                supported: 1
+                supported: 2
             })
         ),
         "{result:?}"

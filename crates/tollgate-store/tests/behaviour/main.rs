@@ -53,7 +53,10 @@ all_backends![
     flush_writes_remembered_uses,
     concurrent_authentications_write_last_use_once,
     purge_removes_tokens_unused_since_cutoff,
-    allowed_origins_round_trip_and_are_checked,
+    limits_round_trip,
+    each_kind_has_its_own_prefix,
+    derived_tokens_stay_within_their_parent,
+    a_user_and_first_token_are_created_together,
     get_by_id_and_list_order,
     a_repeated_digest_is_refused,
 ];

@@ -12,7 +12,18 @@ pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// `Cache-Control: no-store`, for every response that carries a token's secret: no cache
+/// between the server and the client may keep a copy.
+pub(crate) fn no_store() -> [(http::HeaderName, &'static str); 1] {
+    [(http::header::CACHE_CONTROL, "no-store")]
+}
+
+/// Whether the query string asks for `name=value`.
+pub(crate) fn query_has(query: Option<&str>, pair: &str) -> bool {
+    query.is_some_and(|query| query.split('&').any(|given| given == pair))
+}
+
 /// Whether the query string asks for `override=admin`.
 pub(crate) fn override_requested(query: Option<&str>) -> bool {
-    query.is_some_and(|query| query.split('&').any(|pair| pair == "override=admin"))
+    query_has(query, "override=admin")
 }

@@ -6,12 +6,17 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::http::{ApiError, Caller};
-use tollgate::scope::Operation;
+use tollgate::scope::{Access, Operation};
 use tollgate::store::UserName;
+use tollgate::writers::{AdminOverride, Entitlement, Lockout, WriterEdit};
 
-use super::override_requested;
-use crate::api::access::{Failure, Outcome, authorize, bad_request, may_write, not_found};
+use super::{override_requested, query_has};
+use crate::api::access::{
+    Failure, Outcome, actor, admin_override, authorize, bad_request, may_write, not_found,
+    resource_name,
+};
 use crate::api::app::AppState;
+use crate::api::body::UnreadBody;
 use crate::api::records::{Edit, Kind, Record};
 
 /// The longest description accepted, in characters.
@@ -70,13 +75,38 @@ pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Outcom
     state.records.get(kind, name).await?.ok_or_else(missing)
 }
 
+/// Checks that the caller may perform `operation` on the record `name` of `kind` with
+/// `access`: scope, role, kind of token and grants.
+fn authorize_record(
+    state: &AppState,
+    caller: &Caller,
+    operation: Operation,
+    kind: Kind,
+    name: &str,
+    access: Access,
+) -> Outcome<()> {
+    let resource = resource_name(kind.as_str(), name);
+    authorize(caller, operation, Some((&resource, access)), &state.realm).map(drop)
+}
+
+/// Creating a record needs `write` access to it; its name is in the body, so the grants are
+/// checked once the body is read (scope and role before).
 pub(crate) async fn create(
     state: AppState,
     caller: Caller,
     kind: Kind,
-    body: NewRecord,
+    body: UnreadBody,
 ) -> Outcome<impl IntoResponse> {
-    authorize(&caller, Operation::WriteData, &state.realm)?;
+    authorize(&caller, Operation::WriteData, None, &state.realm)?;
+    let body: NewRecord = body.json().await?;
+    authorize_record(
+        &state,
+        &caller,
+        Operation::WriteData,
+        kind,
+        &body.name,
+        Access::Write,
+    )?;
     if !valid_name(&body.name) {
         return Err(bad_request(
             "invalid_name",
@@ -99,10 +129,19 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+/// The records the caller may read: with grants, only those the grants name for `read`.
 pub(crate) async fn list(state: AppState, caller: Caller, kind: Kind) -> Outcome<Json<Value>> {
-    authorize(&caller, Operation::ReadData, &state.realm)?;
+    let token = authorize(&caller, Operation::ReadData, None, &state.realm)?;
     let records = state.records.list(kind).await?;
-    Ok(Json(Value::Array(records.iter().map(shown).collect())))
+    let readable = |record: &&Record| {
+        token.is_none_or(|found| {
+            let resource = resource_name(kind.as_str(), &record.name);
+            found.token.limits.may_access(&resource, Access::Read)
+        })
+    };
+    Ok(Json(Value::Array(
+        records.iter().filter(readable).map(shown).collect(),
+    )))
 }
 
 pub(crate) async fn get(
@@ -111,7 +150,14 @@ pub(crate) async fn get(
     kind: Kind,
     name: String,
 ) -> Outcome<Json<Value>> {
-    authorize(&caller, Operation::ReadData, &state.realm)?;
+    authorize_record(
+        &state,
+        &caller,
+        Operation::ReadData,
+        kind,
+        &name,
+        Access::Read,
+    )?;
     Ok(Json(shown(&existing(&state, kind, &name).await?)))
 }
 
@@ -154,15 +200,45 @@ pub(crate) fn concurrent_change() -> Failure {
     ))
 }
 
+/// The record, once the caller is known to be allowed `access` to it and on its writer list:
+/// every refusal a write can get before its body is read.
+async fn writable(
+    state: &AppState,
+    caller: &Caller,
+    kind: Kind,
+    name: &str,
+    query: Option<&str>,
+    access: Access,
+) -> Outcome<Record> {
+    authorize_record(state, caller, Operation::WriteData, kind, name, access)?;
+    let record = existing(state, kind, name).await?;
+    may_write(
+        &record.writers,
+        caller,
+        override_requested(query),
+        &state.realm,
+    )?;
+    Ok(record)
+}
+
 pub(crate) async fn patch(
     state: AppState,
     caller: Caller,
     kind: Kind,
     name: String,
     query: Option<String>,
-    body: RecordPatch,
+    body: UnreadBody,
 ) -> Outcome<Json<Value>> {
-    authorize(&caller, Operation::WriteData, &state.realm)?;
+    writable(
+        &state,
+        &caller,
+        kind,
+        &name,
+        query.as_deref(),
+        Access::Write,
+    )
+    .await?;
+    let body: RecordPatch = body.json().await?;
     check_description(body.description.as_deref())?;
     let record = write_checked(&state, &caller, kind, &name, query.as_deref(), |record| {
         record.description.clone_from(&body.description);
@@ -179,7 +255,14 @@ pub(crate) async fn delete(
     name: String,
     query: Option<String>,
 ) -> Outcome<StatusCode> {
-    authorize(&caller, Operation::WriteData, &state.realm)?;
+    authorize_record(
+        &state,
+        &caller,
+        Operation::WriteData,
+        kind,
+        &name,
+        Access::Delete,
+    )?;
     write_checked(&state, &caller, kind, &name, query.as_deref(), |_| {
         Ok(Edit::Delete)
     })
@@ -193,9 +276,47 @@ pub(crate) async fn writers(
     kind: Kind,
     name: String,
 ) -> Outcome<Json<Value>> {
-    authorize(&caller, Operation::ReadData, &state.realm)?;
+    authorize_record(
+        &state,
+        &caller,
+        Operation::ReadData,
+        kind,
+        &name,
+        Access::Read,
+    )?;
     let record = existing(&state, kind, &name).await?;
     Ok(Json(json!(writers_of(&record))))
+}
+
+/// 409 `would_lock_out` when `edit` of `record`'s writers would take away the caller's own
+/// write access, unless the query says `confirm=lockout`. A caller with no access of their own
+/// to lose (writing through `?override=admin`), or whose honoured override keeps it, is not
+/// asked.
+fn refuse_lockout(
+    record: &Record,
+    edit: WriterEdit<'_, String>,
+    caller: &Caller,
+    query: Option<&str>,
+) -> Outcome<()> {
+    let actor = actor(caller);
+    let writes_now = matches!(
+        record.writers.permits(actor, AdminOverride::NotRequested),
+        tollgate::writers::Decision::Allow(_)
+    );
+    let overriding = admin_override(caller, override_requested(query))
+        == AdminOverride::Requested(Entitlement::Entitled);
+    if !writes_now || overriding || query_has(query, "confirm=lockout") {
+        return Ok(());
+    }
+    match record.writers.lockout(edit, actor) {
+        Lockout::KeepsAccess => Ok(()),
+        Lockout::LocksOut => Err(Failure(ApiError::new(
+            StatusCode::CONFLICT,
+            "would_lock_out",
+            "after this change you could no longer write this record; \
+             repeat it with ?confirm=lockout if that is what you want",
+        ))),
+    }
 }
 
 /// Adds users to the writer list: all of them or, if any is not a user, none.
@@ -205,17 +326,12 @@ pub(crate) async fn add_writers(
     kind: Kind,
     name: String,
     query: Option<String>,
-    names: Vec<String>,
+    body: UnreadBody,
 ) -> Outcome<Json<Value>> {
-    authorize(&caller, Operation::WriteData, &state.realm)?;
-    // The record must exist and the caller may write it before anything about users is said.
-    let record = existing(&state, kind, &name).await?;
-    may_write(
-        &record.writers,
-        &caller,
-        override_requested(query.as_deref()),
-        &state.realm,
-    )?;
+    let query = query.as_deref();
+    // The record must exist and the caller may write it before the body is read.
+    writable(&state, &caller, kind, &name, query, Access::Write).await?;
+    let names: Vec<String> = body.json().await?;
     let mut known = Vec::with_capacity(names.len());
     let mut unknown = Vec::new();
     for text in &names {
@@ -230,7 +346,8 @@ pub(crate) async fn add_writers(
             format!("not users: {}; nothing was added", unknown.join(", ")),
         ));
     }
-    let record = write_checked(&state, &caller, kind, &name, query.as_deref(), |record| {
+    let record = write_checked(&state, &caller, kind, &name, query, |record| {
+        refuse_lockout(record, WriterEdit::Add(&known), &caller, query)?;
         record.writers.add(known.iter().cloned());
         Ok(Edit::Writers)
     })
@@ -255,26 +372,35 @@ pub(crate) async fn remove_writer(
     user: String,
     query: Option<String>,
 ) -> Outcome<StatusCode> {
-    authorize(&caller, Operation::WriteData, &state.realm)?;
-    let stored = stored_user_name(&state, &user).await?;
-    write_checked(
+    let query = query.as_deref();
+    authorize_record(
         &state,
         &caller,
+        Operation::WriteData,
         kind,
         &name,
-        query.as_deref(),
-        |record| match stored
-            .as_deref()
-            .map(|stored| record.writers.remove(stored))
-        {
-            Some(Ok(_)) => Ok(Edit::Writers),
-            _ => Err(Failure(ApiError::new(
+        Access::Write,
+    )?;
+    let stored = stored_user_name(&state, &user).await?;
+    write_checked(&state, &caller, kind, &name, query, |record| {
+        let not_listed = || {
+            Failure(ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_a_writer",
                 format!("{user} is not a writer of {name}"),
-            ))),
-        },
-    )
+            ))
+        };
+        let stored = stored.as_ref().ok_or_else(not_listed)?;
+        if !record.writers.contains(stored.as_str()) {
+            return Err(not_listed());
+        }
+        refuse_lockout(record, WriterEdit::Remove(stored), &caller, query)?;
+        record
+            .writers
+            .remove(stored.as_str())
+            .map_err(|_| not_listed())?;
+        Ok(Edit::Writers)
+    })
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -286,7 +412,15 @@ pub(crate) async fn clear_writers(
     name: String,
     query: Option<String>,
 ) -> Outcome<StatusCode> {
-    authorize(&caller, Operation::WriteData, &state.realm)?;
+    // Clearing opens the record to every writer: it never locks the caller out.
+    authorize_record(
+        &state,
+        &caller,
+        Operation::WriteData,
+        kind,
+        &name,
+        Access::Write,
+    )?;
     write_checked(&state, &caller, kind, &name, query.as_deref(), |record| {
         record.writers.clear();
         Ok(Edit::Writers)

@@ -6,13 +6,16 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use tollgate::http::Caller;
-use tollgate::scope::Operation;
+use tollgate::scope::{Access, Operation};
 use tollgate::writers::{DepthLimit, Protection, ProtectionLookup, resolve};
 
 use super::override_requested;
 use super::records::{WRITE_ATTEMPTS, concurrent_change, existing, valid_name};
-use crate::api::access::{Failure, Outcome, authorize, bad_request, may_write_resolved, not_found};
+use crate::api::access::{
+    Failure, Outcome, authorize, bad_request, may_write_resolved, not_found, resource_name,
+};
 use crate::api::app::AppState;
+use crate::api::body::UnreadBody;
 use crate::api::records::{Kind, Record, SampleChange};
 
 #[derive(Debug, Deserialize)]
@@ -92,15 +95,39 @@ async fn write_sample(
     Err(concurrent_change())
 }
 
+/// Checks that the caller may perform `operation` on samples of `aspect` with `access`: a
+/// sample counts as its aspect for grants.
+fn authorize_sample(
+    state: &AppState,
+    caller: &Caller,
+    operation: Operation,
+    aspect: &str,
+    access: Access,
+) -> Outcome<()> {
+    let resource = resource_name(Kind::Aspects.as_str(), aspect);
+    authorize(caller, operation, Some((&resource, access)), &state.realm).map(drop)
+}
+
 pub(crate) async fn put(
     state: AppState,
     caller: Caller,
     aspect: String,
     subject: String,
     query: Option<String>,
-    body: SampleValue,
+    body: UnreadBody,
 ) -> Outcome<impl IntoResponse> {
-    authorize(&caller, Operation::WriteData, &state.realm)?;
+    authorize_sample(
+        &state,
+        &caller,
+        Operation::WriteData,
+        &aspect,
+        Access::Write,
+    )?;
+    // Every refusal comes before the body is read: the aspect's writers are checked here and,
+    // against the list the change is made on, again in `write_sample`.
+    let aspect_record = existing(&state, Kind::Aspects, &aspect).await?;
+    may_write_sample(&state, &caller, &aspect_record, &subject, query.as_deref())?;
+    let body: SampleValue = body.json().await?;
     if body.value.contains('\0') {
         return Err(bad_request(
             "invalid_value",
@@ -127,7 +154,7 @@ pub(crate) async fn get(
     aspect: String,
     subject: String,
 ) -> Outcome<impl IntoResponse> {
-    authorize(&caller, Operation::ReadData, &state.realm)?;
+    authorize_sample(&state, &caller, Operation::ReadData, &aspect, Access::Read)?;
     if !(valid_name(&aspect) && valid_name(&subject)) {
         return Err(not_found("sample"));
     }
@@ -148,7 +175,13 @@ pub(crate) async fn delete(
     subject: String,
     query: Option<String>,
 ) -> Outcome<StatusCode> {
-    authorize(&caller, Operation::WriteData, &state.realm)?;
+    authorize_sample(
+        &state,
+        &caller,
+        Operation::WriteData,
+        &aspect,
+        Access::Delete,
+    )?;
     if !valid_name(&subject) {
         // No subject can have this name, so no sample has it; the aspect must still exist.
         existing(&state, Kind::Aspects, &aspect).await?;

@@ -1,5 +1,7 @@
 //! `/v1/tokens`: create, list, current, delete (own tokens); revoke and restore (admin).
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::response::IntoResponse;
@@ -9,56 +11,143 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::cors::OriginPattern;
 use tollgate::http::{ApiError, Caller, refusal};
-use tollgate::scope::{Decision, MintDenial, Operation, Scope, check_mint};
-use tollgate::store::{TokenId, TokenRecord, TokenRequest};
+use tollgate::scope::{Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope};
+use tollgate::store::{CreatedToken, TokenId, TokenRecord};
 use tollgate::token::TokenName;
 
-use super::rfc3339;
-use crate::api::access::{Failure, Outcome, authorize, bad_request, not_found, token_of};
+use super::records::valid_name;
+use super::{no_store, rfc3339};
+use crate::api::access::{Failure, Outcome, authorize_token, bad_request, not_found, token_of};
 use crate::api::app::AppState;
-use crate::api::body::JsonBody;
+use crate::api::body::UnreadBody;
 use crate::api::path::Path;
+use crate::api::records::Kind;
 
 /// The most allowed origins one token may carry: each is checked on every request.
 const MAX_ALLOWED_ORIGINS: usize = 32;
+/// The most resources one token's grants may name.
+const MAX_GRANTS: usize = 64;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewToken {
     name: String,
+    kind: Option<String>,
     scope: Option<String>,
     expires_at: Option<String>,
     allowed_origins: Option<Vec<String>>,
+    grants: Option<BTreeMap<String, Vec<String>>>,
 }
 
 fn optional_time(at: Option<DateTime<Utc>>) -> Value {
     at.map_or(Value::Null, |at| Value::String(rfc3339(at)))
 }
 
-/// A token as listed: metadata and hint, never the secret or hash.
-fn listed(token: &TokenRecord) -> Value {
-    json!({
-        "id": token.id.0,
-        "name": token.name.as_str(),
-        "scope": token.scope.as_str(),
-        "created_at": rfc3339(token.created_at),
-        "expires_at": optional_time(token.expires_at),
-        "last_used_at": optional_time(token.last_used_at),
-        "revoked": token.revoked_at.is_some(),
-        "hint": token.hint.as_str(),
-    })
+/// 422 with a JSON body.
+fn unprocessable(code: &'static str, message: impl Into<String>) -> Failure {
+    Failure(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        message,
+    ))
 }
 
-pub(crate) async fn create(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    JsonBody(body): JsonBody<NewToken>,
-) -> Outcome<impl IntoResponse> {
-    let Some(found) = authorize(&caller, Operation::ManageAccount, &state.realm)? else {
-        return Err(refusal::missing_token(&state.realm).into());
-    };
+/// A token's limits and parentage, as every answer about a token shows them.
+fn limits_fields(token: &TokenRecord) -> serde_json::Map<String, Value> {
+    let limits: &Limits = &token.limits;
+    let origins: Option<Vec<String>> = limits
+        .allowed_origins
+        .as_ref()
+        .map(|allowed| allowed.patterns().iter().map(ToString::to_string).collect());
+    let grants = limits.grants.as_ref().map(|grants| {
+        let mut shown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (resource, access) in grants.iter() {
+            shown
+                .entry(resource.as_str())
+                .or_default()
+                .push(access.as_str());
+        }
+        shown
+    });
+    let mut fields = serde_json::Map::new();
+    fields.insert("kind".into(), json!(limits.kind.as_str()));
+    fields.insert("scope".into(), json!(limits.scope.as_str()));
+    fields.insert("expires_at".into(), optional_time(limits.expires_at));
+    fields.insert("allowed_origins".into(), json!(origins));
+    fields.insert("grants".into(), json!(grants));
+    fields.insert("parent_id".into(), json!(token.parent_id.map(|id| id.0)));
+    fields
+}
+
+/// A token as listed: metadata and hint, never the secret or hash.
+fn listed(token: &TokenRecord) -> Value {
+    let mut fields = limits_fields(token);
+    fields.insert("id".into(), json!(token.id.0));
+    fields.insert("name".into(), json!(token.name.as_str()));
+    fields.insert("created_at".into(), json!(rfc3339(token.created_at)));
+    fields.insert("last_used_at".into(), optional_time(token.last_used_at));
+    fields.insert("revoked".into(), json!(token.revoked_at.is_some()));
+    fields.insert("hint".into(), json!(token.hint.as_str()));
+    Value::Object(fields)
+}
+
+/// A token just created, with its secret: shown once.
+pub(crate) fn created(created: &CreatedToken) -> Value {
+    let record = &created.record;
+    let mut fields = limits_fields(record);
+    fields.insert("id".into(), json!(record.id.0));
+    fields.insert("name".into(), json!(record.name.as_str()));
+    fields.insert("created_at".into(), json!(rfc3339(record.created_at)));
+    fields.insert("token".into(), json!(created.secret.expose_secret()));
+    Value::Object(fields)
+}
+
+/// Grants as the request gives them: `{"aspects/cpu": ["read", "write"]}`. Resources are
+/// `{kind}/{name}` of a record kind and a valid record name; samples count as their aspect.
+fn parse_grants(given: BTreeMap<String, Vec<String>>) -> Outcome<Grants> {
+    if given.len() > MAX_GRANTS {
+        return Err(bad_request(
+            "invalid_grants",
+            format!("grants may name at most {MAX_GRANTS} resources"),
+        ));
+    }
+    let mut grants = Grants::new();
+    for (resource, accesses) in given {
+        let names_a_record = resource.split_once('/').is_some_and(|(kind, name)| {
+            Kind::ALL.iter().any(|k| k.as_str() == kind) && valid_name(name)
+        });
+        let name = ResourceName::new(&resource).ok().filter(|_| names_a_record);
+        let Some(name) = name else {
+            return Err(bad_request(
+                "invalid_grants",
+                "grant resources are `subjects/NAME` or `aspects/NAME`",
+            ));
+        };
+        for access in accesses {
+            let access: Access = access.parse().map_err(|_| {
+                bad_request(
+                    "invalid_grants",
+                    "grant accesses are `read`, `write` and `delete`",
+                )
+            })?;
+            grants.insert(name.clone(), access);
+        }
+    }
+    Ok(grants)
+}
+
+/// The new token's limits as the body asks, before the parent's limits are applied.
+fn limits_request(body: NewToken) -> Outcome<(TokenName, LimitsRequest)> {
     let name = TokenName::new(&body.name)
         .map_err(|error| bad_request("invalid_name", error.to_string()))?;
+    let kind = match body.kind.as_deref() {
+        None => Default::default(),
+        Some(text) => text
+            .parse()
+            .map_err(|error: tollgate::scope::ParseKindError| {
+                bad_request("invalid_kind", error.to_string())
+            })?,
+    };
     let scope = match body.scope.as_deref() {
         None => Scope::ReadOnly,
         Some(text) => text
@@ -78,69 +167,65 @@ pub(crate) async fn create(
                 "expires_at must be an RFC 3339 time such as 2030-01-01T00:00:00Z",
             )
         })?;
-    let allowed_origins = body.allowed_origins.unwrap_or_default();
-    if allowed_origins.len() > MAX_ALLOWED_ORIGINS {
-        return Err(bad_request(
-            "invalid_allowed_origin",
-            format!("a token may name at most {MAX_ALLOWED_ORIGINS} allowed origins"),
-        ));
-    }
-    // Stored in normal form (`HTTPS://App.example.com:443` becomes `https://app.example.com`).
-    let allowed_origins = allowed_origins
-        .iter()
-        .enumerate()
-        .map(|(index, origin)| {
-            OriginPattern::parse(origin)
-                .map(|pattern| pattern.to_string())
-                .map_err(|error| {
-                    bad_request(
-                        "invalid_allowed_origin",
-                        format!("allowed_origins[{index}]: {error}"),
-                    )
+    let allowed_origins = body
+        .allowed_origins
+        .map(|origins| {
+            if origins.len() > MAX_ALLOWED_ORIGINS {
+                return Err(unprocessable(
+                    "invalid_allowed_origin",
+                    format!("a token may name at most {MAX_ALLOWED_ORIGINS} allowed origins"),
+                ));
+            }
+            // Kept in normal form (`HTTPS://App.example.com:443` is `https://app.example.com`).
+            origins
+                .iter()
+                .enumerate()
+                .map(|(index, origin)| {
+                    OriginPattern::parse(origin).map_err(|error| {
+                        unprocessable(
+                            "invalid_allowed_origin",
+                            format!("allowed_origins[{index}]: {error}"),
+                        )
+                    })
                 })
+                .collect::<Outcome<Vec<_>>>()
         })
-        .collect::<Outcome<Vec<_>>>()?;
-    match check_mint(found.token.scope, &found.role, scope) {
-        Decision::Allow => {}
-        Decision::Deny(MintDenial::CannotManageTokens(denial)) => {
-            return Err(refusal::scope_denial(&denial, &state.realm).into());
-        }
-        Decision::Deny(denial @ MintDenial::ScopeAboveUser { .. }) => {
-            return Err(Failure(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "scope_above_role",
-                denial.to_string(),
-            )));
-        }
-    }
-    let request = TokenRequest {
-        owner: found.token.owner.clone(),
-        name,
+        .transpose()?;
+    let grants = body.grants.map(parse_grants).transpose()?;
+    let request = LimitsRequest {
+        kind,
         scope,
         expires_at,
         allowed_origins,
+        grants,
     };
-    let created = state.tokens.create_token(&request, Utc::now()).await?;
-    let record = &created.record;
-    let body = json!({
-        "id": record.id.0,
-        "name": record.name.as_str(),
-        "scope": record.scope.as_str(),
-        "created_at": rfc3339(record.created_at),
-        "expires_at": optional_time(record.expires_at),
-        "allowed_origins": record.allowed_origins,
-        "token": created.secret.expose_secret(),
-    });
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok((name, request))
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: UnreadBody,
+) -> Outcome<impl IntoResponse> {
+    let parent = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
+    let (name, request) = limits_request(body.json().await?)?;
+    let created_token = state
+        .tokens
+        .derive_token(parent, name, request, Utc::now())
+        .await
+        .map_err(|error| Failure(refusal::derive_error(&error, &state.realm)))?;
+    Ok((
+        StatusCode::CREATED,
+        no_store(),
+        Json(created(&created_token)),
+    ))
 }
 
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Outcome<Json<Value>> {
-    let Some(found) = authorize(&caller, Operation::ManageAccount, &state.realm)? else {
-        return Err(refusal::missing_token(&state.realm).into());
-    };
+    let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     let tokens = state.tokens.list_tokens(&found.token.owner).await?;
     Ok(Json(Value::Array(tokens.iter().map(listed).collect())))
 }
@@ -150,15 +235,13 @@ pub(crate) async fn current(
     Extension(caller): Extension<Caller>,
 ) -> Outcome<Json<Value>> {
     let token = &token_of(&caller, &state.realm)?.token;
-    Ok(Json(json!({
-        "id": token.id.0,
-        "name": token.name.as_str(),
-        "user": token.owner.as_str(),
-        "scope": token.scope.as_str(),
-        "created_at": rfc3339(token.created_at),
-        "expires_at": optional_time(token.expires_at),
-        "last_used_at": optional_time(token.last_used_at),
-    })))
+    let mut fields = limits_fields(token);
+    fields.insert("id".into(), json!(token.id.0));
+    fields.insert("name".into(), json!(token.name.as_str()));
+    fields.insert("user".into(), json!(token.owner.as_str()));
+    fields.insert("created_at".into(), json!(rfc3339(token.created_at)));
+    fields.insert("last_used_at".into(), optional_time(token.last_used_at));
+    Ok(Json(Value::Object(fields)))
 }
 
 /// A token id from the path; anything that is not one names no token.
@@ -171,9 +254,7 @@ pub(crate) async fn delete(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Outcome<StatusCode> {
-    let Some(found) = authorize(&caller, Operation::ManageAccount, &state.realm)? else {
-        return Err(refusal::missing_token(&state.realm).into());
-    };
+    let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     state
         .tokens
         .delete_token(token_id(&id)?, &found.token.owner)
@@ -194,7 +275,7 @@ pub(crate) async fn set_revocation(
     id: String,
     change: Revocation,
 ) -> Outcome<Json<Value>> {
-    authorize(&caller, Operation::WriteSensitive, &state.realm)?;
+    authorize_token(&caller, Operation::WriteSensitive, &state.realm)?;
     let id = token_id(&id)?;
     match change {
         Revocation::Revoke => state.tokens.revoke(id, Utc::now()).await?,

@@ -7,14 +7,15 @@ use chrono::Utc;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tollgate::http::Caller;
-use tollgate::scope::{Operation, Role, Scope};
-use tollgate::store::{TokenRequest, UserName};
+use tollgate::http::{Caller, refusal};
+use tollgate::scope::{LimitsRequest, Operation, Role, Scope};
+use tollgate::store::{User, UserName};
 use tollgate::token::TokenName;
 
-use crate::api::access::{Outcome, authorize, bad_request};
+use super::no_store;
+use crate::api::access::{Failure, Outcome, authorize_token, bad_request};
 use crate::api::app::AppState;
-use crate::api::body::JsonBody;
+use crate::api::body::UnreadBody;
 
 /// The name of the token every new user gets.
 const INITIAL_TOKEN_NAME: &str = "initial";
@@ -26,12 +27,18 @@ pub(crate) struct NewUser {
     role: String,
 }
 
+/// Creates a user and their initial full-scope token, so that they can make their own tokens.
+/// Issuing a credential is an account act: the caller needs a full-scope token and the admin
+/// role, and the new token never exceeds the caller's (its expiry, origins and grants are the
+/// caller's). The user and the token are stored together or not at all.
 pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    JsonBody(body): JsonBody<NewUser>,
+    body: UnreadBody,
 ) -> Outcome<impl IntoResponse> {
-    authorize(&caller, Operation::WriteSensitive, &state.realm)?;
+    authorize_token(&caller, Operation::WriteSensitive, &state.realm)?;
+    let parent = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
+    let body: NewUser = body.json().await?;
     let name = UserName::new(&body.name)
         .map_err(|error| bad_request("invalid_name", error.to_string()))?;
     let role: Role = body
@@ -40,34 +47,33 @@ pub(crate) async fn create(
         .map_err(|error: tollgate::scope::ParseRoleError| {
             bad_request("invalid_role", error.to_string())
         })?;
-    let now = Utc::now();
-    let user = state.tokens.create_user(name, role, now).await?;
-    let created = create_initial_token(&state, &user.name).await?;
-    let body = json!({ "name": user.name.as_str(), "role": user.role.as_str(), "token": created });
-    Ok((StatusCode::CREATED, Json(body)))
-}
-
-/// Creates the user's initial full-scope token and returns its secret. Creating a user is an
-/// administrator's act, so the minting rule (which caps self-service tokens) does not apply.
-pub(crate) async fn create_initial_token(state: &AppState, owner: &UserName) -> Outcome<String> {
-    let name = TokenName::new(INITIAL_TOKEN_NAME)
+    let token_name = TokenName::new(INITIAL_TOKEN_NAME)
         .map_err(|error| bad_request("invalid_name", error.to_string()))?;
-    let request = TokenRequest {
-        owner: owner.clone(),
-        name,
-        scope: Scope::Full,
-        expires_at: None,
-        allowed_origins: Vec::new(),
-    };
-    let created = state.tokens.create_token(&request, Utc::now()).await?;
-    Ok(created.secret.expose_secret().to_owned())
+    let user = User { name, role };
+    let created = state
+        .tokens
+        .create_user_with_token(
+            parent,
+            user.clone(),
+            token_name,
+            LimitsRequest::new(Scope::Full),
+            Utc::now(),
+        )
+        .await
+        .map_err(|error| Failure(refusal::derive_error(&error, &state.realm)))?;
+    let body = json!({
+        "name": user.name.as_str(),
+        "role": user.role.as_str(),
+        "token": created.secret.expose_secret(),
+    });
+    Ok((StatusCode::CREATED, no_store(), Json(body)))
 }
 
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Outcome<Json<Value>> {
-    authorize(&caller, Operation::ReadSensitive, &state.realm)?;
+    authorize_token(&caller, Operation::ReadSensitive, &state.realm)?;
     let users = state.tokens.users().await?;
     let users: Vec<Value> = users
         .iter()

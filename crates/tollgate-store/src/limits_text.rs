@@ -1,0 +1,115 @@
+//! A token's allowed origins and grants as the SQL backends store them: text, one entry a line.
+//!
+//! Allowed origins: the patterns in normal form, `\n`-separated; the empty text means "any
+//! origin" (the service never stores an empty list). Grants: `NULL` means "every resource";
+//! otherwise one line per resource, `{resource} {access} {access}...`, and the empty text
+//! grants nothing. Resource names, accesses and patterns hold no white space, so the split is
+//! unambiguous. Reading back is strict: anything else is a corrupt row.
+
+use tollgate_cors::{AllowedOrigins, OriginPattern};
+use tollgate_scope::{Access, Grants, ResourceName};
+
+/// The stored text of a token's allowed origins.
+pub(crate) fn origins_text(origins: Option<&AllowedOrigins>) -> String {
+    origins.map_or_else(String::new, |allowed| {
+        let patterns: Vec<String> = allowed.patterns().iter().map(ToString::to_string).collect();
+        patterns.join("\n")
+    })
+}
+
+/// A token's allowed origins read back from [`origins_text`].
+pub(crate) fn origins_from(text: &str) -> Result<Option<AllowedOrigins>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let patterns = text
+        .split('\n')
+        .map(|line| OriginPattern::parse(line).map_err(|error| error.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(AllowedOrigins::from_patterns(patterns)))
+}
+
+/// The stored text of a token's grants.
+pub(crate) fn grants_text(grants: Option<&Grants>) -> Option<String> {
+    let grants = grants?;
+    let mut lines: Vec<String> = Vec::new();
+    let mut current: Option<&ResourceName> = None;
+    for (resource, access) in grants.iter() {
+        match lines.last_mut() {
+            Some(line) if current == Some(resource) => {
+                line.push(' ');
+                line.push_str(access.as_str());
+            }
+            _ => lines.push(format!("{resource} {access}")),
+        }
+        current = Some(resource);
+    }
+    Some(lines.join("\n"))
+}
+
+/// A token's grants read back from [`grants_text`].
+pub(crate) fn grants_from(text: Option<&str>) -> Result<Option<Grants>, String> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let mut grants = Grants::new();
+    for line in text.split('\n').filter(|line| !line.is_empty()) {
+        let mut words = line.split(' ');
+        let resource = ResourceName::new(words.next().unwrap_or_default())
+            .map_err(|error| error.to_string())?;
+        let mut any = false;
+        for word in words {
+            let access: Access = word
+                .parse()
+                .map_err(|_| format!("unknown access {word:?}"))?;
+            grants.insert(resource.clone(), access);
+            any = true;
+        }
+        if !any {
+            return Err(format!("no access listed for {resource}"));
+        }
+    }
+    Ok(Some(grants))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> ResourceName {
+        ResourceName::new(text).unwrap()
+    }
+
+    #[test]
+    fn origins_round_trip_and_empty_means_any() {
+        let allowed = AllowedOrigins::from_patterns(
+            ["https://a.example.com", "https://*.example.org:8443"]
+                .map(|text| OriginPattern::parse(text).unwrap()),
+        );
+        let text = origins_text(Some(&allowed));
+        assert_eq!(text, "https://a.example.com\nhttps://*.example.org:8443");
+        assert_eq!(origins_from(&text), Ok(Some(allowed)));
+        assert_eq!(origins_text(None), "");
+        assert_eq!(origins_from(""), Ok(None));
+        assert!(origins_from("https://a.example.com\n\n").is_err());
+        assert!(origins_from("not an origin").is_err());
+    }
+
+    #[test]
+    fn grants_round_trip_and_null_differs_from_nothing() {
+        let grants = Grants::new()
+            .with(name("aspects/cpu"), Access::Write)
+            .with(name("aspects/cpu"), Access::Read)
+            .with(name("subjects/h1"), Access::Delete);
+        let text = grants_text(Some(&grants)).unwrap();
+        assert_eq!(text, "aspects/cpu read write\nsubjects/h1 delete");
+        assert_eq!(grants_from(Some(&text)), Ok(Some(grants)));
+        assert_eq!(grants_text(None), None);
+        assert_eq!(grants_from(None), Ok(None));
+        assert_eq!(grants_text(Some(&Grants::new())).as_deref(), Some(""));
+        assert_eq!(grants_from(Some("")), Ok(Some(Grants::new())));
+        for corrupt in ["aspects/cpu", "aspects/cpu run", "bad name read"] {
+            assert!(grants_from(Some(corrupt)).is_err(), "{corrupt}");
+        }
+    }
+}
