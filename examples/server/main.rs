@@ -7,7 +7,7 @@
 //!
 //! Settings come from environment variables (see `api::config` and the README); any invalid
 //! setting stops start-up with every problem named and exit status 2. The HTTP contract is
-//! `shared/design/SERVER-API.md`.
+//! `docs/server-api.md`.
 
 mod api;
 

@@ -1,4 +1,4 @@
-//! SERVER-API.md `REQUIRE_ACCESS_TOKEN=false`: requests without a token read non-sensitive
+//! docs/server-api.md `REQUIRE_ACCESS_TOKEN=false`: requests without a token read non-sensitive
 //! data only; a token that is presented is still verified.
 
 use http::Method;

@@ -1,4 +1,4 @@
-//! SERVER-API.md "Authentication": how a token is presented, the ways a request can fail to
+//! docs/server-api.md "Authentication": how a token is presented, the ways a request can fail to
 //! authenticate, and a token's life: expiry, deletion, revocation, another server.
 
 use chrono::{SecondsFormat, TimeDelta, Utc};

@@ -1,4 +1,4 @@
-//! SERVER-API.md "CORS": headers only under `CORS_ROUTES` prefixes, preflights answered 204 or
+//! docs/server-api.md "CORS": headers only under `CORS_ROUTES` prefixes, preflights answered 204 or
 //! 403, actual requests (errors included) given `Access-Control-Allow-Origin`.
 
 use http::Method;

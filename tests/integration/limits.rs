@@ -1,4 +1,4 @@
-//! SERVER-API.md "Limits": bodies over 64 KiB are 413, unknown JSON fields are 400, absurdly
+//! docs/server-api.md "Limits": bodies over 64 KiB are 413, unknown JSON fields are 400, absurdly
 //! long credentials are 401, and the server keeps serving.
 
 use http::Method;

@@ -1,5 +1,5 @@
 //! End-to-end tests: the example server started in-process on 127.0.0.1 port 0 and driven over
-//! HTTP, one module per area of `SERVER-API.md`. Every suite written with
+//! HTTP, one module per area of `docs/server-api.md`. Every suite written with
 //! [`on_every_backend!`] runs on SQLite and, when `TOLLGATE_TEST_POSTGRES_URL` names a server
 //! (`.ci/run` always sets it), on PostgreSQL; each test has its own server and database.
 
@@ -44,11 +44,15 @@ mod anonymous;
 mod authentication;
 mod browser;
 mod cors;
+mod grants;
 mod limits;
 mod malformed;
+mod narrowing;
 mod origins;
 mod paths;
+mod publishable;
 mod records;
+mod review_findings;
 mod sample_races;
 mod samples;
 mod scopes;

@@ -1,4 +1,4 @@
-//! SERVER-API.md "Authentication": a token with allowed origins is refused (403
+//! docs/server-api.md "Authentication": a token with allowed origins is refused (403
 //! `origin_not_allowed`) unless the request's `Origin` matches one of them, whole.
 
 use serde_json::json;

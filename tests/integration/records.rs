@@ -1,4 +1,4 @@
-//! SERVER-API.md "Records and writer lists": subjects and aspects, created, read, changed
+//! docs/server-api.md "Records and writer lists": subjects and aspects, created, read, changed
 //! and deleted.
 
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! SERVER-API.md "Records and writer lists": samples written while their aspect or subject is
+//! docs/server-api.md "Records and writer lists": samples written while their aspect or subject is
 //! being deleted. Whichever comes first, no sample may outlive either of its records, and no
 //! request may fail with a server error (a deadlock or a lock wait surfacing as 500 or 503).
 

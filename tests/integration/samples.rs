@@ -1,4 +1,4 @@
-//! SERVER-API.md "Records and writer lists": samples, which use their aspect's writer list.
+//! docs/server-api.md "Records and writer lists": samples, which use their aspect's writer list.
 
 use serde_json::json;
 

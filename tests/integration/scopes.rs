@@ -1,4 +1,4 @@
-//! SERVER-API.md "Users and roles": every role with every scope against each operation class.
+//! docs/server-api.md "Users and roles": every role with every scope against each operation class.
 //! A token's scope is capped by its user's role; too low either way is 403 `insufficient_scope`.
 
 use http::Method;
@@ -28,7 +28,7 @@ impl Class {
         Class::ManageTokens,
     ];
 
-    /// Whether the table in SERVER-API.md allows this class to `scope` and `role`.
+    /// Whether the table in docs/server-api.md allows this class to `scope` and `role`.
     fn allowed(self, role: Role, scope: Scope) -> bool {
         let (needs_scope, needs_role) = match self {
             Class::Read => (Scope::ReadOnly, Role::Reader),

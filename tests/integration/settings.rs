@@ -1,4 +1,4 @@
-//! SERVER-API.md "Running" and SEMANTICS.md section 4: settings are validated all at once,
+//! docs/server-api.md "Running" and SEMANTICS.md section 4: settings are validated all at once,
 //! every problem named; `CORS_ROUTES` is trimmed, strict, and matched by whole segments.
 
 use tollgate::cors::RouteMatch;
@@ -121,6 +121,47 @@ fn every_bad_allowed_origin_is_named_with_its_position() {
         );
     }
     assert!(!problems.contains("entry 1 "), "{problems}");
+}
+
+/// Wildcards over public suffixes, and patterns no browser can send, are configuration errors;
+/// a wildcard under a public suffix, a port wildcard and a trailing full stop are fine.
+#[test]
+fn too_broad_or_unsendable_origin_patterns_are_refused() {
+    let refused = [
+        "https://*.co.uk",
+        "https://*.github.io",
+        "http://127.1",
+        "http://foo.bar.255",
+        "http://1:6060",
+        "http://127.0.0.1.1",
+        "http://[0:0:0:0:0:0:0:1]",
+        "http://[::ffff:127.0.0.1]",
+        "http://xn--f",
+        "file://host",
+    ];
+    for pattern in refused {
+        let problems = problems(&[
+            ("CORS_ROUTES", "/v1/subjects"),
+            ("CORS_ALLOWED_ORIGINS", pattern),
+        ]);
+        assert!(problems.contains("entry 1 "), "{pattern}: {problems}");
+    }
+    for pattern in [
+        "https://*.example.co.uk",
+        "http://localhost:*",
+        "https://*.example.com:*",
+        "http://example.com.:3999",
+        "http://[::1]:8080",
+    ] {
+        let vars = [
+            ("CORS_ROUTES", "/v1/subjects"),
+            ("CORS_ALLOWED_ORIGINS", pattern),
+        ];
+        assert!(
+            settings("sqlite://unused.db", &vars).is_ok(),
+            "{pattern} refused"
+        );
+    }
 }
 
 #[test]

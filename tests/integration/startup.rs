@@ -1,4 +1,4 @@
-//! SERVER-API.md "Running", on the built binary `target/debug/examples/server`: invalid
+//! docs/server-api.md "Running", on the built binary `target/debug/examples/server`: invalid
 //! settings stop start-up with every problem named and exit status 2; `mint` prints only the
 //! token; the server prints `listening on http://ADDR` and serves that token.
 //!
@@ -92,6 +92,31 @@ fn invalid_settings_exit_2_naming_every_problem() {
         assert!(stderr.contains(named), "{named:?} missing from:\n{stderr}");
     }
     assert!(!stderr.contains("s3cret"), "{stderr}");
+}
+
+/// Origin patterns that are too broad or that no browser can send stop start-up too.
+#[test]
+fn unusable_origin_patterns_exit_2() {
+    let Some(binary) = server_binary() else {
+        return;
+    };
+    let output = command(
+        &binary,
+        &[
+            ("CORS_ROUTES", "/v1/subjects"),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "https://*.github.io,http://127.1,file://host",
+            ),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for named in ["entry 1 ", "entry 2 ", "entry 3 "] {
+        assert!(stderr.contains(named), "{named:?} missing from:\n{stderr}");
+    }
 }
 
 #[test]

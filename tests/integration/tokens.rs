@@ -1,4 +1,4 @@
-//! SERVER-API.md "Tokens": create, list, current, delete (own tokens); revoke and restore
+//! docs/server-api.md "Tokens": create, list, current, delete (own tokens); revoke and restore
 //! (admin); `last_used_at`.
 
 use chrono::{DateTime, SecondsFormat, Utc};

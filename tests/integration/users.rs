@@ -1,4 +1,4 @@
-//! SERVER-API.md "Users and roles": creating and listing users.
+//! docs/server-api.md "Users and roles": creating and listing users.
 
 use serde_json::{Value, json};
 

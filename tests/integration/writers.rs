@@ -1,4 +1,4 @@
-//! SERVER-API.md "Records and writer lists": who may change a record, the writer list
+//! docs/server-api.md "Records and writer lists": who may change a record, the writer list
 //! endpoints, and `?override=admin`.
 
 use serde_json::json;

@@ -11,7 +11,7 @@ use crate::Scope;
 /// The classes, and the scope each needs, follow Part-DB's token levels (SEMANTICS.md
 /// section 2):
 ///
-/// | operation | lowest scope | example (the example server, SERVER-API.md) |
+/// | operation | lowest scope | example (the example server, docs/server-api.md) |
 /// |---|---|---|
 /// | [`ReadData`](Operation::ReadData) | `read-only` | read subjects, aspects, samples, writer lists |
 /// | [`WriteData`](Operation::WriteData) | `edit` | create, update, delete records; change writer lists |

@@ -50,7 +50,7 @@ pub trait UserPermissions {
     fn shortfall(&self, operation: Operation) -> Option<Self::Shortfall>;
 }
 
-/// A user's role, for servers whose users have one of three fixed roles (SERVER-API.md).
+/// A user's role, for servers whose users have one of three fixed roles (docs/server-api.md).
 ///
 /// Roles are ordered `Reader < Editor < Admin`, each including the one below. The text form
 /// is the lowercase name (`reader`, `editor`, `admin`); parsing ignores ASCII letter case and
@@ -170,7 +170,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// SERVER-API.md, "Users and roles": reads and own-token management for any role, writes
+    /// docs/server-api.md, "Users and roles": reads and own-token management for any role, writes
     /// for editor or admin, users and anyone's tokens for admin only.
     #[test]
     fn role_table_matches_server_api() {

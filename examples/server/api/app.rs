@@ -17,7 +17,7 @@ use tollgate::store::{SqlStorage, StoreError, TokenRequest, TokenService, UserNa
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
 use crate::api::access::Failure;
-use crate::api::body::UnreadBody;
+use crate::api::body::{self, UnreadBody};
 use crate::api::config::Settings;
 use crate::api::handlers::tokens::Revocation;
 use crate::api::handlers::{records, samples, tokens, users};
@@ -114,12 +114,14 @@ pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
         records,
         realm: Arc::new(realm.clone()),
     };
+    // Unread bodies are drained after every answer, the authentication layer's refusals too.
     let app = router(state)
         .layer(AuthLayer::new(
             Arc::clone(&tokens),
             realm,
             settings.requirement,
         ))
+        .layer(axum::middleware::from_fn(body::drain_unread))
         .layer(CorsLayer::new(settings.cors));
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     let addr = listener.local_addr()?;

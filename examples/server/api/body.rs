@@ -2,12 +2,17 @@
 //! request is authorized.
 
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Json;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{FromRequest, Request};
+use axum::middleware::Next;
+use axum::response::Response;
 use http::StatusCode;
+use http_body::Frame;
 use serde::de::DeserializeOwned;
 use tollgate::http::ApiError;
 
@@ -16,10 +21,11 @@ use crate::api::access::{Failure, bad_request};
 /// The largest request body accepted.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// After refusing a body as too large, up to this much more of it is read and discarded, for
-/// at most [`DRAIN_TIME`], so that a client still sending it reads the 413 rather than a
+/// After answering a request whose body was not read to its end (refused before it was read,
+/// or too large), up to this much more of it is read and discarded, for at most
+/// [`DRAIN_TIME`], so that a client still sending it reads the answer rather than a
 /// connection reset (a server that closes a socket with unread data makes the kernel reset
-/// it, and the reset can overtake the answer).
+/// it, and the reset can overtake the answer). Discarded bytes are never parsed.
 const DRAIN_BYTES: usize = 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(2);
 
@@ -58,12 +64,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let (parts, mut body) = request.into_parts();
         // A declared length over the limit is refused before anything is read.
         if body.size_hint().lower() > MAX_BODY_BYTES as u64 {
-            return Err(too_large(&mut body).await);
+            return Err(too_large());
         }
         let mut received = Vec::new();
         while let Some(data) = next_data(&mut body).await? {
             if received.len() + data.len() > MAX_BODY_BYTES {
-                return Err(too_large(&mut body).await);
+                return Err(too_large());
             }
             received.extend_from_slice(&data);
         }
@@ -75,9 +81,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// 413, after draining what is left of the body (within [`DRAIN_BYTES`] and [`DRAIN_TIME`]).
-async fn too_large(body: &mut Body) -> Failure {
-    let _ = tokio::time::timeout(DRAIN_TIME, drain(body)).await;
+/// 413; [`drain_unread`] discards the rest of the body.
+fn too_large() -> Failure {
     Failure(ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
@@ -109,5 +114,49 @@ async fn drain(body: &mut Body) {
             Ok(Some(data)) => drained += data.len(),
             Ok(None) | Err(_) => return,
         }
+    }
+}
+
+/// Middleware: gives the handler the request's body through a shared slot, and once the
+/// response is ready drains what the handler left unread (see [`DRAIN_BYTES`]).
+pub(crate) async fn drain_unread(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let slot = Arc::new(Mutex::new(body));
+    let shared = Body::new(SharedBody(Arc::clone(&slot)));
+    let response = next.run(Request::from_parts(parts, shared)).await;
+    let mut rest = std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner));
+    if !rest.is_end_stream() {
+        let _ = tokio::time::timeout(DRAIN_TIME, drain(&mut rest)).await;
+    }
+    response
+}
+
+/// A request body read through a slot that [`drain_unread`] keeps a handle to.
+struct SharedBody(Arc<Mutex<Body>>);
+
+impl HttpBody for SharedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let mut body = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Pin::new(&mut *body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .size_hint()
     }
 }

@@ -1,4 +1,4 @@
-//! Exact decisions and headers (expected values from SERVER-API.md "CORS" and the Fetch
+//! Exact decisions and headers (expected values from docs/server-api.md "CORS" and the Fetch
 //! standard's CORS protocol).
 
 use tollgate_cors::{

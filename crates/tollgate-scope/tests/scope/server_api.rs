@@ -1,4 +1,4 @@
-//! The example server's table (SERVER-API.md, "Users and roles"): every operation against
+//! The example server's table (docs/server-api.md, "Users and roles"): every operation against
 //! every scope and role.
 
 use tollgate_scope::{Decision, Denial, Operation, Role, RoleShortfall, Scope, check};
