@@ -7,7 +7,7 @@ use http::Method;
 use serde_json::{Value, json};
 use tollgate::scope::{Role, Scope};
 
-use crate::support::{Reply, TestServer, send, text};
+use crate::support::{TestServer, text};
 
 on_every_backend![
     an_admin_scope_token_cannot_create_users,
@@ -22,25 +22,6 @@ const APP: &str = "https://app.example.com";
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// `method path` with `token`, sent from `origin` (as a browser page there would).
-async fn call_from(
-    server: &TestServer,
-    origin: &str,
-    method: Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> Reply {
-    let mut request = server
-        .request(method, path)
-        .bearer_auth(token)
-        .header("origin", origin);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    send(request).await
 }
 
 /// A full-scope token of `admin` that expires in an hour and works only from [`APP`]: the
@@ -59,6 +40,12 @@ async fn bound_full_token(server: &TestServer) -> (String, Value) {
         .ok(201);
     assert_eq!(created["expires_at"], json!(expires_at));
     (text(&created["token"]), created["expires_at"].clone())
+}
+
+/// The id of `token`, which works only from [`APP`].
+async fn id_from_app(server: &TestServer, token: &str) -> Value {
+    let current = server.call_from(APP, Method::GET, token, "/v1/tokens/current", None);
+    current.await.ok(200)["id"].clone()
 }
 
 /// Regression: an admin-scope token (deliberately unable to manage tokens) could create a user
@@ -85,19 +72,10 @@ async fn an_admin_scope_token_cannot_create_users(server: &TestServer) {
 /// and worked from anywhere. Omitted limits are now inherited.
 async fn a_child_inherits_its_parents_expiry_and_origins(server: &TestServer) {
     let (leaked, expires_at) = bound_full_token(server).await;
-    let parent_id = call_from(
-        server,
-        APP,
-        Method::GET,
-        &leaked,
-        "/v1/tokens/current",
-        None,
-    )
-    .await
-    .ok(200)["id"]
-        .clone();
+    let parent_id = id_from_app(server, &leaked).await;
     let body = json!({"name": "child", "scope": "edit"});
-    let child = call_from(server, APP, Method::POST, &leaked, "/v1/tokens", Some(body))
+    let child = server
+        .call_from(APP, Method::POST, &leaked, "/v1/tokens", Some(body))
         .await
         .ok(201);
     assert_eq!(child["expires_at"], expires_at);
@@ -109,7 +87,8 @@ async fn a_child_inherits_its_parents_expiry_and_origins(server: &TestServer) {
         .get(&secret, "/v1/subjects")
         .await
         .refused(403, "origin_not_allowed");
-    call_from(server, APP, Method::GET, &secret, "/v1/subjects", None)
+    server
+        .call_from(APP, Method::GET, &secret, "/v1/subjects", None)
         .await
         .ok(200);
 }
@@ -139,7 +118,9 @@ async fn a_child_may_narrow_but_never_widen(server: &TestServer) {
         ),
     ];
     for (body, dimension) in refused {
-        let reply = call_from(server, APP, Method::POST, &leaked, "/v1/tokens", Some(body)).await;
+        let reply = server
+            .call_from(APP, Method::POST, &leaked, "/v1/tokens", Some(body))
+            .await;
         reply.refused(422, "exceeds_parent");
         assert!(reply.text.contains(dimension), "{}", reply.text);
     }
@@ -151,7 +132,8 @@ async fn a_child_may_narrow_but_never_widen(server: &TestServer) {
         "allowed_origins": ["HTTPS://App.Example.com:443"],
         "grants": {"subjects/host1": ["read"]},
     });
-    let narrow = call_from(server, APP, Method::POST, &leaked, "/v1/tokens", Some(body))
+    let narrow = server
+        .call_from(APP, Method::POST, &leaked, "/v1/tokens", Some(body))
         .await
         .ok(201);
     assert_eq!(
@@ -161,16 +143,10 @@ async fn a_child_may_narrow_but_never_widen(server: &TestServer) {
     // A read-only child cannot mint at all.
     let grandchild = json!({"name": "g"});
     let secret = text(&narrow["token"]);
-    call_from(
-        server,
-        APP,
-        Method::POST,
-        &secret,
-        "/v1/tokens",
-        Some(grandchild),
-    )
-    .await
-    .refused(403, "insufficient_scope");
+    server
+        .call_from(APP, Method::POST, &secret, "/v1/tokens", Some(grandchild))
+        .await
+        .refused(403, "insufficient_scope");
     // Nothing refused was created.
     let names: Vec<Value> = server
         .get(&server.admin_token, "/v1/tokens")
@@ -189,7 +165,8 @@ async fn a_child_may_narrow_but_never_widen(server: &TestServer) {
 async fn a_new_users_first_token_is_capped_by_the_creator(server: &TestServer) {
     let (leaked, expires_at) = bound_full_token(server).await;
     let body = json!({"name": "carol", "role": "editor"});
-    let created = call_from(server, APP, Method::POST, &leaked, "/v1/users", Some(body))
+    let created = server
+        .call_from(APP, Method::POST, &leaked, "/v1/users", Some(body))
         .await
         .ok(201);
     let carol = text(&created["token"]);
@@ -197,20 +174,11 @@ async fn a_new_users_first_token_is_capped_by_the_creator(server: &TestServer) {
         .get(&carol, "/v1/tokens/current")
         .await
         .refused(403, "origin_not_allowed");
-    let current = call_from(server, APP, Method::GET, &carol, "/v1/tokens/current", None)
+    let current = server
+        .call_from(APP, Method::GET, &carol, "/v1/tokens/current", None)
         .await
         .ok(200);
-    let leaked_id = call_from(
-        server,
-        APP,
-        Method::GET,
-        &leaked,
-        "/v1/tokens/current",
-        None,
-    )
-    .await
-    .ok(200)["id"]
-        .clone();
+    let leaked_id = id_from_app(server, &leaked).await;
     assert_eq!(
         (
             &current["user"],
@@ -228,12 +196,14 @@ async fn a_new_users_first_token_is_capped_by_the_creator(server: &TestServer) {
         )
     );
     // Carol is an editor: her full token does not let her read users.
-    call_from(server, APP, Method::GET, &carol, "/v1/users", None)
+    server
+        .call_from(APP, Method::GET, &carol, "/v1/users", None)
         .await
         .refused(403, "insufficient_scope");
     // A duplicate name is refused before any token is made.
     let again = json!({"name": "Carol", "role": "reader"});
-    call_from(server, APP, Method::POST, &leaked, "/v1/users", Some(again))
+    server
+        .call_from(APP, Method::POST, &leaked, "/v1/users", Some(again))
         .await
         .refused(409, "duplicate_name");
 }

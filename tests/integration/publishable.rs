@@ -2,9 +2,9 @@
 //! origins, never minting.
 
 use http::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{Reply, TestServer, send, text};
+use crate::support::{TestServer, text};
 
 on_every_backend![
     publishable_tokens_read_from_their_origins_only,
@@ -12,23 +12,6 @@ on_every_backend![
 ];
 
 const SHOP: &str = "https://shop.example.com";
-
-async fn from_shop(
-    server: &TestServer,
-    method: Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> Reply {
-    let mut request = server
-        .request(method, path)
-        .bearer_auth(token)
-        .header("origin", SHOP);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    send(request).await
-}
 
 async fn publishable_tokens_read_from_their_origins_only(server: &TestServer) {
     server.subject_and_aspect(&server.admin_token).await;
@@ -48,10 +31,12 @@ async fn publishable_tokens_read_from_their_origins_only(server: &TestServer) {
     assert!(text(&listed["hint"]).starts_with("tgpk_"));
 
     // Non-sensitive reads, from its origin.
-    from_shop(server, Method::GET, &token, "/v1/subjects", None)
+    server
+        .call_from(SHOP, Method::GET, &token, "/v1/subjects", None)
         .await
         .ok(200);
-    from_shop(server, Method::GET, &token, "/v1/aspects/cpu/writers", None)
+    server
+        .call_from(SHOP, Method::GET, &token, "/v1/aspects/cpu/writers", None)
         .await
         .ok(200);
     // Not without it.
@@ -69,7 +54,8 @@ async fn publishable_tokens_read_from_their_origins_only(server: &TestServer) {
         (Method::DELETE, "/v1/aspects/cpu", None),
     ];
     for (method, path, body) in refused {
-        from_shop(server, method, &token, path, body)
+        server
+            .call_from(SHOP, method, &token, path, body)
             .await
             .refused(403, "insufficient_scope");
     }
@@ -110,15 +96,16 @@ async fn publishable_tokens_need_origins_and_read_only_scope(server: &TestServer
         .await
         .ok(201);
     let parent = text(&parent["token"]);
-    let child = from_shop(
-        server,
-        Method::POST,
-        &parent,
-        "/v1/tokens",
-        Some(json!({"name": "page", "kind": "publishable"})),
-    )
-    .await
-    .ok(201);
+    let child = server
+        .call_from(
+            SHOP,
+            Method::POST,
+            &parent,
+            "/v1/tokens",
+            Some(json!({"name": "page", "kind": "publishable"})),
+        )
+        .await
+        .ok(201);
     assert_eq!(
         (&child["kind"], &child["allowed_origins"]),
         (&json!("publishable"), &json!([SHOP]))

@@ -27,8 +27,15 @@
 //! ```
 //!
 //! Threat model: every refusal carries a message safe to show to the client (no presented
-//! token text, no database details); 503 for an unavailable database is never turned into an
-//! allow; a token restricted to origins is refused when `Origin` is absent.
+//! token text, no database details, and one message for unknown, revoked and expired tokens,
+//! so a 401 does not say which tokens exist); 503 for an unavailable database is never turned
+//! into an allow; a token restricted to origins is refused when `Origin` is absent.
+//!
+//! A token's allowed origins protect a token used from browsers, which always send the true
+//! `Origin` of the page making the request, so a page on another site cannot use a copied
+//! token. They do not stop a client that is not a browser (curl, a script, a server), which
+//! can send any `Origin` it likes: such a token must still be kept secret, unless it is a
+//! publishable token, whose read-only scope is what limits a copy.
 
 mod api_error;
 mod auth_layer;

@@ -10,7 +10,7 @@ use crate::error::ParseKindError;
 /// A [`Publishable`](TokenKind::Publishable) token is safe to show to anyone who loads the
 /// page it is embedded in: it may only read non-sensitive data ([`Denial::PublishableToken`]
 /// otherwise), never creates tokens, and must name the origins it may be used from (see
-/// [`derive`](crate::derive)). Servers give each kind its own token prefix, so that people and
+/// [`derive()`](crate::derive)). Servers give each kind its own token prefix, so that people and
 /// secret scanners tell them apart. The text form is `secret` or `publishable`.
 ///
 /// [`Denial::PublishableToken`]: crate::Denial::PublishableToken

@@ -10,7 +10,7 @@ use crate::{
 /// Everything that bounds what a token may do, apart from its owner's role (applied at each
 /// use) and revocation (a state, not a limit).
 ///
-/// A token derived from another ([`derive`](crate::derive)) never has wider limits than its
+/// A token derived from another ([`derive()`](crate::derive)) never has wider limits than its
 /// parent: each field below only narrows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {

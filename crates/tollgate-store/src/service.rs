@@ -22,7 +22,7 @@ pub const DEFAULT_LAST_USE_INTERVAL: TimeDelta = TimeDelta::seconds(60);
 ///
 /// Tokens made by a token ([`derive_token`](Self::derive_token),
 /// [`create_user_with_token`](Self::create_user_with_token)) go through
-/// [`tollgate_scope::derive`]: they never exceed the token that made them.
+/// [`tollgate_scope::derive()`]: they never exceed the token that made them.
 #[derive(Debug)]
 pub struct TokenService<S> {
     storage: S,
@@ -148,7 +148,7 @@ impl<S: Storage> TokenService<S> {
     }
 
     /// Mints and stores a token for `parent`'s owner, with the limits
-    /// [`tollgate_scope::derive`] gives `request` from `parent`'s limits and its owner's role.
+    /// [`tollgate_scope::derive()`] gives `request` from `parent`'s limits and its owner's role.
     /// The new token records `parent`'s id.
     ///
     /// # Errors
@@ -161,13 +161,7 @@ impl<S: Storage> TokenService<S> {
         request: LimitsRequest,
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, DeriveError> {
-        let limits =
-            derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
-        let request = TokenRequest {
-            owner: parent.token.owner.clone(),
-            name,
-            limits,
-        };
+        let request = derived(parent, parent.token.owner.clone(), name, request)?;
         let parent_id = Some(parent.token.id);
         Ok(self
             .store(&request, parent_id, now, |token| {
@@ -192,13 +186,7 @@ impl<S: Storage> TokenService<S> {
         request: LimitsRequest,
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, DeriveError> {
-        let limits =
-            derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
-        let request = TokenRequest {
-            owner: user.name.clone(),
-            name,
-            limits,
-        };
+        let request = derived(parent, user.name.clone(), name, request)?;
         let parent_id = Some(parent.token.id);
         Ok(self
             .store(&request, parent_id, now, |token| {
@@ -357,4 +345,21 @@ impl<S: Storage> TokenService<S> {
     pub fn last_use_writes(&self) -> u64 {
         self.last_use.writes()
     }
+}
+
+/// The token `parent` may make for `owner` as `request` asks: its limits from
+/// [`tollgate_scope::derive()`] against `parent`'s limits and role.
+fn derived(
+    parent: &Authenticated,
+    owner: UserName,
+    name: TokenName,
+    request: LimitsRequest,
+) -> Result<TokenRequest, DeriveError> {
+    let limits =
+        derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
+    Ok(TokenRequest {
+        owner,
+        name,
+        limits,
+    })
 }

@@ -41,6 +41,26 @@ impl TestServer {
         send(request).await
     }
 
+    /// `method path` with `token` and, when given, a JSON body, sent from `origin` as a page
+    /// there would send it.
+    pub(crate) async fn call_from(
+        &self,
+        origin: &str,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self
+            .request(method, path)
+            .bearer_auth(token)
+            .header("origin", origin);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        send(request).await
+    }
+
     /// `method path` without credentials and, when given, a JSON body.
     pub(crate) async fn anonymous(
         &self,

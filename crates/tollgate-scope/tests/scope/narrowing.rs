@@ -118,6 +118,26 @@ fn any_owner() -> impl Strategy<Value = PermissionSet> {
     ]
 }
 
+/// Any operation, on any resource or none, from any origin or none, at any time around the
+/// parents' expiries.
+fn any_use() -> impl Strategy<Value = Use<'static>> {
+    (
+        any_operation(),
+        proptest::option::of((
+            proptest::sample::select(RESOURCES.to_vec()),
+            proptest::sample::select(Access::ALL.to_vec()),
+        )),
+        proptest::option::of(proptest::sample::select(ORIGINS.to_vec())),
+        0_i64..120,
+    )
+        .prop_map(|(operation, resource, origin, seconds)| Use {
+            operation,
+            resource,
+            origin: origin.map(str::as_bytes),
+            at: at(seconds),
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(8192))]
 
@@ -128,22 +148,10 @@ proptest! {
         parent in any_parent(),
         owner in any_owner(),
         request in any_request(),
-        operation in any_operation(),
-        origin in proptest::option::of(proptest::sample::select(ORIGINS.to_vec())),
-        resource in proptest::option::of((
-            proptest::sample::select(RESOURCES.to_vec()),
-            proptest::sample::select(Access::ALL.to_vec()),
-        )),
-        seconds in 0_i64..120,
+        attempt in any_use(),
     ) {
         let Ok(child) = derive(&parent, &owner, request) else {
             return Ok(());
-        };
-        let attempt = Use {
-            operation,
-            resource,
-            origin: origin.map(str::as_bytes),
-            at: at(seconds),
         };
         if child.check(&owner, &attempt).is_allowed() {
             prop_assert!(
@@ -161,25 +169,13 @@ proptest! {
         owner in any_owner(),
         first in any_request(),
         second in any_request(),
-        operation in any_operation(),
-        origin in proptest::option::of(proptest::sample::select(ORIGINS.to_vec())),
-        resource in proptest::option::of((
-            proptest::sample::select(RESOURCES.to_vec()),
-            proptest::sample::select(Access::ALL.to_vec()),
-        )),
-        seconds in 0_i64..120,
+        attempt in any_use(),
     ) {
         let Ok(child) = derive(&parent, &owner, first) else {
             return Ok(());
         };
         let Ok(grandchild) = derive(&child, &owner, second) else {
             return Ok(());
-        };
-        let attempt = Use {
-            operation,
-            resource,
-            origin: origin.map(str::as_bytes),
-            at: at(seconds),
         };
         if grandchild.check(&owner, &attempt).is_allowed() {
             prop_assert!(parent.check(&owner, &attempt).is_allowed());

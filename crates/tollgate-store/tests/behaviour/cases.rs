@@ -9,8 +9,8 @@ use tollgate_scope::{
     TokenKind,
 };
 use tollgate_store::{
-    AuthError, CreatedToken, DeriveError, MemoryStorage, NewToken, Storage, StoreError, TokenId,
-    TokenRequest, TokenService, User, UserName,
+    AuthError, Authenticated, CreatedToken, DeriveError, MemoryStorage, NewToken, Storage,
+    StoreError, TokenId, TokenRequest, TokenService, User, UserName,
 };
 use tollgate_token::{InactiveToken, TokenFormat, TokenName, TokenParseError};
 
@@ -63,6 +63,29 @@ async fn create<S: Storage>(service: &TokenService<S>, owner: &str, name: &str) 
         .create_token(&request(owner, name), t0())
         .await
         .unwrap()
+}
+
+/// Creates the token `request` describes and authenticates it, as a request presenting it would.
+async fn created_and_presented<S: Storage>(
+    service: &TokenService<S>,
+    request: &TokenRequest,
+) -> Authenticated {
+    let created = service.create_token(request, t0()).await.unwrap();
+    service
+        .authenticate(created.secret.expose_secret(), t0())
+        .await
+        .unwrap()
+}
+
+/// A row for `request` whose digest repeats `token`'s: what no minted token can be.
+fn with_digest_of<'r>(token: &CreatedToken, request: &'r TokenRequest) -> NewToken<'r> {
+    NewToken {
+        request,
+        parent_id: None,
+        hash: tollgate_token::TokenHash::of(token.secret.expose_secret()),
+        hint: "tg_...xxxx".parse().unwrap(),
+        created_at: t0(),
+    }
 }
 
 fn bearer(created: &CreatedToken) -> String {
@@ -542,24 +565,18 @@ pub(crate) async fn each_kind_has_its_own_prefix<S: Storage>(storage: S) {
 pub(crate) async fn derived_tokens_stay_within_their_parent<S: Storage>(storage: S) {
     let service = with_users(storage).await;
     let expires = t0() + TimeDelta::hours(1);
-    let parent = service
-        .create_token(
-            &with_limits(
-                "parent",
-                Limits {
-                    expires_at: Some(expires),
-                    allowed_origins: Some(origins(&["https://app.example.com"])),
-                    ..Limits::new(Scope::Full)
-                },
-            ),
-            t0(),
-        )
-        .await
-        .unwrap();
-    let parent = service
-        .authenticate(parent.secret.expose_secret(), t0())
-        .await
-        .unwrap();
+    let parent = created_and_presented(
+        &service,
+        &with_limits(
+            "parent",
+            Limits {
+                expires_at: Some(expires),
+                allowed_origins: Some(origins(&["https://app.example.com"])),
+                ..Limits::new(Scope::Full)
+            },
+        ),
+    )
+    .await;
     let name = |text: &str| TokenName::new(text).unwrap();
     let child = service
         .derive_token(
@@ -645,24 +662,18 @@ pub(crate) async fn a_user_and_first_token_are_created_together<S: Storage>(stor
         .create_user(user("root"), Role::Admin, t0())
         .await
         .unwrap();
-    let root = service
-        .create_token(
-            &TokenRequest {
-                owner: user("root"),
-                name: TokenName::new("root").unwrap(),
-                limits: Limits {
-                    expires_at: Some(t0() + TimeDelta::hours(1)),
-                    ..Limits::new(Scope::Full)
-                },
+    let root = created_and_presented(
+        &service,
+        &TokenRequest {
+            owner: user("root"),
+            name: TokenName::new("root").unwrap(),
+            limits: Limits {
+                expires_at: Some(t0() + TimeDelta::hours(1)),
+                ..Limits::new(Scope::Full)
             },
-            t0(),
-        )
-        .await
-        .unwrap();
-    let root = service
-        .authenticate(root.secret.expose_secret(), t0())
-        .await
-        .unwrap();
+        },
+    )
+    .await;
     let carol = User {
         name: user("carol"),
         role: Role::Editor,
@@ -698,17 +709,7 @@ pub(crate) async fn a_user_and_first_token_are_created_together<S: Storage>(stor
     };
     let failed = service
         .storage()
-        .create_user_with_token(
-            &dave,
-            t0(),
-            NewToken {
-                request: &request,
-                parent_id: None,
-                hash: tollgate_token::TokenHash::of(first.secret.expose_secret()),
-                hint: "tg_...xxxx".parse().unwrap(),
-                created_at: t0(),
-            },
-        )
+        .create_user_with_token(&dave, t0(), with_digest_of(&first, &request))
         .await;
     assert!(
         matches!(failed, Err(StoreError::DuplicateTokenName)),
@@ -755,13 +756,7 @@ pub(crate) async fn a_repeated_digest_is_refused<S: Storage>(storage: S) {
     let again = request("alice", "other");
     let repeated = service
         .storage()
-        .insert_token(NewToken {
-            request: &again,
-            parent_id: None,
-            hash: tollgate_token::TokenHash::of(first.secret.expose_secret()),
-            hint: "tg_...xxxx".parse().unwrap(),
-            created_at: t0(),
-        })
+        .insert_token(with_digest_of(&first, &again))
         .await;
     assert!(
         matches!(repeated, Err(StoreError::DuplicateTokenName)),

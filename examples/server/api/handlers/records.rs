@@ -144,21 +144,19 @@ pub(crate) async fn list(state: AppState, caller: Caller, kind: Kind) -> Outcome
     )))
 }
 
+/// The record, once the caller is known to be allowed to read it.
+async fn readable(state: &AppState, caller: &Caller, kind: Kind, name: &str) -> Outcome<Record> {
+    authorize_record(state, caller, Operation::ReadData, kind, name, Access::Read)?;
+    existing(state, kind, name).await
+}
+
 pub(crate) async fn get(
     state: AppState,
     caller: Caller,
     kind: Kind,
     name: String,
 ) -> Outcome<Json<Value>> {
-    authorize_record(
-        &state,
-        &caller,
-        Operation::ReadData,
-        kind,
-        &name,
-        Access::Read,
-    )?;
-    Ok(Json(shown(&existing(&state, kind, &name).await?)))
+    Ok(Json(shown(&readable(&state, &caller, kind, &name).await?)))
 }
 
 /// How often a write reads and checks a record again after its writer list changed under it.
@@ -276,15 +274,7 @@ pub(crate) async fn writers(
     kind: Kind,
     name: String,
 ) -> Outcome<Json<Value>> {
-    authorize_record(
-        &state,
-        &caller,
-        Operation::ReadData,
-        kind,
-        &name,
-        Access::Read,
-    )?;
-    let record = existing(&state, kind, &name).await?;
+    let record = readable(&state, &caller, kind, &name).await?;
     Ok(Json(json!(writers_of(&record))))
 }
 
