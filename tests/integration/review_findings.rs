@@ -181,6 +181,13 @@ async fn refusals_come_before_the_body_is_read(server: &TestServer) {
                 .refused(403, code);
         }
     }
+    // A client that waits for `100 Continue` before sending its body is refused without ever
+    // being asked for it.
+    let waiting = format!(
+        "PATCH /v1/subjects/host1 HTTP/1.1\r\nHost: tollgate\r\nAuthorization: Bearer {reader}\r\n\
+         Content-Type: application/json\r\nContent-Length: 900000\r\nExpect: 100-continue\r\n\r\n"
+    );
+    assert_eq!(server.raw(waiting.as_bytes()).await, 403);
     // Allowed callers still get the body's errors.
     server
         .call_raw(Method::PATCH, admin, "/v1/subjects/host1", not_json)

@@ -154,7 +154,7 @@ fn check_wildcard_domain(domain: &str) -> Result<(), OriginError> {
     if !host::without_trailing_dot(domain).contains('.') {
         return Err(OriginError::WildcardTooBroad);
     }
-    if public_suffix::is_public_suffix(domain) {
+    if public_suffix::has_public_subdomains(domain) {
         return Err(OriginError::WildcardOnPublicSuffix);
     }
     if domain.len() > MAX_WILDCARD_DOMAIN_LEN {

@@ -7,13 +7,19 @@
 
 use crate::host;
 
-/// Whether `domain` (lowercase, a trailing `.` ignored) is itself a public suffix, so that
-/// its subdomains are sites anyone can register. Hosts under a top-level domain the list
-/// does not know count as registrable below that domain, as browsers treat them.
-pub(crate) fn is_public_suffix(domain: &str) -> bool {
+/// Whether the names one label below `domain` (lowercase, a trailing `.` ignored) are sites
+/// anyone can register: `domain` is a public suffix itself (`co.uk`), or the list makes every
+/// name below it one (its wildcard rules, such as `*.sch.uk`). Hosts under a top-level domain
+/// the list does not know count as registrable below that domain, as browsers treat them.
+///
+/// Not caught: a suffix deeper down (`s3.amazonaws.com` below `amazonaws.com`): the list has
+/// no way to ask for the rules under a name, and a wildcard over a provider's own domain is
+/// rare enough to leave to review.
+pub(crate) fn has_public_subdomains(domain: &str) -> bool {
     let domain = host::without_trailing_dot(domain);
-    psl::suffix(domain.as_bytes())
-        .is_some_and(|suffix| suffix.trim().as_bytes() == domain.as_bytes())
+    let below = format!("x.{domain}");
+    psl::suffix(below.as_bytes())
+        .is_some_and(|suffix| suffix.trim().as_bytes().len() >= domain.len())
 }
 
 #[cfg(test)]
@@ -29,8 +35,13 @@ mod tests {
             "github.io",
             "herokuapp.com",
             "localhost",
+            // Wildcard rules: every name below is a suffix.
+            "sch.uk",
+            "kawasaki.jp",
+            // Itself a suffix, by that rule.
+            "school.sch.uk",
         ] {
-            assert!(is_public_suffix(domain), "{domain}");
+            assert!(has_public_subdomains(domain), "{domain}");
         }
     }
 
@@ -44,8 +55,11 @@ mod tests {
             "a.b.example.com",
             "example.local",
             "example.localhost",
+            "example.school.sch.uk",
+            // An exception to a wildcard rule is registrable.
+            "city.kawasaki.jp",
         ] {
-            assert!(!is_public_suffix(domain), "{domain}");
+            assert!(!has_public_subdomains(domain), "{domain}");
         }
     }
 }

@@ -12,7 +12,7 @@
 
 use http::StatusCode;
 use tollgate_cors::OriginCheck;
-use tollgate_scope::{Denial, DeriveDenial};
+use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
 use tollgate_store::{AuthError, DeriveError, StoreError};
 use tollgate_writers::DenyReason;
 
@@ -73,7 +73,10 @@ pub fn store_error(error: &StoreError) -> ApiError {
         StoreError::AlreadyRevoked => (StatusCode::BAD_REQUEST, "already_revoked"),
         StoreError::NotRevoked => (StatusCode::BAD_REQUEST, "not_revoked"),
         StoreError::ExpiryNotInFuture => (StatusCode::UNPROCESSABLE_ENTITY, "expiry_not_in_future"),
-        StoreError::NoAllowedOrigin => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_allowed_origin"),
+        StoreError::InvalidLimits(invalid) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            invalid_limits_code(*invalid),
+        ),
         StoreError::KindNotEnabled(_) => (StatusCode::UNPROCESSABLE_ENTITY, "kind_not_enabled"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     };
@@ -86,6 +89,15 @@ pub fn store_error(error: &StoreError) -> ApiError {
         _ => error.to_string(),
     };
     ApiError::new(status, code, message)
+}
+
+/// The error code of limits no token may have.
+fn invalid_limits_code(invalid: InvalidLimits) -> &'static str {
+    match invalid {
+        InvalidLimits::PublishableNotReadOnly { .. } => "publishable_read_only",
+        InvalidLimits::PublishableWithoutOrigins => "publishable_needs_origins",
+        _ => "invalid_allowed_origin",
+    }
 }
 
 /// 403 for an operation the token may not perform: `not_granted` when its grants refused,
@@ -120,11 +132,8 @@ pub fn derive_error(error: &DeriveError, realm: &Realm) -> ApiError {
             ("scope_above_role", denial)
         }
         DeriveError::Denied(denial @ DeriveDenial::ExceedsParent(_)) => ("exceeds_parent", denial),
-        DeriveError::Denied(denial @ DeriveDenial::PublishableNotReadOnly { .. }) => {
-            ("publishable_read_only", denial)
-        }
-        DeriveError::Denied(denial @ DeriveDenial::PublishableWithoutOrigins) => {
-            ("publishable_needs_origins", denial)
+        DeriveError::Denied(denial @ DeriveDenial::Invalid(invalid)) => {
+            (invalid_limits_code(*invalid), denial)
         }
     };
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, denial.to_string())
@@ -246,14 +255,16 @@ mod tests {
                 "exceeds_parent",
             ),
             (
-                DeriveDenial::PublishableNotReadOnly {
-                    requested: Scope::Edit,
-                },
+                DeriveDenial::Invalid(InvalidLimits::PublishableNotReadOnly { scope: Scope::Edit }),
                 "publishable_read_only",
             ),
             (
-                DeriveDenial::PublishableWithoutOrigins,
+                DeriveDenial::Invalid(InvalidLimits::PublishableWithoutOrigins),
                 "publishable_needs_origins",
+            ),
+            (
+                DeriveDenial::Invalid(InvalidLimits::NoAllowedOrigin),
+                "invalid_allowed_origin",
             ),
             (
                 DeriveDenial::ScopeAboveUser {

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use tollgate_cors::{AllowedOrigins, OriginPattern};
 
 use crate::{
-    Access, Decision, Denial, Grants, Limits, Operation, ResourceName, Scope, TokenKind,
-    UserPermissions, check,
+    Access, Decision, Denial, Grants, InvalidLimits, Limits, Operation, ResourceName, Scope,
+    TokenKind, UserPermissions, check,
 };
 
 /// What a new token should be, as its creator asks. `None` fields inherit the parent's value.
@@ -109,14 +109,9 @@ pub enum DeriveDenial<S> {
     },
     /// The request exceeds the parent's limits in this dimension.
     ExceedsParent(Exceeded),
-    /// A publishable token was asked with a scope above [`Scope::ReadOnly`].
-    PublishableNotReadOnly {
-        /// The scope asked for.
-        requested: Scope,
-    },
-    /// A publishable token was asked without origins (its own or inherited) to bind it to, or
-    /// with `*`.
-    PublishableWithoutOrigins,
+    /// The limits asked for (with what they inherit) are not valid for any token
+    /// ([`Limits::validate`]), such as a publishable token that is not read-only.
+    Invalid(InvalidLimits),
 }
 
 impl<S: fmt::Display> fmt::Display for DeriveDenial<S> {
@@ -143,13 +138,7 @@ impl<S: fmt::Display> fmt::Display for DeriveDenial<S> {
             DeriveDenial::ExceedsParent(exceeded) => {
                 write!(f, "the new token would exceed this one in {exceeded}")
             }
-            DeriveDenial::PublishableNotReadOnly { requested } => write!(
-                f,
-                "publishable tokens are read-only; scope {requested} is not allowed"
-            ),
-            DeriveDenial::PublishableWithoutOrigins => f.write_str(
-                "a publishable token must name the origins of the pages that embed it (not `*`)",
-            ),
+            DeriveDenial::Invalid(invalid) => invalid.fmt(f),
         }
     }
 }
@@ -194,7 +183,8 @@ pub fn highest_usable_scope<U: UserPermissions + ?Sized>(user: &U) -> Option<Sco
 ///    the parent's; omitted, the parent's; a parent without origins allows any.
 /// 5. Grants: each requested access is one the parent's grants include; omitted, the parent's;
 ///    a parent without grants allows any.
-/// 6. A publishable token is read-only and bound to origins (not `*`).
+/// 6. The result is valid for any token ([`Limits::validate`]): a publishable token is
+///    read-only and bound to origins (not `*`).
 ///
 /// Whether the expiry is still in the future is the caller's to check against its clock.
 /// Pure: no I/O, no clock.
@@ -264,26 +254,15 @@ pub fn derive<U: UserPermissions + ?Sized>(
             Some(grants)
         }
     };
-    if request.kind == TokenKind::Publishable {
-        if request.scope != Scope::ReadOnly {
-            return Err(DeriveDenial::PublishableNotReadOnly {
-                requested: request.scope,
-            });
-        }
-        if allowed_origins
-            .as_ref()
-            .is_none_or(|allowed| allowed.is_empty() || allowed.is_any())
-        {
-            return Err(DeriveDenial::PublishableWithoutOrigins);
-        }
-    }
-    Ok(Limits {
+    let limits = Limits {
         kind: request.kind,
         scope: request.scope,
         expires_at,
         allowed_origins,
         grants,
-    })
+    };
+    limits.validate().map_err(DeriveDenial::Invalid)?;
+    Ok(limits)
 }
 
 #[cfg(test)]
@@ -524,9 +503,9 @@ mod tests {
                 &Role::Admin,
                 publishable(Scope::Edit, Some(&["https://shop.example.com"]))
             ),
-            Err(DeriveDenial::PublishableNotReadOnly {
-                requested: Scope::Edit
-            })
+            Err(DeriveDenial::Invalid(
+                InvalidLimits::PublishableNotReadOnly { scope: Scope::Edit }
+            ))
         );
         for patterns in [None, Some(&[][..]), Some(&["*"][..])] {
             assert_eq!(
@@ -535,7 +514,9 @@ mod tests {
                     &Role::Admin,
                     publishable(Scope::ReadOnly, patterns)
                 ),
-                Err(DeriveDenial::PublishableWithoutOrigins),
+                Err(DeriveDenial::Invalid(
+                    InvalidLimits::PublishableWithoutOrigins
+                )),
                 "{patterns:?}"
             );
         }

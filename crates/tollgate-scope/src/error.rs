@@ -36,6 +36,24 @@ pub enum ParseRoleError {
     UnknownName,
 }
 
+/// Limits no token may have, whoever creates it ([`Limits::validate`](crate::Limits::validate)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum InvalidLimits {
+    /// Bound to an empty list of origins: no request could ever use the token.
+    #[error("a token bound to origins must name at least one")]
+    NoAllowedOrigin,
+    /// A publishable token with a scope above read-only.
+    #[error("publishable tokens are read-only; scope {scope} is not allowed")]
+    PublishableNotReadOnly {
+        /// The scope it would have had.
+        scope: crate::Scope,
+    },
+    /// A publishable token without origins to bind it to, or bound to `*`.
+    #[error("a publishable token must name the origins of the pages that embed it (not `*`)")]
+    PublishableWithoutOrigins,
+}
+
 /// A token kind name that is not `secret` or `publishable`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]

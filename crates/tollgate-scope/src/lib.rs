@@ -18,7 +18,8 @@ pub use access::Access;
 pub use decision::{Decision, Denial, check};
 pub use derive::{DeriveDenial, Exceeded, LimitsRequest, derive, highest_usable_scope};
 pub use error::{
-    ParseAccessError, ParseKindError, ParseRoleError, ParseScopeError, ResourceNameError,
+    InvalidLimits, ParseAccessError, ParseKindError, ParseRoleError, ParseScopeError,
+    ResourceNameError,
 };
 pub use grant::Grants;
 pub use kind::TokenKind;

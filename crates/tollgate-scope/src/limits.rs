@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use tollgate_cors::{AllowedOrigins, OriginCheck};
 
 use crate::{
-    Access, Decision, Denial, Grants, Operation, Scope, TokenKind, UserPermissions, check,
+    Access, Decision, Denial, Grants, InvalidLimits, Operation, Scope, TokenKind, UserPermissions,
+    check,
 };
 
 /// Everything that bounds what a token may do, apart from its owner's role (applied at each
@@ -63,6 +64,28 @@ impl Limits {
             allowed_origins: None,
             grants: None,
         }
+    }
+
+    /// Checks the rules every token's limits follow, however it is made: an origin binding
+    /// names at least one origin, and a publishable token is read-only and bound to origins
+    /// other than `*`.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn validate(&self) -> Result<(), InvalidLimits> {
+        let origins = self.allowed_origins.as_ref();
+        if origins.is_some_and(AllowedOrigins::is_empty) {
+            return Err(InvalidLimits::NoAllowedOrigin);
+        }
+        if self.kind == TokenKind::Publishable {
+            if self.scope != Scope::ReadOnly {
+                return Err(InvalidLimits::PublishableNotReadOnly { scope: self.scope });
+            }
+            if origins.is_none_or(AllowedOrigins::is_any) {
+                return Err(InvalidLimits::PublishableWithoutOrigins);
+            }
+        }
+        Ok(())
     }
 
     /// Every limit at once: the token is live at `attempt.at`, the request comes from an
@@ -249,6 +272,47 @@ mod tests {
                 limits.check_operation(&Role::Admin, operation, None),
                 Decision::Deny(Denial::PublishableToken { operation })
             );
+        }
+    }
+
+    #[test]
+    fn validate_refuses_unusable_and_unsafe_limits() {
+        let shop = || {
+            Some(AllowedOrigins::from_patterns([OriginPattern::parse(
+                "https://shop.example.com",
+            )
+            .unwrap()]))
+        };
+        let publishable = |scope, allowed_origins| Limits {
+            kind: TokenKind::Publishable,
+            allowed_origins,
+            ..Limits::new(scope)
+        };
+        assert_eq!(publishable(Scope::ReadOnly, shop()).validate(), Ok(()));
+        assert_eq!(Limits::new(Scope::Full).validate(), Ok(()));
+        let cases = [
+            (
+                Limits {
+                    allowed_origins: Some(AllowedOrigins::none()),
+                    ..Limits::new(Scope::Edit)
+                },
+                InvalidLimits::NoAllowedOrigin,
+            ),
+            (
+                publishable(Scope::Edit, shop()),
+                InvalidLimits::PublishableNotReadOnly { scope: Scope::Edit },
+            ),
+            (
+                publishable(Scope::ReadOnly, None),
+                InvalidLimits::PublishableWithoutOrigins,
+            ),
+            (
+                publishable(Scope::ReadOnly, Some(AllowedOrigins::any())),
+                InvalidLimits::PublishableWithoutOrigins,
+            ),
+        ];
+        for (limits, invalid) in cases {
+            assert_eq!(limits.validate(), Err(invalid), "{limits:?}");
         }
     }
 

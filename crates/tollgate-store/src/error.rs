@@ -1,7 +1,7 @@
 //! Every error this crate returns.
 
 use thiserror::Error;
-use tollgate_scope::{DeriveDenial, RoleShortfall, TokenKind};
+use tollgate_scope::{DeriveDenial, InvalidLimits, RoleShortfall, TokenKind};
 use tollgate_token::{HeaderError, InactiveToken, TokenParseError};
 
 /// A boxed error from the database driver, kept as the source of [`StoreError::Unavailable`].
@@ -38,9 +38,11 @@ pub enum StoreError {
     /// A new token's expiry time is not after its creation time.
     #[error("the expiry time must be in the future")]
     ExpiryNotInFuture,
-    /// A token was to be bound to an empty list of origins: no request could ever use it.
-    #[error("a token bound to origins must name at least one")]
-    NoAllowedOrigin,
+    /// The token's limits break a rule every token follows ([`Limits::validate`]).
+    ///
+    /// [`Limits::validate`]: tollgate_scope::Limits::validate
+    #[error(transparent)]
+    InvalidLimits(#[from] InvalidLimits),
     /// A token of a kind this service has no format for (see
     /// [`TokenService::with_publishable_format`](crate::TokenService::with_publishable_format)).
     #[error("this service does not issue {0} tokens")]

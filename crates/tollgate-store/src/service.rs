@@ -135,7 +135,7 @@ impl<S: Storage> TokenService<S> {
     /// [`derive_token`](Self::derive_token). The secret is in the result and nowhere else.
     ///
     /// # Errors
-    /// [`StoreError::ExpiryNotInFuture`], [`StoreError::NoAllowedOrigin`],
+    /// [`StoreError::ExpiryNotInFuture`], [`StoreError::InvalidLimits`],
     /// [`StoreError::KindNotEnabled`], [`StoreError::UnknownUser`],
     /// [`StoreError::DuplicateTokenName`], a random-number failure, or a database failure.
     pub async fn create_token(
@@ -211,13 +211,7 @@ impl<S: Storage> TokenService<S> {
         if limits.expires_at.is_some_and(|at| at <= now) {
             return Err(StoreError::ExpiryNotInFuture);
         }
-        if limits
-            .allowed_origins
-            .as_ref()
-            .is_some_and(|allowed| allowed.is_empty())
-        {
-            return Err(StoreError::NoAllowedOrigin);
-        }
+        limits.validate()?;
         let format = self
             .format(limits.kind)
             .ok_or(StoreError::KindNotEnabled(limits.kind))?;

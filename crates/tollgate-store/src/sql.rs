@@ -283,6 +283,8 @@ async fn insert_token(
 ) -> Result<TokenRecord, StoreError> {
     let request = token.request;
     let limits = &request.limits;
+    // Also keeps an empty origin list, which would read back as "any origin", out of the table.
+    limits.validate()?;
     let owner = sqlx::query("SELECT name, role FROM tollgate_users WHERE name_key = $1")
         .bind(request.owner.key())
         .fetch_optional(&mut *connection)

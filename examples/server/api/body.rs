@@ -12,8 +12,10 @@ use axum::extract::{FromRequest, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::StatusCode;
+use http::header::EXPECT;
 use http_body::Frame;
 use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
 use tollgate::http::ApiError;
 
 use crate::api::access::{Failure, bad_request};
@@ -117,16 +119,33 @@ async fn drain(body: &mut Body) {
     }
 }
 
-/// Middleware: gives the handler the request's body through a shared slot, and once the
-/// response is ready drains what the handler left unread (see [`DRAIN_BYTES`]).
+/// Drains running at once, at most: past that, an unread body is dropped and the connection
+/// closed as hyper does by default.
+const MAX_DRAINS: usize = 64;
+static DRAINS: Semaphore = Semaphore::const_new(MAX_DRAINS);
+
+/// Middleware: gives the handler the request's body through a shared slot and, once the
+/// answer is on its way, drains in the background what the handler left unread (see
+/// [`DRAIN_BYTES`]). A request that waits for `100 Continue` is not drained: it has sent
+/// nothing yet, and draining would ask it for the body.
 pub(crate) async fn drain_unread(request: Request, next: Next) -> Response {
+    let waits_for_continue = request
+        .headers()
+        .get(EXPECT)
+        .is_some_and(|expect| expect.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     let (parts, body) = request.into_parts();
     let slot = Arc::new(Mutex::new(body));
     let shared = Body::new(SharedBody(Arc::clone(&slot)));
     let response = next.run(Request::from_parts(parts, shared)).await;
     let mut rest = std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner));
-    if !rest.is_end_stream() {
-        let _ = tokio::time::timeout(DRAIN_TIME, drain(&mut rest)).await;
+    if !waits_for_continue
+        && !rest.is_end_stream()
+        && let Ok(permit) = DRAINS.try_acquire()
+    {
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(DRAIN_TIME, drain(&mut rest)).await;
+            drop(permit);
+        });
     }
     response
 }

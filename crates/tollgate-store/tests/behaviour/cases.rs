@@ -5,8 +5,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use tollgate_cors::{AllowedOrigins, OriginPattern};
 use tollgate_scope::{
-    Access, DeriveDenial, Exceeded, Grants, Limits, LimitsRequest, ResourceName, Role, Scope,
-    TokenKind,
+    Access, DeriveDenial, Exceeded, Grants, InvalidLimits, Limits, LimitsRequest, ResourceName,
+    Role, Scope, TokenKind,
 };
 use tollgate_store::{
     AuthError, Authenticated, CreatedToken, DeriveError, MemoryStorage, NewToken, Storage,
@@ -497,7 +497,10 @@ pub(crate) async fn limits_round_trip<S: Storage>(storage: S) {
         .create_token(&with_limits("nowhere", bound_nowhere), t0())
         .await;
     assert!(
-        matches!(result, Err(StoreError::NoAllowedOrigin)),
+        matches!(
+            result,
+            Err(StoreError::InvalidLimits(InvalidLimits::NoAllowedOrigin))
+        ),
         "{result:?}"
     );
 }
