@@ -15,6 +15,7 @@ on_every_backend![
     a_child_may_narrow_but_never_widen,
     a_new_users_first_token_is_capped_by_the_creator,
     responses_with_secrets_are_not_stored,
+    revoking_a_token_revokes_what_it_made,
 ];
 
 /// The origin the bound tokens of these tests are bound to.
@@ -228,4 +229,78 @@ async fn responses_with_secrets_are_not_stored(server: &TestServer) {
             reply.request
         );
     }
+}
+
+/// Regression (found in review): a child outlived its parent's revocation, and, being an admin
+/// token, could restore the parent. Revoking or deleting a token now revokes its descendants.
+async fn revoking_a_token_revokes_what_it_made(server: &TestServer) {
+    let admin = &server.admin_token;
+    let full = |name: &str| json!({"name": name, "scope": "full"});
+    let leaked = text(
+        &server
+            .post(admin, "/v1/tokens", full("leaked"))
+            .await
+            .ok(201)["token"],
+    );
+    let child = text(
+        &server
+            .post(&leaked, "/v1/tokens", full("child"))
+            .await
+            .ok(201)["token"],
+    );
+    let grandchild = text(
+        &server
+            .post(&child, "/v1/tokens", full("grandchild"))
+            .await
+            .ok(201)["token"],
+    );
+    let child_id = server.id_of(&child).await;
+    let leaked_id = server.id_of(&leaked).await;
+    server.revocation(admin, &leaked, "revoke").await.ok(200);
+    for token in [&leaked, &child, &grandchild] {
+        server.get(token, "/v1/subjects").await.invalid_token();
+    }
+    // The child cannot be brought back while its parent is revoked.
+    server
+        .call(
+            Method::POST,
+            admin,
+            &format!("/v1/tokens/{child_id}/restore"),
+            None,
+        )
+        .await
+        .refused(409, "parent_not_active");
+    server
+        .call(
+            Method::POST,
+            admin,
+            &format!("/v1/tokens/{leaked_id}/restore"),
+            None,
+        )
+        .await
+        .ok(200);
+    server.get(&leaked, "/v1/subjects").await.ok(200);
+    server.get(&child, "/v1/subjects").await.invalid_token();
+    // Deleting works the same way.
+    let other = text(
+        &server
+            .post(admin, "/v1/tokens", full("other"))
+            .await
+            .ok(201)["token"],
+    );
+    let other_child = text(
+        &server
+            .post(&other, "/v1/tokens", full("other-child"))
+            .await
+            .ok(201)["token"],
+    );
+    let other_id = server.id_of(&other).await;
+    server
+        .delete(admin, &format!("/v1/tokens/{other_id}"))
+        .await
+        .expect(204);
+    server
+        .get(&other_child, "/v1/subjects")
+        .await
+        .invalid_token();
 }

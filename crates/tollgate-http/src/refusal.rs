@@ -72,6 +72,7 @@ pub fn store_error(error: &StoreError) -> ApiError {
         StoreError::UnknownToken => (StatusCode::NOT_FOUND, "unknown_token"),
         StoreError::AlreadyRevoked => (StatusCode::BAD_REQUEST, "already_revoked"),
         StoreError::NotRevoked => (StatusCode::BAD_REQUEST, "not_revoked"),
+        StoreError::ParentNotActive => (StatusCode::CONFLICT, "parent_not_active"),
         StoreError::ExpiryNotInFuture => (StatusCode::UNPROCESSABLE_ENTITY, "expiry_not_in_future"),
         StoreError::InvalidLimits(invalid) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -328,6 +329,7 @@ mod tests {
             (StoreError::UnknownToken, StatusCode::NOT_FOUND),
             (StoreError::AlreadyRevoked, StatusCode::BAD_REQUEST),
             (StoreError::NotRevoked, StatusCode::BAD_REQUEST),
+            (StoreError::ParentNotActive, StatusCode::CONFLICT),
             (
                 StoreError::ExpiryNotInFuture,
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -35,6 +35,9 @@ pub enum StoreError {
     /// Restoring a token that is not revoked.
     #[error("the token is not revoked")]
     NotRevoked,
+    /// Restoring a token whose parent (the token that made it) is revoked or deleted.
+    #[error("the token that made this token is revoked or deleted; restore that one first")]
+    ParentNotActive,
     /// A new token's expiry time is not after its creation time.
     #[error("the expiry time must be in the future")]
     ExpiryNotInFuture,

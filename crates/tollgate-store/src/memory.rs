@@ -1,7 +1,7 @@
 //! An in-memory [`Storage`]: for tests, benchmarks and single-process servers that may
 //! forget every token on restart.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -110,6 +110,24 @@ impl State {
         Ok(record)
     }
 
+    /// Revokes at `at` every token descending from `ancestor` that is not revoked yet. A token
+    /// is made after its parent, so one pass in id order finds every generation.
+    fn revoke_descendants(&mut self, ancestor: TokenId, at: DateTime<Utc>) {
+        let mut lineage = BTreeSet::from([ancestor]);
+        let ids: Vec<TokenId> = self.by_id.range(ancestor..).map(|(&id, _)| id).collect();
+        for id in ids {
+            if let Some(token) = self.token_mut(id)
+                && token
+                    .record
+                    .parent_id
+                    .is_some_and(|parent| lineage.contains(&parent))
+            {
+                lineage.insert(id);
+                token.record.revoked_at.get_or_insert(at);
+            }
+        }
+    }
+
     fn remove(&mut self, id: TokenId) {
         if let Some(hash) = self.by_id.remove(&id)
             && let Some(token) = self.tokens.remove(&DigestKey(hash))
@@ -194,26 +212,42 @@ impl Storage for MemoryStorage {
             return Err(StoreError::AlreadyRevoked);
         }
         token.record.revoked_at = Some(at);
+        state.revoke_descendants(id, at);
         Ok(())
     }
 
     async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
         let mut state = self.write();
-        let token = state.token_mut(id).ok_or(StoreError::UnknownToken)?;
-        token
-            .record
-            .revoked_at
-            .take()
-            .map(drop)
-            .ok_or(StoreError::NotRevoked)
+        let token = state.token(id).ok_or(StoreError::UnknownToken)?;
+        if token.record.revoked_at.is_none() {
+            return Err(StoreError::NotRevoked);
+        }
+        if let Some(parent) = token.record.parent_id {
+            let active = state
+                .token(parent)
+                .is_some_and(|parent| parent.record.revoked_at.is_none());
+            if !active {
+                return Err(StoreError::ParentNotActive);
+            }
+        }
+        if let Some(token) = state.token_mut(id) {
+            token.record.revoked_at = None;
+        }
+        Ok(())
     }
 
-    async fn delete_token(&self, id: TokenId, owner: &UserName) -> Result<bool, StoreError> {
+    async fn delete_token(
+        &self,
+        id: TokenId,
+        owner: &UserName,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let mut state = self.write();
         let owned = state
             .token(id)
             .is_some_and(|token| *token.name_key.0 == *owner.key());
         if owned {
+            state.revoke_descendants(id, at);
             state.remove(id);
         }
         Ok(owned)

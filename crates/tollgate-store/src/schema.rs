@@ -74,6 +74,7 @@ const TOKEN_LIMITS: &str = r"
 ALTER TABLE tollgate_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'secret';
 ALTER TABLE tollgate_tokens ADD COLUMN parent_id BIGINT;
 ALTER TABLE tollgate_tokens ADD COLUMN grants TEXT;
+CREATE INDEX tollgate_tokens_parent ON tollgate_tokens (parent_id);
 ";
 
 /// Arbitrary key for the PostgreSQL advisory lock that serialises concurrent migrations

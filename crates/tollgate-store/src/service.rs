@@ -287,7 +287,8 @@ impl<S: Storage> TokenService<S> {
         Ok(found)
     }
 
-    /// Revokes a token: it fails at once, until restored.
+    /// Revokes a token, and every token descending from it: they fail at once, until restored
+    /// (each on its own, parents first).
     ///
     /// # Errors
     /// [`StoreError::UnknownToken`], [`StoreError::AlreadyRevoked`], or a database failure.
@@ -295,21 +296,28 @@ impl<S: Storage> TokenService<S> {
         self.storage.revoke(id, now).await
     }
 
-    /// Restores a revoked token.
+    /// Restores a revoked token, unless the token that made it is revoked or deleted.
     ///
     /// # Errors
-    /// [`StoreError::UnknownToken`], [`StoreError::NotRevoked`], or a database failure.
+    /// [`StoreError::UnknownToken`], [`StoreError::NotRevoked`],
+    /// [`StoreError::ParentNotActive`], or a database failure.
     pub async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
         self.storage.restore(id).await
     }
 
-    /// Deletes one of the owner's tokens: it fails at once.
+    /// Deletes one of the owner's tokens: it fails at once, and every token descending from it
+    /// is revoked at `now`.
     ///
     /// # Errors
     /// [`StoreError::UnknownToken`] when the owner has no token with this id (someone else's
     /// token included), or a database failure.
-    pub async fn delete_token(&self, id: TokenId, owner: &UserName) -> Result<(), StoreError> {
-        match self.storage.delete_token(id, owner).await? {
+    pub async fn delete_token(
+        &self,
+        id: TokenId,
+        owner: &UserName,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        match self.storage.delete_token(id, owner, now).await? {
             true => Ok(()),
             false => Err(StoreError::UnknownToken),
         }

@@ -181,35 +181,84 @@ impl Storage for SqlStorage {
     }
 
     async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE tollgate_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
         .bind(at.timestamp_micros())
         .bind(id.0)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        self.changed_or(id, done.rows_affected(), StoreError::AlreadyRevoked)
-            .await
+        if done.rows_affected() == 0 {
+            drop(tx);
+            return match self.token_by_id(id).await? {
+                Some(_) => Err(StoreError::AlreadyRevoked),
+                None => Err(StoreError::UnknownToken),
+            };
+        }
+        revoke_descendants(&mut tx, id, at).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
+        let token = self
+            .token_by_id(id)
+            .await?
+            .ok_or(StoreError::UnknownToken)?;
+        if token.revoked_at.is_none() {
+            return Err(StoreError::NotRevoked);
+        }
+        let mut tx = self.pool.begin().await?;
+        if let Some(parent) = token.parent_id {
+            // A no-op update: takes the parent's row lock, so a revocation of the parent
+            // (which locks it first, then its descendants) cannot pass this restore unseen.
+            let active = sqlx::query(
+                "UPDATE tollgate_tokens SET revoked_at = revoked_at WHERE id = $1 AND revoked_at IS NULL",
+            )
+            .bind(parent.0)
+            .execute(&mut *tx)
+            .await?;
+            if active.rows_affected() == 0 {
+                return Err(StoreError::ParentNotActive);
+            }
+        }
         let done = sqlx::query(
             "UPDATE tollgate_tokens SET revoked_at = NULL WHERE id = $1 AND revoked_at IS NOT NULL",
         )
         .bind(id.0)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        self.changed_or(id, done.rows_affected(), StoreError::NotRevoked)
-            .await
+        if done.rows_affected() == 0 {
+            // Restored or deleted meanwhile.
+            drop(tx);
+            return match self.token_by_id(id).await? {
+                Some(_) => Err(StoreError::NotRevoked),
+                None => Err(StoreError::UnknownToken),
+            };
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
-    async fn delete_token(&self, id: TokenId, owner: &UserName) -> Result<bool, StoreError> {
+    async fn delete_token(
+        &self,
+        id: TokenId,
+        owner: &UserName,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("DELETE FROM tollgate_tokens WHERE id = $1 AND owner_key = $2")
             .bind(id.0)
             .bind(owner.key())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        revoke_descendants(&mut tx, id, at).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn record_use(
@@ -238,24 +287,6 @@ impl Storage for SqlStorage {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
-    }
-}
-
-impl SqlStorage {
-    /// `Ok` when an update changed a row; otherwise `UnknownToken` or `unchanged`.
-    async fn changed_or(
-        &self,
-        id: TokenId,
-        rows: u64,
-        unchanged: StoreError,
-    ) -> Result<(), StoreError> {
-        if rows > 0 {
-            return Ok(());
-        }
-        match self.token_by_id(id).await? {
-            Some(_) => Err(unchanged),
-            None => Err(StoreError::UnknownToken),
-        }
     }
 }
 
@@ -329,6 +360,27 @@ async fn insert_token(
         last_used_at: None,
         revoked_at: None,
     })
+}
+
+/// Revokes at `at` every token descending from `ancestor` that is not revoked yet. `UNION`
+/// (not `UNION ALL`) ends the walk even on a cycle, which only a corrupted table could hold.
+async fn revoke_descendants(
+    connection: &mut AnyConnection,
+    ancestor: TokenId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "WITH RECURSIVE descendants (id) AS ( \
+             SELECT id FROM tollgate_tokens WHERE parent_id = $1 \
+             UNION SELECT t.id FROM tollgate_tokens t JOIN descendants d ON t.parent_id = d.id) \
+         UPDATE tollgate_tokens SET revoked_at = $2 \
+         WHERE revoked_at IS NULL AND id IN (SELECT id FROM descendants)",
+    )
+    .bind(ancestor.0)
+    .bind(at.timestamp_micros())
+    .execute(connection)
+    .await?;
+    Ok(())
 }
 
 fn unique_violation_as(error: sqlx::Error, duplicate: StoreError) -> StoreError {

@@ -88,7 +88,9 @@ pub trait Storage: Send + Sync {
         owner: &UserName,
     ) -> impl Future<Output = Result<Vec<TokenRecord>, StoreError>> + Send;
 
-    /// Marks the token revoked at `at`.
+    /// Marks the token revoked at `at`, and with it every token descending from it (made by
+    /// it, or by one of those, ...) that is not revoked yet: a token never outlives the
+    /// revocation of the token that made it. Atomic.
     ///
     /// # Errors
     /// [`StoreError::UnknownToken`], or [`StoreError::AlreadyRevoked`].
@@ -98,13 +100,17 @@ pub trait Storage: Send + Sync {
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Clears the token's revocation.
+    /// Clears the token's revocation (not its descendants'), if the token that made it, when
+    /// there is one, still exists and is not revoked. Atomic with respect to a concurrent
+    /// revocation of that token.
     ///
     /// # Errors
-    /// [`StoreError::UnknownToken`], or [`StoreError::NotRevoked`].
+    /// [`StoreError::UnknownToken`], [`StoreError::NotRevoked`], or
+    /// [`StoreError::ParentNotActive`].
     fn restore(&self, id: TokenId) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Deletes the owner's token. Returns whether one was deleted.
+    /// Deletes the owner's token and revokes, at `at`, every token descending from it that is
+    /// not revoked yet. Returns whether one was deleted. Atomic.
     ///
     /// # Errors
     /// Database failures only.
@@ -112,6 +118,7 @@ pub trait Storage: Send + Sync {
         &self,
         id: TokenId,
         owner: &UserName,
+        at: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Sets the token's last use to `at` when the stored value is unset or at or before

@@ -88,6 +88,14 @@ fn with_digest_of<'r>(token: &CreatedToken, request: &'r TokenRequest) -> NewTok
     }
 }
 
+/// A token just created, authenticated with its secret.
+async fn presented<S: Storage>(service: &TokenService<S>, created: &CreatedToken) -> Authenticated {
+    service
+        .authenticate(created.secret.expose_secret(), t0())
+        .await
+        .unwrap()
+}
+
 fn bearer(created: &CreatedToken) -> String {
     format!("Bearer {}", created.secret.expose_secret())
 }
@@ -310,7 +318,9 @@ pub(crate) async fn deletion_is_effective_at_once_and_owner_only<S: Storage>(sto
     let token = created.secret.expose_secret();
     assert!(service.authenticate(token, t0()).await.is_ok());
 
-    let result = service.delete_token(created.record.id, &user("bob")).await;
+    let result = service
+        .delete_token(created.record.id, &user("bob"), t0())
+        .await;
     assert!(
         matches!(result, Err(StoreError::UnknownToken)),
         "{result:?}"
@@ -318,7 +328,7 @@ pub(crate) async fn deletion_is_effective_at_once_and_owner_only<S: Storage>(sto
     assert!(service.authenticate(token, t0()).await.is_ok());
 
     service
-        .delete_token(created.record.id, &user("alice"))
+        .delete_token(created.record.id, &user("alice"), t0())
         .await
         .unwrap();
     let result = service.authenticate(token, t0()).await;
@@ -656,6 +666,110 @@ pub(crate) async fn derived_tokens_stay_within_their_parent<S: Storage>(storage:
         .map(|token| token.name.to_string())
         .collect();
     assert_eq!(names, ["parent", "child"]);
+}
+
+/// Revoking or deleting a token revokes every token descending from it, so a leaked token's
+/// children cannot outlive it, nor restore it; a child is restored only under an active parent.
+pub(crate) async fn revocation_reaches_every_descendant<S: Storage>(storage: S) {
+    let service = with_users(storage).await;
+    let name = |text: &str| TokenName::new(text).unwrap();
+    let full = |name: &str| with_limits(name, Limits::new(Scope::Full));
+    let root = created_and_presented(&service, &full("root")).await;
+    let derive = async |parent: &Authenticated, child: &str, scope| {
+        let created = service
+            .derive_token(parent, name(child), LimitsRequest::new(scope), t0())
+            .await
+            .unwrap();
+        presented(&service, &created).await
+    };
+    let child = derive(&root, "child", Scope::Edit).await;
+    let sibling = derive(&root, "sibling", Scope::ReadOnly).await;
+    let revoked_before = derive(&root, "revoked-before", Scope::ReadOnly).await;
+    service.revoke(revoked_before.token.id, t0()).await.unwrap();
+
+    let later = t0() + TimeDelta::seconds(5);
+    service.revoke(root.token.id, later).await.unwrap();
+    for token in [&child, &sibling] {
+        let stored = service.token(token.token.id).await.unwrap().unwrap();
+        assert_eq!(stored.revoked_at, Some(later), "{}", stored.name);
+    }
+    // An earlier revocation keeps its time.
+    let stored = service
+        .token(revoked_before.token.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.revoked_at, Some(t0()));
+
+    // A child is not restored while its parent is revoked; the parent first, then the child.
+    let result = service.restore(child.token.id).await;
+    assert!(
+        matches!(result, Err(StoreError::ParentNotActive)),
+        "{result:?}"
+    );
+    service.restore(root.token.id).await.unwrap();
+    let stored = service.token(child.token.id).await.unwrap().unwrap();
+    assert!(
+        stored.revoked_at.is_some(),
+        "restoring a parent restores no child"
+    );
+    service.restore(child.token.id).await.unwrap();
+
+    // Deleting a token revokes its descendants; they cannot be restored after.
+    service
+        .delete_token(root.token.id, &user("alice"), later)
+        .await
+        .unwrap();
+    let stored = service.token(child.token.id).await.unwrap().unwrap();
+    assert_eq!(stored.revoked_at, Some(later));
+    let result = service.restore(child.token.id).await;
+    assert!(
+        matches!(result, Err(StoreError::ParentNotActive)),
+        "{result:?}"
+    );
+}
+
+/// Grandchildren too: the walk goes down every generation.
+pub(crate) async fn revocation_reaches_grandchildren<S: Storage>(storage: S) {
+    let service = with_users(storage).await;
+    service
+        .create_user(user("root"), Role::Admin, t0())
+        .await
+        .unwrap();
+    let mut chain = vec![
+        created_and_presented(
+            &service,
+            &TokenRequest {
+                owner: user("root"),
+                name: TokenName::new("g0").unwrap(),
+                limits: Limits::new(Scope::Full),
+            },
+        )
+        .await,
+    ];
+    for generation in 1..4 {
+        let parent = chain.last().unwrap();
+        let name = TokenName::new(&format!("g{generation}")).unwrap();
+        let created = service
+            .derive_token(parent, name, LimitsRequest::new(Scope::Full), t0())
+            .await
+            .unwrap();
+        chain.push(presented(&service, &created).await);
+    }
+    service.revoke(chain[1].token.id, t0()).await.unwrap();
+    assert!(
+        service
+            .token(chain[0].token.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_none()
+    );
+    for token in &chain[1..] {
+        let stored = service.token(token.token.id).await.unwrap().unwrap();
+        assert_eq!(stored.revoked_at, Some(t0()), "{}", stored.name);
+    }
 }
 
 /// A user and their first token are stored together or not at all.

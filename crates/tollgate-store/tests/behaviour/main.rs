@@ -57,6 +57,8 @@ all_backends![
     each_kind_has_its_own_prefix,
     derived_tokens_stay_within_their_parent,
     a_user_and_first_token_are_created_together,
+    revocation_reaches_every_descendant,
+    revocation_reaches_grandchildren,
     get_by_id_and_list_order,
     a_repeated_digest_is_refused,
 ];

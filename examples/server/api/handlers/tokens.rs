@@ -257,7 +257,7 @@ pub(crate) async fn delete(
     let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     state
         .tokens
-        .delete_token(token_id(&id)?, &found.token.owner)
+        .delete_token(token_id(&id)?, &found.token.owner, Utc::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
