@@ -6,9 +6,14 @@
 //! | malformed header or token, unknown, revoked, expired; two `Authorization` fields | 401 + `invalid_token` | `invalid_token` |
 //! | database unavailable | 503 | `unavailable` |
 //! | malformed stored row | 500 | `internal` |
-//! | scope or role too low, or never for tokens | 403 + `insufficient_scope` | `insufficient_scope` |
+//! | scope or role too low, a publishable token beyond reading, or never for tokens | 403 + `insufficient_scope` | `insufficient_scope` |
+//! | outside the token's grants | 403 | `not_granted` |
 //! | not a writer | 403 | `not_a_writer` |
 //! | token's allowed origins do not match `Origin` | 403 | `origin_not_allowed` |
+//! | a new token above its owner's role | 422 | `scope_above_role` |
+//! | a new token beyond its parent's expiry, origins or grants | 422 | `exceeds_parent` |
+//! | limits no token may have | 422 | `publishable_read_only`, `publishable_needs_origins`, `invalid_allowed_origin` |
+//! | restoring a token whose parent is revoked or deleted | 409 | `parent_not_active` |
 
 use http::StatusCode;
 use tollgate_cors::OriginCheck;

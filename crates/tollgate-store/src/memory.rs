@@ -71,6 +71,15 @@ impl State {
         self.tokens.get_mut(&DigestKey(*hash))
     }
 
+    fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
+        let key = user.name.key();
+        if self.users.contains_key(key.as_str()) {
+            return Err(StoreError::DuplicateUser);
+        }
+        self.users.insert(Arc::from(key), user.clone());
+        Ok(())
+    }
+
     fn insert_token(&mut self, token: &NewToken<'_>) -> Result<TokenRecord, StoreError> {
         let request = token.request;
         let (owner_key, owner) = self
@@ -139,13 +148,7 @@ impl State {
 
 impl Storage for MemoryStorage {
     async fn create_user(&self, user: &User, _at: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut state = self.write();
-        let key = user.name.key();
-        if state.users.contains_key(key.as_str()) {
-            return Err(StoreError::DuplicateUser);
-        }
-        state.users.insert(Arc::from(key), user.clone());
-        Ok(())
+        self.write().insert_user(user)
     }
 
     async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
@@ -167,14 +170,10 @@ impl Storage for MemoryStorage {
         token: NewToken<'_>,
     ) -> Result<TokenRecord, StoreError> {
         let mut state = self.write();
-        let key = user.name.key();
-        if state.users.contains_key(key.as_str()) {
-            return Err(StoreError::DuplicateUser);
-        }
-        state.users.insert(Arc::from(key.as_str()), user.clone());
+        state.insert_user(user)?;
         let inserted = state.insert_token(&token);
         if inserted.is_err() {
-            state.users.remove(key.as_str());
+            state.users.remove(user.name.key().as_str());
         }
         inserted
     }

@@ -83,8 +83,8 @@ pub(crate) fn authorize_token<'a>(
 }
 
 /// The caller's token, whatever its scope, for `/v1/tokens/current`. Publishable tokens are
-/// refused: the answer names the token's owner, which a page that embeds the token must not
-/// learn.
+/// refused: they read records and nothing else, and a page that embeds one has no use for
+/// the token's metadata (its ids, limits and parentage).
 pub(crate) fn token_of<'a>(caller: &'a Caller, realm: &Realm) -> Outcome<&'a Authenticated> {
     match caller {
         Caller::Token(found) if found.token.limits.kind == TokenKind::Publishable => {

@@ -123,8 +123,9 @@ pub(crate) async fn put(
         &aspect,
         Access::Write,
     )?;
-    // Every refusal comes before the body is read: the aspect's writers are checked here and,
-    // against the list the change is made on, again in `write_sample`.
+    // Every 403 comes before the body is read: the aspect's writers are checked here and,
+    // against the list the change is made on, again in `write_sample` (which also answers 404
+    // for a missing subject).
     let aspect_record = existing(&state, Kind::Aspects, &aspect).await?;
     may_write_sample(&state, &caller, &aspect_record, &subject, query.as_deref())?;
     let body: SampleValue = body.json().await?;

@@ -36,6 +36,7 @@ pub(crate) async fn create(
     Extension(caller): Extension<Caller>,
     body: UnreadBody,
 ) -> Outcome<impl IntoResponse> {
+    // Both: writing users needs the admin role, issuing a credential a full-scope token.
     authorize_token(&caller, Operation::WriteSensitive, &state.realm)?;
     let parent = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     let body: NewUser = body.json().await?;
