@@ -198,16 +198,16 @@ pub(crate) fn concurrent_change() -> Failure {
     ))
 }
 
-/// The record, once the caller is known to be allowed `access` to it and on its writer list:
-/// every refusal a write can get before its body is read.
-async fn writable(
+/// Every refusal a write can get before its body is read: `access` to the record, its
+/// existence, its writer list. The write itself checks the list again as it changes it.
+async fn check_writable(
     state: &AppState,
     caller: &Caller,
     kind: Kind,
     name: &str,
     query: Option<&str>,
     access: Access,
-) -> Outcome<Record> {
+) -> Outcome<()> {
     authorize_record(state, caller, Operation::WriteData, kind, name, access)?;
     let record = existing(state, kind, name).await?;
     may_write(
@@ -215,8 +215,7 @@ async fn writable(
         caller,
         override_requested(query),
         &state.realm,
-    )?;
-    Ok(record)
+    )
 }
 
 pub(crate) async fn patch(
@@ -227,7 +226,7 @@ pub(crate) async fn patch(
     query: Option<String>,
     body: UnreadBody,
 ) -> Outcome<Json<Value>> {
-    writable(
+    check_writable(
         &state,
         &caller,
         kind,
@@ -320,7 +319,7 @@ pub(crate) async fn add_writers(
 ) -> Outcome<Json<Value>> {
     let query = query.as_deref();
     // The record must exist and the caller may write it before the body is read.
-    writable(&state, &caller, kind, &name, query, Access::Write).await?;
+    check_writable(&state, &caller, kind, &name, query, Access::Write).await?;
     let names: Vec<String> = body.json().await?;
     let mut known = Vec::with_capacity(names.len());
     let mut unknown = Vec::new();
