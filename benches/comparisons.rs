@@ -1,5 +1,5 @@
 //! Criterion benches: one group per crate, each holding the tollgate function and its peer (or
-//! floor) on identical input, plus the scaling series of BENCHMARKS.md.
+//! floor) on identical input, plus the scaling series of docs/benchmarks.md.
 //!
 //! ```text
 //! cargo bench --bench comparisons                  # everything

@@ -1,4 +1,4 @@
-//! The ratio report: every comparison and scaling point of `shared/design/BENCHMARKS.md`,
+//! The ratio report: every comparison and scaling point of `docs/benchmarks.md`,
 //! measured side by side in one process, in well under a minute.
 //!
 //! ```text

@@ -47,7 +47,7 @@ pub(crate) struct Sizes {
 }
 
 impl Sizes {
-    /// The sizes BENCHMARKS.md names.
+    /// The sizes docs/benchmarks.md names.
     pub(crate) const FULL: Sizes = Sizes {
         routes: [10, 1_000, 100_000],
         writers: [1, 100, 100_000],
