@@ -7,7 +7,7 @@ use tollgate_cors::{AllowedOrigins, OriginPattern};
 
 use crate::{
     Access, Decision, Denial, Grants, InvalidLimits, Limits, Operation, ResourceName, Scope,
-    TokenKind, UserPermissions, check,
+    TokenKind, UserPermissions,
 };
 
 /// What a new token should be, as its creator asks. `None` fields inherit the parent's value.
@@ -174,8 +174,8 @@ pub fn highest_usable_scope<U: UserPermissions + ?Sized>(user: &U) -> Option<Sco
 /// `request` asks; or why it may not. The one rule: **a derived token never exceeds the token
 /// that made it.** Checked in this order, the first refusal returned:
 ///
-/// 1. The parent may mint: it is secret, and [`check`] allows it [`Operation::ManageAccount`]
-///    (so it is [`Scope::Full`] and its owner may manage their account).
+/// 1. The parent may mint: [`Limits::check_operation`] allows it [`Operation::ManageAccount`]
+///    (so it is secret and [`Scope::Full`], and its owner may manage their account).
 /// 2. The scope allows nothing `user` may not do (at most [`highest_usable_scope`]); as the
 ///    parent is full-scope, it is also within the parent's scope.
 /// 3. Expiry: at or before the parent's; omitted, the parent's.
@@ -196,12 +196,7 @@ pub fn derive<U: UserPermissions + ?Sized>(
     user: &U,
     request: LimitsRequest,
 ) -> Result<Limits, DeriveDenial<U::Shortfall>> {
-    if parent.kind == TokenKind::Publishable {
-        return Err(DeriveDenial::CannotMint(Denial::PublishableToken {
-            operation: Operation::ManageAccount,
-        }));
-    }
-    if let Decision::Deny(denial) = check(parent.scope, user, Operation::ManageAccount) {
+    if let Decision::Deny(denial) = parent.check_operation(user, Operation::ManageAccount, None) {
         return Err(DeriveDenial::CannotMint(denial));
     }
     if let Some((operation, shortfall)) = first_unusable(user, request.scope) {

@@ -208,7 +208,8 @@ impl<S: Storage> TokenService<S> {
         F: Future<Output = Result<TokenRecord, StoreError>>,
     {
         let limits = &request.limits;
-        if limits.expires_at.is_some_and(|at| at <= now) {
+        // A token already expired on creation could never be used.
+        if !limits.is_live_at(now) {
             return Err(StoreError::ExpiryNotInFuture);
         }
         limits.validate()?;

@@ -191,10 +191,7 @@ impl Storage for SqlStorage {
         .await?;
         if done.rows_affected() == 0 {
             drop(tx);
-            return match self.token_by_id(id).await? {
-                Some(_) => Err(StoreError::AlreadyRevoked),
-                None => Err(StoreError::UnknownToken),
-            };
+            return Err(self.unchanged(id, StoreError::AlreadyRevoked).await);
         }
         revoke_descendants(&mut tx, id, at).await?;
         tx.commit().await?;
@@ -232,10 +229,7 @@ impl Storage for SqlStorage {
         if done.rows_affected() == 0 {
             // Restored or deleted meanwhile.
             drop(tx);
-            return match self.token_by_id(id).await? {
-                Some(_) => Err(StoreError::NotRevoked),
-                None => Err(StoreError::UnknownToken),
-            };
+            return Err(self.unchanged(id, StoreError::NotRevoked).await);
         }
         tx.commit().await?;
         Ok(())
@@ -360,6 +354,18 @@ async fn insert_token(
         last_used_at: None,
         revoked_at: None,
     })
+}
+
+impl SqlStorage {
+    /// Why an update of token `id` changed no row: `unchanged` when the token exists,
+    /// [`StoreError::UnknownToken`] when it does not (or the database's failure to say).
+    async fn unchanged(&self, id: TokenId, unchanged: StoreError) -> StoreError {
+        match self.token_by_id(id).await {
+            Ok(Some(_)) => unchanged,
+            Ok(None) => StoreError::UnknownToken,
+            Err(error) => error,
+        }
+    }
 }
 
 /// Revokes at `at` every token descending from `ancestor` that is not revoked yet. `UNION`

@@ -6,6 +6,8 @@ use tollgate::scope::{Access, Decision, Denial, Operation, Role, Scope, TokenKin
 use tollgate::store::{Authenticated, StoreError};
 use tollgate::writers::{Actor, AdminOverride, Entitlement, Resolved, WriterList};
 
+use crate::api::records::Kind;
+
 /// A handler's refusal, as an axum response.
 #[derive(Debug)]
 pub(crate) struct Failure(pub(crate) ApiError);
@@ -45,8 +47,26 @@ pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Fai
 }
 
 /// A record as grants name it: `{kind}/{name}`. Samples are named by their aspect.
-pub(crate) fn resource_name(kind: &str, name: &str) -> String {
-    format!("{kind}/{name}")
+pub(crate) fn resource_name(kind: Kind, name: &str) -> String {
+    format!("{}/{name}", kind.as_str())
+}
+
+/// `Ok` when the caller may have `access` to the record `name` of `kind`: reading is
+/// [`Operation::ReadData`], writing and deleting [`Operation::WriteData`], each checked with
+/// the token's grants.
+pub(crate) fn authorize_record(
+    caller: &Caller,
+    kind: Kind,
+    name: &str,
+    access: Access,
+    realm: &Realm,
+) -> Outcome<()> {
+    let operation = match access {
+        Access::Read => Operation::ReadData,
+        Access::Write | Access::Delete => Operation::WriteData,
+    };
+    let resource = resource_name(kind, name);
+    authorize(caller, operation, Some((&resource, access)), realm).map(drop)
 }
 
 /// The caller's token, when its limits allow `operation` (on `resource`, with that access,

@@ -52,24 +52,11 @@ impl<S: Send + Sync> FromRequest<S> for UnreadBody {
 }
 
 impl UnreadBody {
-    /// Reads and parses the body: 413 when too large, 400 for anything else (syntax, wrong
-    /// types, unknown fields, missing content type).
+    /// Reads and parses the body as JSON, answering its problems with the server's JSON
+    /// errors: 413 when too large, 400 for anything else (syntax, wrong types, unknown fields,
+    /// missing content type).
     pub(crate) async fn json<T: DeserializeOwned>(self) -> Result<T, Failure> {
-        JsonBody::from_request(self.0, &())
-            .await
-            .map(|JsonBody(value)| value)
-    }
-}
-
-/// A JSON body whose problems are answered with the server's JSON errors.
-#[derive(Debug)]
-struct JsonBody<T>(T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
-    type Rejection = Failure;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Failure> {
-        let (parts, mut body) = request.into_parts();
+        let (parts, mut body) = self.0.into_parts();
         // A declared length over the limit is refused before anything is read.
         if body.size_hint().lower() > MAX_BODY_BYTES as u64 {
             return Err(too_large());
@@ -82,8 +69,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             received.extend_from_slice(&data);
         }
         let request = Request::from_parts(parts, Body::from(received));
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
+        match Json::<T>::from_request(request, &()).await {
+            Ok(Json(value)) => Ok(value),
             Err(rejection) => Err(bad_request("bad_request_body", rejection.body_text())),
         }
     }

@@ -12,8 +12,8 @@ use tollgate::writers::{AdminOverride, Entitlement, Lockout, WriterEdit};
 
 use super::{override_requested, query_has};
 use crate::api::access::{
-    Failure, Outcome, actor, admin_override, authorize, bad_request, may_write, not_found,
-    resource_name,
+    Failure, Outcome, actor, admin_override, authorize, authorize_record, bad_request, may_write,
+    not_found, resource_name,
 };
 use crate::api::app::AppState;
 use crate::api::body::UnreadBody;
@@ -75,20 +75,6 @@ pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Outcom
     state.records.get(kind, name).await?.ok_or_else(missing)
 }
 
-/// Checks that the caller may perform `operation` on the record `name` of `kind` with
-/// `access`: scope, role, kind of token and grants.
-fn authorize_record(
-    state: &AppState,
-    caller: &Caller,
-    operation: Operation,
-    kind: Kind,
-    name: &str,
-    access: Access,
-) -> Outcome<()> {
-    let resource = resource_name(kind.as_str(), name);
-    authorize(caller, operation, Some((&resource, access)), &state.realm).map(drop)
-}
-
 /// Creating a record needs `write` access to it; its name is in the body, so the grants are
 /// checked once the body is read (scope and role before).
 pub(crate) async fn create(
@@ -99,14 +85,7 @@ pub(crate) async fn create(
 ) -> Outcome<impl IntoResponse> {
     authorize(&caller, Operation::WriteData, None, &state.realm)?;
     let body: NewRecord = body.json().await?;
-    authorize_record(
-        &state,
-        &caller,
-        Operation::WriteData,
-        kind,
-        &body.name,
-        Access::Write,
-    )?;
+    authorize_record(&caller, kind, &body.name, Access::Write, &state.realm)?;
     if !valid_name(&body.name) {
         return Err(bad_request(
             "invalid_name",
@@ -135,7 +114,7 @@ pub(crate) async fn list(state: AppState, caller: Caller, kind: Kind) -> Outcome
     let records = state.records.list(kind).await?;
     let readable = |record: &&Record| {
         token.is_none_or(|found| {
-            let resource = resource_name(kind.as_str(), &record.name);
+            let resource = resource_name(kind, &record.name);
             found.token.limits.may_access(&resource, Access::Read)
         })
     };
@@ -146,7 +125,7 @@ pub(crate) async fn list(state: AppState, caller: Caller, kind: Kind) -> Outcome
 
 /// The record, once the caller is known to be allowed to read it.
 async fn readable(state: &AppState, caller: &Caller, kind: Kind, name: &str) -> Outcome<Record> {
-    authorize_record(state, caller, Operation::ReadData, kind, name, Access::Read)?;
+    authorize_record(caller, kind, name, Access::Read, &state.realm)?;
     existing(state, kind, name).await
 }
 
@@ -208,7 +187,7 @@ async fn check_writable(
     query: Option<&str>,
     access: Access,
 ) -> Outcome<()> {
-    authorize_record(state, caller, Operation::WriteData, kind, name, access)?;
+    authorize_record(caller, kind, name, access, &state.realm)?;
     let record = existing(state, kind, name).await?;
     may_write(
         &record.writers,
@@ -252,14 +231,7 @@ pub(crate) async fn delete(
     name: String,
     query: Option<String>,
 ) -> Outcome<StatusCode> {
-    authorize_record(
-        &state,
-        &caller,
-        Operation::WriteData,
-        kind,
-        &name,
-        Access::Delete,
-    )?;
+    authorize_record(&caller, kind, &name, Access::Delete, &state.realm)?;
     write_checked(&state, &caller, kind, &name, query.as_deref(), |_| {
         Ok(Edit::Delete)
     })
@@ -362,14 +334,7 @@ pub(crate) async fn remove_writer(
     query: Option<String>,
 ) -> Outcome<StatusCode> {
     let query = query.as_deref();
-    authorize_record(
-        &state,
-        &caller,
-        Operation::WriteData,
-        kind,
-        &name,
-        Access::Write,
-    )?;
+    authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
     let stored = stored_user_name(&state, &user).await?;
     write_checked(&state, &caller, kind, &name, query, |record| {
         let not_listed = || {
@@ -402,14 +367,7 @@ pub(crate) async fn clear_writers(
     query: Option<String>,
 ) -> Outcome<StatusCode> {
     // Clearing opens the record to every writer: it never locks the caller out.
-    authorize_record(
-        &state,
-        &caller,
-        Operation::WriteData,
-        kind,
-        &name,
-        Access::Write,
-    )?;
+    authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
     write_checked(&state, &caller, kind, &name, query.as_deref(), |record| {
         record.writers.clear();
         Ok(Edit::Writers)

@@ -6,13 +6,13 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use tollgate::http::Caller;
-use tollgate::scope::{Access, Operation};
+use tollgate::scope::Access;
 use tollgate::writers::{DepthLimit, Protection, ProtectionLookup, resolve};
 
 use super::override_requested;
 use super::records::{WRITE_ATTEMPTS, concurrent_change, existing, valid_name};
 use crate::api::access::{
-    Failure, Outcome, authorize, bad_request, may_write_resolved, not_found, resource_name,
+    Failure, Outcome, authorize_record, bad_request, may_write_resolved, not_found,
 };
 use crate::api::app::AppState;
 use crate::api::body::UnreadBody;
@@ -95,17 +95,15 @@ async fn write_sample(
     Err(concurrent_change())
 }
 
-/// Checks that the caller may perform `operation` on samples of `aspect` with `access`: a
-/// sample counts as its aspect for grants.
+/// Checks that the caller may have `access` to samples of `aspect`: for grants, a sample
+/// counts as its aspect.
 fn authorize_sample(
     state: &AppState,
     caller: &Caller,
-    operation: Operation,
     aspect: &str,
     access: Access,
 ) -> Outcome<()> {
-    let resource = resource_name(Kind::Aspects.as_str(), aspect);
-    authorize(caller, operation, Some((&resource, access)), &state.realm).map(drop)
+    authorize_record(caller, Kind::Aspects, aspect, access, &state.realm)
 }
 
 pub(crate) async fn put(
@@ -116,13 +114,7 @@ pub(crate) async fn put(
     query: Option<String>,
     body: UnreadBody,
 ) -> Outcome<impl IntoResponse> {
-    authorize_sample(
-        &state,
-        &caller,
-        Operation::WriteData,
-        &aspect,
-        Access::Write,
-    )?;
+    authorize_sample(&state, &caller, &aspect, Access::Write)?;
     // Every 403 comes before the body is read: the aspect's writers are checked here and,
     // against the list the change is made on, again in `write_sample` (which also answers 404
     // for a missing subject).
@@ -155,7 +147,7 @@ pub(crate) async fn get(
     aspect: String,
     subject: String,
 ) -> Outcome<impl IntoResponse> {
-    authorize_sample(&state, &caller, Operation::ReadData, &aspect, Access::Read)?;
+    authorize_sample(&state, &caller, &aspect, Access::Read)?;
     if !(valid_name(&aspect) && valid_name(&subject)) {
         return Err(not_found("sample"));
     }
@@ -176,13 +168,7 @@ pub(crate) async fn delete(
     subject: String,
     query: Option<String>,
 ) -> Outcome<StatusCode> {
-    authorize_sample(
-        &state,
-        &caller,
-        Operation::WriteData,
-        &aspect,
-        Access::Delete,
-    )?;
+    authorize_sample(&state, &caller, &aspect, Access::Delete)?;
     if !valid_name(&subject) {
         // No subject can have this name, so no sample has it; the aspect must still exist.
         existing(&state, Kind::Aspects, &aspect).await?;
