@@ -1,4 +1,4 @@
-//! docs/server-api.md "Running" and SEMANTICS.md section 4: settings are validated all at once,
+//! docs/server-api.md "Running" and "CORS": settings are validated all at once,
 //! every problem named; `CORS_ROUTES` is trimmed, strict, and matched by whole segments.
 
 use tollgate::cors::RouteMatch;

@@ -8,8 +8,7 @@ use crate::Scope;
 ///
 /// A server maps each of its routes to one of these once (for example in its router table);
 /// the scope and the user's permissions are then checked against the class, not the route.
-/// The classes, and the scope each needs, follow Part-DB's token levels (SEMANTICS.md
-/// section 2):
+/// The classes, and the scope each needs, follow Part-DB's API token levels:
 ///
 /// | operation | lowest scope | example (the example server, docs/server-api.md) |
 /// |---|---|---|
@@ -103,7 +102,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Part-DB's scope descriptions (source document 003, SEMANTICS.md section 2): Read-Only
+    /// Part-DB's scope descriptions (its API token documentation): Read-Only
     /// reads non-sensitive data only; Edit also writes it; Admin also reads and writes users
     /// and groups; Full also changes the password and creates tokens.
     #[test]

@@ -142,8 +142,7 @@ mod tests {
         assert_eq!(sorted, Scope::ALL);
     }
 
-    /// Part-DB's `ApiTokenLevel`: READ_ONLY = 1, EDIT = 2, ADMIN = 3, FULL = 4
-    /// (SEMANTICS.md section 2).
+    /// Part-DB's `ApiTokenLevel`: READ_ONLY = 1, EDIT = 2, ADMIN = 3, FULL = 4.
     #[test]
     fn codes_are_part_db_levels() {
         let codes: Vec<u8> = Scope::ALL.iter().map(|s| s.code()).collect();

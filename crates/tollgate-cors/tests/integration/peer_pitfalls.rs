@@ -1,4 +1,4 @@
-//! What peers get wrong (SEMANTICS.md section 4: tower-http, rs/cors, actix-cors, rocket_cors),
+//! What peers get wrong (tower-http, rs/cors, actix-cors, rocket_cors),
 //! each as a test that tollgate does not.
 
 use tollgate_cors::{

@@ -34,7 +34,8 @@ fn case() -> impl Strategy<Value = RouteCase> {
     prop_oneof![Just(RouteCase::Sensitive), Just(RouteCase::Insensitive)]
 }
 
-/// A deliberately simple reading of SEMANTICS.md section 4, written independently of the crate.
+/// A deliberately simple reading of the route rules in the crate README, written independently
+/// of the crate.
 fn reference_lookup(routes: &[String], path: &str, case: RouteCase) -> RouteMatch {
     let path = path.split('?').next().unwrap_or_default();
     let Some(rest) = path.strip_prefix('/') else {

@@ -1,5 +1,4 @@
-//! Refocus's CORS behaviour as known answers (source: SEMANTICS.md section 4, measured with
-//! Refocus's exact Express version), each row saying what tollgate does and, where it differs,
+//! Refocus's CORS behaviour as known answers (measured with Refocus's exact Express version), each row saying what tollgate does and, where it differs,
 //! why on purpose.
 
 use tollgate_cors::{

@@ -1,4 +1,4 @@
-//! Part-DB's token scopes, reproduced (source document 003 and SEMANTICS.md section 2): parts
+//! Part-DB's token scopes, reproduced from its API token documentation: parts
 //! are normal data, users are sensitive data, tokens are account management.
 
 use tollgate_scope::{Decision, Denial, Operation, Scope, check};

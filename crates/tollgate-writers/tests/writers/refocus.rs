@@ -1,5 +1,5 @@
 //! Known answers from Refocus's record-level permissions, as documented in its "Record-Level
-//! Permissions" page (seeds/000) and summarised in SEMANTICS.md section 3, plus tollgate's one
+//! Permissions" page, plus tollgate's one
 //! deliberate change (anonymous actors never write).
 
 use tollgate_writers::{
