@@ -1,6 +1,5 @@
 //! Known answers from Refocus's record-level permissions, as documented in its "Record-Level
-//! Permissions" page, plus tollgate's one
-//! deliberate change (anonymous actors never write).
+//! Permissions" page, plus tollgate's one deliberate change (anonymous actors never write).
 
 use tollgate_writers::{
     Actor, AdminOverride, AllowReason, Decision, DenyReason, DepthLimit, Entitlement, NotAWriter,
