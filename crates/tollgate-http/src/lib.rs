@@ -40,6 +40,7 @@
 mod api_error;
 mod auth_layer;
 mod challenge;
+mod client_addr;
 mod cors_future;
 mod cors_layer;
 mod error;
@@ -48,6 +49,7 @@ pub mod refusal;
 pub use api_error::ApiError;
 pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
 pub use challenge::Realm;
+pub use client_addr::ClientAddr;
 pub use cors_future::CorsFuture;
 pub use cors_layer::{Cors, CorsLayer, apply_headers, cors_request};
 pub use error::RealmError;
