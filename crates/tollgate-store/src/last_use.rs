@@ -34,37 +34,50 @@ impl LastUse {
     /// Notes that `id` was used at `now`, given the stored last use.
     ///
     /// Writes when the stored value is unset or at least one interval old (total elapsed time,
-    /// not a per-process timer); otherwise remembers the use for [`flush`](Self::flush).
+    /// not a per-process timer); otherwise remembers the use for [`flush`](Self::flush). A
+    /// write that fails (the database busy or down) is remembered too, logged, and retried by
+    /// the next flush: bookkeeping never fails the authentication it records.
     pub(crate) async fn note<S: Storage>(
         &self,
         storage: &S,
         id: TokenId,
         stored: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) {
         // A use no newer than the stored one changes nothing, now or at flush (which never
         // moves last use backwards): leave the map, its lock and the database alone.
         if stored.is_some_and(|last| last >= now) {
-            return Ok(());
+            return;
         }
         // An interval too large to subtract means no stored use is ever stale.
         let stale_since = now
             .checked_sub_signed(self.interval)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         if stored.is_some_and(|last| last > stale_since) {
-            let mut pending = self.lock();
-            let latest = pending.entry(id).or_insert(now);
-            *latest = (*latest).max(now);
-            return Ok(());
+            self.remember(id, now);
+            return;
         }
-        if storage.record_use(id, now, stale_since).await? {
-            self.writes.fetch_add(1, Ordering::Relaxed);
-            let mut pending = self.lock();
-            if pending.get(&id).is_some_and(|&at| at <= now) {
-                pending.remove(&id);
+        match storage.record_use(id, now, stale_since).await {
+            Ok(true) => {
+                self.writes.fetch_add(1, Ordering::Relaxed);
+                let mut pending = self.lock();
+                if pending.get(&id).is_some_and(|&at| at <= now) {
+                    pending.remove(&id);
+                }
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(token_id = id.0, %error, "last use not written; the next flush retries it");
+                self.remember(id, now);
             }
         }
-        Ok(())
+    }
+
+    /// Keeps `at` as `id`'s pending use unless a later one is kept already.
+    fn remember(&self, id: TokenId, at: DateTime<Utc>) {
+        let mut pending = self.lock();
+        let latest = pending.entry(id).or_insert(at);
+        *latest = (*latest).max(at);
     }
 
     /// Writes every remembered use. On a database failure the unwritten uses are kept, so a

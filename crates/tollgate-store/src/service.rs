@@ -263,6 +263,9 @@ impl<S: Storage> TokenService<S> {
     /// Authenticates a presented token at `now`: parse (no I/O), hash, look up by hash, refuse
     /// revoked or expired, note the use. The returned record's `last_used_at` is `now`.
     ///
+    /// Noting the use never fails authentication: a last-use write the database refuses is
+    /// logged and kept for the next [`flush_last_use`](Self::flush_last_use).
+    ///
     /// # Errors
     /// [`AuthError::Malformed`], [`AuthError::Unknown`], [`AuthError::Inactive`], or
     /// [`AuthError::Store`] when the database fails: never an allow.
@@ -284,7 +287,7 @@ impl<S: Storage> TokenService<S> {
         let stored = found.token.last_used_at.replace(now);
         self.last_use
             .note(&self.storage, found.token.id, stored, now)
-            .await?;
+            .await;
         Ok(found)
     }
 

@@ -17,17 +17,19 @@ use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, 
 #[non_exhaustive]
 pub struct SqlOptions {
     /// How long an operation waits for a connection before failing with
-    /// [`StoreError::Unavailable`]. Bounds the time a request waits on a database that is down.
+    /// [`StoreError::Unavailable`], and on SQLite also how long a write waits for another
+    /// writer's lock (`busy_timeout`). Bounds the time a request waits on a database that is
+    /// down or overloaded: keep it short, so that an overloaded server refuses fast.
     pub acquire_timeout: Duration,
     /// The most connections the pool opens.
     pub max_connections: u32,
 }
 
 impl Default for SqlOptions {
-    /// Five seconds, ten connections.
+    /// One second, ten connections.
     fn default() -> Self {
         Self {
-            acquire_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(1),
             max_connections: 10,
         }
     }
@@ -84,13 +86,35 @@ impl SqlStorage {
             return Err(StoreError::UnsupportedUrl(scheme.to_owned()));
         };
         sqlx::any::install_default_drivers();
+        let busy_timeout = format!(
+            "PRAGMA busy_timeout = {}",
+            options.acquire_timeout.as_millis()
+        );
         let pool = AnyPoolOptions::new()
             .acquire_timeout(options.acquire_timeout)
             .max_connections(options.max_connections)
+            .after_connect(move |connection, _| {
+                let busy_timeout = busy_timeout.clone();
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // Only digits are formatted into it.
+                        let statement = sqlx::AssertSqlSafe(busy_timeout);
+                        sqlx::raw_sql(statement).execute(connection).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await?;
         schema::migrate(&pool, dialect, Utc::now().timestamp_micros()).await?;
         Ok(Self { pool })
+    }
+
+    /// The connection pool, for an application that keeps its own tables in the same
+    /// database (the example server's records do).
+    #[must_use]
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// Closes every connection; later calls fail with [`StoreError::Unavailable`].

@@ -170,3 +170,35 @@ async fn huge_last_use_interval_does_not_panic() {
     }
     assert_eq!(service.last_use_writes(), 1);
 }
+
+/// Another writer holds the SQLite database's write lock: reads go on, the last-use write
+/// cannot. Authentication succeeds anyway, and the next flush writes the use.
+#[tokio::test]
+async fn a_busy_last_use_write_does_not_fail_authentication() {
+    let url = sqlite_url();
+    let (seeded, token) = seeded(&url).await;
+    seeded.storage().close().await;
+    let options = SqlOptions::default().acquire_timeout(Duration::from_millis(100));
+    let service = service(SqlStorage::open_with(&url, options).await.unwrap());
+    let mut writer = AnyConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+
+    let used_at = Utc::now();
+    let found = service.authenticate(&token, used_at).await.unwrap();
+    assert_eq!(found.token.last_used_at, Some(used_at));
+    assert_eq!(service.last_use_writes(), 0);
+
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    assert_eq!(service.flush_last_use().await.unwrap(), 1);
+    let stored = service.token(found.token.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.last_used_at.map(|at| at.timestamp_micros()),
+        Some(used_at.timestamp_micros())
+    );
+}
