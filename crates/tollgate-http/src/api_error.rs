@@ -1,6 +1,6 @@
 //! One refusal, as an HTTP response: status, optional challenge, JSON body.
 
-use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 
 /// A refusal: the status, a stable snake_case code, a message for people, and for 401 and
@@ -17,6 +17,8 @@ pub struct ApiError {
     pub message: String,
     /// The `WWW-Authenticate` value, when the refusal is about credentials.
     pub challenge: Option<HeaderValue>,
+    /// The `Retry-After` value in seconds, when trying again later can succeed (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -28,6 +30,7 @@ impl ApiError {
             code,
             message: message.into(),
             challenge: None,
+            retry_after: None,
         }
     }
 
@@ -36,6 +39,15 @@ impl ApiError {
     pub fn with_challenge(self, challenge: HeaderValue) -> Self {
         Self {
             challenge: Some(challenge),
+            ..self
+        }
+    }
+
+    /// This refusal with `Retry-After: seconds`.
+    #[must_use]
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds),
             ..self
         }
     }
@@ -55,6 +67,9 @@ impl ApiError {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(challenge) = &self.challenge {
             headers.insert(WWW_AUTHENTICATE, challenge.clone());
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -86,5 +101,15 @@ mod tests {
         let response: Response<String> =
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no").to_response();
         assert!(!response.headers().contains_key(WWW_AUTHENTICATE));
+        assert!(!response.headers().contains_key(RETRY_AFTER));
+    }
+
+    #[test]
+    fn retry_after_is_in_seconds() {
+        let response: Response<String> =
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "later")
+                .with_retry_after(3)
+                .to_response();
+        assert_eq!(response.headers()[RETRY_AFTER], "3");
     }
 }

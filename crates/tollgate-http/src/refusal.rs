@@ -86,15 +86,16 @@ pub fn store_error(error: &StoreError) -> ApiError {
         StoreError::KindNotEnabled(_) => (StatusCode::UNPROCESSABLE_ENTITY, "kind_not_enabled"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     };
-    let message = match status {
-        // Driver and row details are for the server's log, not for clients.
+    match status {
+        // Driver and row details are for the server's log, not for clients. An unavailable
+        // database is usually a passing state (overload, a restart): ask to come back soon.
         StatusCode::SERVICE_UNAVAILABLE => {
-            "the token database is unavailable; try again later".to_owned()
+            ApiError::new(status, code, "the database is unavailable; try again later")
+                .with_retry_after(1)
         }
-        StatusCode::INTERNAL_SERVER_ERROR => "internal error".to_owned(),
-        _ => error.to_string(),
-    };
-    ApiError::new(status, code, message)
+        StatusCode::INTERNAL_SERVER_ERROR => ApiError::new(status, code, "internal error"),
+        _ => ApiError::new(status, code, error.to_string()),
+    }
 }
 
 /// The error code of limits no token may have.
@@ -324,6 +325,7 @@ mod tests {
         assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(!api.message.contains("10.1.2.3"));
         assert!(api.challenge.is_none());
+        assert_eq!(api.retry_after, Some(1));
     }
 
     #[test]
