@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Extension, RawQuery, State};
@@ -13,16 +14,21 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tollgate::http::{ApiError, AuthLayer, Caller, CorsLayer, Realm};
 use tollgate::scope::{Limits, Role, Scope};
-use tollgate::store::{SqlStorage, StoreError, TokenRequest, TokenService, UserName};
+use tollgate::store::{
+    DEFAULT_LAST_USE_INTERVAL, SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService,
+    UserName,
+};
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
 use crate::api::access::Failure;
 use crate::api::body::{self, UnreadBody};
 use crate::api::config::Settings;
+use crate::api::connections;
 use crate::api::handlers::tokens::Revocation;
 use crate::api::handlers::{records, samples, tokens, users};
 use crate::api::path::Path;
 use crate::api::records::{Kind, Records};
+use crate::api::request_timeout;
 
 /// The prefix of the secret tokens this server mints: long and distinctive enough for secret
 /// scanners, and different from the publishable one so that people and scanners tell them
@@ -73,8 +79,11 @@ impl From<std::io::Error> for StartError {
 
 /// The token service this server uses: `tgsk_` secret and `tgpk_` publishable tokens, in
 /// `Bearer` or raw (Refocus compatibility) `Authorization` headers.
-async fn token_service(database_url: &str) -> Result<TokenService<SqlStorage>, StartError> {
-    let storage = SqlStorage::open(database_url).await?;
+async fn token_service(
+    database_url: &str,
+    options: SqlOptions,
+) -> Result<TokenService<SqlStorage>, StartError> {
+    let storage = SqlStorage::open_with(database_url, options).await?;
     let format =
         |prefix| TokenFormat::new(prefix).map_err(|_| StartError::Config("invalid token prefix"));
     Ok(TokenService::new(storage, format(SECRET_PREFIX)?)
@@ -87,27 +96,50 @@ async fn token_service(database_url: &str) -> Result<TokenService<SqlStorage>, S
 pub(crate) struct Server {
     pub(crate) addr: SocketAddr,
     shutdown: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<()>,
+    flusher: JoinHandle<()>,
     tokens: Arc<TokenService<SqlStorage>>,
 }
 
 impl Server {
-    /// Stops accepting requests, lets those in flight finish, and writes pending last uses.
+    /// Stops accepting requests, lets those in flight finish within the shutdown grace period,
+    /// closes every connection, and writes pending last uses.
     pub(crate) async fn stop(self) -> Result<(), StartError> {
         // The task may have ended already; then there is nobody to tell.
         let _ = self.shutdown.send(());
         self.task
             .await
-            .map_err(|error| StartError::Io(std::io::Error::other(error)))??;
+            .map_err(|error| StartError::Io(std::io::Error::other(error)))?;
+        self.flusher.abort();
         self.tokens.flush_last_use().await?;
         Ok(())
     }
 }
 
+/// Writes pending last uses every last-use interval, so that a use noted but not written
+/// (coalesced, or refused by a busy database) reaches the database without waiting for
+/// shutdown.
+fn flush_last_use_regularly(tokens: Arc<TokenService<SqlStorage>>) -> JoinHandle<()> {
+    let period = DEFAULT_LAST_USE_INTERVAL
+        .to_std()
+        .unwrap_or(Duration::from_secs(60));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = tokens.flush_last_use().await {
+                tracing::warn!(%error, "pending last uses not written; the next flush retries them");
+            }
+        }
+    })
+}
+
 /// Opens the database, binds the address and serves until [`Server::stop`].
 pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
-    let tokens = Arc::new(token_service(&settings.database_url).await?);
-    let records = Records::open(&settings.database_url).await?;
+    let options = SqlOptions::default().acquire_timeout(settings.database_timeout);
+    let tokens = Arc::new(token_service(&settings.database_url, options).await?);
+    let records = Records::open(tokens.storage().pool().clone()).await?;
     let realm = Realm::new(REALM).map_err(|_| StartError::Config("invalid realm"))?;
     let state = AppState {
         tokens: Arc::clone(&tokens),
@@ -122,22 +154,28 @@ pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
             settings.requirement,
         ))
         .layer(axum::middleware::from_fn(body::drain_unread))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.request_timeout,
+            request_timeout::limit,
+        ))
         .layer(CorsLayer::new(settings.cors));
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                // A dropped sender also stops the server.
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(connections::serve(
+        listener,
+        app,
+        settings.timers,
+        async move {
+            // A dropped sender also stops the server.
+            let _ = stopped.await;
+        },
+    ));
     Ok(Server {
         addr,
         shutdown,
         task,
+        flusher: flush_last_use_regularly(Arc::clone(&tokens)),
         tokens,
     })
 }
@@ -151,7 +189,7 @@ pub(crate) async fn mint_bootstrap(
     name: &str,
     scope: Scope,
 ) -> Result<String, String> {
-    let service = token_service(database_url)
+    let service = token_service(database_url, SqlOptions::default())
         .await
         .map_err(|error| error.to_string())?;
     let user = UserName::new(user).map_err(|error| error.to_string())?;

@@ -1,9 +1,12 @@
 //! Settings from environment variables, validated all at once.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tollgate::cors::CorsPolicy;
 use tollgate::http::TokenRequirement;
+
+use crate::api::connections::ConnectionTimers;
 
 /// Everything the server needs to start.
 #[derive(Debug)]
@@ -12,6 +15,12 @@ pub(crate) struct Settings {
     pub(crate) database_url: String,
     pub(crate) requirement: TokenRequirement,
     pub(crate) cors: CorsPolicy,
+    pub(crate) timers: ConnectionTimers,
+    /// How long a request may take from its head's arrival to its answer.
+    pub(crate) request_timeout: Duration,
+    /// How long a request waits for a database connection (and, on SQLite, for another
+    /// writer's lock) before it is answered 503.
+    pub(crate) database_timeout: Duration,
 }
 
 pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -62,14 +71,49 @@ impl Settings {
             .build()
             .map_err(|errors| problems.push(format!("CORS settings: {errors}")))
             .ok();
+        let mut duration = |name: &str, default: Duration| {
+            let Some(text) = var(name) else {
+                return default;
+            };
+            parse_duration(&text).unwrap_or_else(|| {
+                problems.push(format!(
+                    "{name}={text:?} must be a duration from 1ms to 1h such as 10s or 500ms"
+                ));
+                default
+            })
+        };
+        let timers = ConnectionTimers {
+            header_read: duration("TOLLGATE_HEADER_READ_TIMEOUT", Duration::from_secs(10)),
+            keep_alive: duration("TOLLGATE_KEEP_ALIVE_TIMEOUT", Duration::from_secs(5)),
+            shutdown_grace: duration("TOLLGATE_SHUTDOWN_GRACE", Duration::from_secs(10)),
+        };
+        let request_timeout = duration("TOLLGATE_REQUEST_TIMEOUT", Duration::from_secs(30));
+        let database_timeout = duration("TOLLGATE_DATABASE_TIMEOUT", Duration::from_secs(1));
         match (addr, requirement, cors) {
             (Some(addr), Some(requirement), Some(cors)) if problems.is_empty() => Ok(Self {
                 addr,
                 database_url,
                 requirement,
                 cors,
+                timers,
+                request_timeout,
+                database_timeout,
             }),
             _ => Err(problems),
         }
     }
+}
+
+/// A whole number of milliseconds (`500ms`) or seconds (`10s`), from 1 ms to one hour: zero
+/// would turn a timer off or refuse everything, and past an hour a timer protects nothing.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let duration = if let Some(millis) = text.strip_suffix("ms") {
+        Duration::from_millis(millis.parse().ok()?)
+    } else {
+        Duration::from_secs(text.strip_suffix('s')?.parse().ok()?)
+    };
+    (Duration::from_millis(1)..=Duration::from_secs(3600))
+        .contains(&duration)
+        .then_some(duration)
 }

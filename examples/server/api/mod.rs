@@ -7,9 +7,11 @@ pub(crate) mod access;
 pub(crate) mod app;
 pub(crate) mod body;
 pub(crate) mod config;
+pub(crate) mod connections;
 pub(crate) mod handlers;
 pub(crate) mod path;
 pub(crate) mod records;
+pub(crate) mod request_timeout;
 
 pub(crate) use app::{mint_bootstrap, start};
 pub(crate) use config::Settings;

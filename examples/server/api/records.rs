@@ -6,7 +6,7 @@
 //! way against their aspect's list ([`Records::change_sample`]). The order in which writes lock
 //! rows, which keeps them from deadlocking one another, is set out at `delete_samples`.
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use tollgate::store::StoreError;
 use tollgate::writers::WriterList;
@@ -77,14 +77,9 @@ CREATE TABLE IF NOT EXISTS example_samples (
 );";
 
 impl Records {
-    /// Connects to `url` (already opened once by the token store, so the file exists).
-    pub(crate) async fn open(url: &str) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .acquire_timeout(std::time::Duration::from_secs(5))
-            .connect(url)
-            .await
-            .map_err(unavailable)?;
+    /// The records in the token store's database, through its pool (so its timeouts apply);
+    /// creates their tables when missing.
+    pub(crate) async fn open(pool: AnyPool) -> Result<Self, StoreError> {
         sqlx::raw_sql(SCHEMA)
             .execute(&pool)
             .await
@@ -374,8 +369,9 @@ mod tests {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |elapsed| elapsed.as_nanos())
         ));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let records = Records::open(&url).await.unwrap();
+        let url = format!("sqlite://{}", path.display());
+        let storage = tollgate::store::SqlStorage::open(&url).await.unwrap();
+        let records = Records::open(storage.pool().clone()).await.unwrap();
         assert!(records.create(Kind::Subjects, "s", None).await.unwrap());
         let mut record = records.get(Kind::Subjects, "s").await.unwrap().unwrap();
         record.writers = list(writers);
