@@ -40,6 +40,13 @@ async fn serve() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let stopped = match shutdown_signal() {
+        Ok(stopped) => stopped,
+        Err(error) => {
+            eprintln!("server: cannot listen for signals: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let server = match api::start(settings).await {
         Ok(server) => server,
         Err(error) => {
@@ -48,7 +55,7 @@ async fn serve() -> ExitCode {
         }
     };
     println!("listening on http://{}", server.addr);
-    shutdown_signal().await;
+    stopped.await;
     match server.stop().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -58,27 +65,27 @@ async fn serve() -> ExitCode {
     }
 }
 
-/// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Listens for SIGINT (Ctrl-C) and, on Unix, SIGTERM; the future resolves at the first. The
+/// handlers are in place when this returns, so a signal sent as soon as the server says it
+/// listens is never missed (and never kills it without a shutdown).
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let terminate = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut signal) => {
-                    signal.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            () = terminate => {}
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 

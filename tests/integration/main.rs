@@ -57,6 +57,7 @@ mod sample_races;
 mod samples;
 mod scopes;
 mod settings;
+mod shutdown;
 mod startup;
 mod support;
 mod tokens;

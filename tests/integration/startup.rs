@@ -6,60 +6,8 @@
 //! test runs. A run that did not build it (`cargo test --test integration`), or left it older
 //! than the sources, skips these tests after saying so.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime};
-
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-use crate::support::{send, skip, sqlite_url};
-
-/// The example binary, when it exists and is newer than every source it was built from (the
-/// files its dep-info, `server.d`, lists).
-fn server_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let examples = exe.parent()?.parent()?.join("examples");
-    let binary = examples.join("server");
-    let built = binary.metadata().and_then(|m| m.modified()).ok();
-    let sources = std::fs::read_to_string(examples.join("server.d")).ok();
-    match (built, sources) {
-        (Some(built), Some(sources)) if built >= newest_source(&sources) => Some(binary),
-        (Some(_), Some(_)) => {
-            skip(&format!("{} is older than its sources", binary.display()));
-            None
-        }
-        _ => {
-            skip(&format!("{} is not built", binary.display()));
-            None
-        }
-    }
-}
-
-/// The latest modification time of the sources a dep-info file lists on its first line
-/// (`binary: source source ...`, spaces in paths escaped as `\ `). A listed file that is
-/// gone counts as newer than anything.
-fn newest_source(dep_info: &str) -> SystemTime {
-    let first_line = dep_info.lines().next().unwrap_or_default();
-    let sources = first_line
-        .split_once(": ")
-        .map_or("", |(_, sources)| sources);
-    let mut newest = SystemTime::UNIX_EPOCH;
-    for source in sources.replace("\\ ", "\0").split_whitespace() {
-        let path = source.replace('\0', " ");
-        match Path::new(&path).metadata().and_then(|m| m.modified()) {
-            Ok(modified) => newest = newest.max(modified),
-            Err(_) => return SystemTime::now(),
-        }
-    }
-    newest
-}
-
-/// The binary with no inherited settings, only `vars`.
-fn command(binary: &Path, vars: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(binary);
-    command.env_clear().envs(vars.iter().copied());
-    command
-}
+use crate::support::binary::{Running, command, mint, server_binary};
+use crate::support::{send, sqlite_url};
 
 #[test]
 fn invalid_settings_exit_2_naming_every_problem() {
@@ -150,51 +98,15 @@ async fn minted_token_works_on_the_started_binary() {
         return;
     };
     let database_url = sqlite_url();
-    let database = [("DATABASE_URL", database_url.as_str())];
-    let minted = command(&binary, &database)
-        .args([
-            "mint",
-            "--user",
-            "root",
-            "--role",
-            "admin",
-            "--name",
-            "bootstrap",
-            "--scope",
-            "full",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        minted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&minted.stderr)
-    );
-    let stdout = String::from_utf8(minted.stdout).unwrap();
-    let token = stdout.strip_suffix('\n').unwrap();
+    let token = mint(&binary, &database_url, "root");
     assert!(
         token.starts_with("tgsk_") && !token.contains(char::is_whitespace),
-        "{stdout:?}"
+        "{token:?}"
     );
 
-    let mut server = tokio::process::Command::new(&binary)
-        .env_clear()
-        .envs(database)
-        .env("TOLLGATE_ADDR", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("the server starts in time")
-        .unwrap()
-        .unwrap();
-    let base = line
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"));
-    assert!(base.starts_with("http://127.0.0.1:"), "{line:?}");
+    let server = Running::start(&binary, &[("DATABASE_URL", &database_url)]).await;
+    let base = &server.base;
+    assert!(base.starts_with("http://127.0.0.1:"), "{base:?}");
     let client = reqwest::Client::new();
     let current = send(
         client
@@ -210,5 +122,5 @@ async fn minted_token_works_on_the_started_binary() {
     send(client.get(format!("{base}/v1/subjects")))
         .await
         .missing_token();
-    server.kill().await.unwrap();
+    server.kill().await;
 }

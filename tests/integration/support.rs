@@ -3,8 +3,10 @@
 //! `reply.rs`.
 
 // Fresh databases, shared with tollgate-store's behaviour suite.
+pub(crate) mod binary;
 #[path = "../../crates/tollgate-store/tests/behaviour/fresh_database.rs"]
 mod fresh_database;
+pub(crate) mod raw;
 mod reply;
 mod requests;
 
