@@ -60,6 +60,7 @@ mod settings;
 mod shutdown;
 mod startup;
 mod support;
+mod timeouts;
 mod tokens;
 mod users;
 mod writers;
