@@ -49,6 +49,7 @@ mod limits;
 mod malformed;
 mod narrowing;
 mod origins;
+mod paging;
 mod paths;
 mod publishable;
 mod records;

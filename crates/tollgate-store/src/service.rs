@@ -8,8 +8,8 @@ use tollgate_token::{
 
 use crate::last_use::LastUse;
 use crate::{
-    AuthError, Authenticated, CreatedToken, DeriveError, NewToken, Storage, StoreError, TokenId,
-    TokenRecord, TokenRequest, User, UserName,
+    AuthError, Authenticated, CreatedToken, DeriveError, NewToken, Page, PageSize, Storage,
+    StoreError, TokenId, TokenRecord, TokenRequest, User, UserName,
 };
 
 /// The default interval between two last-use writes for one token: 60 seconds.
@@ -122,12 +122,18 @@ impl<S: Storage> TokenService<S> {
         self.storage.user(name).await
     }
 
-    /// Every user.
+    /// One page of users, by name ignoring case, starting after `after` (at the first user
+    /// when `None`): pass the last user of a page to read the next.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
-        self.storage.users().await
+    pub async fn users(
+        &self,
+        after: Option<&UserName>,
+        size: PageSize,
+    ) -> Result<Page<User>, StoreError> {
+        let fetched = self.storage.users(after, size.fetched()).await?;
+        Ok(Page::cut(fetched, size))
     }
 
     /// Mints and stores a token with the limits the request gives, made by no other token:
@@ -231,12 +237,20 @@ impl<S: Storage> TokenService<S> {
         })
     }
 
-    /// The owner's tokens, oldest first: metadata and hints only.
+    /// One page of the owner's tokens, oldest first (by id), starting after the token
+    /// `after` (at the first when `None`): metadata and hints only. Pass the last token's id
+    /// of a page to read the next.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn list_tokens(&self, owner: &UserName) -> Result<Vec<TokenRecord>, StoreError> {
-        self.storage.tokens_of(owner).await
+    pub async fn list_tokens(
+        &self,
+        owner: &UserName,
+        after: Option<TokenId>,
+        size: PageSize,
+    ) -> Result<Page<TokenRecord>, StoreError> {
+        let fetched = self.storage.tokens_of(owner, after, size.fetched()).await?;
+        Ok(Page::cut(fetched, size))
     }
 
     /// The token with this id.

@@ -125,10 +125,16 @@ impl Storage for SqlStorage {
         row.map(|row| user_from(&row)).transpose()
     }
 
-    async fn users(&self) -> Result<Vec<User>, StoreError> {
-        let rows = sqlx::query("SELECT name, role FROM tollgate_users ORDER BY name_key")
-            .fetch_all(&self.pool)
-            .await?;
+    async fn users(&self, after: Option<&UserName>, limit: usize) -> Result<Vec<User>, StoreError> {
+        // Every key is at least one character, so all of them come after ''. The primary
+        // key's index serves both the condition and the order.
+        let rows = sqlx::query(
+            "SELECT name, role FROM tollgate_users WHERE name_key > $1 ORDER BY name_key LIMIT $2",
+        )
+        .bind(after.map(UserName::key).unwrap_or_default())
+        .bind(sql_limit(limit))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(user_from).collect()
     }
 
@@ -172,11 +178,21 @@ impl Storage for SqlStorage {
         row.as_ref().map(token_from).transpose()
     }
 
-    async fn tokens_of(&self, owner: &UserName) -> Result<Vec<TokenRecord>, StoreError> {
-        let rows = sqlx::query(select_tokens!("WHERE t.owner_key = $1 ORDER BY t.id"))
-            .bind(owner.key())
-            .fetch_all(&self.pool)
-            .await?;
+    async fn tokens_of(
+        &self,
+        owner: &UserName,
+        after: Option<TokenId>,
+        limit: usize,
+    ) -> Result<Vec<TokenRecord>, StoreError> {
+        // Ids start at 1. The index on (owner_key, id) serves both the condition and the order.
+        let rows = sqlx::query(select_tokens!(
+            "WHERE t.owner_key = $1 AND t.id > $2 ORDER BY t.id LIMIT $3"
+        ))
+        .bind(owner.key())
+        .bind(after.map_or(0, |id| id.0))
+        .bind(sql_limit(limit))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(token_from).collect()
     }
 
@@ -387,6 +403,11 @@ async fn revoke_descendants(
     .execute(connection)
     .await?;
     Ok(())
+}
+
+/// A row count for `LIMIT`: SQL integers are signed.
+fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 fn unique_violation_as(error: sqlx::Error, duplicate: StoreError) -> StoreError {

@@ -33,11 +33,17 @@ pub trait Storage: Send + Sync {
         name: &UserName,
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 
-    /// Every user, by name (case-insensitively sorted).
+    /// At most `limit` users, by name key (the name in ASCII lowercase), starting after
+    /// `after`'s key (at the first user when `None`). Keyset order: the cost of a call
+    /// depends on `limit`, not on how many users come before `after`.
     ///
     /// # Errors
     /// Database failures only.
-    fn users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+    fn users(
+        &self,
+        after: Option<&UserName>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
 
     /// Stores a token and returns its record.
     ///
@@ -79,13 +85,16 @@ pub trait Storage: Send + Sync {
         id: TokenId,
     ) -> impl Future<Output = Result<Option<TokenRecord>, StoreError>> + Send;
 
-    /// The owner's tokens, oldest first.
+    /// At most `limit` of the owner's tokens, by id (oldest first), starting after the id
+    /// `after` (at the first token when `None`). Keyset order, as [`users`](Self::users).
     ///
     /// # Errors
     /// Database failures only.
     fn tokens_of(
         &self,
         owner: &UserName,
+        after: Option<TokenId>,
+        limit: usize,
     ) -> impl Future<Output = Result<Vec<TokenRecord>, StoreError>> + Send;
 
     /// Marks the token revoked at `at`, and with it every token descending from it (made by

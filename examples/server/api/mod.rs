@@ -8,6 +8,7 @@ pub(crate) mod app;
 pub(crate) mod body;
 pub(crate) mod config;
 pub(crate) mod handlers;
+pub(crate) mod paging;
 pub(crate) mod path;
 pub(crate) mod records;
 

@@ -2,12 +2,12 @@
 
 use axum::Json;
 use axum::response::IntoResponse;
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::http::{ApiError, Caller};
 use tollgate::scope::{Access, Operation};
-use tollgate::store::UserName;
+use tollgate::store::{Authenticated, UserName};
 use tollgate::writers::{AdminOverride, Entitlement, Lockout, WriterEdit};
 
 use super::{override_requested, query_has};
@@ -17,6 +17,7 @@ use crate::api::access::{
 };
 use crate::api::app::AppState;
 use crate::api::body::UnreadBody;
+use crate::api::paging::{PageQuery, next_link};
 use crate::api::records::{Edit, Kind, Record};
 
 /// The longest description accepted, in characters.
@@ -108,19 +109,39 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-/// The records the caller may read: with grants, only those the grants name for `read`.
-pub(crate) async fn list(state: AppState, caller: Caller, kind: Kind) -> Outcome<Json<Value>> {
+/// The records the caller may read, by name, a page at a time: with grants, only those the
+/// grants name for `read`, filtered in the query so that every page but the last is full.
+pub(crate) async fn list(
+    state: AppState,
+    caller: Caller,
+    kind: Kind,
+    query: Option<String>,
+) -> Outcome<(HeaderMap, Json<Value>)> {
     let token = authorize(&caller, Operation::ReadData, None, &state.realm)?;
-    let records = state.records.list(kind).await?;
-    let readable = |record: &&Record| {
-        token.is_none_or(|found| {
-            let resource = resource_name(kind, &record.name);
-            found.token.limits.may_access(&resource, Access::Read)
-        })
-    };
-    Ok(Json(Value::Array(
-        records.iter().filter(readable).map(shown).collect(),
-    )))
+    let paging = PageQuery::parse(query.as_deref())?;
+    let after = paging.after(|key| valid_name(key).then_some(key))?;
+    let readable = token.and_then(|found| readable_names(found, kind));
+    let page = state
+        .records
+        .page(kind, readable.as_deref(), after, paging.size)
+        .await?;
+    let path = format!("/v1/{}", kind.as_str());
+    let link = next_link(&path, paging.size, &page, |record| record.name.clone());
+    Ok((link, Json(page.items.iter().map(shown).collect())))
+}
+
+/// The names of the records of `kind` that `found` may read, when its grants limit them
+/// (`None`: every record). A record is readable exactly when
+/// `limits.may_access("{kind}/{name}", Access::Read)`: grants name resources exactly, so these
+/// are the names after `{kind}/` of the resources granted `read`.
+fn readable_names(found: &Authenticated, kind: Kind) -> Option<Vec<&str>> {
+    let grants = found.token.limits.grants.as_ref()?;
+    let prefix = resource_name(kind, "");
+    let names = grants
+        .iter()
+        .filter(|&(_, access)| access == Access::Read)
+        .filter_map(|(resource, _)| resource.as_str().strip_prefix(prefix.as_str()));
+    Some(names.collect())
 }
 
 /// The record, once the caller is known to be allowed to read it.
