@@ -17,7 +17,7 @@ pub use error::{AuthError, DeriveError, DriverError, StoreError, UserNameError};
 pub use memory::MemoryStorage;
 pub use page::{Page, PageSize};
 pub use record::{Authenticated, CreatedToken, NewToken, TokenId, TokenRecord, TokenRequest};
-pub use service::{DEFAULT_LAST_USE_INTERVAL, TokenService};
+pub use service::{DEFAULT_LAST_USE_INTERVAL, DEFAULT_MAX_LIVE_TOKENS, TokenService};
 pub use sql::{SqlOptions, SqlStorage};
 pub use storage::Storage;
 pub use user::{User, UserName};

@@ -96,6 +96,26 @@ impl State {
         if self.names.contains(&name_key) || self.tokens.contains_key(&DigestKey(token.hash)) {
             return Err(StoreError::DuplicateTokenName);
         }
+        // Counted and inserted under the one write lock: concurrent inserts never pass the cap.
+        // A store holding fewer tokens than the cap, in all, needs no count; the count stops
+        // at the cap.
+        let max = usize::try_from(token.max_live_tokens).unwrap_or(usize::MAX);
+        if self.tokens.len() >= max {
+            let live = self
+                .ids_of(&name_key.0, None)
+                .filter_map(|id| self.token(id))
+                .filter(|held| {
+                    held.record.revoked_at.is_none()
+                        && held.record.limits.is_live_at(token.created_at)
+                })
+                .take(max)
+                .count();
+            if live >= max {
+                return Err(StoreError::TooManyTokens {
+                    max: token.max_live_tokens,
+                });
+            }
+        }
         self.last_id += 1;
         let id = TokenId(self.last_id);
         let record = TokenRecord {

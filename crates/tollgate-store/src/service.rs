@@ -15,6 +15,9 @@ use crate::{
 /// The default interval between two last-use writes for one token: 60 seconds.
 pub const DEFAULT_LAST_USE_INTERVAL: TimeDelta = TimeDelta::seconds(60);
 
+/// The default number of live (neither revoked nor expired) tokens one user may hold: 100.
+pub const DEFAULT_MAX_LIVE_TOKENS: u32 = 100;
+
 /// Creates, lists, authenticates, revokes and deletes tokens; creates and lists users.
 ///
 /// Every method that depends on the time takes it as `now`, so callers (and tests) own the
@@ -23,6 +26,10 @@ pub const DEFAULT_LAST_USE_INTERVAL: TimeDelta = TimeDelta::seconds(60);
 /// Tokens made by a token ([`derive_token`](Self::derive_token),
 /// [`create_user_with_token`](Self::create_user_with_token)) go through
 /// [`tollgate_scope::derive()`]: they never exceed the token that made them.
+///
+/// A user holds at most [`DEFAULT_MAX_LIVE_TOKENS`] live tokens (see
+/// [`with_max_live_tokens`](Self::with_max_live_tokens)), so that no one, a leaked token's
+/// holder included, can mint tokens without end.
 #[derive(Debug)]
 pub struct TokenService<S> {
     storage: S,
@@ -30,12 +37,14 @@ pub struct TokenService<S> {
     publishable_format: Option<TokenFormat>,
     schemes: AcceptedSchemes,
     last_use: LastUse,
+    max_live_tokens: u32,
 }
 
 impl<S: Storage> TokenService<S> {
     /// A service minting and accepting secret tokens of `format` (and no publishable tokens),
     /// accepting only `Bearer` headers, writing last use at most every
-    /// [`DEFAULT_LAST_USE_INTERVAL`].
+    /// [`DEFAULT_LAST_USE_INTERVAL`], and letting each user hold at most
+    /// [`DEFAULT_MAX_LIVE_TOKENS`] live tokens.
     #[must_use]
     pub fn new(storage: S, format: TokenFormat) -> Self {
         Self {
@@ -44,6 +53,7 @@ impl<S: Storage> TokenService<S> {
             publishable_format: None,
             schemes: AcceptedSchemes::BEARER,
             last_use: LastUse::new(DEFAULT_LAST_USE_INTERVAL),
+            max_live_tokens: DEFAULT_MAX_LIVE_TOKENS,
         }
     }
 
@@ -72,6 +82,24 @@ impl<S: Storage> TokenService<S> {
     pub fn with_last_use_interval(self, interval: TimeDelta) -> Self {
         Self {
             last_use: LastUse::new(interval),
+            ..self
+        }
+    }
+
+    /// This service letting each user hold at most `max` live tokens: tokens neither revoked
+    /// nor expired. Every way of creating a token ([`create_token`](Self::create_token),
+    /// [`derive_token`](Self::derive_token),
+    /// [`create_user_with_token`](Self::create_user_with_token)) is refused with
+    /// [`StoreError::TooManyTokens`] while the owner holds `max`; revoking, deleting or the
+    /// expiry of one frees its place. The count and the insert are one atomic step, so
+    /// concurrent creations never pass the cap together. `0` lets no one create a token.
+    ///
+    /// Restoring a revoked token ([`restore`](Self::restore)) is an administrator's act and
+    /// is not counted.
+    #[must_use]
+    pub fn with_max_live_tokens(self, max: u32) -> Self {
+        Self {
+            max_live_tokens: max,
             ..self
         }
     }
@@ -143,7 +171,8 @@ impl<S: Storage> TokenService<S> {
     /// # Errors
     /// [`StoreError::ExpiryNotInFuture`], [`StoreError::InvalidLimits`],
     /// [`StoreError::KindNotEnabled`], [`StoreError::UnknownUser`],
-    /// [`StoreError::DuplicateTokenName`], a random-number failure, or a database failure.
+    /// [`StoreError::DuplicateTokenName`], [`StoreError::TooManyTokens`], a random-number
+    /// failure, or a database failure.
     pub async fn create_token(
         &self,
         request: &TokenRequest,
@@ -229,6 +258,7 @@ impl<S: Storage> TokenService<S> {
             hash: minted.hash,
             hint: minted.secret.hint(),
             created_at: now,
+            max_live_tokens: self.max_live_tokens,
         })
         .await?;
         Ok(CreatedToken {

@@ -139,8 +139,10 @@ impl Storage for SqlStorage {
     }
 
     async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
-        let mut connection = self.pool.acquire().await?;
-        insert_token(&mut connection, &token).await
+        let mut tx = self.pool.begin().await?;
+        let record = insert_token(&mut tx, &token).await?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     async fn create_user_with_token(
@@ -318,6 +320,8 @@ async fn insert_user(
     Ok(())
 }
 
+/// Inserts `token` if its owner holds fewer than `token.max_live_tokens` live tokens. Runs
+/// inside the caller's transaction, which the count and the insert share.
 async fn insert_token(
     connection: &mut AnyConnection,
     token: &NewToken<'_>,
@@ -326,15 +330,34 @@ async fn insert_token(
     let limits = &request.limits;
     // Also keeps an empty origin list, which would read back as "any origin", out of the table.
     limits.validate()?;
-    let owner = sqlx::query("SELECT name, role FROM tollgate_users WHERE name_key = $1")
-        .bind(request.owner.key())
-        .fetch_optional(&mut *connection)
-        .await?;
+    // A no-op update of the owner's row, so that the count below is still true when the insert
+    // commits. On PostgreSQL it holds the row's lock until then: another insert for this owner
+    // waits here, and counts after this one has committed. On SQLite it makes the transaction a
+    // writer from its start, and writers run one at a time.
+    let owner = sqlx::query(
+        "UPDATE tollgate_users SET role = role WHERE name_key = $1 RETURNING name, role",
+    )
+    .bind(request.owner.key())
+    .fetch_optional(&mut *connection)
+    .await?;
     let owner = owner
         .as_ref()
         .map(user_from)
         .transpose()?
         .ok_or(StoreError::UnknownUser)?;
+    let live = sqlx::query(
+        "SELECT COUNT(*) AS live FROM tollgate_tokens WHERE owner_key = $1 \
+         AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+    )
+    .bind(owner.name.key())
+    .bind(token.created_at.timestamp_micros())
+    .fetch_one(&mut *connection)
+    .await?;
+    if live.try_get::<i64, _>("live")? >= i64::from(token.max_live_tokens) {
+        return Err(StoreError::TooManyTokens {
+            max: token.max_live_tokens,
+        });
+    }
     let row = sqlx::query(
         "INSERT INTO tollgate_tokens \
          (owner_key, name, name_key, kind, scope, hash, hint, created_at, expires_at, \

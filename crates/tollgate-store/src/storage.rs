@@ -50,6 +50,9 @@ pub trait Storage: Send + Sync {
     /// # Errors
     /// [`StoreError::DuplicateTokenName`] when the owner has a token of that name ignoring
     /// case (enforced atomically: of concurrent inserts, exactly one succeeds);
+    /// [`StoreError::TooManyTokens`] when the owner already holds
+    /// [`NewToken::max_live_tokens`] live tokens (enforced atomically: concurrent inserts for
+    /// one owner are counted one after the other, so they never pass the cap together);
     /// [`StoreError::UnknownUser`] when the owner does not exist.
     fn insert_token(
         &self,

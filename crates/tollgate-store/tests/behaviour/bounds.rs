@@ -1,9 +1,17 @@
-//! Bounded work per call, on every backend: listings a page at a time.
+//! Bounded work per call, on every backend: listings a page at a time, and a cap on the live
+//! tokens one user may hold.
 
-use tollgate_scope::Role;
-use tollgate_store::{PageSize, Storage, TokenId, TokenService};
+use std::sync::Arc;
 
-use crate::cases::{create, service, t0, user, with_users};
+use chrono::TimeDelta;
+use tollgate_scope::{Limits, LimitsRequest, Role, Scope};
+use tollgate_store::{
+    DEFAULT_MAX_LIVE_TOKENS, DeriveError, PageSize, Storage, StoreError, TokenId, TokenRequest,
+    TokenService, User,
+};
+use tollgate_token::TokenName;
+
+use crate::cases::{create, request, service, t0, tokens_of, user, with_users};
 
 fn size(items: usize) -> PageSize {
     PageSize::new(items).unwrap()
@@ -93,4 +101,160 @@ pub(crate) async fn tokens_are_listed_a_page_at_a_time<S: Storage>(storage: S) {
         .unwrap();
     let ids: Vec<_> = page.items.iter().map(|token| token.id).collect();
     assert_eq!((ids, page.more), (vec![alices[2], alices[3]], true));
+}
+
+/// Asserts that `result` is the cap's refusal, naming `max`.
+#[track_caller]
+fn assert_capped<T: std::fmt::Debug>(result: Result<T, StoreError>, max: u32) {
+    assert!(
+        matches!(result, Err(StoreError::TooManyTokens { max: m }) if m == max),
+        "{result:?}"
+    );
+}
+
+pub(crate) async fn live_tokens_are_capped_and_freed<S: Storage>(storage: S) {
+    let service = with_users(storage).await.with_max_live_tokens(3);
+    let now = t0();
+    let mut alices = Vec::new();
+    for name in ["a0", "a1"] {
+        alices.push(create(&service, "alice", name).await);
+    }
+    // The third lives an hour.
+    let expiring = TokenRequest {
+        limits: Limits {
+            expires_at: Some(now + TimeDelta::hours(1)),
+            ..Limits::new(Scope::Full)
+        },
+        ..request("alice", "a2")
+    };
+    alices.push(service.create_token(&expiring, now).await.unwrap());
+    assert_capped(service.create_token(&request("alice", "a3"), now).await, 3);
+    // The cap is each user's: Bob still creates.
+    create(&service, "bob", "b0").await;
+    // A token made by a token is refused alike.
+    let presented = service
+        .authenticate(alices[2].secret.expose_secret(), now)
+        .await
+        .unwrap();
+    let derived = service
+        .derive_token(
+            &presented,
+            TokenName::new("child").unwrap(),
+            LimitsRequest::new(Scope::ReadOnly),
+            now,
+        )
+        .await;
+    let derived = derived.map_err(|error| match error {
+        DeriveError::Store(store) => store,
+        other => panic!("{other:?}"),
+    });
+    assert_capped(derived, 3);
+    // Revoking one frees a place; restoring it is an administrator's act and is not refused.
+    service.revoke(alices[0].record.id, now).await.unwrap();
+    service
+        .create_token(&request("alice", "a3"), now)
+        .await
+        .unwrap();
+    assert_capped(service.create_token(&request("alice", "a4"), now).await, 3);
+    service.restore(alices[0].record.id).await.unwrap();
+    // Deleting frees a place: live are a0, a1, a2 (expiring), a3; deleting two leaves two.
+    for token in &alices[..2] {
+        service
+            .delete_token(token.record.id, &user("alice"), now)
+            .await
+            .unwrap();
+    }
+    service
+        .create_token(&request("alice", "a4"), now)
+        .await
+        .unwrap();
+    assert_capped(service.create_token(&request("alice", "a5"), now).await, 3);
+    // Once the expiring token has expired, it holds no place.
+    let later = now + TimeDelta::hours(1);
+    service
+        .create_token(&request("alice", "a5"), later)
+        .await
+        .unwrap();
+    assert_capped(
+        service.create_token(&request("alice", "a6"), later).await,
+        3,
+    );
+    assert_eq!(tokens_of(&service, "alice").await.len(), 4);
+}
+
+pub(crate) async fn a_cap_of_zero_creates_nothing_and_leaves_no_user<S: Storage>(storage: S) {
+    let service = with_users(storage).await;
+    let full = TokenRequest {
+        limits: Limits::new(Scope::Full),
+        ..request("alice", "root")
+    };
+    let root = service.create_token(&full, t0()).await.unwrap();
+    let root = service
+        .authenticate(root.secret.expose_secret(), t0())
+        .await
+        .unwrap();
+    let service = service.with_max_live_tokens(0);
+    assert_capped(
+        service.create_token(&request("bob", "first"), t0()).await,
+        0,
+    );
+    let carol = User {
+        name: user("carol"),
+        role: Role::Reader,
+    };
+    let result = service
+        .create_user_with_token(
+            &root,
+            carol,
+            TokenName::new("initial").unwrap(),
+            LimitsRequest::new(Scope::ReadOnly),
+            t0(),
+        )
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(DeriveError::Store(StoreError::TooManyTokens { max: 0 }))
+        ),
+        "{result:?}"
+    );
+    assert_eq!(service.user(&user("carol")).await.unwrap(), None);
+}
+
+/// Twenty creations at once against a cap of five: exactly five land, whatever the order.
+pub(crate) async fn concurrent_creates_never_pass_the_cap<S: Storage + 'static>(storage: S) {
+    const MAX: u32 = 5;
+    let service = Arc::new(with_users(storage).await.with_max_live_tokens(MAX));
+    let tasks: Vec<_> = (0..20)
+        .map(|index| {
+            let service = Arc::clone(&service);
+            tokio::spawn(async move {
+                let name = format!("race{index}");
+                service.create_token(&request("alice", &name), t0()).await
+            })
+        })
+        .collect();
+    let (mut created, mut capped) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(StoreError::TooManyTokens { max: MAX }) => capped += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((created, capped), (5, 15));
+    assert_eq!(tokens_of(&service, "alice").await.len(), 5);
+}
+
+/// The default cap is 100 live tokens.
+pub(crate) async fn the_default_cap_is_100<S: Storage>(storage: S) {
+    assert_eq!(DEFAULT_MAX_LIVE_TOKENS, 100);
+    let service = with_users(storage).await;
+    for index in 0..100 {
+        create(&service, "alice", &format!("t{index}")).await;
+    }
+    assert_capped(
+        service.create_token(&request("alice", "t100"), t0()).await,
+        100,
+    );
 }

@@ -89,6 +89,7 @@ fn with_digest_of<'r>(token: &CreatedToken, request: &'r TokenRequest) -> NewTok
         hash: tollgate_token::TokenHash::of(token.secret.expose_secret()),
         hint: "tg_...xxxx".parse().unwrap(),
         created_at: t0(),
+        max_live_tokens: tollgate_store::DEFAULT_MAX_LIVE_TOKENS,
     }
 }
 

@@ -77,5 +77,9 @@ mod bounded {
     all_backends!(bounds: [
         users_are_listed_a_page_at_a_time,
         tokens_are_listed_a_page_at_a_time,
+        live_tokens_are_capped_and_freed,
+        a_cap_of_zero_creates_nothing_and_leaves_no_user,
+        concurrent_creates_never_pass_the_cap,
+        the_default_cap_is_100,
     ]);
 }
