@@ -195,6 +195,13 @@ impl Storage for MemoryStorage {
         Ok(self.read().users.get(name.key().as_str()).cloned())
     }
 
+    async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
+        let keys: BTreeSet<String> = names.iter().map(UserName::key).collect();
+        let state = self.read();
+        let found = keys.iter().filter_map(|key| state.users.get(key.as_str()));
+        Ok(found.cloned().collect())
+    }
+
     async fn users(&self, after: Option<&UserName>, limit: usize) -> Result<Vec<User>, StoreError> {
         let after = after.map(UserName::key);
         let start = after.as_deref().map_or(Bound::Unbounded, Bound::Excluded);

@@ -150,6 +150,16 @@ impl<S: Storage> TokenService<S> {
         self.storage.user(name).await
     }
 
+    /// The users among `names` (each ignoring case), each once, in no particular order: to
+    /// check many names in one round trip (as many as
+    /// [`SqlStorage::USERS_PER_QUERY`](crate::SqlStorage::USERS_PER_QUERY) per query on SQL).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
+        self.storage.users_named(names).await
+    }
+
     /// One page of users, by name ignoring case, starting after `after` (at the first user
     /// when `None`): pass the last user of a page to read the next.
     ///

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use tollgate_scope::Limits;
 use tollgate_token::{TokenHash, TokenName};
 
@@ -93,6 +93,10 @@ impl SqlStorage {
         Ok(Self { pool })
     }
 
+    /// The most names [`Storage::users_named`] binds in one query: far below SQLite's limit
+    /// of 32766 bound parameters and PostgreSQL's of 65535.
+    pub const USERS_PER_QUERY: usize = 1000;
+
     /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
     pub async fn close(&self) {
         self.pool.close().await;
@@ -123,6 +127,31 @@ impl Storage for SqlStorage {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|row| user_from(&row)).transpose()
+    }
+
+    async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
+        let mut keys: Vec<String> = names.iter().map(UserName::key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut users = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(Self::USERS_PER_QUERY) {
+            let placeholders = (1..=chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql =
+                format!("SELECT name, role FROM tollgate_users WHERE name_key IN ({placeholders})");
+            // The text is numbered placeholders and nothing else; the names are bound.
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for key in chunk {
+                query = query.bind(key.as_str());
+            }
+            let rows = query.fetch_all(&self.pool).await?;
+            for row in &rows {
+                users.push(user_from(row)?);
+            }
+        }
+        Ok(users)
     }
 
     async fn users(&self, after: Option<&UserName>, limit: usize) -> Result<Vec<User>, StoreError> {

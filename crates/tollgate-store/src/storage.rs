@@ -33,6 +33,17 @@ pub trait Storage: Send + Sync {
         name: &UserName,
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 
+    /// The users among `names` (each ignoring case), each once, in no particular order:
+    /// names of no user are left out. For checking many names at once: the SQL backends ask
+    /// in one query per [`USERS_PER_QUERY`](crate::SqlStorage::USERS_PER_QUERY) distinct names.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn users_named(
+        &self,
+        names: &[UserName],
+    ) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+
     /// At most `limit` users, by name key (the name in ASCII lowercase), starting after
     /// `after`'s key (at the first user when `None`). Keyset order: the cost of a call
     /// depends on `limit`, not on how many users come before `after`.

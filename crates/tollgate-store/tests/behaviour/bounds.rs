@@ -1,13 +1,14 @@
 //! Bounded work per call, on every backend: listings a page at a time, and a cap on the live
 //! tokens one user may hold.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
 use tollgate_scope::{Limits, LimitsRequest, Role, Scope};
 use tollgate_store::{
-    DEFAULT_MAX_LIVE_TOKENS, DeriveError, PageSize, Storage, StoreError, TokenId, TokenRequest,
-    TokenService, User,
+    DEFAULT_MAX_LIVE_TOKENS, DeriveError, PageSize, SqlStorage, Storage, StoreError, TokenId,
+    TokenRequest, TokenService, User,
 };
 use tollgate_token::TokenName;
 
@@ -257,4 +258,42 @@ pub(crate) async fn the_default_cap_is_100<S: Storage>(storage: S) {
         service.create_token(&request("alice", "t100"), t0()).await,
         100,
     );
+}
+
+/// Many names checked at once, across the SQL backends' chunks: each user found once, by
+/// any case of the name, and no one else.
+pub(crate) async fn users_are_found_by_many_names_at_once<S: Storage>(storage: S) {
+    let service = service(storage);
+    // More distinct names than one query binds; every 25th is a user's, in both chunks.
+    let count = SqlStorage::USERS_PER_QUERY + 100;
+    let names: Vec<String> = (0..count).map(|i| format!("w{i:04}")).collect();
+    let created: Vec<String> = names.iter().step_by(25).cloned().collect();
+    for name in &created {
+        service
+            .create_user(user(name), Role::Reader, t0())
+            .await
+            .unwrap();
+    }
+    // Every name in upper case, and the users' names again as created.
+    let mut asked: Vec<_> = names
+        .iter()
+        .map(|name| user(&name.to_uppercase()))
+        .collect();
+    asked.extend(created.iter().map(|name| user(name)));
+    let found = service.users_named(&asked).await.unwrap();
+    let found: Vec<String> = found.iter().map(|u| u.name.to_string()).collect();
+    let distinct: BTreeSet<&String> = found.iter().collect();
+    assert_eq!(distinct.len(), found.len(), "a user found twice");
+    assert_eq!(distinct, created.iter().collect());
+    assert!(created.len() > 1 && created.last() > Some(&names[SqlStorage::USERS_PER_QUERY]));
+    assert_eq!(service.users_named(&[]).await.unwrap(), []);
+    let one = service
+        .users_named(&[user("NOBODY"), user("W0025")])
+        .await
+        .unwrap();
+    let w0025 = User {
+        name: user("w0025"),
+        role: Role::Reader,
+    };
+    assert_eq!(one, [w0025]);
 }

@@ -81,5 +81,6 @@ mod bounded {
         a_cap_of_zero_creates_nothing_and_leaves_no_user,
         concurrent_creates_never_pass_the_cap,
         the_default_cap_is_100,
+        users_are_found_by_many_names_at_once,
     ]);
 }

@@ -1,5 +1,7 @@
 //! `/v1/subjects` and `/v1/aspects`: records and their writer lists.
 
+use std::collections::{BTreeMap, HashMap};
+
 use axum::Json;
 use axum::response::IntoResponse;
 use http::{HeaderMap, StatusCode};
@@ -301,7 +303,20 @@ fn refuse_lockout(
     }
 }
 
-/// Adds users to the writer list: all of them or, if any is not a user, none.
+/// The most names one writer list holds: each write compares and stores the whole list.
+pub(crate) const MAX_WRITERS: usize = 1000;
+
+/// 422: the writer list would hold more than [`MAX_WRITERS`] names.
+fn too_many_writers() -> Failure {
+    Failure(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "too_many_writers",
+        format!("a writer list holds at most {MAX_WRITERS} names; nothing was added"),
+    ))
+}
+
+/// Adds users to the writer list: all of them or, if any is not a user, none. Every name is
+/// looked up in one query; a list that would hold more than [`MAX_WRITERS`] names is refused.
 pub(crate) async fn add_writers(
     state: AppState,
     caller: Caller,
@@ -314,11 +329,31 @@ pub(crate) async fn add_writers(
     // The record must exist and the caller may write it before the body is read.
     check_writable(&state, &caller, kind, &name, query, Access::Write).await?;
     let names: Vec<String> = body.json().await?;
+    // The distinct names, ignoring case. Text that is no user name names no user, and is not
+    // looked up.
+    let asked: BTreeMap<String, UserName> = names
+        .iter()
+        .filter_map(|text| UserName::new(text).ok())
+        .map(|name| (name.key(), name))
+        .collect();
+    // More distinct users than a list holds could never all be added: refused unread.
+    if asked.len() > MAX_WRITERS {
+        return Err(too_many_writers());
+    }
+    let asked: Vec<UserName> = asked.into_values().collect();
+    let stored: HashMap<String, String> = state
+        .tokens
+        .users_named(&asked)
+        .await?
+        .into_iter()
+        .map(|user| (user.name.key(), user.name.as_str().to_owned()))
+        .collect();
     let mut known = Vec::with_capacity(names.len());
     let mut unknown = Vec::new();
     for text in &names {
-        match stored_user_name(&state, text).await? {
-            Some(stored) => known.push(stored),
+        let found = UserName::new(text).ok().and_then(|n| stored.get(&n.key()));
+        match found {
+            Some(stored) => known.push(stored.clone()),
             None => unknown.push(text.as_str()),
         }
     }
@@ -331,6 +366,9 @@ pub(crate) async fn add_writers(
     let record = write_checked(&state, &caller, kind, &name, query, |record| {
         refuse_lockout(record, WriterEdit::Add(&known), &caller, query)?;
         record.writers.add(known.iter().cloned());
+        if record.writers.len() > MAX_WRITERS {
+            return Err(too_many_writers());
+        }
         Ok(Edit::Writers)
     })
     .await?;
