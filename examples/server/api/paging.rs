@@ -10,7 +10,7 @@ use http::header::LINK;
 use http::{HeaderMap, HeaderValue};
 use tollgate::store::{Page, PageSize};
 
-use crate::api::access::{Outcome, bad_request};
+use crate::api::access::{Failure, Outcome, bad_request};
 
 /// The longest key a cursor holds, in bytes: a record or user name (60), a token id (19).
 const MAX_KEY_BYTES: usize = 64;
@@ -84,7 +84,7 @@ fn page_size(text: &str) -> Option<PageSize> {
     PageSize::new(text.parse().ok()?)
 }
 
-fn invalid_cursor() -> crate::api::access::Failure {
+fn invalid_cursor() -> Failure {
     bad_request(
         "invalid_cursor",
         "cursor is not one this server gave: follow the Link header of the page before",
