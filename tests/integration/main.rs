@@ -43,12 +43,14 @@ macro_rules! on_every_backend {
 mod anonymous;
 mod authentication;
 mod browser;
+mod caps;
 mod cors;
 mod grants;
 mod limits;
 mod malformed;
 mod narrowing;
 mod origins;
+mod paging;
 mod paths;
 mod publishable;
 mod records;

@@ -14,6 +14,7 @@
 //! | a new token beyond its parent's expiry, origins or grants | 422 | `exceeds_parent` |
 //! | limits no token may have | 422 | `publishable_read_only`, `publishable_needs_origins`, `invalid_allowed_origin` |
 //! | restoring a token whose parent is revoked or deleted | 409 | `parent_not_active` |
+//! | a new token for a user who holds the most live tokens allowed | 422 | `too_many_tokens` |
 
 use http::StatusCode;
 use tollgate_cors::OriginCheck;
@@ -84,6 +85,7 @@ pub fn store_error(error: &StoreError) -> ApiError {
             invalid_limits_code(*invalid),
         ),
         StoreError::KindNotEnabled(_) => (StatusCode::UNPROCESSABLE_ENTITY, "kind_not_enabled"),
+        StoreError::TooManyTokens { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "too_many_tokens"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     };
     match status {
@@ -349,6 +351,15 @@ mod tests {
         for (error, status) in cases {
             assert_eq!(store_error(&error).status, status, "{error:?}");
         }
+        let cap = derive_error(
+            &DeriveError::Store(StoreError::TooManyTokens { max: 100 }),
+            &realm(),
+        );
+        assert_eq!(
+            (cap.status, cap.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "too_many_tokens")
+        );
+        assert!(cap.message.contains("100"), "{}", cap.message);
     }
 
     #[test]

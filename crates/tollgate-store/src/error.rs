@@ -26,6 +26,15 @@ pub enum StoreError {
     /// No user has this name.
     #[error("no such user")]
     UnknownUser,
+    /// The owner already holds the most live (neither revoked nor expired) tokens allowed
+    /// (see [`TokenService::with_max_live_tokens`](crate::TokenService::with_max_live_tokens)).
+    #[error(
+        "this user already has {max} live tokens, the most allowed; revoke or delete one first"
+    )]
+    TooManyTokens {
+        /// The most live tokens one user may hold.
+        max: u32,
+    },
     /// No token has this id (or, for owner-scoped calls, this owner has no such token).
     #[error("no such token")]
     UnknownToken,

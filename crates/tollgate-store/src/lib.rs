@@ -5,6 +5,7 @@ mod error;
 mod last_use;
 mod limits_text;
 mod memory;
+mod page;
 mod record;
 mod schema;
 mod service;
@@ -14,8 +15,9 @@ mod user;
 
 pub use error::{AuthError, DeriveError, DriverError, StoreError, UserNameError};
 pub use memory::MemoryStorage;
+pub use page::{Page, PageSize};
 pub use record::{Authenticated, CreatedToken, NewToken, TokenId, TokenRecord, TokenRequest};
-pub use service::{DEFAULT_LAST_USE_INTERVAL, TokenService};
+pub use service::{DEFAULT_LAST_USE_INTERVAL, DEFAULT_MAX_LIVE_TOKENS, TokenService};
 pub use sql::{SqlOptions, SqlStorage};
 pub use storage::Storage;
 pub use user::{User, UserName};

@@ -2,6 +2,7 @@
 //! forget every token on restart.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -30,6 +31,8 @@ struct State {
     by_id: BTreeMap<TokenId, TokenHash>,
     /// (owner key, token name key) pairs in use.
     names: HashSet<(Arc<str>, String)>,
+    /// (owner key, id) of every token: an owner's tokens in id order, without a full scan.
+    by_owner: BTreeSet<(Arc<str>, TokenId)>,
     last_id: i64,
 }
 
@@ -93,6 +96,26 @@ impl State {
         if self.names.contains(&name_key) || self.tokens.contains_key(&DigestKey(token.hash)) {
             return Err(StoreError::DuplicateTokenName);
         }
+        // Counted and inserted under the one write lock: concurrent inserts never pass the cap.
+        // A store holding fewer tokens than the cap, in all, needs no count; the count stops
+        // at the cap.
+        let max = usize::try_from(token.max_live_tokens).unwrap_or(usize::MAX);
+        if self.tokens.len() >= max {
+            let live = self
+                .ids_of(&name_key.0, None)
+                .filter_map(|id| self.token(id))
+                .filter(|held| {
+                    held.record.revoked_at.is_none()
+                        && held.record.limits.is_live_at(token.created_at)
+                })
+                .take(max)
+                .count();
+            if live >= max {
+                return Err(StoreError::TooManyTokens {
+                    max: token.max_live_tokens,
+                });
+            }
+        }
         self.last_id += 1;
         let id = TokenId(self.last_id);
         let record = TokenRecord {
@@ -107,6 +130,7 @@ impl State {
             revoked_at: None,
         };
         self.names.insert(name_key.clone());
+        self.by_owner.insert((Arc::clone(&name_key.0), id));
         self.by_id.insert(id, token.hash);
         self.tokens.insert(
             DigestKey(token.hash),
@@ -137,10 +161,26 @@ impl State {
         }
     }
 
+    /// The ids of the owner with key `owner_key`'s tokens after `after`, in id order.
+    fn ids_of<'s>(
+        &'s self,
+        owner_key: &str,
+        after: Option<TokenId>,
+    ) -> impl Iterator<Item = TokenId> + 's {
+        let owner: Arc<str> = Arc::from(owner_key);
+        let start = match after {
+            Some(id) => Bound::Excluded((Arc::clone(&owner), id)),
+            None => Bound::Included((Arc::clone(&owner), TokenId(i64::MIN))),
+        };
+        let end = Bound::Included((owner, TokenId(i64::MAX)));
+        self.by_owner.range((start, end)).map(|&(_, id)| id)
+    }
+
     fn remove(&mut self, id: TokenId) {
         if let Some(hash) = self.by_id.remove(&id)
             && let Some(token) = self.tokens.remove(&DigestKey(hash))
         {
+            self.by_owner.remove(&(Arc::clone(&token.name_key.0), id));
             self.names.remove(&token.name_key);
         }
     }
@@ -155,8 +195,19 @@ impl Storage for MemoryStorage {
         Ok(self.read().users.get(name.key().as_str()).cloned())
     }
 
-    async fn users(&self) -> Result<Vec<User>, StoreError> {
-        Ok(self.read().users.values().cloned().collect())
+    async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
+        let keys: BTreeSet<String> = names.iter().map(UserName::key).collect();
+        let state = self.read();
+        let found = keys.iter().filter_map(|key| state.users.get(key.as_str()));
+        Ok(found.cloned().collect())
+    }
+
+    async fn users(&self, after: Option<&UserName>, limit: usize) -> Result<Vec<User>, StoreError> {
+        let after = after.map(UserName::key);
+        let start = after.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+        let state = self.read();
+        let users = state.users.range::<str, _>((start, Bound::Unbounded));
+        Ok(users.take(limit).map(|(_, user)| user.clone()).collect())
     }
 
     async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
@@ -193,14 +244,17 @@ impl Storage for MemoryStorage {
         Ok(self.read().token(id).map(|token| token.record.clone()))
     }
 
-    async fn tokens_of(&self, owner: &UserName) -> Result<Vec<TokenRecord>, StoreError> {
-        let key = owner.key();
+    async fn tokens_of(
+        &self,
+        owner: &UserName,
+        after: Option<TokenId>,
+        limit: usize,
+    ) -> Result<Vec<TokenRecord>, StoreError> {
         let state = self.read();
         let owned = state
-            .by_id
-            .keys()
-            .filter_map(|&id| state.token(id))
-            .filter(|token| *token.name_key.0 == *key);
+            .ids_of(&owner.key(), after)
+            .take(limit)
+            .filter_map(|id| state.token(id));
         Ok(owned.map(|token| token.record.clone()).collect())
     }
 

@@ -106,4 +106,7 @@ pub struct NewToken<'a> {
     pub hint: TokenHint,
     /// The creation time.
     pub created_at: DateTime<Utc>,
+    /// The most live tokens (neither revoked nor expired at `created_at`) the owner may hold,
+    /// this one included: the insert is refused when the owner already holds this many.
+    pub max_live_tokens: u32,
 }

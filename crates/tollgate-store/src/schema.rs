@@ -40,6 +40,7 @@ CREATE TABLE tollgate_tokens (
 CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, name_key);
 ",
     TOKEN_LIMITS,
+    OWNER_ID_INDEX,
 ];
 
 const POSTGRES: &[&str] = &[
@@ -67,6 +68,7 @@ CREATE TABLE tollgate_tokens (
 CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, name_key);
 ",
     TOKEN_LIMITS,
+    OWNER_ID_INDEX,
 ];
 
 // 2: token kinds, the token that made each token, and per-resource grants.
@@ -75,6 +77,11 @@ ALTER TABLE tollgate_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'secret';
 ALTER TABLE tollgate_tokens ADD COLUMN parent_id BIGINT;
 ALTER TABLE tollgate_tokens ADD COLUMN grants TEXT;
 CREATE INDEX tollgate_tokens_parent ON tollgate_tokens (parent_id);
+";
+
+// 3: an owner's tokens by id, for paged listings and counting an owner's live tokens.
+const OWNER_ID_INDEX: &str = r"
+CREATE INDEX tollgate_tokens_owner_id ON tollgate_tokens (owner_key, id);
 ";
 
 /// Arbitrary key for the PostgreSQL advisory lock that serialises concurrent migrations

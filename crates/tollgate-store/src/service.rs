@@ -8,12 +8,15 @@ use tollgate_token::{
 
 use crate::last_use::LastUse;
 use crate::{
-    AuthError, Authenticated, CreatedToken, DeriveError, NewToken, Storage, StoreError, TokenId,
-    TokenRecord, TokenRequest, User, UserName,
+    AuthError, Authenticated, CreatedToken, DeriveError, NewToken, Page, PageSize, Storage,
+    StoreError, TokenId, TokenRecord, TokenRequest, User, UserName,
 };
 
 /// The default interval between two last-use writes for one token: 60 seconds.
 pub const DEFAULT_LAST_USE_INTERVAL: TimeDelta = TimeDelta::seconds(60);
+
+/// The default number of live (neither revoked nor expired) tokens one user may hold: 100.
+pub const DEFAULT_MAX_LIVE_TOKENS: u32 = 100;
 
 /// Creates, lists, authenticates, revokes and deletes tokens; creates and lists users.
 ///
@@ -23,6 +26,10 @@ pub const DEFAULT_LAST_USE_INTERVAL: TimeDelta = TimeDelta::seconds(60);
 /// Tokens made by a token ([`derive_token`](Self::derive_token),
 /// [`create_user_with_token`](Self::create_user_with_token)) go through
 /// [`tollgate_scope::derive()`]: they never exceed the token that made them.
+///
+/// A user holds at most [`DEFAULT_MAX_LIVE_TOKENS`] live tokens (see
+/// [`with_max_live_tokens`](Self::with_max_live_tokens)), so that no one, a leaked token's
+/// holder included, can mint tokens without end.
 #[derive(Debug)]
 pub struct TokenService<S> {
     storage: S,
@@ -30,12 +37,14 @@ pub struct TokenService<S> {
     publishable_format: Option<TokenFormat>,
     schemes: AcceptedSchemes,
     last_use: LastUse,
+    max_live_tokens: u32,
 }
 
 impl<S: Storage> TokenService<S> {
     /// A service minting and accepting secret tokens of `format` (and no publishable tokens),
     /// accepting only `Bearer` headers, writing last use at most every
-    /// [`DEFAULT_LAST_USE_INTERVAL`].
+    /// [`DEFAULT_LAST_USE_INTERVAL`], and letting each user hold at most
+    /// [`DEFAULT_MAX_LIVE_TOKENS`] live tokens.
     #[must_use]
     pub fn new(storage: S, format: TokenFormat) -> Self {
         Self {
@@ -44,6 +53,7 @@ impl<S: Storage> TokenService<S> {
             publishable_format: None,
             schemes: AcceptedSchemes::BEARER,
             last_use: LastUse::new(DEFAULT_LAST_USE_INTERVAL),
+            max_live_tokens: DEFAULT_MAX_LIVE_TOKENS,
         }
     }
 
@@ -72,6 +82,24 @@ impl<S: Storage> TokenService<S> {
     pub fn with_last_use_interval(self, interval: TimeDelta) -> Self {
         Self {
             last_use: LastUse::new(interval),
+            ..self
+        }
+    }
+
+    /// This service letting each user hold at most `max` live tokens: tokens neither revoked
+    /// nor expired. Every way of creating a token ([`create_token`](Self::create_token),
+    /// [`derive_token`](Self::derive_token),
+    /// [`create_user_with_token`](Self::create_user_with_token)) is refused with
+    /// [`StoreError::TooManyTokens`] while the owner holds `max`; revoking, deleting or the
+    /// expiry of one frees its place. The count and the insert are one atomic step, so
+    /// concurrent creations never pass the cap together. `0` lets no one create a token.
+    ///
+    /// Restoring a revoked token ([`restore`](Self::restore)) is an administrator's act and
+    /// is not counted.
+    #[must_use]
+    pub fn with_max_live_tokens(self, max: u32) -> Self {
+        Self {
+            max_live_tokens: max,
             ..self
         }
     }
@@ -122,12 +150,28 @@ impl<S: Storage> TokenService<S> {
         self.storage.user(name).await
     }
 
-    /// Every user.
+    /// The users among `names` (each ignoring case), each once, in no particular order: to
+    /// check many names in one round trip (as many as
+    /// [`SqlStorage::USERS_PER_QUERY`](crate::SqlStorage::USERS_PER_QUERY) per query on SQL).
     ///
     /// # Errors
     /// A database failure.
-    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
-        self.storage.users().await
+    pub async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
+        self.storage.users_named(names).await
+    }
+
+    /// One page of users, by name ignoring case, starting after `after` (at the first user
+    /// when `None`): pass the last user of a page to read the next.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn users(
+        &self,
+        after: Option<&UserName>,
+        size: PageSize,
+    ) -> Result<Page<User>, StoreError> {
+        let fetched = self.storage.users(after, size.fetched()).await?;
+        Ok(Page::cut(fetched, size))
     }
 
     /// Mints and stores a token with the limits the request gives, made by no other token:
@@ -137,7 +181,8 @@ impl<S: Storage> TokenService<S> {
     /// # Errors
     /// [`StoreError::ExpiryNotInFuture`], [`StoreError::InvalidLimits`],
     /// [`StoreError::KindNotEnabled`], [`StoreError::UnknownUser`],
-    /// [`StoreError::DuplicateTokenName`], a random-number failure, or a database failure.
+    /// [`StoreError::DuplicateTokenName`], [`StoreError::TooManyTokens`], a random-number
+    /// failure, or a database failure.
     pub async fn create_token(
         &self,
         request: &TokenRequest,
@@ -223,6 +268,7 @@ impl<S: Storage> TokenService<S> {
             hash: minted.hash,
             hint: minted.secret.hint(),
             created_at: now,
+            max_live_tokens: self.max_live_tokens,
         })
         .await?;
         Ok(CreatedToken {
@@ -231,12 +277,20 @@ impl<S: Storage> TokenService<S> {
         })
     }
 
-    /// The owner's tokens, oldest first: metadata and hints only.
+    /// One page of the owner's tokens, oldest first (by id), starting after the token
+    /// `after` (at the first when `None`): metadata and hints only. Pass the last token's id
+    /// of a page to read the next.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn list_tokens(&self, owner: &UserName) -> Result<Vec<TokenRecord>, StoreError> {
-        self.storage.tokens_of(owner).await
+    pub async fn list_tokens(
+        &self,
+        owner: &UserName,
+        after: Option<TokenId>,
+        size: PageSize,
+    ) -> Result<Page<TokenRecord>, StoreError> {
+        let fetched = self.storage.tokens_of(owner, after, size.fetched()).await?;
+        Ok(Page::cut(fetched, size))
     }
 
     /// The token with this id.

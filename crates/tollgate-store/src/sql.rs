@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use tollgate_scope::Limits;
 use tollgate_token::{TokenHash, TokenName};
 
@@ -117,6 +117,10 @@ impl SqlStorage {
         &self.pool
     }
 
+    /// The most names [`Storage::users_named`] binds in one query: far below SQLite's limit
+    /// of 32766 bound parameters and PostgreSQL's of 65535.
+    pub const USERS_PER_QUERY: usize = 1000;
+
     /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
     pub async fn close(&self) {
         self.pool.close().await;
@@ -149,16 +153,49 @@ impl Storage for SqlStorage {
         row.map(|row| user_from(&row)).transpose()
     }
 
-    async fn users(&self) -> Result<Vec<User>, StoreError> {
-        let rows = sqlx::query("SELECT name, role FROM tollgate_users ORDER BY name_key")
-            .fetch_all(&self.pool)
-            .await?;
+    async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
+        let mut keys: Vec<String> = names.iter().map(UserName::key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut users = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(Self::USERS_PER_QUERY) {
+            let placeholders = (1..=chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql =
+                format!("SELECT name, role FROM tollgate_users WHERE name_key IN ({placeholders})");
+            // The text is numbered placeholders and nothing else; the names are bound.
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for key in chunk {
+                query = query.bind(key.as_str());
+            }
+            let rows = query.fetch_all(&self.pool).await?;
+            for row in &rows {
+                users.push(user_from(row)?);
+            }
+        }
+        Ok(users)
+    }
+
+    async fn users(&self, after: Option<&UserName>, limit: usize) -> Result<Vec<User>, StoreError> {
+        // Every key is at least one character, so all of them come after ''. The primary
+        // key's index serves both the condition and the order.
+        let rows = sqlx::query(
+            "SELECT name, role FROM tollgate_users WHERE name_key > $1 ORDER BY name_key LIMIT $2",
+        )
+        .bind(after.map(UserName::key).unwrap_or_default())
+        .bind(sql_limit(limit))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(user_from).collect()
     }
 
     async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
-        let mut connection = self.pool.acquire().await?;
-        insert_token(&mut connection, &token).await
+        let mut tx = self.pool.begin().await?;
+        let record = insert_token(&mut tx, &token).await?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     async fn create_user_with_token(
@@ -196,11 +233,21 @@ impl Storage for SqlStorage {
         row.as_ref().map(token_from).transpose()
     }
 
-    async fn tokens_of(&self, owner: &UserName) -> Result<Vec<TokenRecord>, StoreError> {
-        let rows = sqlx::query(select_tokens!("WHERE t.owner_key = $1 ORDER BY t.id"))
-            .bind(owner.key())
-            .fetch_all(&self.pool)
-            .await?;
+    async fn tokens_of(
+        &self,
+        owner: &UserName,
+        after: Option<TokenId>,
+        limit: usize,
+    ) -> Result<Vec<TokenRecord>, StoreError> {
+        // Ids start at 1. The index on (owner_key, id) serves both the condition and the order.
+        let rows = sqlx::query(select_tokens!(
+            "WHERE t.owner_key = $1 AND t.id > $2 ORDER BY t.id LIMIT $3"
+        ))
+        .bind(owner.key())
+        .bind(after.map_or(0, |id| id.0))
+        .bind(sql_limit(limit))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(token_from).collect()
     }
 
@@ -326,6 +373,8 @@ async fn insert_user(
     Ok(())
 }
 
+/// Inserts `token` if its owner holds fewer than `token.max_live_tokens` live tokens. Runs
+/// inside the caller's transaction, which the count and the insert share.
 async fn insert_token(
     connection: &mut AnyConnection,
     token: &NewToken<'_>,
@@ -334,15 +383,34 @@ async fn insert_token(
     let limits = &request.limits;
     // Also keeps an empty origin list, which would read back as "any origin", out of the table.
     limits.validate()?;
-    let owner = sqlx::query("SELECT name, role FROM tollgate_users WHERE name_key = $1")
-        .bind(request.owner.key())
-        .fetch_optional(&mut *connection)
-        .await?;
+    // A no-op update of the owner's row, so that the count below is still true when the insert
+    // commits. On PostgreSQL it holds the row's lock until then: another insert for this owner
+    // waits here, and counts after this one has committed. On SQLite it makes the transaction a
+    // writer from its start, and writers run one at a time.
+    let owner = sqlx::query(
+        "UPDATE tollgate_users SET role = role WHERE name_key = $1 RETURNING name, role",
+    )
+    .bind(request.owner.key())
+    .fetch_optional(&mut *connection)
+    .await?;
     let owner = owner
         .as_ref()
         .map(user_from)
         .transpose()?
         .ok_or(StoreError::UnknownUser)?;
+    let live = sqlx::query(
+        "SELECT COUNT(*) AS live FROM tollgate_tokens WHERE owner_key = $1 \
+         AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+    )
+    .bind(owner.name.key())
+    .bind(token.created_at.timestamp_micros())
+    .fetch_one(&mut *connection)
+    .await?;
+    if live.try_get::<i64, _>("live")? >= i64::from(token.max_live_tokens) {
+        return Err(StoreError::TooManyTokens {
+            max: token.max_live_tokens,
+        });
+    }
     let row = sqlx::query(
         "INSERT INTO tollgate_tokens \
          (owner_key, name, name_key, kind, scope, hash, hint, created_at, expires_at, \
@@ -411,6 +479,11 @@ async fn revoke_descendants(
     .execute(connection)
     .await?;
     Ok(())
+}
+
+/// A row count for `LIMIT`: SQL integers are signed.
+fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 fn unique_violation_as(error: sqlx::Error, duplicate: StoreError) -> StoreError {

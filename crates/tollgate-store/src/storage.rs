@@ -33,17 +33,37 @@ pub trait Storage: Send + Sync {
         name: &UserName,
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 
-    /// Every user, by name (case-insensitively sorted).
+    /// The users among `names` (each ignoring case), each once, in no particular order:
+    /// names of no user are left out. For checking many names at once: the SQL backends ask
+    /// in one query per [`USERS_PER_QUERY`](crate::SqlStorage::USERS_PER_QUERY) distinct names.
     ///
     /// # Errors
     /// Database failures only.
-    fn users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+    fn users_named(
+        &self,
+        names: &[UserName],
+    ) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+
+    /// At most `limit` users, by name key (the name in ASCII lowercase), starting after
+    /// `after`'s key (at the first user when `None`). Keyset order: the cost of a call
+    /// depends on `limit`, not on how many users come before `after`.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn users(
+        &self,
+        after: Option<&UserName>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
 
     /// Stores a token and returns its record.
     ///
     /// # Errors
     /// [`StoreError::DuplicateTokenName`] when the owner has a token of that name ignoring
     /// case (enforced atomically: of concurrent inserts, exactly one succeeds);
+    /// [`StoreError::TooManyTokens`] when the owner already holds
+    /// [`NewToken::max_live_tokens`] live tokens (enforced atomically: concurrent inserts for
+    /// one owner are counted one after the other, so they never pass the cap together);
     /// [`StoreError::UnknownUser`] when the owner does not exist.
     fn insert_token(
         &self,
@@ -79,13 +99,16 @@ pub trait Storage: Send + Sync {
         id: TokenId,
     ) -> impl Future<Output = Result<Option<TokenRecord>, StoreError>> + Send;
 
-    /// The owner's tokens, oldest first.
+    /// At most `limit` of the owner's tokens, by id (oldest first), starting after the id
+    /// `after` (at the first token when `None`). Keyset order, as [`users`](Self::users).
     ///
     /// # Errors
     /// Database failures only.
     fn tokens_of(
         &self,
         owner: &UserName,
+        after: Option<TokenId>,
+        limit: usize,
     ) -> impl Future<Output = Result<Vec<TokenRecord>, StoreError>> + Send;
 
     /// Marks the token revoked at `at`, and with it every token descending from it (made by

@@ -295,7 +295,11 @@ fn record_routes(router: Router<AppState>, kind: Kind) -> Router<AppState> {
             post(move |(State(s), Extension(c)): Base, b: UnreadBody| {
                 records::create(s, c, kind, b)
             })
-            .get(move |(State(s), Extension(c)): Base| records::list(s, c, kind)),
+            .get(
+                move |(State(s), Extension(c)): Base, RawQuery(q): RawQuery| {
+                    records::list(s, c, kind, q)
+                },
+            ),
         )
         .route(
             &format!("{base}/{{name}}"),

@@ -9,6 +9,7 @@ pub(crate) mod body;
 pub(crate) mod config;
 pub(crate) mod connections;
 pub(crate) mod handlers;
+pub(crate) mod paging;
 pub(crate) mod path;
 pub(crate) mod records;
 pub(crate) mod request_timeout;

@@ -7,8 +7,8 @@
 //! rows, which keeps them from deadlocking one another, is set out at `delete_samples`.
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
-use tollgate::store::StoreError;
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+use tollgate::store::{Page, PageSize, StoreError};
 use tollgate::writers::WriterList;
 
 /// The two kinds of record that have writer lists.
@@ -87,15 +87,61 @@ impl Records {
         Ok(Self { pool })
     }
 
-    pub(crate) async fn list(&self, kind: Kind) -> Result<Vec<Record>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT name, description, writers FROM example_records WHERE kind = $1 ORDER BY name",
-        )
-        .bind(kind.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        rows.iter().map(record_from).collect()
+    /// One page of the records of `kind`, by name, starting after the name `after` (at the
+    /// first record when `None`); only those named in `only`, when given. Keyset paging on the
+    /// primary key, with the names filter in the same query: a page costs the same wherever
+    /// it starts, and is short only when it is the last.
+    ///
+    /// `only` becomes one bound parameter per name: callers pass a token's grants, which hold
+    /// at most 64 resources, far below either database's limit on parameters.
+    pub(crate) async fn page(
+        &self,
+        kind: Kind,
+        only: Option<&[&str]>,
+        after: Option<&str>,
+        size: PageSize,
+    ) -> Result<Page<Record>, StoreError> {
+        if only.is_some_and(<[&str]>::is_empty) {
+            return Ok(Page {
+                items: Vec::new(),
+                more: false,
+            });
+        }
+        let names = only.unwrap_or_default();
+        // Every name has at least one character, so all of them come after ''.
+        let mut sql = String::from(
+            "SELECT name, description, writers FROM example_records WHERE kind = $1 AND name > $2",
+        );
+        if !names.is_empty() {
+            sql.push_str(" AND name IN (");
+            sql.push_str(&placeholders(3, names.len()));
+            sql.push(')');
+        }
+        sql.push_str(&format!(" ORDER BY name LIMIT ${}", names.len() + 3));
+        // The text is this function's own: placeholders, never a caller's value.
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(kind.as_str())
+            .bind(after.unwrap_or_default());
+        for name in names {
+            query = query.bind(*name);
+        }
+        // One row more than the page, to learn whether another page follows.
+        let fetched = i64::try_from(size.get() + 1).unwrap_or(i64::MAX);
+        let rows = query
+            .bind(fetched)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        let mut records = rows
+            .iter()
+            .map(record_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = records.len() > size.get();
+        records.truncate(size.get());
+        Ok(Page {
+            items: records,
+            more,
+        })
     }
 
     pub(crate) async fn get(&self, kind: Kind, name: &str) -> Result<Option<Record>, StoreError> {
@@ -321,6 +367,14 @@ async fn delete_samples(
             .map_err(unavailable)?;
     }
     Ok(())
+}
+
+/// `$first, $first+1, ...`: `count` numbered placeholders.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A writer list as stored: its names in order, one per line (deterministic, so comparable).

@@ -9,26 +9,26 @@ use tollgate_scope::{
     Role, Scope, TokenKind,
 };
 use tollgate_store::{
-    AuthError, Authenticated, CreatedToken, DeriveError, MemoryStorage, NewToken, Storage,
-    StoreError, TokenId, TokenRequest, TokenService, User, UserName,
+    AuthError, Authenticated, CreatedToken, DeriveError, MemoryStorage, NewToken, PageSize,
+    Storage, StoreError, TokenId, TokenRecord, TokenRequest, TokenService, User, UserName,
 };
 use tollgate_token::{InactiveToken, TokenFormat, TokenName, TokenParseError};
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
 }
 
-fn service<S: Storage>(storage: S) -> TokenService<S> {
+pub(crate) fn service<S: Storage>(storage: S) -> TokenService<S> {
     TokenService::new(storage, TokenFormat::new("tg").unwrap())
         .with_publishable_format(TokenFormat::new("tgp").unwrap())
         .unwrap()
 }
 
-fn user(name: &str) -> UserName {
+pub(crate) fn user(name: &str) -> UserName {
     UserName::new(name).unwrap()
 }
 
-fn request(owner: &str, name: &str) -> TokenRequest {
+pub(crate) fn request(owner: &str, name: &str) -> TokenRequest {
     TokenRequest {
         owner: user(owner),
         name: TokenName::new(name).unwrap(),
@@ -37,7 +37,7 @@ fn request(owner: &str, name: &str) -> TokenRequest {
 }
 
 /// A service with users `alice` (editor) and `bob` (reader).
-async fn with_users<S: Storage>(storage: S) -> TokenService<S> {
+pub(crate) async fn with_users<S: Storage>(storage: S) -> TokenService<S> {
     let service = service(storage);
     service
         .create_user(user("alice"), Role::Editor, t0())
@@ -58,7 +58,11 @@ fn with_limits(name: &str, limits: Limits) -> TokenRequest {
     }
 }
 
-async fn create<S: Storage>(service: &TokenService<S>, owner: &str, name: &str) -> CreatedToken {
+pub(crate) async fn create<S: Storage>(
+    service: &TokenService<S>,
+    owner: &str,
+    name: &str,
+) -> CreatedToken {
     service
         .create_token(&request(owner, name), t0())
         .await
@@ -85,6 +89,7 @@ fn with_digest_of<'r>(token: &CreatedToken, request: &'r TokenRequest) -> NewTok
         hash: tollgate_token::TokenHash::of(token.secret.expose_secret()),
         hint: "tg_...xxxx".parse().unwrap(),
         created_at: t0(),
+        max_live_tokens: tollgate_store::DEFAULT_MAX_LIVE_TOKENS,
     }
 }
 
@@ -94,6 +99,19 @@ async fn presented<S: Storage>(service: &TokenService<S>, created: &CreatedToken
         .authenticate(created.secret.expose_secret(), t0())
         .await
         .unwrap()
+}
+
+/// The owner's tokens: one page of the largest size, which must hold them all.
+pub(crate) async fn tokens_of<S: Storage>(
+    service: &TokenService<S>,
+    owner: &str,
+) -> Vec<TokenRecord> {
+    let page = service
+        .list_tokens(&user(owner), None, PageSize::MAX)
+        .await
+        .unwrap();
+    assert!(!page.more, "{owner} has more than one page of tokens");
+    page.items
 }
 
 fn bearer(created: &CreatedToken) -> String {
@@ -110,9 +128,10 @@ pub(crate) async fn users_are_unique_ignoring_case<S: Storage>(storage: S) {
     let found = service.user(&user("Alice")).await.unwrap().unwrap();
     assert_eq!((found.name.as_str(), found.role), ("alice", Role::Editor));
     let names: Vec<_> = service
-        .users()
+        .users(None, PageSize::MAX)
         .await
         .unwrap()
+        .items
         .into_iter()
         .map(|u| u.name.to_string())
         .collect();
@@ -142,12 +161,12 @@ pub(crate) async fn created_token_authenticates_and_lists_without_secret<S: Stor
     assert_eq!(found.role, Role::Editor);
     assert_eq!(found.token.last_used_at, Some(t0()));
 
-    let listed = service.list_tokens(&user("ALICE")).await.unwrap();
+    let listed = tokens_of(&service, "ALICE").await;
     assert_eq!(listed.len(), 1);
     let shown = format!("{listed:?}");
     assert!(!shown.contains(created.secret.expose_secret()));
     assert!(!shown.contains(&created.secret.hash().to_string()));
-    assert!(service.list_tokens(&user("bob")).await.unwrap().is_empty());
+    assert!(tokens_of(&service, "bob").await.is_empty());
 }
 
 pub(crate) async fn token_names_are_unique_per_owner_ignoring_case<S: Storage>(storage: S) {
@@ -186,7 +205,7 @@ pub(crate) async fn concurrent_creates_of_one_name_give_exactly_one_success<
         }
     }
     assert_eq!(successes, 1);
-    assert_eq!(service.list_tokens(&user("alice")).await.unwrap().len(), 1);
+    assert_eq!(tokens_of(&service, "alice").await.len(), 1);
 }
 
 pub(crate) async fn malformed_and_unknown_tokens_are_refused<S: Storage>(storage: S) {
@@ -658,10 +677,8 @@ pub(crate) async fn derived_tokens_stay_within_their_parent<S: Storage>(storage:
         ),
         "{result:?}"
     );
-    let names: Vec<String> = service
-        .list_tokens(&user("alice"))
+    let names: Vec<String> = tokens_of(&service, "alice")
         .await
-        .unwrap()
         .iter()
         .map(|token| token.name.to_string())
         .collect();
@@ -854,10 +871,8 @@ pub(crate) async fn get_by_id_and_list_order<S: Storage>(storage: S) {
     let second = create(&service, "alice", "second").await;
     let got = service.token(second.record.id).await.unwrap().unwrap();
     assert_eq!(got, second.record);
-    let names: Vec<_> = service
-        .list_tokens(&user("alice"))
+    let names: Vec<_> = tokens_of(&service, "alice")
         .await
-        .unwrap()
         .into_iter()
         .map(|t| t.name.to_string())
         .collect();

@@ -129,7 +129,7 @@ async fn reopening_keeps_data_and_does_not_migrate_twice() {
             .unwrap(),
         "n",
     );
-    assert_eq!(versions, 2);
+    assert_eq!(versions, 3);
 }
 
 #[tokio::test]
@@ -148,7 +148,7 @@ async fn newer_schema_is_refused() {
             result,
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                supported: 2
+                supported: 3
             })
         ),
         "{result:?}"

@@ -9,20 +9,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod backends;
+mod bounds;
 mod cases;
 mod failures;
 mod fresh_database;
 
-/// Instantiates every case for one backend; `$open` is an async fn returning `Option<Storage>`.
+/// Instantiates every case of `$module` for one backend; `$open` is an async fn returning
+/// `Option<Storage>`.
 macro_rules! suite {
-    ($backend:ident, $open:path, [$($case:ident),* $(,)?]) => {
+    ($backend:ident, $open:path, $module:ident, [$($case:ident),* $(,)?]) => {
         mod $backend {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     // No storage: the backend is not configured, and the test said it skipped.
                     if let Some(storage) = $open().await {
-                        crate::cases::$case(storage).await;
+                        crate::$module::$case(storage).await;
                     }
                 }
             )*
@@ -30,11 +32,18 @@ macro_rules! suite {
     };
 }
 
+/// Instantiates every case on every backend: the cases of `cases`, or of the module named
+/// before the list.
 macro_rules! all_backends {
+    ($module:ident: [$($case:ident),* $(,)?]) => {
+        suite!(memory, crate::backends::memory, $module, [$($case),*]);
+        suite!(sqlite, crate::backends::sqlite, $module, [$($case),*]);
+        suite!(postgres, crate::backends::postgres, $module, [$($case),*]);
+    };
     ($($case:ident),* $(,)?) => {
-        suite!(memory, crate::backends::memory, [$($case),*]);
-        suite!(sqlite, crate::backends::sqlite, [$($case),*]);
-        suite!(postgres, crate::backends::postgres, [$($case),*]);
+        suite!(memory, crate::backends::memory, cases, [$($case),*]);
+        suite!(sqlite, crate::backends::sqlite, cases, [$($case),*]);
+        suite!(postgres, crate::backends::postgres, cases, [$($case),*]);
     };
 }
 
@@ -62,3 +71,16 @@ all_backends![
     get_by_id_and_list_order,
     a_repeated_digest_is_refused,
 ];
+
+/// The cases of `bounds`, as `bounded::{backend}::{case}`.
+mod bounded {
+    all_backends!(bounds: [
+        users_are_listed_a_page_at_a_time,
+        tokens_are_listed_a_page_at_a_time,
+        live_tokens_are_capped_and_freed,
+        a_cap_of_zero_creates_nothing_and_leaves_no_user,
+        concurrent_creates_never_pass_the_cap,
+        the_default_cap_is_100,
+        users_are_found_by_many_names_at_once,
+    ]);
+}

@@ -1,13 +1,15 @@
 //! `/v1/subjects` and `/v1/aspects`: records and their writer lists.
 
+use std::collections::{BTreeMap, HashMap};
+
 use axum::Json;
 use axum::response::IntoResponse;
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::http::{ApiError, Caller};
 use tollgate::scope::{Access, Operation};
-use tollgate::store::UserName;
+use tollgate::store::{Authenticated, UserName};
 use tollgate::writers::{AdminOverride, Entitlement, Lockout, WriterEdit};
 
 use super::{override_requested, query_has};
@@ -17,6 +19,7 @@ use crate::api::access::{
 };
 use crate::api::app::AppState;
 use crate::api::body::UnreadBody;
+use crate::api::paging::{PageQuery, next_link};
 use crate::api::records::{Edit, Kind, Record};
 
 /// The longest description accepted, in characters.
@@ -108,19 +111,39 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-/// The records the caller may read: with grants, only those the grants name for `read`.
-pub(crate) async fn list(state: AppState, caller: Caller, kind: Kind) -> Outcome<Json<Value>> {
+/// The records the caller may read, by name, a page at a time: with grants, only those the
+/// grants name for `read`, filtered in the query so that every page but the last is full.
+pub(crate) async fn list(
+    state: AppState,
+    caller: Caller,
+    kind: Kind,
+    query: Option<String>,
+) -> Outcome<(HeaderMap, Json<Value>)> {
     let token = authorize(&caller, Operation::ReadData, None, &state.realm)?;
-    let records = state.records.list(kind).await?;
-    let readable = |record: &&Record| {
-        token.is_none_or(|found| {
-            let resource = resource_name(kind, &record.name);
-            found.token.limits.may_access(&resource, Access::Read)
-        })
-    };
-    Ok(Json(Value::Array(
-        records.iter().filter(readable).map(shown).collect(),
-    )))
+    let paging = PageQuery::parse(query.as_deref())?;
+    let after = paging.after(|key| valid_name(key).then_some(key))?;
+    let readable = token.and_then(|found| readable_names(found, kind));
+    let page = state
+        .records
+        .page(kind, readable.as_deref(), after, paging.size)
+        .await?;
+    let path = format!("/v1/{}", kind.as_str());
+    let link = next_link(&path, paging.size, &page, |record| record.name.clone());
+    Ok((link, Json(page.items.iter().map(shown).collect())))
+}
+
+/// The names of the records of `kind` that `found` may read, when its grants limit them
+/// (`None`: every record). A record is readable exactly when
+/// `limits.may_access("{kind}/{name}", Access::Read)`: grants name resources exactly, so these
+/// are the names after `{kind}/` of the resources granted `read`.
+fn readable_names(found: &Authenticated, kind: Kind) -> Option<Vec<&str>> {
+    let grants = found.token.limits.grants.as_ref()?;
+    let prefix = resource_name(kind, "");
+    let names = grants
+        .iter()
+        .filter(|&(_, access)| access == Access::Read)
+        .filter_map(|(resource, _)| resource.as_str().strip_prefix(prefix.as_str()));
+    Some(names.collect())
 }
 
 /// The record, once the caller is known to be allowed to read it.
@@ -280,7 +303,20 @@ fn refuse_lockout(
     }
 }
 
-/// Adds users to the writer list: all of them or, if any is not a user, none.
+/// The most names one writer list holds: each write compares and stores the whole list.
+pub(crate) const MAX_WRITERS: usize = 1000;
+
+/// 422: the writer list would hold more than [`MAX_WRITERS`] names.
+fn too_many_writers() -> Failure {
+    Failure(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "too_many_writers",
+        format!("a writer list holds at most {MAX_WRITERS} names; nothing was added"),
+    ))
+}
+
+/// Adds users to the writer list: all of them or, if any is not a user, none. Every name is
+/// looked up in one query; a list that would hold more than [`MAX_WRITERS`] names is refused.
 pub(crate) async fn add_writers(
     state: AppState,
     caller: Caller,
@@ -293,11 +329,31 @@ pub(crate) async fn add_writers(
     // The record must exist and the caller may write it before the body is read.
     check_writable(&state, &caller, kind, &name, query, Access::Write).await?;
     let names: Vec<String> = body.json().await?;
+    // The distinct names, ignoring case. Text that is no user name names no user, and is not
+    // looked up.
+    let asked: BTreeMap<String, UserName> = names
+        .iter()
+        .filter_map(|text| UserName::new(text).ok())
+        .map(|name| (name.key(), name))
+        .collect();
+    // More distinct users than a list holds could never all be added: refused unread.
+    if asked.len() > MAX_WRITERS {
+        return Err(too_many_writers());
+    }
+    let asked: Vec<UserName> = asked.into_values().collect();
+    let stored: HashMap<String, String> = state
+        .tokens
+        .users_named(&asked)
+        .await?
+        .into_iter()
+        .map(|user| (user.name.key(), user.name.as_str().to_owned()))
+        .collect();
     let mut known = Vec::with_capacity(names.len());
     let mut unknown = Vec::new();
     for text in &names {
-        match stored_user_name(&state, text).await? {
-            Some(stored) => known.push(stored),
+        let found = UserName::new(text).ok().and_then(|n| stored.get(&n.key()));
+        match found {
+            Some(stored) => known.push(stored.clone()),
             None => unknown.push(text.as_str()),
         }
     }
@@ -310,6 +366,9 @@ pub(crate) async fn add_writers(
     let record = write_checked(&state, &caller, kind, &name, query, |record| {
         refuse_lockout(record, WriterEdit::Add(&known), &caller, query)?;
         record.writers.add(known.iter().cloned());
+        if record.writers.len() > MAX_WRITERS {
+            return Err(too_many_writers());
+        }
         Ok(Edit::Writers)
     })
     .await?;

@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::cors::OriginPattern;
@@ -20,6 +20,7 @@ use super::{no_store, rfc3339};
 use crate::api::access::{Failure, Outcome, authorize_token, bad_request, not_found, token_of};
 use crate::api::app::AppState;
 use crate::api::body::UnreadBody;
+use crate::api::paging::{PageQuery, next_link};
 use crate::api::path::Path;
 use crate::api::records::Kind;
 
@@ -221,13 +222,28 @@ pub(crate) async fn create(
     ))
 }
 
+/// The caller's own tokens, oldest first, a page at a time.
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Outcome<Json<Value>> {
+    RawQuery(query): RawQuery,
+) -> Outcome<(HeaderMap, Json<Value>)> {
     let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
-    let tokens = state.tokens.list_tokens(&found.token.owner).await?;
-    Ok(Json(Value::Array(tokens.iter().map(listed).collect())))
+    let paging = PageQuery::parse(query.as_deref())?;
+    // Only the canonical spelling of an id the store could have given (ids start at 1): each
+    // position has one cursor.
+    let after = paging.after(|key| {
+        let id: TokenId = key.parse().ok()?;
+        (id.0 > 0 && id.to_string() == key).then_some(id)
+    })?;
+    let page = state
+        .tokens
+        .list_tokens(&found.token.owner, after, paging.size)
+        .await?;
+    let link = next_link("/v1/tokens", paging.size, &page, |token| {
+        token.id.to_string()
+    });
+    Ok((link, Json(page.items.iter().map(listed).collect())))
 }
 
 pub(crate) async fn current(

@@ -1,10 +1,10 @@
 //! `/v1/users`: create (with an initial full-scope token) and list. Admin only.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::response::IntoResponse;
 use chrono::Utc;
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::http::{Caller, refusal};
@@ -16,6 +16,7 @@ use super::no_store;
 use crate::api::access::{Failure, Outcome, authorize_token, bad_request};
 use crate::api::app::AppState;
 use crate::api::body::UnreadBody;
+use crate::api::paging::{PageQuery, next_link};
 
 /// The name of the token every new user gets.
 const INITIAL_TOKEN_NAME: &str = "initial";
@@ -70,15 +71,22 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, no_store(), Json(body)))
 }
 
+/// Every user, by name ignoring case, a page at a time.
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Outcome<Json<Value>> {
+    RawQuery(query): RawQuery,
+) -> Outcome<(HeaderMap, Json<Value>)> {
     authorize_token(&caller, Operation::ReadSensitive, &state.realm)?;
-    let users = state.tokens.users().await?;
-    let users: Vec<Value> = users
+    let paging = PageQuery::parse(query.as_deref())?;
+    // Cursors hold name keys, which are lowercase: each position has one cursor.
+    let after = paging.after(|key| UserName::new(key).ok().filter(|name| name.key() == key))?;
+    let page = state.tokens.users(after.as_ref(), paging.size).await?;
+    let link = next_link("/v1/users", paging.size, &page, |user| user.name.key());
+    let users = page
+        .items
         .iter()
         .map(|u| json!({ "name": u.name.as_str(), "role": u.role.as_str() }))
         .collect();
-    Ok(Json(Value::Array(users)))
+    Ok((link, Json(Value::Array(users))))
 }
