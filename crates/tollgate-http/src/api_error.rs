@@ -1,10 +1,12 @@
 //! One refusal, as an HTTP response: status, optional challenge, JSON body.
 
-use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use core::time::Duration;
+
+use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 
-/// A refusal: the status, a stable snake_case code, a message for people, and for 401 and
-/// some 403 responses a `WWW-Authenticate` challenge.
+/// A refusal: the status, a stable snake_case code, a message for people, for 401 and some
+/// 403 responses a `WWW-Authenticate` challenge, and for 429 a `Retry-After`.
 ///
 /// The body is `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,8 @@ pub struct ApiError {
     pub message: String,
     /// The `WWW-Authenticate` value, when the refusal is about credentials.
     pub challenge: Option<HeaderValue>,
+    /// The whole seconds to wait before trying again, sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -28,6 +32,7 @@ impl ApiError {
             code,
             message: message.into(),
             challenge: None,
+            retry_after: None,
         }
     }
 
@@ -36,6 +41,19 @@ impl ApiError {
     pub fn with_challenge(self, challenge: HeaderValue) -> Self {
         Self {
             challenge: Some(challenge),
+            ..self
+        }
+    }
+
+    /// This refusal asking the client to wait `wait` before trying again: `Retry-After` in
+    /// whole seconds, rounded up, and at least 1 (0 would invite an immediate retry).
+    #[must_use]
+    pub fn with_retry_after(self, wait: Duration) -> Self {
+        let seconds = wait
+            .as_secs()
+            .saturating_add(u64::from(wait.subsec_nanos() > 0));
+        Self {
+            retry_after: Some(seconds.max(1)),
             ..self
         }
     }
@@ -55,6 +73,9 @@ impl ApiError {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(challenge) = &self.challenge {
             headers.insert(WWW_AUTHENTICATE, challenge.clone());
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -86,5 +107,22 @@ mod tests {
         let response: Response<String> =
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no").to_response();
         assert!(!response.headers().contains_key(WWW_AUTHENTICATE));
+        assert!(!response.headers().contains_key(RETRY_AFTER));
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_rounded_up_and_at_least_one() {
+        for (wait, header) in [
+            (Duration::ZERO, "1"),
+            (Duration::from_nanos(1), "1"),
+            (Duration::from_secs(3), "3"),
+            (Duration::from_millis(3_001), "4"),
+            (Duration::MAX, "18446744073709551615"),
+        ] {
+            let error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_failures", "wait")
+                .with_retry_after(wait);
+            let response: Response<String> = error.to_response();
+            assert_eq!(response.headers()[RETRY_AFTER], header, "{wait:?}");
+        }
     }
 }
