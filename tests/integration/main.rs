@@ -59,6 +59,7 @@ mod scopes;
 mod settings;
 mod startup;
 mod support;
+mod throttle;
 mod tokens;
 mod users;
 mod writers;

@@ -5,13 +5,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Extension, RawQuery, State};
+use axum::extract::{ConnectInfo, Extension, RawQuery, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use chrono::Utc;
 use http::StatusCode;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tollgate::http::{ApiError, AuthLayer, Caller, CorsLayer, Realm};
+use tollgate::http::{ApiError, AuthLayer, Caller, ClientAddr, CorsLayer, FailureThrottle, Realm};
 use tollgate::scope::{Limits, Role, Scope};
 use tollgate::store::{SqlStorage, StoreError, TokenRequest, TokenService, UserName};
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
@@ -116,23 +118,26 @@ pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
     };
     // Unread bodies are drained after every answer, the authentication layer's refusals too.
     let app = router(state)
-        .layer(AuthLayer::new(
-            Arc::clone(&tokens),
-            realm,
-            settings.requirement,
-        ))
+        .layer(
+            AuthLayer::new(Arc::clone(&tokens), realm, settings.requirement)
+                .with_failure_throttle(FailureThrottle::new(settings.auth_failures)),
+        )
         .layer(axum::middleware::from_fn(body::drain_unread))
-        .layer(CorsLayer::new(settings.cors));
+        .layer(CorsLayer::new(settings.cors))
+        .layer(axum::middleware::from_fn(peer_as_client_addr));
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                // A dropped sender also stops the server.
-                let _ = stopped.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            // A dropped sender also stops the server.
+            let _ = stopped.await;
+        })
+        .await
     });
     Ok(Server {
         addr,
@@ -140,6 +145,20 @@ pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
         task,
         tokens,
     })
+}
+
+/// Names the TCP peer as the request's [`ClientAddr`], which the failed-authentication
+/// throttle keys on. Behind a reverse proxy the peer is the proxy: see `docs/server-api.md`.
+/// A request without a peer (none here) keeps no `ClientAddr` and shares one quota.
+async fn peer_as_client_addr(mut request: Request, next: Next) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip());
+    if let Some(ip) = peer {
+        request.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(request).await
 }
 
 /// `mint`: creates the user if needed and a token for them; returns the token's secret. An

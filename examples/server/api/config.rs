@@ -1,9 +1,11 @@
 //! Settings from environment variables, validated all at once.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tollgate::cors::CorsPolicy;
 use tollgate::http::TokenRequirement;
+use tollgate::limit::Quota;
 
 /// Everything the server needs to start.
 #[derive(Debug)]
@@ -12,10 +14,13 @@ pub(crate) struct Settings {
     pub(crate) database_url: String,
     pub(crate) requirement: TokenRequirement,
     pub(crate) cors: CorsPolicy,
+    /// Failed authentications allowed per client address.
+    pub(crate) auth_failures: Quota,
 }
 
 pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db";
+pub(crate) const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 20;
 
 impl Settings {
     /// Reads the settings through `var` (the process environment in `main`, a map in tests).
@@ -62,14 +67,39 @@ impl Settings {
             .build()
             .map_err(|errors| problems.push(format!("CORS settings: {errors}")))
             .ok();
-        match (addr, requirement, cors) {
-            (Some(addr), Some(requirement), Some(cors)) if problems.is_empty() => Ok(Self {
-                addr,
-                database_url,
-                requirement,
-                cors,
-            }),
+        let auth_failures = auth_failures_per_minute(&var, &mut problems);
+        match (addr, requirement, cors, auth_failures) {
+            (Some(addr), Some(requirement), Some(cors), Some(auth_failures))
+                if problems.is_empty() =>
+            {
+                Ok(Self {
+                    addr,
+                    database_url,
+                    requirement,
+                    cors,
+                    auth_failures,
+                })
+            }
             _ => Err(problems),
         }
     }
+}
+
+/// `TOLLGATE_AUTH_FAILURES_PER_MINUTE`: a whole number from 1 (0 would refuse every token).
+fn auth_failures_per_minute(
+    var: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<Quota> {
+    let name = "TOLLGATE_AUTH_FAILURES_PER_MINUTE";
+    let count = match var(name) {
+        None => DEFAULT_AUTH_FAILURES_PER_MINUTE,
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(count) if count > 0 => count,
+            _ => {
+                problems.push(format!("{name}={text:?} must be a whole number from 1"));
+                return None;
+            }
+        },
+    };
+    Quota::new(count, Duration::from_secs(60)).ok()
 }
