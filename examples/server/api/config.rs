@@ -85,21 +85,22 @@ impl Settings {
     }
 }
 
-/// `TOLLGATE_AUTH_FAILURES_PER_MINUTE`: a whole number from 1 (0 would refuse every token).
+/// `TOLLGATE_AUTH_FAILURES_PER_MINUTE`: a whole number from 1 (a quota of 0 allows nothing).
 fn auth_failures_per_minute(
     var: &impl Fn(&str) -> Option<String>,
     problems: &mut Vec<String>,
 ) -> Option<Quota> {
-    let name = "TOLLGATE_AUTH_FAILURES_PER_MINUTE";
-    let count = match var(name) {
-        None => DEFAULT_AUTH_FAILURES_PER_MINUTE,
-        Some(text) => match text.trim().parse::<u32>() {
-            Ok(count) if count > 0 => count,
-            _ => {
-                problems.push(format!("{name}={text:?} must be a whole number from 1"));
-                return None;
-            }
-        },
-    };
-    Quota::new(count, Duration::from_secs(60)).ok()
+    const NAME: &str = "TOLLGATE_AUTH_FAILURES_PER_MINUTE";
+    let text = var(NAME);
+    let count = text
+        .as_deref()
+        .map_or(Some(DEFAULT_AUTH_FAILURES_PER_MINUTE), |text| {
+            text.trim().parse().ok()
+        });
+    let quota = count.and_then(|count| Quota::new(count, Duration::from_secs(60)).ok());
+    if quota.is_none() {
+        let text = text.unwrap_or_default();
+        problems.push(format!("{NAME}={text:?} must be a whole number from 1"));
+    }
+    quota
 }
