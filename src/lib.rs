@@ -23,3 +23,7 @@ pub use tollgate_cors as cors;
 #[cfg(feature = "http")]
 #[doc(inline)]
 pub use tollgate_http as http;
+
+#[cfg(feature = "limit")]
+#[doc(inline)]
+pub use tollgate_limit as limit;

@@ -62,6 +62,7 @@ mod settings;
 mod shutdown;
 mod startup;
 mod support;
+mod throttle;
 mod timeouts;
 mod tokens;
 mod users;

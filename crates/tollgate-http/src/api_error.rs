@@ -1,10 +1,12 @@
 //! One refusal, as an HTTP response: status, optional challenge, JSON body.
 
+use core::time::Duration;
+
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 
-/// A refusal: the status, a stable snake_case code, a message for people, and for 401 and
-/// some 403 responses a `WWW-Authenticate` challenge.
+/// A refusal: the status, a stable snake_case code, a message for people, for 401 and some
+/// 403 responses a `WWW-Authenticate` challenge, and for 429 a `Retry-After`.
 ///
 /// The body is `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +19,7 @@ pub struct ApiError {
     pub message: String,
     /// The `WWW-Authenticate` value, when the refusal is about credentials.
     pub challenge: Option<HeaderValue>,
-    /// The `Retry-After` value in seconds, when trying again later can succeed (429, 503).
+    /// The whole seconds to wait before trying again, sent as `Retry-After`.
     pub retry_after: Option<u64>,
 }
 
@@ -43,11 +45,15 @@ impl ApiError {
         }
     }
 
-    /// This refusal with `Retry-After: seconds`.
+    /// This refusal asking the client to wait `wait` before trying again: `Retry-After` in
+    /// whole seconds, rounded up, and at least 1 (0 would invite an immediate retry).
     #[must_use]
-    pub fn with_retry_after(self, seconds: u64) -> Self {
+    pub fn with_retry_after(self, wait: Duration) -> Self {
+        let seconds = wait
+            .as_secs()
+            .saturating_add(u64::from(wait.subsec_nanos() > 0));
         Self {
-            retry_after: Some(seconds),
+            retry_after: Some(seconds.max(1)),
             ..self
         }
     }
@@ -105,11 +111,18 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_is_in_seconds() {
-        let response: Response<String> =
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "later")
-                .with_retry_after(3)
-                .to_response();
-        assert_eq!(response.headers()[RETRY_AFTER], "3");
+    fn retry_after_is_whole_seconds_rounded_up_and_at_least_one() {
+        for (wait, header) in [
+            (Duration::ZERO, "1"),
+            (Duration::from_nanos(1), "1"),
+            (Duration::from_secs(3), "3"),
+            (Duration::from_millis(3_001), "4"),
+            (Duration::MAX, "18446744073709551615"),
+        ] {
+            let error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_failures", "wait")
+                .with_retry_after(wait);
+            let response: Response<String> = error.to_response();
+            assert_eq!(response.headers()[RETRY_AFTER], header, "{wait:?}");
+        }
     }
 }

@@ -2,15 +2,16 @@
 
 use core::task::{Context, Poll};
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use http::header::{AUTHORIZATION, ORIGIN};
 use http::{HeaderValue, Request, Response};
-use tollgate_store::{Authenticated, Storage, TokenService};
+use tollgate_store::{AuthError, Authenticated, Storage, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{Realm, refusal};
+use crate::{ApiError, ClientAddr, FailureThrottle, Realm, refusal};
 
 /// The future of [`Auth`]: boxed, as it awaits the store's lookup, whose type has no name.
 type BoxFuture<T> = core::pin::Pin<Box<dyn core::future::Future<Output = T> + Send>>;
@@ -43,7 +44,9 @@ pub enum TokenRequirement {
 /// Authenticates the `Authorization` header through a [`TokenService`], checks the token's
 /// allowed origins against `Origin` (failing closed when `Origin` is absent), and inserts the
 /// [`Caller`] into the request's extensions. Refusals are answered here: 401 with a challenge,
-/// 403 `origin_not_allowed`, or 503 when the database is unavailable.
+/// 403 `origin_not_allowed`, or 503 when the database is unavailable; with a
+/// [`FailureThrottle`], 429 `too_many_failures` first for credentials from an address that
+/// failed too often.
 ///
 /// Expiry is judged by the layer's clock: [`Utc::now`] unless replaced with
 /// [`with_clock`](Self::with_clock).
@@ -53,6 +56,7 @@ pub struct AuthLayer<St> {
     realm: Arc<Realm>,
     requirement: TokenRequirement,
     clock: fn() -> DateTime<Utc>,
+    throttle: Option<Arc<FailureThrottle>>,
 }
 
 impl<St> Clone for AuthLayer<St> {
@@ -62,6 +66,7 @@ impl<St> Clone for AuthLayer<St> {
             realm: Arc::clone(&self.realm),
             requirement: self.requirement,
             clock: self.clock,
+            throttle: self.throttle.clone(),
         }
     }
 }
@@ -75,6 +80,7 @@ impl<St> AuthLayer<St> {
             realm: Arc::new(realm),
             requirement,
             clock: Utc::now,
+            throttle: None,
         }
     }
 
@@ -83,6 +89,38 @@ impl<St> AuthLayer<St> {
     pub fn with_clock(self, clock: fn() -> DateTime<Utc>) -> Self {
         Self { clock, ..self }
     }
+
+    /// This layer refusing credentials from addresses over `throttle`'s quota of failed
+    /// authentications, and counting each failure that is the client's doing (see
+    /// [`FailureThrottle`]). Addresses come from the [`ClientAddr`] request extension, which
+    /// the server must insert.
+    #[must_use]
+    pub fn with_failure_throttle(self, throttle: FailureThrottle) -> Self {
+        Self {
+            throttle: Some(Arc::new(throttle)),
+            ..self
+        }
+    }
+
+    /// 429 when `client` is over its quota of failed authentications.
+    fn throttled(&self, client: Option<ClientAddr>) -> Option<ApiError> {
+        let throttle = self.throttle.as_ref()?;
+        let wait = throttle.check(client, Instant::now()).err()?;
+        Some(refusal::too_many_failures(wait))
+    }
+
+    /// Counts a failed authentication by `client` against its quota.
+    fn count_failure(&self, client: Option<ClientAddr>) {
+        if let Some(throttle) = &self.throttle {
+            throttle.record_failure(client, Instant::now());
+        }
+    }
+}
+
+/// Whether a failed authentication is the client's doing, so counts against its address: every
+/// failure but the database's.
+fn is_clients_failure(error: &AuthError) -> bool {
+    !matches!(error, AuthError::Store(_))
 }
 
 impl<S, St> Layer<S> for AuthLayer<St> {
@@ -113,7 +151,7 @@ impl<S: Clone, St> Clone for Auth<S, St> {
 }
 
 /// Whether a token with these allowed origins may be used with this `Origin` header.
-fn origin_refusal(token: &Authenticated, origin: Option<&HeaderValue>) -> Option<crate::ApiError> {
+fn origin_refusal(token: &Authenticated, origin: Option<&HeaderValue>) -> Option<ApiError> {
     let check = token
         .token
         .limits
@@ -143,11 +181,20 @@ where
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let layer = self.layer.clone();
         Box::pin(async move {
-            // `Authorization` is a singleton field: with two, which one counts would depend on
-            // who reads the request (this layer, a proxy, a log), so neither does.
+            let client = request.extensions().get::<ClientAddr>().copied();
             let mut presented = request.headers().get_all(AUTHORIZATION).iter();
             let header = presented.next();
+            // An address that failed too often is refused before its credentials are read,
+            // hashed or looked up: that work is what a guesser wants repeated.
+            if header.is_some()
+                && let Some(throttled) = layer.throttled(client)
+            {
+                return Ok(throttled.to_response());
+            }
+            // `Authorization` is a singleton field: with two, which one counts would depend on
+            // who reads the request (this layer, a proxy, a log), so neither does.
             if presented.next().is_some() {
+                layer.count_failure(client);
                 return Ok(refusal::repeated_authorization(&layer.realm).to_response());
             }
             let caller = match header {
@@ -163,6 +210,7 @@ where
                     .await
                 {
                     Ok(found) => {
+                        // A valid token guessed nothing: an origin refusal is not counted.
                         if let Some(refused) = origin_refusal(&found, request.headers().get(ORIGIN))
                         {
                             return Ok(refused.to_response());
@@ -170,6 +218,9 @@ where
                         Caller::Token(found)
                     }
                     Err(error) => {
+                        if is_clients_failure(&error) {
+                            layer.count_failure(client);
+                        }
                         return Ok(refusal::auth_error(&error, &layer.realm).to_response());
                     }
                 },
@@ -184,12 +235,17 @@ where
 mod tests {
     use core::convert::Infallible;
     use core::future::{Ready, ready};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     use chrono::TimeZone;
     use http::StatusCode;
+    use tollgate_cors::{AllowedOrigins, OriginPattern};
+    use tollgate_limit::Quota;
     use tollgate_scope::{Limits, Role, Scope};
-    use tollgate_store::{MemoryStorage, TokenRequest, UserName};
-    use tollgate_token::{TokenFormat, TokenName};
+    use tollgate_store::{
+        MemoryStorage, NewToken, StoreError, TokenId, TokenRecord, TokenRequest, User, UserName,
+    };
+    use tollgate_token::{TokenFormat, TokenHash, TokenName};
 
     use super::*;
 
@@ -248,6 +304,299 @@ mod tests {
             .body(())
             .unwrap();
         layer.layer(Echo).call(request).await.unwrap()
+    }
+
+    /// Memory storage that counts token lookups, and can pretend the database is down.
+    #[derive(Default)]
+    struct Observed {
+        inner: MemoryStorage,
+        lookups: AtomicUsize,
+        down: AtomicBool,
+    }
+
+    impl Observed {
+        fn lookups(&self) -> usize {
+            self.lookups.load(Ordering::SeqCst)
+        }
+    }
+
+    impl Storage for Observed {
+        async fn create_user(&self, user: &User, at: DateTime<Utc>) -> Result<(), StoreError> {
+            self.inner.create_user(user, at).await
+        }
+        async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
+            self.inner.user(name).await
+        }
+        async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
+            self.inner.users_named(names).await
+        }
+        async fn users(
+            &self,
+            after: Option<&UserName>,
+            limit: usize,
+        ) -> Result<Vec<User>, StoreError> {
+            self.inner.users(after, limit).await
+        }
+        async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
+            self.inner.insert_token(token).await
+        }
+        async fn create_user_with_token(
+            &self,
+            user: &User,
+            at: DateTime<Utc>,
+            token: NewToken<'_>,
+        ) -> Result<TokenRecord, StoreError> {
+            self.inner.create_user_with_token(user, at, token).await
+        }
+        async fn token_by_hash(
+            &self,
+            hash: &TokenHash,
+        ) -> Result<Option<Authenticated>, StoreError> {
+            self.lookups.fetch_add(1, Ordering::SeqCst);
+            if self.down.load(Ordering::SeqCst) {
+                return Err(StoreError::Unavailable("down for the test".into()));
+            }
+            self.inner.token_by_hash(hash).await
+        }
+        async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
+            self.inner.token_by_id(id).await
+        }
+        async fn tokens_of(
+            &self,
+            owner: &UserName,
+            after: Option<TokenId>,
+            limit: usize,
+        ) -> Result<Vec<TokenRecord>, StoreError> {
+            self.inner.tokens_of(owner, after, limit).await
+        }
+        async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
+            self.inner.revoke(id, at).await
+        }
+        async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
+            self.inner.restore(id).await
+        }
+        async fn delete_token(
+            &self,
+            id: TokenId,
+            owner: &UserName,
+            at: DateTime<Utc>,
+        ) -> Result<bool, StoreError> {
+            self.inner.delete_token(id, owner, at).await
+        }
+        async fn record_use(
+            &self,
+            id: TokenId,
+            at: DateTime<Utc>,
+            stale_since: DateTime<Utc>,
+        ) -> Result<bool, StoreError> {
+            self.inner.record_use(id, at, stale_since).await
+        }
+        async fn purge_unused_since(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+            self.inner.purge_unused_since(cutoff).await
+        }
+    }
+
+    const ATTACKER: [u8; 4] = [192, 0, 2, 66];
+    const NEIGHBOUR: [u8; 4] = [192, 0, 2, 67];
+
+    /// An observed service holding "ci" (valid until `at(60)`) and "web" (bound to
+    /// `https://app.example.com`); their secrets, and a well-formed token it never issued.
+    async fn observed_service() -> (Arc<TokenService<Observed>>, [String; 3]) {
+        let format = TokenFormat::new("tg").unwrap();
+        let unknown = format.mint().unwrap().secret.expose_secret().to_owned();
+        let service = TokenService::new(Observed::default(), format);
+        let alice = UserName::new("alice").unwrap();
+        service
+            .create_user(alice.clone(), Role::Reader, at(0))
+            .await
+            .unwrap();
+        let mut secrets = Vec::new();
+        for (name, origins) in [("ci", None), ("web", Some("https://app.example.com"))] {
+            let request = TokenRequest {
+                owner: alice.clone(),
+                name: TokenName::new(name).unwrap(),
+                limits: Limits {
+                    expires_at: Some(at(60)),
+                    allowed_origins: origins.map(|pattern| {
+                        AllowedOrigins::from(vec![OriginPattern::parse(pattern).unwrap()])
+                    }),
+                    ..Limits::new(Scope::ReadOnly)
+                },
+            };
+            let created = service.create_token(&request, at(0)).await.unwrap();
+            secrets.push(created.secret.expose_secret().to_owned());
+        }
+        let [ci, web] = <[String; 2]>::try_from(secrets).unwrap();
+        (Arc::new(service), [ci, web, unknown])
+    }
+
+    /// A layer allowing three failures per minute per address.
+    fn throttled_layer(
+        tokens: Arc<TokenService<Observed>>,
+        requirement: TokenRequirement,
+    ) -> AuthLayer<Observed> {
+        let quota = Quota::new(3, core::time::Duration::from_secs(60)).unwrap();
+        AuthLayer::new(tokens, Realm::new("tollgate").unwrap(), requirement)
+            .with_clock(|| at(1))
+            .with_failure_throttle(FailureThrottle::new(quota))
+    }
+
+    /// `GET /v1/subjects` from `client` (none: no `ClientAddr`) with these `Authorization`
+    /// values.
+    async fn send_from(
+        layer: &AuthLayer<Observed>,
+        client: Option<[u8; 4]>,
+        authorization: &[&str],
+    ) -> Response<String> {
+        let mut request = Request::builder().uri("/v1/subjects");
+        for value in authorization {
+            request = request.header(AUTHORIZATION, *value);
+        }
+        let mut request = request.body(()).unwrap();
+        if let Some(octets) = client {
+            request.extensions_mut().insert(ClientAddr(octets.into()));
+        }
+        layer.layer(Echo).call(request).await.unwrap()
+    }
+
+    fn code(response: &Response<String>) -> (StatusCode, String) {
+        let body: serde_json::Value = serde_json::from_str(response.body()).unwrap_or_default();
+        let code = body["error"]["code"]
+            .as_str()
+            .unwrap_or(response.body())
+            .to_owned();
+        (response.status(), code)
+    }
+
+    #[tokio::test]
+    async fn an_address_that_failed_too_often_gets_429_before_any_lookup() {
+        let (tokens, [ci, _, unknown]) = observed_service().await;
+        let layer = throttled_layer(Arc::clone(&tokens), TokenRequirement::Optional);
+        let unknown = format!("Bearer {unknown}");
+        for _ in 0..3 {
+            let response = send_from(&layer, Some(ATTACKER), &[&unknown]).await;
+            assert_eq!(
+                code(&response),
+                (StatusCode::UNAUTHORIZED, "invalid_token".into())
+            );
+        }
+        assert_eq!(tokens.storage().lookups(), 3);
+
+        // Over the quota: refused without a lookup, whatever the credentials, valid ones too.
+        for token in [unknown.clone(), format!("Bearer {ci}"), "junk".to_owned()] {
+            let response = send_from(&layer, Some(ATTACKER), &[&token]).await;
+            assert_eq!(
+                code(&response),
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_failures".into())
+            );
+            // Three failures a minute: one more every 20 s.
+            let retry_after = response.headers()[http::header::RETRY_AFTER]
+                .to_str()
+                .unwrap();
+            assert!(["19", "20"].contains(&retry_after), "{retry_after}");
+            assert!(
+                !response
+                    .headers()
+                    .contains_key(http::header::WWW_AUTHENTICATE)
+            );
+        }
+        assert_eq!(tokens.storage().lookups(), 3);
+
+        // Another address is not affected; the throttled one may still read anonymously.
+        let neighbour = send_from(&layer, Some(NEIGHBOUR), &[&format!("Bearer {ci}")]).await;
+        assert_eq!(
+            (neighbour.status(), neighbour.body().as_str()),
+            (StatusCode::OK, "ci")
+        );
+        let anonymous = send_from(&layer, Some(ATTACKER), &[]).await;
+        assert_eq!(
+            (anonymous.status(), anonymous.body().as_str()),
+            (StatusCode::OK, "anonymous")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_token_is_still_401_from_a_throttled_address() {
+        let (tokens, _) = observed_service().await;
+        let layer = throttled_layer(tokens, TokenRequirement::Required);
+        for _ in 0..3 {
+            send_from(&layer, Some(ATTACKER), &["junk"]).await;
+        }
+        let throttled = send_from(&layer, Some(ATTACKER), &["junk"]).await;
+        assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+        let missing = send_from(&layer, Some(ATTACKER), &[]).await;
+        assert_eq!(
+            code(&missing),
+            (StatusCode::UNAUTHORIZED, "missing_token".into())
+        );
+    }
+
+    /// Malformed headers and two `Authorization` fields count; database failures and origin
+    /// refusals of a valid token do not.
+    #[tokio::test]
+    async fn only_the_clients_own_failures_count() {
+        let (tokens, [ci, web, _]) = observed_service().await;
+        let layer = throttled_layer(Arc::clone(&tokens), TokenRequirement::Optional);
+        let web = format!("Bearer {web}");
+        for _ in 0..10 {
+            let refused = send_from(&layer, Some(ATTACKER), &[&web]).await;
+            assert_eq!(
+                code(&refused),
+                (StatusCode::FORBIDDEN, "origin_not_allowed".into())
+            );
+        }
+        tokens.storage().down.store(true, Ordering::SeqCst);
+        for _ in 0..10 {
+            let unavailable = send_from(&layer, Some(ATTACKER), &[&web]).await;
+            assert_eq!(
+                code(&unavailable),
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable".into())
+            );
+        }
+        tokens.storage().down.store(false, Ordering::SeqCst);
+
+        let ci = format!("Bearer {ci}");
+        for failure in [&["Basic x"][..], &["tg_short"], &[&ci, &ci]] {
+            let response = send_from(&layer, Some(ATTACKER), failure).await;
+            assert_eq!(
+                code(&response),
+                (StatusCode::UNAUTHORIZED, "invalid_token".into())
+            );
+        }
+        let throttled = send_from(&layer, Some(ATTACKER), &[&ci]).await;
+        assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+
+    /// Without a `ClientAddr`, every request shares one key: the throttle fails closed.
+    #[tokio::test]
+    async fn requests_without_an_address_are_throttled_together() {
+        let (tokens, [ci, _, unknown]) = observed_service().await;
+        let layer = throttled_layer(tokens, TokenRequirement::Optional);
+        let unknown = format!("Bearer {unknown}");
+        for _ in 0..3 {
+            send_from(&layer, None, &[&unknown]).await;
+        }
+        let ci = format!("Bearer {ci}");
+        let throttled = send_from(&layer, None, &[&ci]).await;
+        assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+        let addressed = send_from(&layer, Some(NEIGHBOUR), &[&ci]).await;
+        assert_eq!(addressed.status(), StatusCode::OK);
+    }
+
+    /// Without a throttle, failures are never answered 429.
+    #[tokio::test]
+    async fn no_throttle_no_429() {
+        let (tokens, [_, _, unknown]) = observed_service().await;
+        let layer = AuthLayer::new(
+            tokens,
+            Realm::new("tollgate").unwrap(),
+            TokenRequirement::Optional,
+        );
+        let unknown = format!("Bearer {unknown}");
+        for _ in 0..50 {
+            let response = send_from(&layer, Some(ATTACKER), &[&unknown]).await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
     }
 
     #[tokio::test]

@@ -9,7 +9,9 @@
 //! - [`CorsLayer`]: answers preflights (204 or 403) and adds CORS headers to every other
 //!   response, errors included.
 //! - [`AuthLayer`]: authenticates `Authorization` through a `tollgate-store` service, checks
-//!   the token's allowed origins, and hands the handler a [`Caller`].
+//!   the token's allowed origins, and hands the handler a [`Caller`]. With a
+//!   [`FailureThrottle`], it answers 429 to credentials from a [`ClientAddr`] that failed to
+//!   authenticate too often, before any hashing or database work.
 //!
 //! Both layers work in any tower-based server (axum, tonic, hyper with tower). Put the CORS
 //! layer outside the authentication layer, so preflights (which carry no token) are answered
@@ -44,6 +46,7 @@ mod client_addr;
 mod cors_future;
 mod cors_layer;
 mod error;
+mod failure_throttle;
 pub mod refusal;
 
 pub use api_error::ApiError;
@@ -53,3 +56,4 @@ pub use client_addr::ClientAddr;
 pub use cors_future::CorsFuture;
 pub use cors_layer::{Cors, CorsLayer, apply_headers, cors_request};
 pub use error::RealmError;
+pub use failure_throttle::FailureThrottle;

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | no credentials | 401 + challenge | `missing_token` |
 //! | malformed header or token, unknown, revoked, expired; two `Authorization` fields | 401 + `invalid_token` | `invalid_token` |
+//! | credentials from an address over its quota of failed authentications | 429 + `Retry-After` | `too_many_failures` |
 //! | database unavailable | 503 | `unavailable` |
 //! | malformed stored row | 500 | `internal` |
 //! | scope or role too low, a publishable token beyond reading, or never for tokens | 403 + `insufficient_scope` | `insufficient_scope` |
@@ -16,8 +17,11 @@
 //! | restoring a token whose parent is revoked or deleted | 409 | `parent_not_active` |
 //! | a new token for a user who holds the most live tokens allowed | 422 | `too_many_tokens` |
 
+use core::time::Duration;
+
 use http::StatusCode;
 use tollgate_cors::OriginCheck;
+use tollgate_limit::RetryAfter;
 use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
 use tollgate_store::{AuthError, DeriveError, StoreError};
 use tollgate_writers::DenyReason;
@@ -66,6 +70,19 @@ pub fn repeated_authorization(realm: &Realm) -> ApiError {
     .with_challenge(realm.invalid_token())
 }
 
+/// 429 for credentials from an address that failed to authenticate too often
+/// ([`FailureThrottle`](crate::FailureThrottle)), with `Retry-After`.
+#[must_use]
+pub fn too_many_failures(wait: RetryAfter) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_failures",
+        "too many failed authentication attempts from your address: wait the number of seconds \
+         in Retry-After before sending credentials again",
+    )
+    .with_retry_after(wait.0)
+}
+
 /// The status for a store failure outside authentication.
 #[must_use]
 pub fn store_error(error: &StoreError) -> ApiError {
@@ -93,7 +110,7 @@ pub fn store_error(error: &StoreError) -> ApiError {
         // database is usually a passing state (overload, a restart): ask to come back soon.
         StatusCode::SERVICE_UNAVAILABLE => {
             ApiError::new(status, code, "the database is unavailable; try again later")
-                .with_retry_after(1)
+                .with_retry_after(Duration::from_secs(1))
         }
         StatusCode::INTERNAL_SERVER_ERROR => ApiError::new(status, code, "internal error"),
         _ => ApiError::new(status, code, error.to_string()),
@@ -402,6 +419,17 @@ mod tests {
                 Some("origin_not_allowed")
             );
         }
+    }
+
+    #[test]
+    fn too_many_failures_is_429_with_retry_after_and_no_challenge() {
+        let api = too_many_failures(RetryAfter(core::time::Duration::from_millis(2_500)));
+        assert_eq!(
+            (api.status, api.code, api.retry_after),
+            (StatusCode::TOO_MANY_REQUESTS, "too_many_failures", Some(3))
+        );
+        assert!(api.challenge.is_none());
+        assert!(api.message.contains("wait"), "{}", api.message);
     }
 
     #[test]

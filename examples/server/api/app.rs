@@ -12,7 +12,7 @@ use chrono::Utc;
 use http::StatusCode;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tollgate::http::{ApiError, AuthLayer, Caller, CorsLayer, Realm};
+use tollgate::http::{ApiError, AuthLayer, Caller, CorsLayer, FailureThrottle, Realm};
 use tollgate::scope::{Limits, Role, Scope};
 use tollgate::store::{
     DEFAULT_LAST_USE_INTERVAL, SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService,
@@ -148,11 +148,10 @@ pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
     };
     // Unread bodies are drained after every answer, the authentication layer's refusals too.
     let app = router(state)
-        .layer(AuthLayer::new(
-            Arc::clone(&tokens),
-            realm,
-            settings.requirement,
-        ))
+        .layer(
+            AuthLayer::new(Arc::clone(&tokens), realm, settings.requirement)
+                .with_failure_throttle(FailureThrottle::new(settings.auth_failures)),
+        )
         .layer(axum::middleware::from_fn(body::drain_unread))
         .layer(axum::middleware::from_fn_with_state(
             settings.request_timeout,

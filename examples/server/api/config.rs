@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tollgate::cors::CorsPolicy;
 use tollgate::http::TokenRequirement;
+use tollgate::limit::Quota;
 
 use crate::api::connections::ConnectionTimers;
 
@@ -21,10 +22,13 @@ pub(crate) struct Settings {
     /// How long a request waits for a database connection (and, on SQLite, for another
     /// writer's lock) before it is answered 503.
     pub(crate) database_timeout: Duration,
+    /// Failed authentications allowed per client address.
+    pub(crate) auth_failures: Quota,
 }
 
 pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db";
+pub(crate) const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 20;
 
 impl Settings {
     /// Reads the settings through `var` (the process environment in `main`, a map in tests).
@@ -89,16 +93,22 @@ impl Settings {
         };
         let request_timeout = duration("TOLLGATE_REQUEST_TIMEOUT", Duration::from_secs(30));
         let database_timeout = duration("TOLLGATE_DATABASE_TIMEOUT", Duration::from_secs(1));
-        match (addr, requirement, cors) {
-            (Some(addr), Some(requirement), Some(cors)) if problems.is_empty() => Ok(Self {
-                addr,
-                database_url,
-                requirement,
-                cors,
-                timers,
-                request_timeout,
-                database_timeout,
-            }),
+        let auth_failures = auth_failures_per_minute(&var, &mut problems);
+        match (addr, requirement, cors, auth_failures) {
+            (Some(addr), Some(requirement), Some(cors), Some(auth_failures))
+                if problems.is_empty() =>
+            {
+                Ok(Self {
+                    addr,
+                    database_url,
+                    requirement,
+                    cors,
+                    timers,
+                    request_timeout,
+                    database_timeout,
+                    auth_failures,
+                })
+            }
             _ => Err(problems),
         }
     }
@@ -116,4 +126,24 @@ fn parse_duration(text: &str) -> Option<Duration> {
     (Duration::from_millis(1)..=Duration::from_secs(3600))
         .contains(&duration)
         .then_some(duration)
+}
+
+/// `TOLLGATE_AUTH_FAILURES_PER_MINUTE`: a whole number from 1 (a quota of 0 allows nothing).
+fn auth_failures_per_minute(
+    var: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<Quota> {
+    const NAME: &str = "TOLLGATE_AUTH_FAILURES_PER_MINUTE";
+    let text = var(NAME);
+    let count = text
+        .as_deref()
+        .map_or(Some(DEFAULT_AUTH_FAILURES_PER_MINUTE), |text| {
+            text.trim().parse().ok()
+        });
+    let quota = count.and_then(|count| Quota::new(count, Duration::from_secs(60)).ok());
+    if quota.is_none() {
+        let text = text.unwrap_or_default();
+        problems.push(format!("{NAME}={text:?} must be a whole number from 1"));
+    }
+    quota
 }

@@ -39,7 +39,7 @@ pub(crate) async fn limit(State(limit): State<Duration>, request: Request, next:
             "timeout",
             format!("the server could not answer within {seconds} s; try again later"),
         )
-        .with_retry_after(1)
+        .with_retry_after(Duration::from_secs(1))
         .to_response()
     } else {
         let mut response = ApiError::new(

@@ -1,0 +1,83 @@
+//! One lock's share of a limiter's keys, with room made by eviction.
+
+use core::hash::Hash;
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::Quota;
+use crate::gcra::{self, RetryAfter};
+
+/// Keys and their TATs (see `gcra`), at most `max_keys` of them.
+///
+/// The map's hasher is std's `RandomState`, keyed at random in each process: keys are chosen
+/// by clients (their addresses), who must not be able to make them collide.
+#[derive(Debug)]
+pub(crate) struct Shard<K> {
+    tats: HashMap<K, Instant>,
+    max_keys: usize,
+}
+
+impl<K: Hash + Eq + Clone> Shard<K> {
+    /// An empty shard that will hold at most `max_keys` keys (at least one).
+    pub(crate) fn new(max_keys: usize) -> Self {
+        Self {
+            tats: HashMap::new(),
+            max_keys: max_keys.max(1),
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn max_keys(&self) -> usize {
+        self.max_keys
+    }
+
+    #[cfg(test)]
+    pub(crate) fn tracks(&self, key: &K) -> bool {
+        self.tats.contains_key(key)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.tats.len()
+    }
+
+    /// What a spend by `key` at `now` would do, without doing it.
+    pub(crate) fn peek(&self, quota: &Quota, key: &K, now: Instant) -> Result<(), RetryAfter> {
+        gcra::spend(quota, self.tats.get(key).copied(), now).map(|_| ())
+    }
+
+    /// Spends one for `key` at `now` if the quota allows; a refusal records nothing. A key seen
+    /// for the first time is tracked, making room first if the shard is full.
+    pub(crate) fn spend(&mut self, quota: &Quota, key: &K, now: Instant) -> Result<(), RetryAfter> {
+        if let Some(tat) = self.tats.get_mut(key) {
+            *tat = gcra::spend(quota, Some(*tat), now)?;
+            return Ok(());
+        }
+        let tat = gcra::spend(quota, None, now)?;
+        if self.tats.len() >= self.max_keys {
+            self.make_room(now);
+        }
+        self.tats.insert(key.clone(), tat);
+        Ok(())
+    }
+
+    /// Frees at least one place: forgets every idle key (they owe nothing, so
+    /// forgetting them changes no decision); if none was idle, forgets the key closest to idle
+    /// (the least debt), so that the keys deepest in debt, the ones being throttled, are
+    /// forgotten last.
+    ///
+    /// At most two passes over the shard, which `Limiter` keeps small.
+    fn make_room(&mut self, now: Instant) {
+        self.tats.retain(|_, tat| !gcra::is_idle(*tat, now));
+        if self.tats.len() < self.max_keys {
+            return;
+        }
+        let least_debt = self
+            .tats
+            .iter()
+            .min_by_key(|(_, tat)| **tat)
+            .map(|(key, _)| key.clone());
+        if let Some(key) = least_debt {
+            self.tats.remove(&key);
+        }
+    }
+}
