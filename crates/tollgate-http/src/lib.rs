@@ -45,7 +45,7 @@ mod cors_layer;
 mod error;
 pub mod refusal;
 
-pub use api_error::ApiError;
+pub use api_error::{ApiError, RefusalCode};
 pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
 pub use challenge::Realm;
 pub use cors_future::CorsFuture;
