@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use http::header::{AUTHORIZATION, ORIGIN};
 use http::{HeaderValue, Request, Response};
-use tollgate_store::{Authenticated, Storage, TokenService};
+use tollgate_store::{Authenticated, Storage, TokenId, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -44,6 +44,9 @@ pub enum TokenRequirement {
 /// allowed origins against `Origin` (failing closed when `Origin` is absent), and inserts the
 /// [`Caller`] into the request's extensions. Refusals are answered here: 401 with a challenge,
 /// 403 `origin_not_allowed`, or 503 when the database is unavailable.
+///
+/// When the token authenticated, the response's extensions hold its [`TokenId`] (never its
+/// secret), so that a request log wrapped around this layer can say whose request it was.
 ///
 /// Expiry is judged by the layer's clock: [`Utc::now`] unless replaced with
 /// [`with_clock`](Self::with_clock).
@@ -165,7 +168,7 @@ where
                     Ok(found) => {
                         if let Some(refused) = origin_refusal(&found, request.headers().get(ORIGIN))
                         {
-                            return Ok(refused.to_response());
+                            return Ok(with_token_id(refused.to_response(), found.token.id));
                         }
                         Caller::Token(found)
                     }
@@ -174,10 +177,24 @@ where
                     }
                 },
             };
+            let token_id = match &caller {
+                Caller::Token(found) => Some(found.token.id),
+                Caller::Anonymous => None,
+            };
             request.extensions_mut().insert(caller);
-            inner.call(request).await
+            let response = inner.call(request).await?;
+            Ok(match token_id {
+                Some(id) => with_token_id(response, id),
+                None => response,
+            })
         })
     }
+}
+
+/// `response`, its extensions naming the token that authenticated the request.
+fn with_token_id<B>(mut response: Response<B>, id: TokenId) -> Response<B> {
+    response.extensions_mut().insert(id);
+    response
 }
 
 #[cfg(test)]
@@ -273,6 +290,37 @@ mod tests {
         }
         // One is fine.
         assert_eq!(send(&layer, &token).await.body(), "ci");
+    }
+
+    /// A request log outside the layer learns whose request it was, and nothing when nobody's.
+    #[tokio::test]
+    async fn responses_name_the_token_that_authenticated() {
+        let (tokens, token) = service_with_token().await;
+        let realm = Realm::new("tollgate").unwrap();
+        let header = format!("Bearer {token}");
+        let found = tokens
+            .authenticate_header(header.as_bytes(), at(1))
+            .await
+            .unwrap();
+        let layer = AuthLayer::new(tokens, realm, TokenRequirement::Optional).with_clock(|| at(1));
+
+        let answered = send(&layer, &token).await;
+        assert_eq!(answered.status(), StatusCode::OK);
+        assert_eq!(
+            answered.extensions().get::<TokenId>(),
+            Some(&found.token.id)
+        );
+
+        let refused = send(&layer, "junk").await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(refused.extensions().get::<TokenId>(), None);
+        let code = refused.extensions().get::<crate::RefusalCode>().copied();
+        assert_eq!(code.map(crate::RefusalCode::as_str), Some("invalid_token"));
+
+        let anonymous = Request::builder().uri("/v1/subjects").body(()).unwrap();
+        let anonymous = layer.layer(Echo).call(anonymous).await.unwrap();
+        assert_eq!(anonymous.body(), "anonymous");
+        assert_eq!(anonymous.extensions().get::<TokenId>(), None);
     }
 
     #[tokio::test]
