@@ -21,7 +21,7 @@ use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
 use tollgate_store::{AuthError, DeriveError, StoreError};
 use tollgate_writers::DenyReason;
 
-use crate::{ApiError, Realm};
+use crate::{ApiError, Realm, cause};
 
 /// 401 for a request that must carry a token and does not.
 #[must_use]
@@ -65,7 +65,8 @@ pub fn repeated_authorization(realm: &Realm) -> ApiError {
     .with_challenge(realm.invalid_token())
 }
 
-/// The status for a store failure outside authentication.
+/// The status for a store failure outside authentication. A 500 or 503 logs its cause (see
+/// the crate's documentation, "Logs").
 #[must_use]
 pub fn store_error(error: &StoreError) -> ApiError {
     let (status, code) = match error {
@@ -87,11 +88,15 @@ pub fn store_error(error: &StoreError) -> ApiError {
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     };
     let message = match status {
-        // Driver and row details are for the server's log, not for clients.
+        // Driver and row details go to the server's log, not to clients.
         StatusCode::SERVICE_UNAVAILABLE => {
+            cause::log(status, code, error);
             "the token database is unavailable; try again later".to_owned()
         }
-        StatusCode::INTERNAL_SERVER_ERROR => "internal error".to_owned(),
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            cause::log(status, code, error);
+            "internal error".to_owned()
+        }
         _ => error.to_string(),
     };
     ApiError::new(status, code, message)
