@@ -23,6 +23,7 @@ use crate::api::handlers::tokens::Revocation;
 use crate::api::handlers::{records, samples, tokens, users};
 use crate::api::path::Path;
 use crate::api::records::{Kind, Records};
+use crate::api::request_log;
 
 /// The prefix of the secret tokens this server mints: long and distinctive enough for secret
 /// scanners, and different from the publishable one so that people and scanners tell them
@@ -122,7 +123,9 @@ pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
             settings.requirement,
         ))
         .layer(axum::middleware::from_fn(body::drain_unread))
-        .layer(CorsLayer::new(settings.cors));
+        .layer(CorsLayer::new(settings.cors))
+        // Outermost, so that every answer is logged, preflights and auth refusals included.
+        .layer(axum::middleware::from_fn(request_log::log_request));
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();

@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use tollgate::cors::CorsPolicy;
 use tollgate::http::TokenRequirement;
 
+use crate::api::logs::LogFilter;
+
 /// Everything the server needs to start.
 #[derive(Debug)]
 pub(crate) struct Settings {
@@ -12,6 +14,7 @@ pub(crate) struct Settings {
     pub(crate) database_url: String,
     pub(crate) requirement: TokenRequirement,
     pub(crate) cors: CorsPolicy,
+    pub(crate) log_filter: LogFilter,
 }
 
 pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -62,12 +65,17 @@ impl Settings {
             .build()
             .map_err(|errors| problems.push(format!("CORS settings: {errors}")))
             .ok();
+        // A default in place of an invalid value is never used: its problem refuses them all.
+        let log_filter = LogFilter::from_var(var("RUST_LOG"))
+            .map_err(|problem| problems.push(problem))
+            .unwrap_or_default();
         match (addr, requirement, cors) {
             (Some(addr), Some(requirement), Some(cors)) if problems.is_empty() => Ok(Self {
                 addr,
                 database_url,
                 requirement,
                 cors,
+                log_filter,
             }),
             _ => Err(problems),
         }

@@ -8,8 +8,10 @@ pub(crate) mod app;
 pub(crate) mod body;
 pub(crate) mod config;
 pub(crate) mod handlers;
+pub(crate) mod logs;
 pub(crate) mod path;
 pub(crate) mod records;
+pub(crate) mod request_log;
 
 pub(crate) use app::{mint_bootstrap, start};
 pub(crate) use config::Settings;
