@@ -5,6 +5,7 @@
 
 pub(crate) mod access;
 pub(crate) mod app;
+pub(crate) mod audit;
 pub(crate) mod body;
 pub(crate) mod config;
 pub(crate) mod handlers;

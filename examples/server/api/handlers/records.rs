@@ -16,6 +16,7 @@ use crate::api::access::{
     not_found, resource_name,
 };
 use crate::api::app::AppState;
+use crate::api::audit;
 use crate::api::body::UnreadBody;
 use crate::api::records::{Edit, Kind, Record};
 
@@ -307,12 +308,15 @@ pub(crate) async fn add_writers(
             format!("not users: {}; nothing was added", unknown.join(", ")),
         ));
     }
+    let (mut added, mut overridden) = (Vec::new(), false);
     let record = write_checked(&state, &caller, kind, &name, query, |record| {
         refuse_lockout(record, WriterEdit::Add(&known), &caller, query)?;
-        record.writers.add(known.iter().cloned());
+        overridden = audit::overrides_list(&record.writers, &caller, query);
+        added = record.writers.add(known.iter().cloned());
         Ok(Edit::Writers)
     })
     .await?;
+    audit::writers_changed(&caller, kind, &name, &added, &[], overridden);
     Ok(Json(json!(writers_of(&record))))
 }
 
@@ -336,6 +340,7 @@ pub(crate) async fn remove_writer(
     let query = query.as_deref();
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
     let stored = stored_user_name(&state, &user).await?;
+    let (mut removed, mut overridden) = (Vec::new(), false);
     write_checked(&state, &caller, kind, &name, query, |record| {
         let not_listed = || {
             Failure(ApiError::new(
@@ -349,13 +354,17 @@ pub(crate) async fn remove_writer(
             return Err(not_listed());
         }
         refuse_lockout(record, WriterEdit::Remove(stored), &caller, query)?;
-        record
-            .writers
-            .remove(stored.as_str())
-            .map_err(|_| not_listed())?;
+        overridden = audit::overrides_list(&record.writers, &caller, query);
+        removed = vec![
+            record
+                .writers
+                .remove(stored.as_str())
+                .map_err(|_| not_listed())?,
+        ];
         Ok(Edit::Writers)
     })
     .await?;
+    audit::writers_changed(&caller, kind, &name, &[], &removed, overridden);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -368,10 +377,14 @@ pub(crate) async fn clear_writers(
 ) -> Outcome<StatusCode> {
     // Clearing opens the record to every writer: it never locks the caller out.
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
-    write_checked(&state, &caller, kind, &name, query.as_deref(), |record| {
-        record.writers.clear();
+    let query = query.as_deref();
+    let (mut removed, mut overridden) = (Vec::new(), false);
+    write_checked(&state, &caller, kind, &name, query, |record| {
+        overridden = audit::overrides_list(&record.writers, &caller, query);
+        removed = record.writers.clear().into_iter().collect();
         Ok(Edit::Writers)
     })
     .await?;
+    audit::writers_changed(&caller, kind, &name, &[], &removed, overridden);
     Ok(StatusCode::NO_CONTENT)
 }
