@@ -57,7 +57,15 @@ fn may_write_sample(
         sample: &sample,
         aspect,
     };
-    let resolved = resolve(&lookup, sample.as_str(), DepthLimit::DEFAULT).map_err(|_| {
+    let resolved = resolve(&lookup, sample.as_str(), DepthLimit::DEFAULT).map_err(|error| {
+        // A sample inherits from its aspect, which has its own list: only a defect gets here.
+        let cause = error.to_string();
+        tracing::error!(
+            status = 500,
+            code = "internal",
+            cause = cause.as_str(),
+            "internal error"
+        );
         Failure(tollgate::http::ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
