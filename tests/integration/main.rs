@@ -46,6 +46,7 @@ mod browser;
 mod cors;
 mod grants;
 mod limits;
+mod logs;
 mod malformed;
 mod narrowing;
 mod origins;

@@ -16,7 +16,7 @@ use crate::support::{send, skip, sqlite_url};
 
 /// The example binary, when it exists and is newer than every source it was built from (the
 /// files its dep-info, `server.d`, lists).
-fn server_binary() -> Option<PathBuf> {
+pub(crate) fn server_binary() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let examples = exe.parent()?.parent()?.join("examples");
     let binary = examples.join("server");
@@ -55,7 +55,7 @@ fn newest_source(dep_info: &str) -> SystemTime {
 }
 
 /// The binary with no inherited settings, only `vars`.
-fn command(binary: &Path, vars: &[(&str, &str)]) -> Command {
+pub(crate) fn command(binary: &Path, vars: &[(&str, &str)]) -> Command {
     let mut command = Command::new(binary);
     command.env_clear().envs(vars.iter().copied());
     command

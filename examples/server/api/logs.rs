@@ -39,3 +39,28 @@ pub(crate) fn install(filter: &LogFilter) {
         .with_ansi(false)
         .try_init();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_log_is_checked_and_defaults_to_info() {
+        let unset = LogFilter::from_var(None).unwrap();
+        assert_eq!(unset, LogFilter::default());
+        assert_eq!(builder().parse_lossy(&unset.0).to_string(), "info");
+        for valid in ["", "warn", "info,sqlx=debug", "audit=info,request=off"] {
+            assert!(
+                LogFilter::from_var(Some(valid.to_owned())).is_ok(),
+                "{valid}"
+            );
+        }
+        for invalid in ["sqlx=loud", "info,[unclosed"] {
+            let problem = LogFilter::from_var(Some(invalid.to_owned())).unwrap_err();
+            assert!(
+                problem.starts_with(&format!("RUST_LOG={invalid:?} ")),
+                "{problem}"
+            );
+        }
+    }
+}
