@@ -99,6 +99,11 @@ mod tests {
         assert_eq!(log.lines().count(), 1, "{log}");
         assert!(log.contains("bad\\n2026"), "{log}");
 
+        let defect = StoreError::Corrupt("a defect".into());
+        let log = logged(|| drop(refusal::internal(&defect)));
+        assert!(log.contains(" ERROR "), "{log}");
+        assert!(log.contains("status=500 code=internal"), "{log}");
+
         let log = logged(|| drop(refusal::store_error(&StoreError::UnknownToken)));
         assert_eq!(log, "");
     }

@@ -12,12 +12,12 @@
 //!   the token's allowed origins, and hands the handler a [`Caller`].
 //!
 //! For logs, through [`tracing`] (the application installs the subscriber): every 500 and
-//! 503 that [`refusal`] maps a store failure to logs its cause, with the error's sources, at
-//! `error` and `warn` (target `tollgate_http::cause`); a response made by
-//! [`ApiError::to_response`] carries its [`RefusalCode`], and one that passed [`AuthLayer`]
-//! with a valid token carries the token's `TokenId`, in its extensions, so that a request log
-//! wrapped around both can say why a request was refused and whose it was. Nothing logged
-//! holds a token's secret.
+//! 503 that [`refusal`] makes (from a store failure, or [`refusal::internal`]) logs its cause,
+//! with the error's sources, at `error` and `warn` (target `tollgate_http::cause`); a
+//! response made by [`ApiError::to_response`] carries its [`RefusalCode`], and one that passed
+//! [`AuthLayer`] with a valid token carries the token's `TokenId`, in its extensions, so that
+//! a request log wrapped around both can say why a request was refused and whose it was.
+//! Nothing logged holds a token's secret.
 //!
 //! Both layers work in any tower-based server (axum, tonic, hyper with tower). Put the CORS
 //! layer outside the authentication layer, so preflights (which carry no token) are answered

@@ -102,6 +102,15 @@ pub fn store_error(error: &StoreError) -> ApiError {
     ApiError::new(status, code, message)
 }
 
+/// 500 for a failure of the server's own, such as a defect: `error` goes to the log, the
+/// client is told only "internal error".
+#[must_use]
+pub fn internal(error: &(dyn std::error::Error + 'static)) -> ApiError {
+    let status = StatusCode::INTERNAL_SERVER_ERROR;
+    cause::log(status, "internal", error);
+    ApiError::new(status, "internal", "internal error")
+}
+
 /// The error code of limits no token may have.
 fn invalid_limits_code(invalid: InvalidLimits) -> &'static str {
     match invalid {
