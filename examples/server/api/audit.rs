@@ -10,12 +10,12 @@ use tollgate::http::Caller;
 use tollgate::store::{Authenticated, TokenId, TokenRecord, User};
 use tollgate::writers::{AllowReason, Decision, WriterList};
 
-use crate::api::access::{actor as writer, admin_override};
+use crate::api::access::{actor, admin_override};
 use crate::api::handlers::override_requested;
 use crate::api::records::Kind;
 
 /// The acting token's id and its owner, when the caller presented a token.
-fn actor(caller: &Caller) -> (Option<i64>, Option<&str>) {
+fn by(caller: &Caller) -> (Option<i64>, Option<&str>) {
     match caller {
         Caller::Token(found) => (Some(found.token.id.0), Some(found.token.owner.as_str())),
         Caller::Anonymous => (None, None),
@@ -82,7 +82,7 @@ pub(crate) fn overrides_list(
     query: Option<&str>,
 ) -> bool {
     let decision = writers.permits(
-        writer(caller),
+        actor(caller),
         admin_override(caller, override_requested(query)),
     );
     decision == Decision::Allow(AllowReason::AdminOverride)
@@ -99,7 +99,7 @@ pub(crate) fn writers_changed(
     removed: &[String],
     admin_override: bool,
 ) {
-    let (by_token_id, by_user) = actor(caller);
+    let (by_token_id, by_user) = by(caller);
     tracing::info!(
         target: "audit",
         kind = %kind.as_str(),

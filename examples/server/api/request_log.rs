@@ -26,6 +26,9 @@ const METHODS: [&str; 9] = [
 /// query could hold anything, a token sent to the wrong place included; and a method that is
 /// not a standard one, which could be any word, is logged as `other`.
 ///
+/// The route is known because axum runs a `Router::layer` after routing; wrapped around the
+/// router from outside instead, this middleware would log no route.
+///
 /// [`AuthLayer`]: tollgate::http::AuthLayer
 pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
