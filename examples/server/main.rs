@@ -7,7 +7,8 @@
 //!
 //! Settings come from environment variables (see `api::config` and the README); any invalid
 //! setting stops start-up with every problem named and exit status 2. The HTTP contract is
-//! `docs/server-api.md`.
+//! `docs/server-api.md`. `serve` logs to stderr (see `api::logs`); stdout carries only the
+//! `listening on` line, and `mint` only the token.
 
 mod api;
 
@@ -40,6 +41,7 @@ async fn serve() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    api::logs::install(&settings.log_filter);
     let stopped = match shutdown_signal() {
         Ok(stopped) => stopped,
         Err(error) => {

@@ -47,6 +47,7 @@ mod caps;
 mod cors;
 mod grants;
 mod limits;
+mod logs;
 mod malformed;
 mod narrowing;
 mod origins;

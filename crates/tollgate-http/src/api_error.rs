@@ -64,11 +64,13 @@ impl ApiError {
         serde_json::json!({ "error": { "code": self.code, "message": self.message } }).to_string()
     }
 
-    /// The whole response, with any body type that can be made from a `String`.
+    /// The whole response, with any body type that can be made from a `String`. Its
+    /// extensions hold the [`RefusalCode`].
     #[must_use]
     pub fn to_response<B: From<String>>(&self) -> Response<B> {
         let mut response = Response::new(B::from(self.body()));
         *response.status_mut() = self.status;
+        response.extensions_mut().insert(RefusalCode(self.code));
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(challenge) = &self.challenge {
@@ -78,6 +80,21 @@ impl ApiError {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+/// The code of the refusal a response answers with, which [`ApiError::to_response`] puts in
+/// the response's extensions: a request log wrapped around the handlers reads it there
+/// rather than parsing the body. A code is a `&'static str` written in the program, never
+/// text from the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefusalCode(&'static str);
+
+impl RefusalCode {
+    /// The code, such as `invalid_token`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        self.0
     }
 }
 
@@ -100,6 +117,8 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(response.body()).unwrap();
         assert_eq!(body["error"]["code"], "invalid_token");
         assert_eq!(body["error"]["message"], "the \"token\" is bad");
+        let code = response.extensions().get::<RefusalCode>().copied();
+        assert_eq!(code.map(RefusalCode::as_str), Some("invalid_token"));
     }
 
     #[test]

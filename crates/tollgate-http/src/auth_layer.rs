@@ -7,7 +7,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use http::header::{AUTHORIZATION, ORIGIN};
 use http::{HeaderValue, Request, Response};
-use tollgate_store::{AuthError, Authenticated, Storage, TokenService};
+use tollgate_store::{AuthError, Authenticated, Storage, TokenId, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -47,6 +47,9 @@ pub enum TokenRequirement {
 /// 403 `origin_not_allowed`, or 503 when the database is unavailable; with a
 /// [`FailureThrottle`], 429 `too_many_failures` first for credentials from an address that
 /// failed too often.
+///
+/// When the token authenticated, the response's extensions hold its [`TokenId`] (never its
+/// secret), so that a request log wrapped around this layer can say whose request it was.
 ///
 /// Expiry is judged by the layer's clock: [`Utc::now`] unless replaced with
 /// [`with_clock`](Self::with_clock).
@@ -213,7 +216,7 @@ where
                         // A valid token guessed nothing: an origin refusal is not counted.
                         if let Some(refused) = origin_refusal(&found, request.headers().get(ORIGIN))
                         {
-                            return Ok(refused.to_response());
+                            return Ok(with_token_id(refused.to_response(), found.token.id));
                         }
                         Caller::Token(found)
                     }
@@ -225,10 +228,24 @@ where
                     }
                 },
             };
+            let token_id = match &caller {
+                Caller::Token(found) => Some(found.token.id),
+                Caller::Anonymous => None,
+            };
             request.extensions_mut().insert(caller);
-            inner.call(request).await
+            let response = inner.call(request).await?;
+            Ok(match token_id {
+                Some(id) => with_token_id(response, id),
+                None => response,
+            })
         })
     }
+}
+
+/// `response`, its extensions naming the token that authenticated the request.
+fn with_token_id<B>(mut response: Response<B>, id: TokenId) -> Response<B> {
+    response.extensions_mut().insert(id);
+    response
 }
 
 #[cfg(test)]
@@ -622,6 +639,37 @@ mod tests {
         }
         // One is fine.
         assert_eq!(send(&layer, &token).await.body(), "ci");
+    }
+
+    /// A request log outside the layer learns whose request it was, and nothing when nobody's.
+    #[tokio::test]
+    async fn responses_name_the_token_that_authenticated() {
+        let (tokens, token) = service_with_token().await;
+        let realm = Realm::new("tollgate").unwrap();
+        let header = format!("Bearer {token}");
+        let found = tokens
+            .authenticate_header(header.as_bytes(), at(1))
+            .await
+            .unwrap();
+        let layer = AuthLayer::new(tokens, realm, TokenRequirement::Optional).with_clock(|| at(1));
+
+        let answered = send(&layer, &token).await;
+        assert_eq!(answered.status(), StatusCode::OK);
+        assert_eq!(
+            answered.extensions().get::<TokenId>(),
+            Some(&found.token.id)
+        );
+
+        let refused = send(&layer, "junk").await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(refused.extensions().get::<TokenId>(), None);
+        let code = refused.extensions().get::<crate::RefusalCode>().copied();
+        assert_eq!(code.map(crate::RefusalCode::as_str), Some("invalid_token"));
+
+        let anonymous = Request::builder().uri("/v1/subjects").body(()).unwrap();
+        let anonymous = layer.layer(Echo).call(anonymous).await.unwrap();
+        assert_eq!(anonymous.body(), "anonymous");
+        assert_eq!(anonymous.extensions().get::<TokenId>(), None);
     }
 
     #[tokio::test]

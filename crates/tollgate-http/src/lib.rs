@@ -13,6 +13,14 @@
 //!   [`FailureThrottle`], it answers 429 to credentials from a [`ClientAddr`] that failed to
 //!   authenticate too often, before any hashing or database work.
 //!
+//! For logs, through [`tracing`] (the application installs the subscriber): every 500 and
+//! 503 that [`refusal`] makes (from a store failure, or [`refusal::internal`]) logs its cause,
+//! with the error's sources, at `error` and `warn` (target `tollgate_http::cause`); a
+//! response made by [`ApiError::to_response`] carries its [`RefusalCode`], and one that passed
+//! [`AuthLayer`] with a valid token carries the token's `TokenId`, in its extensions, so that
+//! a request log wrapped around both can say why a request was refused and whose it was.
+//! Nothing logged holds a token's secret.
+//!
 //! Both layers work in any tower-based server (axum, tonic, hyper with tower). Put the CORS
 //! layer outside the authentication layer, so preflights (which carry no token) are answered
 //! before authentication and 401 responses still carry CORS headers.
@@ -41,6 +49,7 @@
 
 mod api_error;
 mod auth_layer;
+mod cause;
 mod challenge;
 mod client_addr;
 mod cors_future;
@@ -49,7 +58,7 @@ mod error;
 mod failure_throttle;
 pub mod refusal;
 
-pub use api_error::ApiError;
+pub use api_error::{ApiError, RefusalCode};
 pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
 pub use challenge::Realm;
 pub use client_addr::ClientAddr;

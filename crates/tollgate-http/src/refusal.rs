@@ -26,7 +26,7 @@ use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
 use tollgate_store::{AuthError, DeriveError, StoreError};
 use tollgate_writers::DenyReason;
 
-use crate::{ApiError, Realm};
+use crate::{ApiError, Realm, cause};
 
 /// 401 for a request that must carry a token and does not.
 #[must_use]
@@ -83,7 +83,8 @@ pub fn too_many_failures(wait: RetryAfter) -> ApiError {
     .with_retry_after(wait.0)
 }
 
-/// The status for a store failure outside authentication.
+/// The status for a store failure outside authentication. A 500 or 503 logs its cause (see
+/// the crate's documentation, "Logs").
 #[must_use]
 pub fn store_error(error: &StoreError) -> ApiError {
     let (status, code) = match error {
@@ -106,15 +107,28 @@ pub fn store_error(error: &StoreError) -> ApiError {
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     };
     match status {
-        // Driver and row details are for the server's log, not for clients. An unavailable
+        // Driver and row details go to the server's log, not to clients. An unavailable
         // database is usually a passing state (overload, a restart): ask to come back soon.
         StatusCode::SERVICE_UNAVAILABLE => {
+            cause::log(status, code, error);
             ApiError::new(status, code, "the database is unavailable; try again later")
                 .with_retry_after(Duration::from_secs(1))
         }
-        StatusCode::INTERNAL_SERVER_ERROR => ApiError::new(status, code, "internal error"),
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            cause::log(status, code, error);
+            ApiError::new(status, code, "internal error")
+        }
         _ => ApiError::new(status, code, error.to_string()),
     }
+}
+
+/// 500 for a failure of the server's own, such as a defect: `error` goes to the log, the
+/// client is told only "internal error".
+#[must_use]
+pub fn internal(error: &(dyn std::error::Error + 'static)) -> ApiError {
+    let status = StatusCode::INTERNAL_SERVER_ERROR;
+    cause::log(status, "internal", error);
+    ApiError::new(status, "internal", "internal error")
 }
 
 /// The error code of limits no token may have.

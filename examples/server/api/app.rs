@@ -28,6 +28,7 @@ use crate::api::handlers::tokens::Revocation;
 use crate::api::handlers::{records, samples, tokens, users};
 use crate::api::path::Path;
 use crate::api::records::{Kind, Records};
+use crate::api::request_log;
 use crate::api::request_timeout;
 
 /// The prefix of the secret tokens this server mints: long and distinctive enough for secret
@@ -157,7 +158,9 @@ pub(crate) async fn start(settings: Settings) -> Result<Server, StartError> {
             settings.request_timeout,
             request_timeout::limit,
         ))
-        .layer(CorsLayer::new(settings.cors));
+        .layer(CorsLayer::new(settings.cors))
+        // Outermost, so that every answer is logged: preflights, auth refusals and timeouts.
+        .layer(axum::middleware::from_fn(request_log::log_request));
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();

@@ -9,6 +9,8 @@ use tollgate::limit::Quota;
 
 use crate::api::connections::ConnectionTimers;
 
+use crate::api::logs::LogFilter;
+
 /// Everything the server needs to start.
 #[derive(Debug)]
 pub(crate) struct Settings {
@@ -24,6 +26,7 @@ pub(crate) struct Settings {
     pub(crate) database_timeout: Duration,
     /// Failed authentications allowed per client address.
     pub(crate) auth_failures: Quota,
+    pub(crate) log_filter: LogFilter,
 }
 
 pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -94,6 +97,10 @@ impl Settings {
         let request_timeout = duration("TOLLGATE_REQUEST_TIMEOUT", Duration::from_secs(30));
         let database_timeout = duration("TOLLGATE_DATABASE_TIMEOUT", Duration::from_secs(1));
         let auth_failures = auth_failures_per_minute(&var, &mut problems);
+        // A default in place of an invalid value is never used: its problem refuses them all.
+        let log_filter = LogFilter::from_var(var("RUST_LOG"))
+            .map_err(|problem| problems.push(problem))
+            .unwrap_or_default();
         match (addr, requirement, cors, auth_failures) {
             (Some(addr), Some(requirement), Some(cors), Some(auth_failures))
                 if problems.is_empty() =>
@@ -107,6 +114,7 @@ impl Settings {
                     request_timeout,
                     database_timeout,
                     auth_failures,
+                    log_filter,
                 })
             }
             _ => Err(problems),

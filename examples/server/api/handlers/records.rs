@@ -18,6 +18,7 @@ use crate::api::access::{
     not_found, resource_name,
 };
 use crate::api::app::AppState;
+use crate::api::audit;
 use crate::api::body::UnreadBody;
 use crate::api::paging::{PageQuery, next_link};
 use crate::api::records::{Edit, Kind, Record};
@@ -363,15 +364,18 @@ pub(crate) async fn add_writers(
             format!("not users: {}; nothing was added", unknown.join(", ")),
         ));
     }
+    let (mut added, mut overridden) = (Vec::new(), false);
     let record = write_checked(&state, &caller, kind, &name, query, |record| {
         refuse_lockout(record, WriterEdit::Add(&known), &caller, query)?;
-        record.writers.add(known.iter().cloned());
+        overridden = audit::overrides_list(&record.writers, &caller, query);
+        added = record.writers.add(known.iter().cloned());
         if record.writers.len() > MAX_WRITERS {
             return Err(too_many_writers());
         }
         Ok(Edit::Writers)
     })
     .await?;
+    audit::writers_changed(&caller, kind, &name, &added, &[], overridden);
     Ok(Json(json!(writers_of(&record))))
 }
 
@@ -395,6 +399,7 @@ pub(crate) async fn remove_writer(
     let query = query.as_deref();
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
     let stored = stored_user_name(&state, &user).await?;
+    let (mut removed, mut overridden) = (Vec::new(), false);
     write_checked(&state, &caller, kind, &name, query, |record| {
         let not_listed = || {
             Failure(ApiError::new(
@@ -408,13 +413,17 @@ pub(crate) async fn remove_writer(
             return Err(not_listed());
         }
         refuse_lockout(record, WriterEdit::Remove(stored), &caller, query)?;
-        record
-            .writers
-            .remove(stored.as_str())
-            .map_err(|_| not_listed())?;
+        overridden = audit::overrides_list(&record.writers, &caller, query);
+        removed = vec![
+            record
+                .writers
+                .remove(stored.as_str())
+                .map_err(|_| not_listed())?,
+        ];
         Ok(Edit::Writers)
     })
     .await?;
+    audit::writers_changed(&caller, kind, &name, &[], &removed, overridden);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -427,10 +436,14 @@ pub(crate) async fn clear_writers(
 ) -> Outcome<StatusCode> {
     // Clearing opens the record to every writer: it never locks the caller out.
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
-    write_checked(&state, &caller, kind, &name, query.as_deref(), |record| {
-        record.writers.clear();
+    let query = query.as_deref();
+    let (mut removed, mut overridden) = (Vec::new(), false);
+    write_checked(&state, &caller, kind, &name, query, |record| {
+        overridden = audit::overrides_list(&record.writers, &caller, query);
+        removed = record.writers.clear().into_iter().collect();
         Ok(Edit::Writers)
     })
     .await?;
+    audit::writers_changed(&caller, kind, &name, &[], &removed, overridden);
     Ok(StatusCode::NO_CONTENT)
 }

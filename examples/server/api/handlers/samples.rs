@@ -5,7 +5,7 @@ use axum::response::IntoResponse;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
-use tollgate::http::Caller;
+use tollgate::http::{Caller, refusal};
 use tollgate::scope::Access;
 use tollgate::writers::{DepthLimit, Protection, ProtectionLookup, resolve};
 
@@ -57,13 +57,9 @@ fn may_write_sample(
         sample: &sample,
         aspect,
     };
-    let resolved = resolve(&lookup, sample.as_str(), DepthLimit::DEFAULT).map_err(|_| {
-        Failure(tollgate::http::ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error",
-        ))
-    })?;
+    // A sample inherits from its aspect, which has its own list: only a defect fails here.
+    let resolved = resolve(&lookup, sample.as_str(), DepthLimit::DEFAULT)
+        .map_err(|error| Failure(refusal::internal(&error)))?;
     may_write_resolved(&resolved, caller, override_requested(query), &state.realm)
 }
 

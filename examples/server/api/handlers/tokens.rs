@@ -19,6 +19,7 @@ use super::records::valid_name;
 use super::{no_store, rfc3339};
 use crate::api::access::{Failure, Outcome, authorize_token, bad_request, not_found, token_of};
 use crate::api::app::AppState;
+use crate::api::audit::{self, TokenChange};
 use crate::api::body::UnreadBody;
 use crate::api::paging::{PageQuery, next_link};
 use crate::api::path::Path;
@@ -215,6 +216,7 @@ pub(crate) async fn create(
         .derive_token(parent, name, request, Utc::now())
         .await
         .map_err(|error| Failure(refusal::derive_error(&error, &state.realm)))?;
+    audit::token_created(parent, &created_token.record);
     Ok((
         StatusCode::CREATED,
         no_store(),
@@ -271,10 +273,12 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
 ) -> Outcome<StatusCode> {
     let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
+    let id = token_id(&id)?;
     state
         .tokens
-        .delete_token(token_id(&id)?, &found.token.owner, Utc::now())
+        .delete_token(id, &found.token.owner, Utc::now())
         .await?;
+    audit::token_changed(found, id, TokenChange::Deleted);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -291,12 +295,19 @@ pub(crate) async fn set_revocation(
     id: String,
     change: Revocation,
 ) -> Outcome<Json<Value>> {
-    authorize_token(&caller, Operation::WriteSensitive, &state.realm)?;
+    let by = authorize_token(&caller, Operation::WriteSensitive, &state.realm)?;
     let id = token_id(&id)?;
-    match change {
-        Revocation::Revoke => state.tokens.revoke(id, Utc::now()).await?,
-        Revocation::Restore => state.tokens.restore(id).await?,
-    }
+    let done = match change {
+        Revocation::Revoke => {
+            state.tokens.revoke(id, Utc::now()).await?;
+            TokenChange::Revoked
+        }
+        Revocation::Restore => {
+            state.tokens.restore(id).await?;
+            TokenChange::Restored
+        }
+    };
+    audit::token_changed(by, id, done);
     let token = state
         .tokens
         .token(id)

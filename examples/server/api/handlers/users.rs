@@ -15,6 +15,7 @@ use tollgate::token::TokenName;
 use super::no_store;
 use crate::api::access::{Failure, Outcome, authorize_token, bad_request};
 use crate::api::app::AppState;
+use crate::api::audit;
 use crate::api::body::UnreadBody;
 use crate::api::paging::{PageQuery, next_link};
 
@@ -63,6 +64,8 @@ pub(crate) async fn create(
         )
         .await
         .map_err(|error| Failure(refusal::derive_error(&error, &state.realm)))?;
+    audit::user_created(parent, &user);
+    audit::token_created(parent, &created.record);
     let body = json!({
         "name": user.name.as_str(),
         "role": user.role.as_str(),
