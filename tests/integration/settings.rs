@@ -37,6 +37,43 @@ fn defaults_are_loopback_8080_sqlite_tokens_required_and_no_cors_route() {
     }
     // CORS_ALLOWED_ORIGINS defaults to `*`.
     assert!(defaults.cors.origins().is_any());
+    let seconds = |n| std::time::Duration::from_secs(n);
+    assert_eq!(defaults.timers.header_read, seconds(10));
+    assert_eq!(defaults.timers.keep_alive, seconds(5));
+    assert_eq!(defaults.timers.shutdown_grace, seconds(10));
+    assert_eq!(defaults.request_timeout, seconds(30));
+    assert_eq!(defaults.database_timeout, seconds(1));
+}
+
+#[test]
+fn durations_are_whole_seconds_or_milliseconds_from_1ms_to_an_hour() {
+    for (text, millis) in [
+        ("1ms", 1),
+        ("500ms", 500),
+        (" 10s ", 10_000),
+        ("3600s", 3_600_000),
+    ] {
+        let settings = settings("sqlite://unused.db", &[("TOLLGATE_REQUEST_TIMEOUT", text)])
+            .unwrap_or_else(|problems| panic!("{text:?} refused: {problems:?}"));
+        assert_eq!(settings.request_timeout.as_millis(), millis, "{text:?}");
+    }
+    for text in [
+        "",
+        "0ms",
+        "3600001ms",
+        "1.5s",
+        "1m",
+        "s",
+        "ms",
+        "10 s",
+        "1e3ms",
+    ] {
+        let problems = problems(&[("TOLLGATE_REQUEST_TIMEOUT", text)]);
+        assert!(
+            problems.contains("TOLLGATE_REQUEST_TIMEOUT"),
+            "{text:?}: {problems}"
+        );
+    }
 }
 
 #[test]
@@ -48,6 +85,11 @@ fn every_invalid_setting_is_named_at_once() {
             "REQUIRE_ACCESS_TOKEN" => "maybe",
             "CORS_ROUTES" => "/v1/bots,v1/rooms",
             "CORS_ALLOWED_ORIGINS" => "https://app.example.com,null",
+            "TOLLGATE_HEADER_READ_TIMEOUT" => "10",
+            "TOLLGATE_KEEP_ALIVE_TIMEOUT" => "0s",
+            "TOLLGATE_REQUEST_TIMEOUT" => "2h",
+            "TOLLGATE_DATABASE_TIMEOUT" => "-1s",
+            "TOLLGATE_SHUTDOWN_GRACE" => "3601s",
             _ => return None,
         };
         Some(value.to_owned())
@@ -59,6 +101,11 @@ fn every_invalid_setting_is_named_at_once() {
         "REQUIRE_ACCESS_TOKEN=\"maybe\"",
         "entry 2 \"v1/rooms\": a route prefix must start with `/`",
         "allowed origins: entry 2 \"null\"",
+        "TOLLGATE_HEADER_READ_TIMEOUT=\"10\"",
+        "TOLLGATE_KEEP_ALIVE_TIMEOUT=\"0s\"",
+        "TOLLGATE_REQUEST_TIMEOUT=\"2h\"",
+        "TOLLGATE_DATABASE_TIMEOUT=\"-1s\"",
+        "TOLLGATE_SHUTDOWN_GRACE=\"3601s\"",
     ] {
         assert!(
             problems.contains(named),
