@@ -43,6 +43,7 @@ macro_rules! on_every_backend {
 mod anonymous;
 mod authentication;
 mod browser;
+mod contention;
 mod cors;
 mod grants;
 mod limits;
