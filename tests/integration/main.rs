@@ -59,6 +59,7 @@ mod samples;
 mod scopes;
 mod settings;
 mod shutdown;
+mod soak;
 mod startup;
 mod support;
 mod tokens;

@@ -15,7 +15,7 @@ use std::time::Duration;
 use tollgate::scope::{Role, Scope};
 
 pub(crate) use self::fresh_database::{postgres_database_url, skip, sqlite_url, unique_name};
-pub(crate) use self::reply::{Reply, keys, send, text};
+pub(crate) use self::reply::{Reply, keys, send, text, try_send};
 use crate::api;
 
 /// A well-formed token (prefix, body and checksum) that the server never issued.
