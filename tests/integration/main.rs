@@ -45,6 +45,7 @@ mod authentication;
 mod browser;
 mod contention;
 mod cors;
+mod faults;
 mod grants;
 mod limits;
 mod malformed;

@@ -4,6 +4,7 @@
 
 // Fresh databases, shared with tollgate-store's behaviour suite.
 pub(crate) mod binary;
+pub(crate) mod cluster;
 #[path = "../../crates/tollgate-store/tests/behaviour/fresh_database.rs"]
 mod fresh_database;
 pub(crate) mod raw;
