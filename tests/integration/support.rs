@@ -4,6 +4,7 @@
 
 // Fresh databases, shared with tollgate-store's behaviour suite.
 pub(crate) mod binary;
+pub(crate) mod cluster;
 #[path = "../../crates/tollgate-store/tests/behaviour/fresh_database.rs"]
 mod fresh_database;
 pub(crate) mod raw;
@@ -15,7 +16,7 @@ use std::time::Duration;
 use tollgate::scope::{Role, Scope};
 
 pub(crate) use self::fresh_database::{postgres_database_url, skip, sqlite_url, unique_name};
-pub(crate) use self::reply::{Reply, keys, send, text};
+pub(crate) use self::reply::{Reply, keys, send, text, try_send};
 use crate::api;
 
 /// A well-formed token (prefix, body and checksum) that the server never issued.

@@ -17,11 +17,12 @@ use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, 
 #[non_exhaustive]
 pub struct SqlOptions {
     /// How long an operation waits for a connection before failing with
-    /// [`StoreError::Unavailable`], and on SQLite also how long a write waits for another
-    /// writer's lock (`busy_timeout`). Bounds the time a request waits on a database that is
-    /// down or overloaded: keep it short, so that an overloaded server refuses fast.
+    /// [`StoreError::Unavailable`], and on SQLite also how long it waits for another process's
+    /// lock on the file (`busy_timeout`). Bounds the time a request waits on a database that
+    /// is down or overloaded: keep it short, so that an overloaded server refuses fast.
     pub acquire_timeout: Duration,
-    /// The most connections the pool opens.
+    /// The most connections the pool opens on PostgreSQL. A SQLite pool has one connection
+    /// whatever this says (see [`SqlStorage`]).
     pub max_connections: u32,
 }
 
@@ -51,6 +52,12 @@ impl SqlOptions {
 /// `sqlite://PATH` opens (creating if needed) a database file; `postgres://...` connects to a
 /// server. The schema is created or upgraded on open (see the crate docs), and every instance
 /// of a server may share one PostgreSQL database: nothing here keeps state between calls.
+///
+/// On SQLite the pool has a single connection, so the operations of one process take turns,
+/// first come first served, each waiting at most the acquire timeout. SQLite lets one writer
+/// in at a time and makes the others poll for its lock, backing off up to 100 ms between
+/// tries: with several connections, a write could keep missing its turn until its timeout
+/// while every turn was short, and be refused although the queue was not long.
 #[derive(Debug, Clone)]
 pub struct SqlStorage {
     pool: AnyPool,
@@ -90,9 +97,14 @@ impl SqlStorage {
             "PRAGMA busy_timeout = {}",
             options.acquire_timeout.as_millis()
         );
+        let max_connections = match dialect {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => options.max_connections,
+        };
+        // sqlx hands connections out in the order they were asked for.
         let pool = AnyPoolOptions::new()
             .acquire_timeout(options.acquire_timeout)
-            .max_connections(options.max_connections)
+            .max_connections(max_connections)
             .after_connect(move |connection, _| {
                 let busy_timeout = busy_timeout.clone();
                 Box::pin(async move {
@@ -111,7 +123,8 @@ impl SqlStorage {
     }
 
     /// The connection pool, for an application that keeps its own tables in the same
-    /// database (the example server's records do).
+    /// database (the example server's records do). On SQLite it has one connection: hold it
+    /// only for a statement or a transaction, never while asking the pool for another.
     #[must_use]
     pub fn pool(&self) -> &AnyPool {
         &self.pool

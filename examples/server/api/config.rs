@@ -22,7 +22,7 @@ pub(crate) struct Settings {
     /// How long a request may take from its head's arrival to its answer.
     pub(crate) request_timeout: Duration,
     /// How long a request waits for a database connection (and, on SQLite, for another
-    /// writer's lock) before it is answered 503.
+    /// process's lock on the file) before it is answered 503.
     pub(crate) database_timeout: Duration,
     /// Failed authentications allowed per client address.
     pub(crate) auth_failures: Quota,

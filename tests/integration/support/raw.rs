@@ -1,10 +1,28 @@
 //! HTTP/1.1 over a bare TCP stream, for what a client library will not do: send half a
-//! request, stall mid-body, keep a connection idle.
+//! request, stall mid-body, keep a connection idle; from any loopback address.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
+
+/// A connection to `server` from the loopback address `from` (any of 127.0.0.0/8): a client
+/// the server tells apart from those on other addresses.
+pub(crate) async fn connect_from(from: Ipv4Addr, server: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::from((from, 0))).unwrap();
+    socket.connect(server).await.unwrap()
+}
+
+/// The status code of a response read by [`read_response`].
+pub(crate) fn status_of(response: &str) -> u16 {
+    let code = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok());
+    code.unwrap_or_else(|| panic!("not a response: {response:?}"))
+}
 
 /// Reads one response whose body has a `content-length`: head and body, as text.
 pub(crate) async fn read_response(stream: &mut TcpStream) -> String {

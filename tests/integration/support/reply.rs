@@ -26,6 +26,15 @@ pub(crate) struct Reply {
 
 /// Sends `request` and reads the whole response.
 pub(crate) async fn send(request: reqwest::RequestBuilder) -> Reply {
+    try_send(request)
+        .await
+        .unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// Sends `request` and reads the whole response; a transport error (refused, reset, timed
+/// out) is returned, described with the request, rather than failing the test, for tests
+/// that count them.
+pub(crate) async fn try_send(request: reqwest::RequestBuilder) -> Result<Reply, String> {
     let (client, request) = request.build_split();
     let request = request.expect("a valid request");
     let url = request.url();
@@ -48,18 +57,19 @@ pub(crate) async fn send(request: reqwest::RequestBuilder) -> Reply {
     if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
         described.push_str(&format!(" body={:?}", abbreviated(body)));
     }
-    let response = client.execute(request).await.expect("a response");
+    let failed = |error: reqwest::Error| format!("{described}: no answer: {error:?}");
+    let response = client.execute(request).await.map_err(failed)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let text = response.text().await.expect("a readable body");
+    let text = response.text().await.map_err(failed)?;
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply {
+    Ok(Reply {
         request: described,
         status,
         headers,
         body,
         text,
-    }
+    })
 }
 
 /// The first 60 bytes of `bytes` as text, for messages.
