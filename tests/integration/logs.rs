@@ -10,7 +10,7 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
-use crate::support::binary::{command, server_binary};
+use crate::support::binary::{command, mint, server_binary};
 use crate::support::{Backend, Reply, postgres_database_url, sqlite_url};
 
 /// The shortest run of a secret's characters that counts as a leak when a log holds it. A
@@ -79,7 +79,7 @@ async fn no_log_line_holds_a_secret(backend: Backend) {
             None => return,
         },
     };
-    let root = mint(&binary, &database_url);
+    let root = mint(&binary, &database_url, "root");
     let mut server = tokio::process::Command::new(&binary)
         .env_clear()
         .env("DATABASE_URL", &database_url)
@@ -139,29 +139,6 @@ async fn no_log_line_holds_a_secret(backend: Backend) {
     }
     assert_requests_logged(&logs, &secrets, client.sent);
     assert_audited(&logs, &secrets);
-}
-
-/// `mint`'s token for the admin `root`.
-fn mint(binary: &std::path::Path, database_url: &str) -> String {
-    let minted = command(binary, &[("DATABASE_URL", database_url)])
-        .args([
-            "mint",
-            "--user",
-            "root",
-            "--role",
-            "admin",
-            "--name",
-            "bootstrap",
-            "--scope",
-            "full",
-        ])
-        .output()
-        .unwrap();
-    assert!(minted.status.success());
-    String::from_utf8(minted.stdout)
-        .unwrap()
-        .trim_end()
-        .to_owned()
 }
 
 /// `url` with a password added after its user name, and that password; a server that trusts
