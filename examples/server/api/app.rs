@@ -12,7 +12,7 @@ use chrono::Utc;
 use http::StatusCode;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tollgate::http::{ApiError, AuthLayer, Caller, CorsLayer, FailureThrottle, Realm};
+use tollgate::http::{AuthLayer, Caller, CorsLayer, FailureThrottle, Realm};
 use tollgate::scope::{Limits, Role, Scope};
 use tollgate::store::{
     DEFAULT_LAST_USE_INTERVAL, SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService,
@@ -20,7 +20,6 @@ use tollgate::store::{
 };
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
-use crate::api::access::Failure;
 use crate::api::body::{self, UnreadBody};
 use crate::api::config::Settings;
 use crate::api::connections;
@@ -28,6 +27,7 @@ use crate::api::handlers::tokens::Revocation;
 use crate::api::handlers::{records, samples, tokens, users};
 use crate::api::path::Path;
 use crate::api::records::{Kind, Records};
+use crate::api::refusal::Refusal;
 use crate::api::request_log;
 use crate::api::request_timeout;
 
@@ -272,19 +272,13 @@ fn router(state: AppState) -> Router {
         router = record_routes(router, kind);
     }
     router
-        .fallback(|| async {
-            Failure(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such route",
-            ))
-        })
+        .fallback(|| async { Refusal::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .method_not_allowed_fallback(|| async {
-            Failure(ApiError::new(
+            Refusal::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 "this route does not take this method",
-            ))
+            )
         })
         .with_state(state)
 }

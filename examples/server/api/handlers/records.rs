@@ -7,21 +7,21 @@ use axum::response::IntoResponse;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tollgate::http::{ApiError, Caller};
+use tollgate::http::Caller;
 use tollgate::scope::{Access, Operation};
 use tollgate::store::{Authenticated, UserName};
 use tollgate::writers::{AdminOverride, Entitlement, Lockout, WriterEdit};
 
 use super::{override_requested, query_has};
 use crate::api::access::{
-    Failure, Outcome, actor, admin_override, authorize, authorize_record, bad_request, may_write,
-    not_found, resource_name,
+    actor, admin_override, authorize, authorize_record, may_write, resource_name,
 };
 use crate::api::app::AppState;
 use crate::api::audit;
 use crate::api::body::UnreadBody;
 use crate::api::paging::{PageQuery, next_link};
 use crate::api::records::{Edit, Kind, Record};
+use crate::api::refusal::{Refusal, bad_request, not_found};
 
 /// The longest description accepted, in characters.
 const MAX_DESCRIPTION_CHARS: usize = 4096;
@@ -47,7 +47,7 @@ pub(crate) fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn check_description(description: Option<&str>) -> Outcome<()> {
+fn check_description(description: Option<&str>) -> Result<(), Refusal> {
     match description {
         Some(text) if text.chars().count() > MAX_DESCRIPTION_CHARS => Err(bad_request(
             "invalid_description",
@@ -71,7 +71,7 @@ fn writers_of(record: &Record) -> Vec<&str> {
 
 /// The record, or 404. A name no record can have is not looked up: PostgreSQL refuses some
 /// text outright (a NUL byte), which would otherwise be a 503.
-pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Outcome<Record> {
+pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Result<Record, Refusal> {
     let missing = || not_found(&kind.as_str()[..kind.as_str().len() - 1]);
     if !valid_name(name) {
         return Err(missing());
@@ -86,7 +86,7 @@ pub(crate) async fn create(
     caller: Caller,
     kind: Kind,
     body: UnreadBody,
-) -> Outcome<impl IntoResponse> {
+) -> Result<impl IntoResponse, Refusal> {
     authorize(&caller, Operation::WriteData, None, &state.realm)?;
     let body: NewRecord = body.json().await?;
     authorize_record(&caller, kind, &body.name, Access::Write, &state.realm)?;
@@ -102,11 +102,11 @@ pub(crate) async fn create(
         .create(kind, &body.name, body.description.as_deref())
         .await?
     {
-        return Err(Failure(ApiError::new(
+        return Err(Refusal::new(
             StatusCode::CONFLICT,
             "duplicate_name",
             "a record with this name, ignoring case, already exists",
-        )));
+        ));
     }
     let body = json!({ "name": body.name, "description": body.description, "writers": [] });
     Ok((StatusCode::CREATED, Json(body)))
@@ -119,7 +119,7 @@ pub(crate) async fn list(
     caller: Caller,
     kind: Kind,
     query: Option<String>,
-) -> Outcome<(HeaderMap, Json<Value>)> {
+) -> Result<(HeaderMap, Json<Value>), Refusal> {
     let token = authorize(&caller, Operation::ReadData, None, &state.realm)?;
     let paging = PageQuery::parse(query.as_deref())?;
     let after = paging.after(|key| valid_name(key).then_some(key))?;
@@ -148,7 +148,12 @@ fn readable_names(found: &Authenticated, kind: Kind) -> Option<Vec<&str>> {
 }
 
 /// The record, once the caller is known to be allowed to read it.
-async fn readable(state: &AppState, caller: &Caller, kind: Kind, name: &str) -> Outcome<Record> {
+async fn readable(
+    state: &AppState,
+    caller: &Caller,
+    kind: Kind,
+    name: &str,
+) -> Result<Record, Refusal> {
     authorize_record(caller, kind, name, Access::Read, &state.realm)?;
     existing(state, kind, name).await
 }
@@ -158,7 +163,7 @@ pub(crate) async fn get(
     caller: Caller,
     kind: Kind,
     name: String,
-) -> Outcome<Json<Value>> {
+) -> Result<Json<Value>, Refusal> {
     Ok(Json(shown(&readable(&state, &caller, kind, &name).await?)))
 }
 
@@ -173,8 +178,8 @@ async fn write_checked(
     kind: Kind,
     name: &str,
     query: Option<&str>,
-    mut plan: impl FnMut(&mut Record) -> Outcome<Edit>,
-) -> Outcome<Record> {
+    mut plan: impl FnMut(&mut Record) -> Result<Edit, Refusal>,
+) -> Result<Record, Refusal> {
     for _ in 0..WRITE_ATTEMPTS {
         let mut record = existing(state, kind, name).await?;
         may_write(
@@ -193,12 +198,12 @@ async fn write_checked(
 }
 
 /// 409: the writer list kept changing under a write for [`WRITE_ATTEMPTS`] attempts.
-pub(crate) fn concurrent_change() -> Failure {
-    Failure(ApiError::new(
+pub(crate) fn concurrent_change() -> Refusal {
+    Refusal::new(
         StatusCode::CONFLICT,
         "concurrent_change",
         "the record's writers kept changing while this request ran; try again",
-    ))
+    )
 }
 
 /// Every refusal a write can get before its body is read: `access` to the record, its
@@ -210,7 +215,7 @@ async fn check_writable(
     name: &str,
     query: Option<&str>,
     access: Access,
-) -> Outcome<()> {
+) -> Result<(), Refusal> {
     authorize_record(caller, kind, name, access, &state.realm)?;
     let record = existing(state, kind, name).await?;
     may_write(
@@ -228,7 +233,7 @@ pub(crate) async fn patch(
     name: String,
     query: Option<String>,
     body: UnreadBody,
-) -> Outcome<Json<Value>> {
+) -> Result<Json<Value>, Refusal> {
     check_writable(
         &state,
         &caller,
@@ -254,7 +259,7 @@ pub(crate) async fn delete(
     kind: Kind,
     name: String,
     query: Option<String>,
-) -> Outcome<StatusCode> {
+) -> Result<StatusCode, Refusal> {
     authorize_record(&caller, kind, &name, Access::Delete, &state.realm)?;
     write_checked(&state, &caller, kind, &name, query.as_deref(), |_| {
         Ok(Edit::Delete)
@@ -268,7 +273,7 @@ pub(crate) async fn writers(
     caller: Caller,
     kind: Kind,
     name: String,
-) -> Outcome<Json<Value>> {
+) -> Result<Json<Value>, Refusal> {
     let record = readable(&state, &caller, kind, &name).await?;
     Ok(Json(json!(writers_of(&record))))
 }
@@ -282,7 +287,7 @@ fn refuse_lockout(
     edit: WriterEdit<'_, String>,
     caller: &Caller,
     query: Option<&str>,
-) -> Outcome<()> {
+) -> Result<(), Refusal> {
     let actor = actor(caller);
     let writes_now = matches!(
         record.writers.permits(actor, AdminOverride::NotRequested),
@@ -295,12 +300,12 @@ fn refuse_lockout(
     }
     match record.writers.lockout(edit, actor) {
         Lockout::KeepsAccess => Ok(()),
-        Lockout::LocksOut => Err(Failure(ApiError::new(
+        Lockout::LocksOut => Err(Refusal::new(
             StatusCode::CONFLICT,
             "would_lock_out",
             "after this change you could no longer write this record; \
              repeat it with ?confirm=lockout if that is what you want",
-        ))),
+        )),
     }
 }
 
@@ -308,12 +313,12 @@ fn refuse_lockout(
 pub(crate) const MAX_WRITERS: usize = 1000;
 
 /// 422: the writer list would hold more than [`MAX_WRITERS`] names.
-fn too_many_writers() -> Failure {
-    Failure(ApiError::new(
+fn too_many_writers() -> Refusal {
+    Refusal::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "too_many_writers",
         format!("a writer list holds at most {MAX_WRITERS} names; nothing was added"),
-    ))
+    )
 }
 
 /// Adds users to the writer list: all of them or, if any is not a user, none. Every name is
@@ -325,7 +330,7 @@ pub(crate) async fn add_writers(
     name: String,
     query: Option<String>,
     body: UnreadBody,
-) -> Outcome<Json<Value>> {
+) -> Result<Json<Value>, Refusal> {
     let query = query.as_deref();
     // The record must exist and the caller may write it before the body is read.
     check_writable(&state, &caller, kind, &name, query, Access::Write).await?;
@@ -380,7 +385,7 @@ pub(crate) async fn add_writers(
 }
 
 /// The name of the user called `text` as it was created (writers are stored that way), if any.
-async fn stored_user_name(state: &AppState, text: &str) -> Outcome<Option<String>> {
+async fn stored_user_name(state: &AppState, text: &str) -> Result<Option<String>, Refusal> {
     let Ok(user_name) = UserName::new(text) else {
         return Ok(None);
     };
@@ -395,18 +400,18 @@ pub(crate) async fn remove_writer(
     name: String,
     user: String,
     query: Option<String>,
-) -> Outcome<StatusCode> {
+) -> Result<StatusCode, Refusal> {
     let query = query.as_deref();
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
     let stored = stored_user_name(&state, &user).await?;
     let (mut removed, mut overridden) = (Vec::new(), false);
     write_checked(&state, &caller, kind, &name, query, |record| {
         let not_listed = || {
-            Failure(ApiError::new(
+            Refusal::new(
                 StatusCode::NOT_FOUND,
                 "not_a_writer",
                 format!("{user} is not a writer of {name}"),
-            ))
+            )
         };
         let stored = stored.as_ref().ok_or_else(not_listed)?;
         if !record.writers.contains(stored.as_str()) {
@@ -433,7 +438,7 @@ pub(crate) async fn clear_writers(
     kind: Kind,
     name: String,
     query: Option<String>,
-) -> Outcome<StatusCode> {
+) -> Result<StatusCode, Refusal> {
     // Clearing opens the record to every writer: it never locks the caller out.
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
     let query = query.as_deref();
