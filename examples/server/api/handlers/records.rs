@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
+use axum::extract::{Extension, FromRequestParts, MatchedPath, RawQuery, State};
 use axum::response::IntoResponse;
+use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -20,6 +22,7 @@ use crate::api::app::AppState;
 use crate::api::audit;
 use crate::api::body::UnreadBody;
 use crate::api::paging::{PageQuery, next_link};
+use crate::api::path::Path;
 use crate::api::records::{Edit, Kind, Record};
 use crate::api::refusal::{Refusal, bad_request, not_found};
 
@@ -37,6 +40,28 @@ pub(crate) struct NewRecord {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecordPatch {
     description: Option<String>,
+}
+
+/// The kind of record a route serves, read from the route it was registered under: the
+/// routes of a kind all start `/v1/{kind}` (see `app::record_routes`), so the handlers below
+/// serve both kinds. A route that names no kind is not a record route: 404 like any unknown
+/// route, never a guess.
+impl<S: Send + Sync> FromRequestParts<S> for Kind {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str);
+        let first_segment = route
+            .and_then(|route| route.strip_prefix("/v1/"))
+            .and_then(|rest| rest.split('/').next());
+        Kind::ALL
+            .into_iter()
+            .find(|kind| Some(kind.as_str()) == first_segment)
+            .ok_or_else(|| not_found("route"))
+    }
 }
 
 /// 1 to 60 of `[A-Za-z0-9_-]`.
@@ -82,8 +107,8 @@ pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Result
 /// Creating a record needs `write` access to it; its name is in the body, so the grants are
 /// checked once the body is read (scope and role before).
 pub(crate) async fn create(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
     body: UnreadBody,
 ) -> Result<impl IntoResponse, Refusal> {
@@ -115,10 +140,10 @@ pub(crate) async fn create(
 /// The records the caller may read, by name, a page at a time: with grants, only those the
 /// grants name for `read`, filtered in the query so that every page but the last is full.
 pub(crate) async fn list(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    query: Option<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<(HeaderMap, Json<Value>), Refusal> {
     let token = authorize(&caller, Operation::ReadData, None, &state.realm)?;
     let paging = PageQuery::parse(query.as_deref())?;
@@ -159,10 +184,10 @@ async fn readable(
 }
 
 pub(crate) async fn get(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
+    Path(name): Path<String>,
 ) -> Result<Json<Value>, Refusal> {
     Ok(Json(shown(&readable(&state, &caller, kind, &name).await?)))
 }
@@ -227,11 +252,11 @@ async fn check_writable(
 }
 
 pub(crate) async fn patch(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    query: Option<String>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
     body: UnreadBody,
 ) -> Result<Json<Value>, Refusal> {
     check_writable(
@@ -254,11 +279,11 @@ pub(crate) async fn patch(
 }
 
 pub(crate) async fn delete(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    query: Option<String>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<StatusCode, Refusal> {
     authorize_record(&caller, kind, &name, Access::Delete, &state.realm)?;
     write_checked(&state, &caller, kind, &name, query.as_deref(), |_| {
@@ -269,10 +294,10 @@ pub(crate) async fn delete(
 }
 
 pub(crate) async fn writers(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
+    Path(name): Path<String>,
 ) -> Result<Json<Value>, Refusal> {
     let record = readable(&state, &caller, kind, &name).await?;
     Ok(Json(json!(writers_of(&record))))
@@ -324,11 +349,11 @@ fn too_many_writers() -> Refusal {
 /// Adds users to the writer list: all of them or, if any is not a user, none. Every name is
 /// looked up in one query; a list that would hold more than [`MAX_WRITERS`] names is refused.
 pub(crate) async fn add_writers(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    query: Option<String>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
     body: UnreadBody,
 ) -> Result<Json<Value>, Refusal> {
     let query = query.as_deref();
@@ -394,12 +419,11 @@ async fn stored_user_name(state: &AppState, text: &str) -> Result<Option<String>
 }
 
 pub(crate) async fn remove_writer(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    user: String,
-    query: Option<String>,
+    Path((name, user)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Result<StatusCode, Refusal> {
     let query = query.as_deref();
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
@@ -433,11 +457,11 @@ pub(crate) async fn remove_writer(
 }
 
 pub(crate) async fn clear_writers(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    query: Option<String>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<StatusCode, Refusal> {
     // Clearing opens the record to every writer: it never locks the caller out.
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;

@@ -1,6 +1,7 @@
 //! `/v1/aspects/{aspect}/samples/{subject}`: samples use their aspect's writer list.
 
 use axum::Json;
+use axum::extract::{Extension, RawQuery, State};
 use axum::response::IntoResponse;
 use http::StatusCode;
 use serde::Deserialize;
@@ -14,6 +15,7 @@ use super::records::{WRITE_ATTEMPTS, concurrent_change, existing, valid_name};
 use crate::api::access::{authorize_record, may_write_resolved};
 use crate::api::app::AppState;
 use crate::api::body::UnreadBody;
+use crate::api::path::Path;
 use crate::api::records::{Kind, Record, SampleChange};
 use crate::api::refusal::{Refusal, bad_request, not_found};
 
@@ -102,11 +104,10 @@ fn authorize_sample(
 }
 
 pub(crate) async fn put(
-    state: AppState,
-    caller: Caller,
-    aspect: String,
-    subject: String,
-    query: Option<String>,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((aspect, subject)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
     body: UnreadBody,
 ) -> Result<impl IntoResponse, Refusal> {
     authorize_sample(&state, &caller, &aspect, Access::Write)?;
@@ -137,10 +138,9 @@ pub(crate) async fn put(
 }
 
 pub(crate) async fn get(
-    state: AppState,
-    caller: Caller,
-    aspect: String,
-    subject: String,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((aspect, subject)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, Refusal> {
     authorize_sample(&state, &caller, &aspect, Access::Read)?;
     if !(valid_name(&aspect) && valid_name(&subject)) {
@@ -157,11 +157,10 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn delete(
-    state: AppState,
-    caller: Caller,
-    aspect: String,
-    subject: String,
-    query: Option<String>,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((aspect, subject)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Result<StatusCode, Refusal> {
     authorize_sample(&state, &caller, &aspect, Access::Delete)?;
     if !valid_name(&subject) {

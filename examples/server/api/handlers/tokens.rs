@@ -279,21 +279,38 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Revoke or restore, for administrators.
+/// `POST /v1/tokens/{id}/revoke`, for administrators.
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Refusal> {
+    set_revocation(&state, &caller, &id, Revocation::Revoke).await
+}
+
+/// `POST /v1/tokens/{id}/restore`, for administrators.
+pub(crate) async fn restore(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Refusal> {
+    set_revocation(&state, &caller, &id, Revocation::Restore).await
+}
+
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Revocation {
+enum Revocation {
     Revoke,
     Restore,
 }
 
-pub(crate) async fn set_revocation(
-    state: AppState,
-    caller: Caller,
-    id: String,
+async fn set_revocation(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
     change: Revocation,
 ) -> Result<Json<Value>, Refusal> {
-    let by = authorize_token(&caller, Operation::WriteSensitive, &state.realm)?;
-    let id = token_id(&id)?;
+    let by = authorize_token(caller, Operation::WriteSensitive, &state.realm)?;
+    let id = token_id(id)?;
     let done = match change {
         Revocation::Revoke => {
             state.tokens.revoke(id, Utc::now()).await?;
