@@ -1,50 +1,12 @@
 //! The server's one place for "may this caller do this?": each answer is a library call.
 
-use axum::response::{IntoResponse, Response};
-use tollgate::http::{ApiError, Caller, Realm, refusal};
+use tollgate::http::{Caller, Realm, refusal};
 use tollgate::scope::{Access, Decision, Denial, Operation, Role, Scope, TokenKind};
-use tollgate::store::{Authenticated, StoreError};
+use tollgate::store::Authenticated;
 use tollgate::writers::{Actor, AdminOverride, Entitlement, Resolved, WriterList};
 
 use crate::api::records::Kind;
-
-/// A handler's refusal, as an axum response.
-#[derive(Debug)]
-pub(crate) struct Failure(pub(crate) ApiError);
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        self.0.to_response()
-    }
-}
-
-impl From<ApiError> for Failure {
-    fn from(error: ApiError) -> Self {
-        Self(error)
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Self {
-        Self(refusal::store_error(&error))
-    }
-}
-
-pub(crate) type Outcome<T> = Result<T, Failure>;
-
-/// 404 with a JSON body.
-pub(crate) fn not_found(what: &str) -> Failure {
-    Failure(ApiError::new(
-        http::StatusCode::NOT_FOUND,
-        "not_found",
-        format!("no such {what}"),
-    ))
-}
-
-/// 400 with a JSON body.
-pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Failure {
-    Failure(ApiError::new(http::StatusCode::BAD_REQUEST, code, message))
-}
+use crate::api::refusal::Refusal;
 
 /// A record as grants name it: `{kind}/{name}`. Samples are named by their aspect.
 pub(crate) fn resource_name(kind: Kind, name: &str) -> String {
@@ -60,7 +22,7 @@ pub(crate) fn authorize_record(
     name: &str,
     access: Access,
     realm: &Realm,
-) -> Outcome<()> {
+) -> Result<(), Refusal> {
     let operation = match access {
         Access::Read => Operation::ReadData,
         Access::Write | Access::Delete => Operation::WriteData,
@@ -76,7 +38,7 @@ pub(crate) fn authorize<'a>(
     operation: Operation,
     resource: Option<(&str, Access)>,
     realm: &Realm,
-) -> Outcome<Option<&'a Authenticated>> {
+) -> Result<Option<&'a Authenticated>, Refusal> {
     match caller {
         Caller::Anonymous if operation == Operation::ReadData => Ok(None),
         Caller::Anonymous => Err(refusal::missing_token(realm).into()),
@@ -98,14 +60,17 @@ pub(crate) fn authorize_token<'a>(
     caller: &'a Caller,
     operation: Operation,
     realm: &Realm,
-) -> Outcome<&'a Authenticated> {
+) -> Result<&'a Authenticated, Refusal> {
     authorize(caller, operation, None, realm)?.ok_or_else(|| refusal::missing_token(realm).into())
 }
 
 /// The caller's token, whatever its scope, for `/v1/tokens/current`. Publishable tokens are
 /// refused: they read records and nothing else, and a page that embeds one has no use for
 /// the token's metadata (its ids, limits and parentage).
-pub(crate) fn token_of<'a>(caller: &'a Caller, realm: &Realm) -> Outcome<&'a Authenticated> {
+pub(crate) fn token_of<'a>(
+    caller: &'a Caller,
+    realm: &Realm,
+) -> Result<&'a Authenticated, Refusal> {
     match caller {
         Caller::Token(found) if found.token.limits.kind == TokenKind::Publishable => {
             let denial: Denial<tollgate::scope::RoleShortfall> = Denial::PublishableToken {
@@ -146,7 +111,7 @@ pub(crate) fn may_write(
     caller: &Caller,
     requested_override: bool,
     realm: &Realm,
-) -> Outcome<()> {
+) -> Result<(), Refusal> {
     writer_answer(
         writers.permits(actor(caller), admin_override(caller, requested_override)),
         realm,
@@ -159,12 +124,12 @@ pub(crate) fn may_write_resolved(
     caller: &Caller,
     requested_override: bool,
     realm: &Realm,
-) -> Outcome<()> {
+) -> Result<(), Refusal> {
     let answer = resolved.permits(actor(caller), admin_override(caller, requested_override));
     writer_answer(answer.decision, realm)
 }
 
-fn writer_answer(decision: tollgate::writers::Decision, realm: &Realm) -> Outcome<()> {
+fn writer_answer(decision: tollgate::writers::Decision, realm: &Realm) -> Result<(), Refusal> {
     match decision {
         tollgate::writers::Decision::Allow(_) => Ok(()),
         tollgate::writers::Decision::Deny(reason) => {

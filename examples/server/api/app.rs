@@ -6,13 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Extension, RawQuery, State};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use chrono::Utc;
 use http::StatusCode;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tollgate::http::{ApiError, AuthLayer, Caller, CorsLayer, FailureThrottle, Realm};
+use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm};
 use tollgate::scope::{Limits, Role, Scope};
 use tollgate::store::{
     DEFAULT_LAST_USE_INTERVAL, SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService,
@@ -20,14 +19,12 @@ use tollgate::store::{
 };
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
-use crate::api::access::Failure;
-use crate::api::body::{self, UnreadBody};
+use crate::api::body;
 use crate::api::config::Settings;
 use crate::api::connections;
-use crate::api::handlers::tokens::Revocation;
 use crate::api::handlers::{records, samples, tokens, users};
-use crate::api::path::Path;
 use crate::api::records::{Kind, Records};
+use crate::api::refusal::{Refusal, not_found};
 use crate::api::request_log;
 use crate::api::request_timeout;
 
@@ -228,129 +225,67 @@ pub(crate) async fn mint_bootstrap(
     Ok(created.secret.expose_secret().to_owned())
 }
 
-type Base = (State<AppState>, Extension<Caller>);
-
+/// Every route and its handler. Each handler is an `async fn` whose parameters are axum
+/// extractors, run in order: `State` and `Extension<Caller>` (put there by the authentication
+/// layer), path parameters, the query, and last the body, which handlers read only once the
+/// caller is authorized ([`body::UnreadBody`]). Unknown routes and methods answer in JSON like
+/// every other error.
 fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/v1/users", post(users::create).get(users::list))
         .route("/v1/tokens", post(tokens::create).get(tokens::list))
         .route("/v1/tokens/current", get(tokens::current))
         .route("/api/tokens/current", get(tokens::current))
-        .route("/v1/tokens/{id}", axum::routing::delete(tokens::delete))
-        .route(
-            "/v1/tokens/{id}/revoke",
-            post(|(State(s), Extension(c)): Base, Path(id): Path<String>| {
-                tokens::set_revocation(s, c, id, Revocation::Revoke)
-            }),
-        )
-        .route(
-            "/v1/tokens/{id}/restore",
-            post(|(State(s), Extension(c)): Base, Path(id): Path<String>| {
-                tokens::set_revocation(s, c, id, Revocation::Restore)
-            }),
-        )
+        .route("/v1/tokens/{id}", delete(tokens::delete))
+        .route("/v1/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/v1/tokens/{id}/restore", post(tokens::restore))
         .route(
             "/v1/aspects/{aspect}/samples/{subject}",
-            put(
-                |(State(s), Extension(c)): Base,
-                 Path((a, sub)): Path<(String, String)>,
-                 RawQuery(q): RawQuery,
-                 b: UnreadBody| { samples::put(s, c, a, sub, q, b) },
-            )
-            .get(
-                |(State(s), Extension(c)): Base, Path((a, sub)): Path<(String, String)>| {
-                    samples::get(s, c, a, sub)
-                },
-            )
-            .delete(
-                |(State(s), Extension(c)): Base,
-                 Path((a, sub)): Path<(String, String)>,
-                 RawQuery(q): RawQuery| samples::delete(s, c, a, sub, q),
-            ),
+            put(samples::put).get(samples::get).delete(samples::delete),
         );
     for kind in Kind::ALL {
         router = record_routes(router, kind);
     }
     router
-        .fallback(|| async {
-            Failure(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such route",
-            ))
-        })
-        .method_not_allowed_fallback(|| async {
-            Failure(ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this route does not take this method",
-            ))
-        })
+        .fallback(no_such_route)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
+/// The routes of one kind of record, all under `/v1/{kind}`: the handlers learn the kind from
+/// the route they were reached by (the [`Kind`] extractor).
 fn record_routes(router: Router<AppState>, kind: Kind) -> Router<AppState> {
     let base = format!("/v1/{}", kind.as_str());
     router
-        .route(
-            &base,
-            post(move |(State(s), Extension(c)): Base, b: UnreadBody| {
-                records::create(s, c, kind, b)
-            })
-            .get(
-                move |(State(s), Extension(c)): Base, RawQuery(q): RawQuery| {
-                    records::list(s, c, kind, q)
-                },
-            ),
-        )
+        .route(&base, post(records::create).get(records::list))
         .route(
             &format!("{base}/{{name}}"),
-            get(
-                move |(State(s), Extension(c)): Base, Path(n): Path<String>| {
-                    records::get(s, c, kind, n)
-                },
-            )
-            .patch(
-                move |(State(s), Extension(c)): Base,
-                      Path(n): Path<String>,
-                      RawQuery(q): RawQuery,
-                      b: UnreadBody| { records::patch(s, c, kind, n, q, b) },
-            )
-            .delete(
-                move |(State(s), Extension(c)): Base,
-                      Path(n): Path<String>,
-                      RawQuery(q): RawQuery| records::delete(s, c, kind, n, q),
-            ),
+            get(records::get)
+                .patch(records::patch)
+                .delete(records::delete),
         )
         .route(
             &format!("{base}/{{name}}/writers"),
-            get(
-                move |(State(s), Extension(c)): Base, Path(n): Path<String>| {
-                    records::writers(s, c, kind, n)
-                },
-            )
-            .post(
-                move |(State(s), Extension(c)): Base,
-                      Path(n): Path<String>,
-                      RawQuery(q): RawQuery,
-                      b: UnreadBody| { records::add_writers(s, c, kind, n, q, b) },
-            )
-            .delete(
-                move |(State(s), Extension(c)): Base,
-                      Path(n): Path<String>,
-                      RawQuery(q): RawQuery| {
-                    records::clear_writers(s, c, kind, n, q)
-                },
-            ),
+            get(records::writers)
+                .post(records::add_writers)
+                .delete(records::clear_writers),
         )
         .route(
             &format!("{base}/{{name}}/writers/{{user}}"),
-            axum::routing::delete(
-                move |(State(s), Extension(c)): Base,
-                      Path((n, u)): Path<(String, String)>,
-                      RawQuery(q): RawQuery| {
-                    records::remove_writer(s, c, kind, n, u, q)
-                },
-            ),
+            delete(records::remove_writer),
         )
+}
+
+/// 404 `not_found` for a path no route matches.
+async fn no_such_route() -> Refusal {
+    not_found("route")
+}
+
+/// 405 `method_not_allowed` for a route that does not take the request's method.
+async fn method_not_allowed() -> Refusal {
+    Refusal::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take this method",
+    )
 }

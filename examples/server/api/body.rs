@@ -16,9 +16,8 @@ use http::header::EXPECT;
 use http_body::Frame;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
-use tollgate::http::ApiError;
 
-use crate::api::access::{Failure, bad_request};
+use crate::api::refusal::{Refusal, bad_request};
 
 /// The largest request body accepted.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -44,9 +43,9 @@ impl std::fmt::Debug for UnreadBody {
 }
 
 impl<S: Send + Sync> FromRequest<S> for UnreadBody {
-    type Rejection = Failure;
+    type Rejection = Refusal;
 
-    async fn from_request(request: Request, _: &S) -> Result<Self, Failure> {
+    async fn from_request(request: Request, _: &S) -> Result<Self, Refusal> {
         Ok(Self(request))
     }
 }
@@ -55,7 +54,7 @@ impl UnreadBody {
     /// Reads and parses the body as JSON, answering its problems with the server's JSON
     /// errors: 413 when too large, 400 for anything else (syntax, wrong types, unknown fields,
     /// missing content type).
-    pub(crate) async fn json<T: DeserializeOwned>(self) -> Result<T, Failure> {
+    pub(crate) async fn json<T: DeserializeOwned>(self) -> Result<T, Refusal> {
         let (parts, mut body) = self.0.into_parts();
         // A declared length over the limit is refused before anything is read.
         if body.size_hint().lower() > MAX_BODY_BYTES as u64 {
@@ -77,16 +76,16 @@ impl UnreadBody {
 }
 
 /// 413; [`drain_unread`] discards the rest of the body.
-fn too_large() -> Failure {
-    Failure(ApiError::new(
+fn too_large() -> Refusal {
+    Refusal::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
         format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
-    ))
+    )
 }
 
 /// The next chunk of the body's data (trailers are skipped); `None` at its end.
-async fn next_data(body: &mut Body) -> Result<Option<Bytes>, Failure> {
+async fn next_data(body: &mut Body) -> Result<Option<Bytes>, Refusal> {
     loop {
         let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
         match frame {

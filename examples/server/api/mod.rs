@@ -14,6 +14,7 @@ pub(crate) mod logs;
 pub(crate) mod paging;
 pub(crate) mod path;
 pub(crate) mod records;
+pub(crate) mod refusal;
 pub(crate) mod request_log;
 pub(crate) mod request_timeout;
 

@@ -10,7 +10,7 @@ use http::header::LINK;
 use http::{HeaderMap, HeaderValue};
 use tollgate::store::{Page, PageSize};
 
-use crate::api::access::{Failure, Outcome, bad_request};
+use crate::api::refusal::{Refusal, bad_request};
 
 /// The longest key a cursor holds, in bytes: a record or user name (60), a token id (19).
 const MAX_KEY_BYTES: usize = 64;
@@ -27,7 +27,7 @@ impl PageQuery {
     /// `limit` (1 to 1000, 100 when absent) and `cursor` from a query string. Other
     /// parameters are left to whoever reads them. A parameter given twice is refused: which
     /// one was meant cannot be known.
-    pub(crate) fn parse(query: Option<&str>) -> Outcome<Self> {
+    pub(crate) fn parse(query: Option<&str>) -> Result<Self, Refusal> {
         let (mut limit, mut cursor) = (None, None);
         for pair in query.unwrap_or_default().split('&') {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -68,7 +68,7 @@ impl PageQuery {
     pub(crate) fn after<'q, K>(
         &'q self,
         key: impl FnOnce(&'q str) -> Option<K>,
-    ) -> Outcome<Option<K>> {
+    ) -> Result<Option<K>, Refusal> {
         self.after
             .as_deref()
             .map(|text| key(text).ok_or_else(invalid_cursor))
@@ -84,7 +84,7 @@ fn page_size(text: &str) -> Option<PageSize> {
     PageSize::new(text.parse().ok()?)
 }
 
-fn invalid_cursor() -> Failure {
+fn invalid_cursor() -> Refusal {
     bad_request(
         "invalid_cursor",
         "cursor is not one this server gave: follow the Link header of the page before",
@@ -154,7 +154,7 @@ mod tests {
     fn parsed(query: &str) -> Result<(usize, Option<String>), &'static str> {
         PageQuery::parse(Some(query))
             .map(|page| (page.size.get(), page.after))
-            .map_err(|failure| failure.0.code)
+            .map_err(|refusal| refusal.0.code)
     }
 
     #[test]

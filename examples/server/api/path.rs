@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::api::access::{Failure, bad_request};
+use crate::api::refusal::{Refusal, bad_request};
 
 /// axum's `Path`, except that a parameter that does not decode (percent-encoded bytes that
 /// are not UTF-8, such as `/v1/subjects/%ff`) is a JSON 400 `invalid_path` like every other
@@ -13,9 +13,9 @@ use crate::api::access::{Failure, bad_request};
 pub(crate) struct Path<T>(pub(crate) T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
-    type Rejection = Failure;
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Failure> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Self(value)),
             Err(rejection) => Err(bad_request("invalid_path", rejection.body_text())),

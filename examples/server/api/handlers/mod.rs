@@ -1,4 +1,5 @@
-//! Thin handlers: parse, ask the libraries, answer.
+//! Thin handlers: parse, ask the libraries, answer. Each is an `async fn` whose parameters are
+//! axum extractors and which returns `Result<_, Refusal>`; `app::router` names them.
 
 pub(crate) mod records;
 pub(crate) mod samples;

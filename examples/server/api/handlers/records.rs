@@ -3,25 +3,28 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
+use axum::extract::{Extension, FromRequestParts, MatchedPath, RawQuery, State};
 use axum::response::IntoResponse;
+use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tollgate::http::{ApiError, Caller};
+use tollgate::http::Caller;
 use tollgate::scope::{Access, Operation};
 use tollgate::store::{Authenticated, UserName};
 use tollgate::writers::{AdminOverride, Entitlement, Lockout, WriterEdit};
 
 use super::{override_requested, query_has};
 use crate::api::access::{
-    Failure, Outcome, actor, admin_override, authorize, authorize_record, bad_request, may_write,
-    not_found, resource_name,
+    actor, admin_override, authorize, authorize_record, may_write, resource_name,
 };
 use crate::api::app::AppState;
 use crate::api::audit;
 use crate::api::body::UnreadBody;
 use crate::api::paging::{PageQuery, next_link};
+use crate::api::path::Path;
 use crate::api::records::{Edit, Kind, Record};
+use crate::api::refusal::{Refusal, bad_request, not_found};
 
 /// The longest description accepted, in characters.
 const MAX_DESCRIPTION_CHARS: usize = 4096;
@@ -39,6 +42,28 @@ pub(crate) struct RecordPatch {
     description: Option<String>,
 }
 
+/// The kind of record a route serves, read from the route it was registered under: the
+/// routes of a kind all start `/v1/{kind}` (see `app::record_routes`), so the handlers below
+/// serve both kinds. A route that names no kind is not a record route: 404 like any unknown
+/// route, never a guess.
+impl<S: Send + Sync> FromRequestParts<S> for Kind {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str);
+        let first_segment = route
+            .and_then(|route| route.strip_prefix("/v1/"))
+            .and_then(|rest| rest.split('/').next());
+        Kind::ALL
+            .into_iter()
+            .find(|kind| Some(kind.as_str()) == first_segment)
+            .ok_or_else(|| not_found("route"))
+    }
+}
+
 /// 1 to 60 of `[A-Za-z0-9_-]`.
 pub(crate) fn valid_name(name: &str) -> bool {
     (1..=60).contains(&name.len())
@@ -47,7 +72,7 @@ pub(crate) fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn check_description(description: Option<&str>) -> Outcome<()> {
+fn check_description(description: Option<&str>) -> Result<(), Refusal> {
     match description {
         Some(text) if text.chars().count() > MAX_DESCRIPTION_CHARS => Err(bad_request(
             "invalid_description",
@@ -71,7 +96,7 @@ fn writers_of(record: &Record) -> Vec<&str> {
 
 /// The record, or 404. A name no record can have is not looked up: PostgreSQL refuses some
 /// text outright (a NUL byte), which would otherwise be a 503.
-pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Outcome<Record> {
+pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Result<Record, Refusal> {
     let missing = || not_found(&kind.as_str()[..kind.as_str().len() - 1]);
     if !valid_name(name) {
         return Err(missing());
@@ -82,11 +107,11 @@ pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Outcom
 /// Creating a record needs `write` access to it; its name is in the body, so the grants are
 /// checked once the body is read (scope and role before).
 pub(crate) async fn create(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
     body: UnreadBody,
-) -> Outcome<impl IntoResponse> {
+) -> Result<impl IntoResponse, Refusal> {
     authorize(&caller, Operation::WriteData, None, &state.realm)?;
     let body: NewRecord = body.json().await?;
     authorize_record(&caller, kind, &body.name, Access::Write, &state.realm)?;
@@ -102,11 +127,11 @@ pub(crate) async fn create(
         .create(kind, &body.name, body.description.as_deref())
         .await?
     {
-        return Err(Failure(ApiError::new(
+        return Err(Refusal::new(
             StatusCode::CONFLICT,
             "duplicate_name",
             "a record with this name, ignoring case, already exists",
-        )));
+        ));
     }
     let body = json!({ "name": body.name, "description": body.description, "writers": [] });
     Ok((StatusCode::CREATED, Json(body)))
@@ -115,11 +140,11 @@ pub(crate) async fn create(
 /// The records the caller may read, by name, a page at a time: with grants, only those the
 /// grants name for `read`, filtered in the query so that every page but the last is full.
 pub(crate) async fn list(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    query: Option<String>,
-) -> Outcome<(HeaderMap, Json<Value>)> {
+    RawQuery(query): RawQuery,
+) -> Result<(HeaderMap, Json<Value>), Refusal> {
     let token = authorize(&caller, Operation::ReadData, None, &state.realm)?;
     let paging = PageQuery::parse(query.as_deref())?;
     let after = paging.after(|key| valid_name(key).then_some(key))?;
@@ -148,17 +173,22 @@ fn readable_names(found: &Authenticated, kind: Kind) -> Option<Vec<&str>> {
 }
 
 /// The record, once the caller is known to be allowed to read it.
-async fn readable(state: &AppState, caller: &Caller, kind: Kind, name: &str) -> Outcome<Record> {
+async fn readable(
+    state: &AppState,
+    caller: &Caller,
+    kind: Kind,
+    name: &str,
+) -> Result<Record, Refusal> {
     authorize_record(caller, kind, name, Access::Read, &state.realm)?;
     existing(state, kind, name).await
 }
 
 pub(crate) async fn get(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-) -> Outcome<Json<Value>> {
+    Path(name): Path<String>,
+) -> Result<Json<Value>, Refusal> {
     Ok(Json(shown(&readable(&state, &caller, kind, &name).await?)))
 }
 
@@ -173,8 +203,8 @@ async fn write_checked(
     kind: Kind,
     name: &str,
     query: Option<&str>,
-    mut plan: impl FnMut(&mut Record) -> Outcome<Edit>,
-) -> Outcome<Record> {
+    mut plan: impl FnMut(&mut Record) -> Result<Edit, Refusal>,
+) -> Result<Record, Refusal> {
     for _ in 0..WRITE_ATTEMPTS {
         let mut record = existing(state, kind, name).await?;
         may_write(
@@ -193,12 +223,12 @@ async fn write_checked(
 }
 
 /// 409: the writer list kept changing under a write for [`WRITE_ATTEMPTS`] attempts.
-pub(crate) fn concurrent_change() -> Failure {
-    Failure(ApiError::new(
+pub(crate) fn concurrent_change() -> Refusal {
+    Refusal::new(
         StatusCode::CONFLICT,
         "concurrent_change",
         "the record's writers kept changing while this request ran; try again",
-    ))
+    )
 }
 
 /// Every refusal a write can get before its body is read: `access` to the record, its
@@ -210,7 +240,7 @@ async fn check_writable(
     name: &str,
     query: Option<&str>,
     access: Access,
-) -> Outcome<()> {
+) -> Result<(), Refusal> {
     authorize_record(caller, kind, name, access, &state.realm)?;
     let record = existing(state, kind, name).await?;
     may_write(
@@ -222,13 +252,13 @@ async fn check_writable(
 }
 
 pub(crate) async fn patch(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    query: Option<String>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
     body: UnreadBody,
-) -> Outcome<Json<Value>> {
+) -> Result<Json<Value>, Refusal> {
     check_writable(
         &state,
         &caller,
@@ -249,12 +279,12 @@ pub(crate) async fn patch(
 }
 
 pub(crate) async fn delete(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    query: Option<String>,
-) -> Outcome<StatusCode> {
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<StatusCode, Refusal> {
     authorize_record(&caller, kind, &name, Access::Delete, &state.realm)?;
     write_checked(&state, &caller, kind, &name, query.as_deref(), |_| {
         Ok(Edit::Delete)
@@ -264,11 +294,11 @@ pub(crate) async fn delete(
 }
 
 pub(crate) async fn writers(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-) -> Outcome<Json<Value>> {
+    Path(name): Path<String>,
+) -> Result<Json<Value>, Refusal> {
     let record = readable(&state, &caller, kind, &name).await?;
     Ok(Json(json!(writers_of(&record))))
 }
@@ -282,7 +312,7 @@ fn refuse_lockout(
     edit: WriterEdit<'_, String>,
     caller: &Caller,
     query: Option<&str>,
-) -> Outcome<()> {
+) -> Result<(), Refusal> {
     let actor = actor(caller);
     let writes_now = matches!(
         record.writers.permits(actor, AdminOverride::NotRequested),
@@ -295,12 +325,12 @@ fn refuse_lockout(
     }
     match record.writers.lockout(edit, actor) {
         Lockout::KeepsAccess => Ok(()),
-        Lockout::LocksOut => Err(Failure(ApiError::new(
+        Lockout::LocksOut => Err(Refusal::new(
             StatusCode::CONFLICT,
             "would_lock_out",
             "after this change you could no longer write this record; \
              repeat it with ?confirm=lockout if that is what you want",
-        ))),
+        )),
     }
 }
 
@@ -308,24 +338,24 @@ fn refuse_lockout(
 pub(crate) const MAX_WRITERS: usize = 1000;
 
 /// 422: the writer list would hold more than [`MAX_WRITERS`] names.
-fn too_many_writers() -> Failure {
-    Failure(ApiError::new(
+fn too_many_writers() -> Refusal {
+    Refusal::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "too_many_writers",
         format!("a writer list holds at most {MAX_WRITERS} names; nothing was added"),
-    ))
+    )
 }
 
 /// Adds users to the writer list: all of them or, if any is not a user, none. Every name is
 /// looked up in one query; a list that would hold more than [`MAX_WRITERS`] names is refused.
 pub(crate) async fn add_writers(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    query: Option<String>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
     body: UnreadBody,
-) -> Outcome<Json<Value>> {
+) -> Result<Json<Value>, Refusal> {
     let query = query.as_deref();
     // The record must exist and the caller may write it before the body is read.
     check_writable(&state, &caller, kind, &name, query, Access::Write).await?;
@@ -380,7 +410,7 @@ pub(crate) async fn add_writers(
 }
 
 /// The name of the user called `text` as it was created (writers are stored that way), if any.
-async fn stored_user_name(state: &AppState, text: &str) -> Outcome<Option<String>> {
+async fn stored_user_name(state: &AppState, text: &str) -> Result<Option<String>, Refusal> {
     let Ok(user_name) = UserName::new(text) else {
         return Ok(None);
     };
@@ -389,24 +419,23 @@ async fn stored_user_name(state: &AppState, text: &str) -> Outcome<Option<String
 }
 
 pub(crate) async fn remove_writer(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    user: String,
-    query: Option<String>,
-) -> Outcome<StatusCode> {
+    Path((name, user)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<StatusCode, Refusal> {
     let query = query.as_deref();
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
     let stored = stored_user_name(&state, &user).await?;
     let (mut removed, mut overridden) = (Vec::new(), false);
     write_checked(&state, &caller, kind, &name, query, |record| {
         let not_listed = || {
-            Failure(ApiError::new(
+            Refusal::new(
                 StatusCode::NOT_FOUND,
                 "not_a_writer",
                 format!("{user} is not a writer of {name}"),
-            ))
+            )
         };
         let stored = stored.as_ref().ok_or_else(not_listed)?;
         if !record.writers.contains(stored.as_str()) {
@@ -428,12 +457,12 @@ pub(crate) async fn remove_writer(
 }
 
 pub(crate) async fn clear_writers(
-    state: AppState,
-    caller: Caller,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     kind: Kind,
-    name: String,
-    query: Option<String>,
-) -> Outcome<StatusCode> {
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<StatusCode, Refusal> {
     // Clearing opens the record to every writer: it never locks the caller out.
     authorize_record(&caller, kind, &name, Access::Write, &state.realm)?;
     let query = query.as_deref();

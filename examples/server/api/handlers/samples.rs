@@ -1,6 +1,7 @@
 //! `/v1/aspects/{aspect}/samples/{subject}`: samples use their aspect's writer list.
 
 use axum::Json;
+use axum::extract::{Extension, RawQuery, State};
 use axum::response::IntoResponse;
 use http::StatusCode;
 use serde::Deserialize;
@@ -11,12 +12,12 @@ use tollgate::writers::{DepthLimit, Protection, ProtectionLookup, resolve};
 
 use super::override_requested;
 use super::records::{WRITE_ATTEMPTS, concurrent_change, existing, valid_name};
-use crate::api::access::{
-    Failure, Outcome, authorize_record, bad_request, may_write_resolved, not_found,
-};
+use crate::api::access::{authorize_record, may_write_resolved};
 use crate::api::app::AppState;
 use crate::api::body::UnreadBody;
+use crate::api::path::Path;
 use crate::api::records::{Kind, Record, SampleChange};
+use crate::api::refusal::{Refusal, bad_request, not_found};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +52,7 @@ fn may_write_sample(
     aspect: &Record,
     subject: &str,
     query: Option<&str>,
-) -> Outcome<()> {
+) -> Result<(), Refusal> {
     let sample = format!("{}/{subject}", aspect.name);
     let lookup = SampleProtection {
         sample: &sample,
@@ -59,7 +60,7 @@ fn may_write_sample(
     };
     // A sample inherits from its aspect, which has its own list: only a defect fails here.
     let resolved = resolve(&lookup, sample.as_str(), DepthLimit::DEFAULT)
-        .map_err(|error| Failure(refusal::internal(&error)))?;
+        .map_err(|error| Refusal(refusal::internal(&error)))?;
     may_write_resolved(&resolved, caller, override_requested(query), &state.realm)
 }
 
@@ -74,7 +75,7 @@ async fn write_sample(
     subject: &str,
     query: Option<&str>,
     change: SampleChange<'_>,
-) -> Outcome<bool> {
+) -> Result<bool, Refusal> {
     for _ in 0..WRITE_ATTEMPTS {
         let aspect_record = existing(state, Kind::Aspects, aspect).await?;
         existing(state, Kind::Subjects, subject).await?;
@@ -98,18 +99,17 @@ fn authorize_sample(
     caller: &Caller,
     aspect: &str,
     access: Access,
-) -> Outcome<()> {
+) -> Result<(), Refusal> {
     authorize_record(caller, Kind::Aspects, aspect, access, &state.realm)
 }
 
 pub(crate) async fn put(
-    state: AppState,
-    caller: Caller,
-    aspect: String,
-    subject: String,
-    query: Option<String>,
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((aspect, subject)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
     body: UnreadBody,
-) -> Outcome<impl IntoResponse> {
+) -> Result<impl IntoResponse, Refusal> {
     authorize_sample(&state, &caller, &aspect, Access::Write)?;
     // Every 403 comes before the body is read: the aspect's writers are checked here and,
     // against the list the change is made on, again in `write_sample` (which also answers 404
@@ -138,11 +138,10 @@ pub(crate) async fn put(
 }
 
 pub(crate) async fn get(
-    state: AppState,
-    caller: Caller,
-    aspect: String,
-    subject: String,
-) -> Outcome<impl IntoResponse> {
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((aspect, subject)): Path<(String, String)>,
+) -> Result<impl IntoResponse, Refusal> {
     authorize_sample(&state, &caller, &aspect, Access::Read)?;
     if !(valid_name(&aspect) && valid_name(&subject)) {
         return Err(not_found("sample"));
@@ -158,12 +157,11 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn delete(
-    state: AppState,
-    caller: Caller,
-    aspect: String,
-    subject: String,
-    query: Option<String>,
-) -> Outcome<StatusCode> {
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((aspect, subject)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<StatusCode, Refusal> {
     authorize_sample(&state, &caller, &aspect, Access::Delete)?;
     if !valid_name(&subject) {
         // No subject can have this name, so no sample has it; the aspect must still exist.

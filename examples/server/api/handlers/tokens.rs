@@ -10,20 +10,21 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::cors::OriginPattern;
-use tollgate::http::{ApiError, Caller, refusal};
+use tollgate::http::{Caller, refusal};
 use tollgate::scope::{Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope};
 use tollgate::store::{CreatedToken, TokenId, TokenRecord};
 use tollgate::token::TokenName;
 
 use super::records::valid_name;
 use super::{no_store, rfc3339};
-use crate::api::access::{Failure, Outcome, authorize_token, bad_request, not_found, token_of};
+use crate::api::access::{authorize_token, token_of};
 use crate::api::app::AppState;
 use crate::api::audit::{self, TokenChange};
 use crate::api::body::UnreadBody;
 use crate::api::paging::{PageQuery, next_link};
 use crate::api::path::Path;
 use crate::api::records::Kind;
+use crate::api::refusal::{Refusal, bad_request, not_found};
 
 /// The most allowed origins one token may carry: each is checked on every request.
 const MAX_ALLOWED_ORIGINS: usize = 32;
@@ -46,12 +47,8 @@ fn optional_time(at: Option<DateTime<Utc>>) -> Value {
 }
 
 /// 422 with a JSON body.
-fn unprocessable(code: &'static str, message: impl Into<String>) -> Failure {
-    Failure(ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        code,
-        message,
-    ))
+fn unprocessable(code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
 
 /// A token's limits and parentage, as every answer about a token shows them.
@@ -106,7 +103,7 @@ pub(crate) fn created(created: &CreatedToken) -> Value {
 
 /// Grants as the request gives them: `{"aspects/cpu": ["read", "write"]}`. Resources are
 /// `{kind}/{name}` of a record kind and a valid record name; samples count as their aspect.
-fn parse_grants(given: BTreeMap<String, Vec<String>>) -> Outcome<Grants> {
+fn parse_grants(given: BTreeMap<String, Vec<String>>) -> Result<Grants, Refusal> {
     if given.len() > MAX_GRANTS {
         return Err(bad_request(
             "invalid_grants",
@@ -139,7 +136,7 @@ fn parse_grants(given: BTreeMap<String, Vec<String>>) -> Outcome<Grants> {
 }
 
 /// The new token's limits as the body asks, before the parent's limits are applied.
-fn limits_request(body: NewToken) -> Outcome<(TokenName, LimitsRequest)> {
+fn limits_request(body: NewToken) -> Result<(TokenName, LimitsRequest), Refusal> {
     let name = TokenName::new(&body.name)
         .map_err(|error| bad_request("invalid_name", error.to_string()))?;
     let kind = match body.kind.as_deref() {
@@ -190,7 +187,7 @@ fn limits_request(body: NewToken) -> Outcome<(TokenName, LimitsRequest)> {
                         )
                     })
                 })
-                .collect::<Outcome<Vec<_>>>()
+                .collect::<Result<Vec<_>, Refusal>>()
         })
         .transpose()?;
     let grants = body.grants.map(parse_grants).transpose()?;
@@ -208,14 +205,14 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     body: UnreadBody,
-) -> Outcome<impl IntoResponse> {
+) -> Result<impl IntoResponse, Refusal> {
     let parent = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     let (name, request) = limits_request(body.json().await?)?;
     let created_token = state
         .tokens
         .derive_token(parent, name, request, Utc::now())
         .await
-        .map_err(|error| Failure(refusal::derive_error(&error, &state.realm)))?;
+        .map_err(|error| Refusal(refusal::derive_error(&error, &state.realm)))?;
     audit::token_created(parent, &created_token.record);
     Ok((
         StatusCode::CREATED,
@@ -229,7 +226,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
-) -> Outcome<(HeaderMap, Json<Value>)> {
+) -> Result<(HeaderMap, Json<Value>), Refusal> {
     let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     let paging = PageQuery::parse(query.as_deref())?;
     // Only the canonical spelling of an id the store could have given (ids start at 1): each
@@ -251,7 +248,7 @@ pub(crate) async fn list(
 pub(crate) async fn current(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Outcome<Json<Value>> {
+) -> Result<Json<Value>, Refusal> {
     let token = &token_of(&caller, &state.realm)?.token;
     let mut fields = limits_fields(token);
     fields.insert("id".into(), json!(token.id.0));
@@ -263,7 +260,7 @@ pub(crate) async fn current(
 }
 
 /// A token id from the path; anything that is not one names no token.
-fn token_id(text: &str) -> Outcome<TokenId> {
+fn token_id(text: &str) -> Result<TokenId, Refusal> {
     text.parse().map_err(|_| not_found("token"))
 }
 
@@ -271,7 +268,7 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Outcome<StatusCode> {
+) -> Result<StatusCode, Refusal> {
     let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     let id = token_id(&id)?;
     state
@@ -282,21 +279,38 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Revoke or restore, for administrators.
+/// `POST /v1/tokens/{id}/revoke`, for administrators.
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Refusal> {
+    set_revocation(&state, &caller, &id, Revocation::Revoke).await
+}
+
+/// `POST /v1/tokens/{id}/restore`, for administrators.
+pub(crate) async fn restore(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Refusal> {
+    set_revocation(&state, &caller, &id, Revocation::Restore).await
+}
+
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Revocation {
+enum Revocation {
     Revoke,
     Restore,
 }
 
-pub(crate) async fn set_revocation(
-    state: AppState,
-    caller: Caller,
-    id: String,
+async fn set_revocation(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
     change: Revocation,
-) -> Outcome<Json<Value>> {
-    let by = authorize_token(&caller, Operation::WriteSensitive, &state.realm)?;
-    let id = token_id(&id)?;
+) -> Result<Json<Value>, Refusal> {
+    let by = authorize_token(caller, Operation::WriteSensitive, &state.realm)?;
+    let id = token_id(id)?;
     let done = match change {
         Revocation::Revoke => {
             state.tokens.revoke(id, Utc::now()).await?;

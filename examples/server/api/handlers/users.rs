@@ -13,11 +13,12 @@ use tollgate::store::{User, UserName};
 use tollgate::token::TokenName;
 
 use super::no_store;
-use crate::api::access::{Failure, Outcome, authorize_token, bad_request};
+use crate::api::access::authorize_token;
 use crate::api::app::AppState;
 use crate::api::audit;
 use crate::api::body::UnreadBody;
 use crate::api::paging::{PageQuery, next_link};
+use crate::api::refusal::{Refusal, bad_request};
 
 /// The name of the token every new user gets.
 const INITIAL_TOKEN_NAME: &str = "initial";
@@ -37,7 +38,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     body: UnreadBody,
-) -> Outcome<impl IntoResponse> {
+) -> Result<impl IntoResponse, Refusal> {
     // Both: writing users needs the admin role, issuing a credential a full-scope token.
     authorize_token(&caller, Operation::WriteSensitive, &state.realm)?;
     let parent = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
@@ -63,7 +64,7 @@ pub(crate) async fn create(
             Utc::now(),
         )
         .await
-        .map_err(|error| Failure(refusal::derive_error(&error, &state.realm)))?;
+        .map_err(|error| Refusal(refusal::derive_error(&error, &state.realm)))?;
     audit::user_created(parent, &user);
     audit::token_created(parent, &created.record);
     let body = json!({
@@ -79,7 +80,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
-) -> Outcome<(HeaderMap, Json<Value>)> {
+) -> Result<(HeaderMap, Json<Value>), Refusal> {
     authorize_token(&caller, Operation::ReadSensitive, &state.realm)?;
     let paging = PageQuery::parse(query.as_deref())?;
     // Cursors hold name keys, which are lowercase: each position has one cursor.
