@@ -14,5 +14,7 @@ pub(crate) async fn sqlite() -> SqlStorage {
 
 /// A fresh database on the server named by `TOLLGATE_TEST_POSTGRES_URL`; fails without it.
 pub(crate) async fn postgres() -> SqlStorage {
-    SqlStorage::open(&postgres_database_url().await).await.unwrap()
+    SqlStorage::open(&postgres_database_url().await)
+        .await
+        .unwrap()
 }
