@@ -26,6 +26,7 @@ async fn no_log_line_holds_a_secret_on_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
 async fn no_log_line_holds_a_secret_on_postgres() {
     no_log_line_holds_a_secret(Backend::Postgres).await;
 }
@@ -33,9 +34,7 @@ async fn no_log_line_holds_a_secret_on_postgres() {
 /// An invalid `RUST_LOG` stops start-up like any other invalid setting.
 #[test]
 fn an_invalid_log_filter_exits_2() {
-    let Some(binary) = server_binary() else {
-        return;
-    };
+    let binary = server_binary();
     let output = command(&binary, &[("RUST_LOG", "sqlx=loud")])
         .output()
         .unwrap();
@@ -69,15 +68,10 @@ impl Client {
 }
 
 async fn no_log_line_holds_a_secret(backend: Backend) {
-    let Some(binary) = server_binary() else {
-        return;
-    };
+    let binary = server_binary();
     let (database_url, password) = match backend {
         Backend::Sqlite => (sqlite_url(), None),
-        Backend::Postgres => match postgres_database_url().await {
-            Some(url) => with_password(&url),
-            None => return,
-        },
+        Backend::Postgres => with_password(&postgres_database_url().await),
     };
     let root = mint(&binary, &database_url, "root");
     let mut server = tokio::process::Command::new(&binary)

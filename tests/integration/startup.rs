@@ -11,9 +11,7 @@ use crate::support::{send, sqlite_url};
 
 #[test]
 fn invalid_settings_exit_2_naming_every_problem() {
-    let Some(binary) = server_binary() else {
-        return;
-    };
+    let binary = server_binary();
     let output = command(
         &binary,
         &[
@@ -45,9 +43,7 @@ fn invalid_settings_exit_2_naming_every_problem() {
 /// Origin patterns that are too broad or that no browser can send stop start-up too.
 #[test]
 fn unusable_origin_patterns_exit_2() {
-    let Some(binary) = server_binary() else {
-        return;
-    };
+    let binary = server_binary();
     let output = command(
         &binary,
         &[
@@ -69,9 +65,7 @@ fn unusable_origin_patterns_exit_2() {
 
 #[test]
 fn bad_arguments_exit_2() {
-    let Some(binary) = server_binary() else {
-        return;
-    };
+    let binary = server_binary();
     for args in [
         &["serve"][..],
         &["mint"],
@@ -94,9 +88,7 @@ fn bad_arguments_exit_2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minted_token_works_on_the_started_binary() {
-    let Some(binary) = server_binary() else {
-        return;
-    };
+    let binary = server_binary();
     let database_url = sqlite_url();
     let token = mint(&binary, &database_url, "root");
     assert!(

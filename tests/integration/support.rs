@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tollgate::scope::{Role, Scope};
 
-pub(crate) use self::fresh_database::{postgres_database_url, skip, sqlite_url, unique_name};
+pub(crate) use self::fresh_database::{postgres_database_url, sqlite_url, unique_name};
 pub(crate) use self::reply::{Reply, keys, send, text, try_send};
 use crate::api;
 
@@ -47,13 +47,13 @@ pub(crate) struct TestServer {
 
 impl TestServer {
     /// Starts the server with `vars` as its environment (`TOLLGATE_ADDR` and `DATABASE_URL` are
-    /// filled in). `None` when the backend is PostgreSQL and no server is configured.
-    pub(crate) async fn start(backend: Backend, vars: &[(&str, &str)]) -> Option<Self> {
+    /// filled in). On PostgreSQL, fails when no server is configured.
+    pub(crate) async fn start(backend: Backend, vars: &[(&str, &str)]) -> Self {
         let database_url = match backend {
             Backend::Sqlite => sqlite_url(),
-            Backend::Postgres => postgres_database_url().await?,
+            Backend::Postgres => postgres_database_url().await,
         };
-        Some(Self::start_on(&database_url, vars).await)
+        Self::start_on(&database_url, vars).await
     }
 
     /// Starts the server on an existing database (for tests that restart it), with a new
@@ -85,16 +85,13 @@ impl TestServer {
     }
 }
 
-/// Starts a server on `backend` with `vars`, runs `case` against it, and stops it; does
-/// nothing when the backend is not available (see [`TestServer::start`]).
+/// Starts a server on `backend` with `vars`, runs `case` against it, and stops it.
 pub(crate) async fn run(
     backend: Backend,
     vars: &[(&str, &str)],
     case: impl AsyncFnOnce(&TestServer),
 ) {
-    let Some(server) = TestServer::start(backend, vars).await else {
-        return;
-    };
+    let server = TestServer::start(backend, vars).await;
     case(&server).await;
     server.stop().await;
 }

@@ -66,3 +66,8 @@ pub use cors_future::CorsFuture;
 pub use cors_layer::{Cors, CorsLayer, apply_headers, cors_request};
 pub use error::RealmError;
 pub use failure_throttle::FailureThrottle;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,9 +1,10 @@
 //! The built example binary, `target/debug/examples/server`, run as its own process: for tests
 //! of what only a process shows (exit status, signals, its output, its memory).
 //!
-//! `cargo test --workspace --all-features` (what `.ci/run` runs) builds the example before any
-//! test runs. A run that did not build it (`cargo test --test integration`), or left it older
-//! than the sources, skips these tests after saying so.
+//! `cargo test --workspace --all-features` (the README's test command, and `.ci/run`'s) builds
+//! the example before any test runs. A run that did not build it (`cargo test --test
+//! integration`), or left it older than its sources, fails these tests, saying how to build it:
+//! a stale binary would test yesterday's server.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,26 +13,26 @@ use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 
-use super::skip;
+/// How to build the binary, for the failure messages.
+const BUILD: &str = "build it with `cargo build --all-features --example server`, or run \
+                     `cargo test --workspace --all-features`, which builds it";
 
-/// The example binary, when it exists and is newer than every source it was built from (the
-/// files its dep-info, `server.d`, lists).
-pub(crate) fn server_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let examples = exe.parent()?.parent()?.join("examples");
+/// The example binary. Fails the test unless it exists and is newer than every source it was
+/// built from (the files its dep-info, `server.d`, lists).
+pub(crate) fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let examples = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples");
     let binary = examples.join("server");
     let built = binary.metadata().and_then(|m| m.modified()).ok();
     let sources = std::fs::read_to_string(examples.join("server.d")).ok();
     match (built, sources) {
-        (Some(built), Some(sources)) if built >= newest_source(&sources) => Some(binary),
-        (Some(_), Some(_)) => {
-            skip(&format!("{} is older than its sources", binary.display()));
-            None
-        }
-        _ => {
-            skip(&format!("{} is not built", binary.display()));
-            None
-        }
+        (Some(built), Some(sources)) if built >= newest_source(&sources) => binary,
+        (Some(_), Some(_)) => panic!("{} is older than its sources: {BUILD}", binary.display()),
+        _ => panic!("{} is not built: {BUILD}", binary.display()),
     }
 }
 

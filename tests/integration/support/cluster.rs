@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::{skip, unique_name};
+use super::unique_name;
 
 #[derive(Debug)]
 pub(crate) struct Cluster {
@@ -20,11 +20,13 @@ pub(crate) struct Cluster {
 }
 
 impl Cluster {
-    /// A new cluster, running. `None`, after [`skip`], when PostgreSQL is not installed.
-    pub(crate) fn start() -> Option<Self> {
+    /// A new cluster, running. Fails the test when PostgreSQL is not installed.
+    pub(crate) fn start() -> Self {
         let Some(bin) = binaries() else {
-            skip("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin");
-            return None;
+            panic!(
+                "this test needs PostgreSQL's server binaries in /usr/lib/postgresql/*/bin \
+                 (Debian's postgresql package)"
+            );
         };
         let dir = std::env::temp_dir().join(unique_name("pg"));
         std::fs::create_dir(&dir).unwrap();
@@ -47,7 +49,7 @@ impl Cluster {
         initdb.arg("-D").arg(&data);
         run(initdb.args(["-U", "postgres", "--auth=trust", "-E", "UTF8"]));
         cluster.resume();
-        Some(cluster)
+        cluster
     }
 
     /// `postgres://postgres@127.0.0.1:PORT/postgres`.

@@ -4,16 +4,17 @@ use tollgate_store::{MemoryStorage, SqlStorage};
 
 use crate::fresh_database::{postgres_database_url, sqlite_url};
 
-pub(crate) async fn memory() -> Option<MemoryStorage> {
-    Some(MemoryStorage::new())
+pub(crate) async fn memory() -> MemoryStorage {
+    MemoryStorage::new()
 }
 
-pub(crate) async fn sqlite() -> Option<SqlStorage> {
-    Some(SqlStorage::open(&sqlite_url()).await.unwrap())
+pub(crate) async fn sqlite() -> SqlStorage {
+    SqlStorage::open(&sqlite_url()).await.unwrap()
 }
 
-/// A fresh database on the server named by `TOLLGATE_TEST_POSTGRES_URL`.
-pub(crate) async fn postgres() -> Option<SqlStorage> {
-    let url = postgres_database_url().await?;
-    Some(SqlStorage::open(&url).await.unwrap())
+/// A fresh database on the server named by `TOLLGATE_TEST_POSTGRES_URL`; fails without it.
+pub(crate) async fn postgres() -> SqlStorage {
+    SqlStorage::open(&postgres_database_url().await)
+        .await
+        .unwrap()
 }

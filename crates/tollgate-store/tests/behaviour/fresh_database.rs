@@ -26,22 +26,16 @@ pub(crate) fn sqlite_url() -> String {
     format!("sqlite://{}", path.display())
 }
 
-/// Says that a test is skipped for `reason`. When `TOLLGATE_TEST_NO_SKIP` is set (`.ci/run`
-/// sets it), fails the test instead: CI never counts a test it did not run as passed.
-pub(crate) fn skip(reason: &str) {
-    assert!(
-        std::env::var_os("TOLLGATE_TEST_NO_SKIP").is_none(),
-        "TOLLGATE_TEST_NO_SKIP is set, but this test would skip: {reason}"
-    );
-    eprintln!("skipped: {reason}");
-}
-
-/// The URL of a freshly created, empty PostgreSQL database, when a server is configured;
-/// otherwise [`skip`]s.
-pub(crate) async fn postgres_database_url() -> Option<String> {
+/// The URL of a freshly created, empty PostgreSQL database on the server named by
+/// `TOLLGATE_TEST_POSTGRES_URL`. Fails the test when the variable is not set: the tests that
+/// call this are `#[ignore]`d, so only a run that asked for them (`-- --include-ignored`) gets
+/// here, and it must not pass without PostgreSQL.
+pub(crate) async fn postgres_database_url() -> String {
     let Ok(admin_url) = std::env::var("TOLLGATE_TEST_POSTGRES_URL") else {
-        skip("TOLLGATE_TEST_POSTGRES_URL is not set");
-        return None;
+        panic!(
+            "this test needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL to a server whose user \
+             may create databases, e.g. postgres://postgres@127.0.0.1:5432/postgres"
+        );
     };
     sqlx::any::install_default_drivers();
     let name = unique_name("db");
@@ -55,8 +49,8 @@ pub(crate) async fn postgres_database_url() -> Option<String> {
         .split_once('?')
         .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
     let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    Some(match query {
+    match query {
         Some(query) => format!("{server}/{name}?{query}"),
         None => format!("{server}/{name}"),
-    })
+    }
 }
