@@ -9,7 +9,7 @@ use crate::route::RoutePrefix;
 use crate::route_trie::RouteTrie;
 
 /// The value of a routes setting that opens every route. It must be the whole value.
-pub const ALL_ROUTES: &str = "*";
+const ALL_ROUTES: &str = "*";
 
 /// How route segments compare with request path segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -91,7 +91,7 @@ impl RouteSet {
     }
 
     /// Parses a `CORS_ROUTES`-style value: comma-separated prefixes, whitespace around each
-    /// trimmed. A blank value is the empty set; [`ALL_ROUTES`] (`*`) alone is every route.
+    /// trimmed. A blank value is the empty set; `*` alone is every route.
     ///
     /// # Errors
     ///
