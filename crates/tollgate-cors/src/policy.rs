@@ -55,6 +55,38 @@ impl CorsPolicy {
     /// A builder with the defaults: no route, no origin, methods
     /// `GET, HEAD, PUT, PATCH, POST, DELETE`, request headers `authorization` and
     /// `content-type`, no exposed headers, no credentials, max-age 600 s.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use tollgate_cors::{CorsCredentials, CorsDecision, CorsDenial, CorsPolicy, CorsRequest};
+    ///
+    /// let policy = CorsPolicy::builder()
+    ///     .routes("/v1/bots, /v1/rooms")
+    ///     .allowed_origins("https://app.example.com, https://*.example.org")
+    ///     .allowed_methods(["GET", "POST"])
+    ///     .credentials(CorsCredentials::Include)
+    ///     .max_age(Duration::from_secs(3600))
+    ///     .build()?;
+    ///
+    /// let preflight = CorsRequest::new("OPTIONS", "/v1/rooms/3")
+    ///     .origin(b"https://a.example.org")
+    ///     .request_method(b"DELETE");
+    /// assert_eq!(
+    ///     policy.evaluate(&preflight),
+    ///     CorsDecision::PreflightDenied(CorsDenial::MethodNotAllowed)
+    /// );
+    ///
+    /// // Every problem is reported at once.
+    /// let errors = CorsPolicy::builder()
+    ///     .routes("v1/bots")
+    ///     .allowed_origins("*")
+    ///     .credentials(CorsCredentials::Include)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(errors.as_slice().len(), 2);
+    /// # Ok::<(), tollgate_cors::error::PolicyErrors>(())
+    /// ```
     pub fn builder() -> CorsPolicyBuilder {
         CorsPolicyBuilder::default()
     }
