@@ -128,7 +128,7 @@ impl PreparedPolicy {
         headers.iter().filter_map(move |(kind, text)| {
             let value = match kind {
                 CorsHeader::AllowOrigin => allow_origin(text, origin),
-                CorsHeader::Vary => Some(vary(headers.vary())),
+                CorsHeader::Vary => vary(headers.vary()),
                 _ => self
                     .fixed
                     .get(kind as usize)?
@@ -150,13 +150,14 @@ fn allow_origin(text: &str, origin: Option<&HeaderValue>) -> Option<HeaderValue>
     }
 }
 
-/// The `Vary` value for `vary` (never asked for [`Vary::NotNeeded`], which adds no header).
-fn vary(vary: Vary) -> HeaderValue {
+/// The `Vary` value that `vary` calls for, if any.
+fn vary(vary: Vary) -> Option<HeaderValue> {
     match vary {
-        Vary::Origin => HeaderValue::from_static("origin"),
-        Vary::NotNeeded | Vary::Preflight => HeaderValue::from_static(
+        Vary::NotNeeded => None,
+        Vary::Origin => Some(HeaderValue::from_static("origin")),
+        Vary::Preflight => Some(HeaderValue::from_static(
             "origin, access-control-request-method, access-control-request-headers",
-        ),
+        )),
     }
 }
 
@@ -361,6 +362,16 @@ mod tests {
             .iter()
             .collect();
         assert_eq!(vary, ["accept-encoding", "origin"]);
+    }
+
+    #[test]
+    fn vary_values_are_the_policy_s() {
+        for kind in [Vary::NotNeeded, Vary::Origin, Vary::Preflight] {
+            assert_eq!(
+                vary(kind).as_ref().map(HeaderValue::as_bytes),
+                kind.header_value().map(str::as_bytes)
+            );
+        }
     }
 
     #[tokio::test]
