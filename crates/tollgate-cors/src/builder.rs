@@ -6,11 +6,11 @@ use crate::allowed_origins::AllowedOrigins;
 use crate::error::{ErrorList, HeaderNameError, PolicyError, PolicyErrors};
 use crate::header_name::HeaderName;
 use crate::method::Method;
-use crate::policy::{CorsPolicy, Credentials};
+use crate::policy::{CorsCredentials, CorsPolicy};
 use crate::route_set::{RouteCase, RouteSet};
 
-/// The longest max-age accepted: 24 hours (Firefox's cap; Chromium caps at 2 hours).
-pub const MAX_MAX_AGE: Duration = Duration::from_secs(86_400);
+/// See [`CorsPolicyBuilder::MAX_MAX_AGE`].
+const MAX_MAX_AGE: Duration = CorsPolicyBuilder::MAX_MAX_AGE;
 
 /// The default methods, Refocus's list.
 const DEFAULT_METHODS: [&str; 6] = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"];
@@ -30,7 +30,7 @@ pub struct CorsPolicyBuilder {
     methods: Vec<String>,
     allowed_headers: Vec<String>,
     exposed_headers: Vec<String>,
-    credentials: Credentials,
+    credentials: CorsCredentials,
     max_age: Duration,
 }
 
@@ -43,13 +43,16 @@ impl Default for CorsPolicyBuilder {
             methods: owned(DEFAULT_METHODS),
             allowed_headers: owned(DEFAULT_HEADERS),
             exposed_headers: Vec::new(),
-            credentials: Credentials::Omit,
+            credentials: CorsCredentials::Omit,
             max_age: DEFAULT_MAX_AGE,
         }
     }
 }
 
 impl CorsPolicyBuilder {
+    /// The longest max-age accepted: 24 hours (Firefox's cap; Chromium caps at 2 hours).
+    pub const MAX_MAX_AGE: Duration = Duration::from_secs(86_400);
+
     /// The routes, as a `CORS_ROUTES` value (see [`RouteSet::from_env_value`]).
     pub fn routes(mut self, value: &str) -> Self {
         value.clone_into(&mut self.routes);
@@ -99,14 +102,14 @@ impl CorsPolicyBuilder {
         self
     }
 
-    /// Whether credentials are allowed ([`Credentials::Omit`] by default).
-    pub fn credentials(mut self, credentials: Credentials) -> Self {
+    /// Whether credentials are allowed ([`CorsCredentials::Omit`] by default).
+    pub fn credentials(mut self, credentials: CorsCredentials) -> Self {
         self.credentials = credentials;
         self
     }
 
     /// How long browsers may cache a preflight answer, in whole seconds (600 s by default;
-    /// at most [`MAX_MAX_AGE`]).
+    /// at most [`Self::MAX_MAX_AGE`]).
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = max_age;
         self
@@ -148,7 +151,7 @@ impl CorsPolicyBuilder {
             &mut errors,
             exposed_header_error,
         );
-        if self.credentials == Credentials::Include && origins.is_any() {
+        if self.credentials == CorsCredentials::Include && origins.is_any() {
             errors.push(PolicyError::AnyOriginWithCredentials);
         }
         let max_age_seconds = self.max_age.as_secs();
@@ -235,7 +238,7 @@ mod tests {
         assert_eq!(policy.allow_headers_value, "authorization,content-type");
         assert_eq!(policy.expose_headers_value, "");
         assert_eq!(policy.max_age_value, "600");
-        assert_eq!(policy.credentials(), Credentials::Omit);
+        assert_eq!(policy.credentials(), CorsCredentials::Omit);
     }
 
     #[test]
@@ -261,13 +264,13 @@ mod tests {
             .allowed_methods(["GET", "TRACE", ""])
             .allowed_headers(["cookie", "x y"])
             .exposed_headers(["set-cookie"])
-            .credentials(Credentials::Include)
+            .credentials(CorsCredentials::Include)
             .max_age(Duration::from_secs(86_401))
             .build()
             .unwrap_err()
             .into_vec();
         let route = |position, error| {
-            PolicyError::Route(crate::EntryError {
+            PolicyError::Route(crate::error::EntryError {
                 position,
                 entry: String::new(),
                 error,
@@ -275,12 +278,12 @@ mod tests {
         };
         let expected = [
             route(2, RouteError::Empty),
-            PolicyError::Route(crate::EntryError {
+            PolicyError::Route(crate::error::EntryError {
                 position: 3,
                 entry: "v1/rooms".into(),
                 error: RouteError::MissingLeadingSlash,
             }),
-            PolicyError::Origin(crate::EntryError {
+            PolicyError::Origin(crate::error::EntryError {
                 position: 2,
                 entry: "null".into(),
                 error: OriginError::Null,
@@ -315,14 +318,14 @@ mod tests {
         let errors = CorsPolicy::builder()
             .routes("/v1")
             .allowed_origins("*")
-            .credentials(Credentials::Include)
+            .credentials(CorsCredentials::Include)
             .build()
             .unwrap_err()
             .into_vec();
         assert_eq!(errors, [PolicyError::AnyOriginWithCredentials]);
         let explicit = CorsPolicy::builder()
             .allowed_origins("https://app.example.com")
-            .credentials(Credentials::Include)
+            .credentials(CorsCredentials::Include)
             .build();
         assert!(explicit.is_ok());
     }

@@ -132,7 +132,7 @@ pub enum OriginError {
     /// The opaque origin `null`, which any sandboxed page can send.
     #[error("`null` is not an origin that can be trusted: sandboxed and local pages all send it")]
     Null,
-    /// Longer than [`MAX_ORIGIN_LEN`](crate::MAX_ORIGIN_LEN).
+    /// Longer than [`Origin::MAX_LEN`](crate::Origin::MAX_LEN).
     #[error("origin is longer than {max} bytes")]
     TooLong {
         /// The limit.

@@ -4,7 +4,6 @@ mod allowed_origins;
 mod builder;
 mod decision;
 mod env_list;
-mod error;
 mod header_name;
 mod host;
 mod host_form;
@@ -26,30 +25,19 @@ mod scheme;
 mod text_conversions;
 mod vary;
 
+pub mod error;
+
 pub use allowed_origins::{AllowedOrigins, OriginCheck};
-pub use builder::{CorsPolicyBuilder, MAX_MAX_AGE};
-pub use decision::{
-    ActualDecision, ActualRejection, CorsDecision, PreflightDecision, PreflightRejection,
-};
-pub use error::{
-    EntryError, ErrorList, HeaderNameError, MethodError, OriginError, OriginListErrors,
-    PolicyError, PolicyErrors, RouteError, RouteSetErrors,
-};
-pub use header_name::HeaderName;
-pub use method::Method;
-pub use origin::{MAX_ORIGIN_LEN, Origin};
-pub use origin_pattern::{ANY_ORIGIN, OriginPattern};
-pub use policy::{CorsPolicy, Credentials};
+pub use builder::CorsPolicyBuilder;
+pub use decision::{CorsDecision, CorsDenial};
+pub use origin::Origin;
+pub use origin_pattern::OriginPattern;
+pub use policy::{CorsCredentials, CorsPolicy};
 pub use port_pattern::PortPattern;
 pub use request::CorsRequest;
-pub use request_headers::{MAX_REQUEST_HEADERS_COUNT, MAX_REQUEST_HEADERS_LEN};
-pub use response_headers::{
-    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
-    ResponseHeaders, VARY,
-};
+pub use response_headers::{CorsHeader, ResponseHeaders};
 pub use route::RoutePrefix;
-pub use route_set::{ALL_ROUTES, RouteCase, RouteMatch, RouteSet};
+pub use route_set::{RouteCase, RouteMatch, RouteSet};
 pub use vary::Vary;
 
 /// Shared types must be usable across threads.
@@ -60,5 +48,5 @@ const _: () = {
     assert_send_sync::<AllowedOrigins>();
     assert_send_sync::<OriginPattern>();
     assert_send_sync::<CorsDecision<'static>>();
-    assert_send_sync::<PolicyErrors>();
+    assert_send_sync::<error::PolicyErrors>();
 };

@@ -5,7 +5,7 @@ use crate::text_conversions::text_conversions;
 use crate::{host, host_form, scheme};
 
 /// The longest origin accepted, in bytes: a scheme, `://`, a 253-byte host and a port fit.
-pub const MAX_ORIGIN_LEN: usize = 512;
+pub(crate) const MAX_ORIGIN_LEN: usize = 512;
 
 /// An origin such as `https://app.example.com` or `http://localhost:8080`.
 ///
@@ -152,6 +152,9 @@ fn default_port(scheme: &str) -> Option<u16> {
 }
 
 impl Origin {
+    /// The longest origin accepted, in bytes.
+    pub const MAX_LEN: usize = MAX_ORIGIN_LEN;
+
     /// Validates and normalises an origin that a browser could send.
     ///
     /// Beyond the syntax, the host must be written as browsers serialise it (after

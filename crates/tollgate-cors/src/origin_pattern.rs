@@ -10,7 +10,7 @@ use crate::text_conversions::text_conversions;
 use crate::{host, public_suffix};
 
 /// The pattern that allows every origin.
-pub const ANY_ORIGIN: &str = "*";
+pub(crate) const ANY_ORIGIN: &str = "*";
 
 /// The suffix that makes a pattern admit any port.
 const ANY_PORT_SUFFIX: &str = ":*";
@@ -48,7 +48,7 @@ impl OriginPattern {
     ///
     /// # Errors
     ///
-    /// Any [`Origin`] error (a pattern is at most [`MAX_ORIGIN_LEN`] bytes too), plus
+    /// Any [`Origin`] error (a pattern is at most [`Origin::MAX_LEN`] bytes too), plus
     /// [`OriginError::InvalidWildcard`] for `*` anywhere but as the whole value, the whole
     /// leftmost label or the whole port, [`OriginError::InvalidPort`] for a port written
     /// before `:*`, [`OriginError::WildcardTooBroad`] for a domain of one label

@@ -2,9 +2,7 @@
 
 use crate::allowed_origins::AllowedOrigins;
 use crate::builder::CorsPolicyBuilder;
-use crate::decision::{
-    ActualDecision, ActualRejection, CorsDecision, PreflightDecision, PreflightRejection,
-};
+use crate::decision::{CorsDecision, CorsDenial};
 use crate::header_name::HeaderName;
 use crate::http_token;
 use crate::method::Method;
@@ -12,18 +10,14 @@ use crate::origin::OriginParts;
 use crate::origin_pattern::ANY_ORIGIN;
 use crate::request::CorsRequest;
 use crate::request_headers;
-use crate::response_headers::{
-    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
-    ResponseHeaders,
-};
+use crate::response_headers::{CorsHeader, ResponseHeaders};
 use crate::route_set::{RouteMatch, RouteSet};
 use crate::vary::Vary;
 
 /// Whether cross-origin requests may carry credentials (cookies, HTTP authentication, client
 /// certificates) and read the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Credentials {
+pub enum CorsCredentials {
     /// No `Access-Control-Allow-Credentials` (the default). Bearer tokens in `Authorization`
     /// do not need credentials mode.
     #[default]
@@ -40,7 +34,7 @@ pub enum Credentials {
 pub struct CorsPolicy {
     pub(crate) routes: RouteSet,
     pub(crate) origins: AllowedOrigins,
-    pub(crate) credentials: Credentials,
+    pub(crate) credentials: CorsCredentials,
     pub(crate) methods: Vec<Method>,
     pub(crate) allowed_headers: Vec<HeaderName>,
     pub(crate) exposed_headers: Vec<HeaderName>,
@@ -53,9 +47,46 @@ pub struct CorsPolicy {
 }
 
 impl CorsPolicy {
+    /// The longest `Access-Control-Request-Headers` value a preflight may carry, in bytes.
+    pub const MAX_REQUEST_HEADERS_LEN: usize = request_headers::MAX_LEN;
+    /// The most elements (empty ones included) `Access-Control-Request-Headers` may have.
+    pub const MAX_REQUEST_HEADERS_COUNT: usize = request_headers::MAX_COUNT;
+
     /// A builder with the defaults: no route, no origin, methods
     /// `GET, HEAD, PUT, PATCH, POST, DELETE`, request headers `authorization` and
     /// `content-type`, no exposed headers, no credentials, max-age 600 s.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use tollgate_cors::{CorsCredentials, CorsDecision, CorsDenial, CorsPolicy, CorsRequest};
+    ///
+    /// let policy = CorsPolicy::builder()
+    ///     .routes("/v1/bots, /v1/rooms")
+    ///     .allowed_origins("https://app.example.com, https://*.example.org")
+    ///     .allowed_methods(["GET", "POST"])
+    ///     .credentials(CorsCredentials::Include)
+    ///     .max_age(Duration::from_secs(3600))
+    ///     .build()?;
+    ///
+    /// let preflight = CorsRequest::new("OPTIONS", "/v1/rooms/3")
+    ///     .origin(b"https://a.example.org")
+    ///     .request_method(b"DELETE");
+    /// assert_eq!(
+    ///     policy.evaluate(&preflight),
+    ///     CorsDecision::PreflightDenied(CorsDenial::MethodNotAllowed)
+    /// );
+    ///
+    /// // Every problem is reported at once.
+    /// let errors = CorsPolicy::builder()
+    ///     .routes("v1/bots")
+    ///     .allowed_origins("*")
+    ///     .credentials(CorsCredentials::Include)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(errors.as_slice().len(), 2);
+    /// # Ok::<(), tollgate_cors::error::PolicyErrors>(())
+    /// ```
     pub fn builder() -> CorsPolicyBuilder {
         CorsPolicyBuilder::default()
     }
@@ -70,24 +101,24 @@ impl CorsPolicy {
             };
         };
         match request.access_control_request_method {
-            Some(method) if request.method == "OPTIONS" => CorsDecision::Preflight(
+            Some(method) if request.method == "OPTIONS" => {
                 match self.preflight(
                     route,
                     origin,
                     method,
                     request.access_control_request_headers,
                 ) {
-                    Ok(headers) => PreflightDecision::Allowed(headers),
-                    Err(reason) => PreflightDecision::Rejected(reason),
-                },
-            ),
-            _ => CorsDecision::Actual(match self.allow_origin(route, origin) {
-                Ok(allow_origin) => ActualDecision::Allowed(self.actual_headers(allow_origin)),
-                Err(reason) => ActualDecision::NotAllowed {
+                    Ok(headers) => CorsDecision::PreflightAllowed(headers),
+                    Err(reason) => CorsDecision::PreflightDenied(reason),
+                }
+            }
+            _ => match self.allow_origin(route, origin) {
+                Ok(allow_origin) => CorsDecision::ActualAllowed(self.actual_headers(allow_origin)),
+                Err(reason) => CorsDecision::ActualDenied {
                     reason,
                     vary: self.vary_for(route),
                 },
-            }),
+            },
         }
     }
 
@@ -96,19 +127,19 @@ impl CorsPolicy {
         &'a self,
         route: RouteMatch,
         origin: &'a [u8],
-    ) -> Result<&'a str, ActualRejection> {
+    ) -> Result<&'a str, CorsDenial> {
         match route {
             RouteMatch::Listed => {}
-            RouteMatch::NotListed => return Err(ActualRejection::RouteNotListed),
-            RouteMatch::NotInNormalForm => return Err(ActualRejection::PathNotInNormalForm),
+            RouteMatch::NotListed => return Err(CorsDenial::RouteNotListed),
+            RouteMatch::NotInNormalForm => return Err(CorsDenial::PathNotInNormalForm),
         }
         // The usual case, an origin spelled exactly as a listed one, needs no parsing.
         if let Some(listed) = self.origins.exact_match(origin) {
             return Ok(listed);
         }
-        let parts = OriginParts::parse(origin).map_err(|_| ActualRejection::InvalidOrigin)?;
+        let parts = OriginParts::parse(origin).map_err(|_| CorsDenial::InvalidOrigin)?;
         if !self.origins.allows_parts(&parts) {
-            return Err(ActualRejection::OriginNotAllowed);
+            return Err(CorsDenial::OriginNotAllowed);
         }
         // `*` never comes with credentials (the builder refuses it), so it can be sent as is.
         Ok(if self.origins.is_any() {
@@ -124,7 +155,7 @@ impl CorsPolicy {
         origin: &'a [u8],
         method: &[u8],
         requested_headers: Option<&[u8]>,
-    ) -> Result<ResponseHeaders<'a>, PreflightRejection> {
+    ) -> Result<ResponseHeaders<'a>, CorsDenial> {
         let allow_origin = self.allow_origin(route, origin)?;
         // An allowed method is a token, so the syntax is read only to say why one is refused.
         if !self
@@ -133,30 +164,30 @@ impl CorsPolicy {
             .any(|allowed| allowed.as_str().as_bytes() == method)
         {
             return Err(if http_token::is_token(method) {
-                PreflightRejection::MethodNotAllowed
+                CorsDenial::MethodNotAllowed
             } else {
-                PreflightRejection::InvalidRequestMethod
+                CorsDenial::InvalidRequestMethod
             });
         }
         if let Some(requested) = requested_headers {
             request_headers::check(requested, &self.allowed_headers)?;
         }
         let mut headers = self.common_headers(allow_origin);
-        headers.push(ACCESS_CONTROL_ALLOW_METHODS, &self.allow_methods_value);
+        headers.push(CorsHeader::AllowMethods, &self.allow_methods_value);
         if !self.allowed_headers.is_empty() {
-            headers.push(ACCESS_CONTROL_ALLOW_HEADERS, &self.allow_headers_value);
+            headers.push(CorsHeader::AllowHeaders, &self.allow_headers_value);
         }
-        headers.push(ACCESS_CONTROL_MAX_AGE, &self.max_age_value);
-        headers.push_vary(Vary::Preflight);
+        headers.push(CorsHeader::MaxAge, &self.max_age_value);
+        headers.set_vary(Vary::Preflight);
         Ok(headers)
     }
 
     fn actual_headers<'a>(&'a self, allow_origin: &'a str) -> ResponseHeaders<'a> {
         let mut headers = self.common_headers(allow_origin);
         if !self.exposed_headers.is_empty() {
-            headers.push(ACCESS_CONTROL_EXPOSE_HEADERS, &self.expose_headers_value);
+            headers.push(CorsHeader::ExposeHeaders, &self.expose_headers_value);
         }
-        headers.push_vary(if self.origins.is_any() {
+        headers.set_vary(if self.origins.is_any() {
             Vary::NotNeeded
         } else {
             Vary::Origin
@@ -166,9 +197,9 @@ impl CorsPolicy {
 
     fn common_headers<'a>(&self, allow_origin: &'a str) -> ResponseHeaders<'a> {
         let mut headers = ResponseHeaders::default();
-        headers.push(ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin);
-        if self.credentials == Credentials::Include {
-            headers.push(ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+        headers.push(CorsHeader::AllowOrigin, allow_origin);
+        if self.credentials == CorsCredentials::Include {
+            headers.push(CorsHeader::AllowCredentials, "true");
         }
         headers
     }
@@ -195,27 +226,24 @@ impl CorsPolicy {
         &self.origins
     }
 
-    /// The allowed methods.
-    #[must_use]
-    pub fn methods(&self) -> &[Method] {
-        &self.methods
+    /// The allowed methods, as given (methods are case-sensitive).
+    pub fn methods(&self) -> impl Iterator<Item = &str> {
+        self.methods.iter().map(Method::as_str)
     }
 
-    /// The allowed request headers.
-    #[must_use]
-    pub fn allowed_headers(&self) -> &[HeaderName] {
-        &self.allowed_headers
+    /// The allowed request headers, lowercase.
+    pub fn allowed_headers(&self) -> impl Iterator<Item = &str> {
+        self.allowed_headers.iter().map(HeaderName::as_str)
     }
 
-    /// The response headers exposed to pages.
-    #[must_use]
-    pub fn exposed_headers(&self) -> &[HeaderName] {
-        &self.exposed_headers
+    /// The response headers exposed to pages, lowercase.
+    pub fn exposed_headers(&self) -> impl Iterator<Item = &str> {
+        self.exposed_headers.iter().map(HeaderName::as_str)
     }
 
     /// Whether credentials are allowed.
     #[must_use]
-    pub fn credentials(&self) -> Credentials {
+    pub fn credentials(&self) -> CorsCredentials {
         self.credentials
     }
 
@@ -224,63 +252,46 @@ impl CorsPolicy {
     pub fn max_age_seconds(&self) -> u64 {
         self.max_age_seconds
     }
-
-    /// Every header value this policy may answer with that does not depend on the request:
-    /// all but an echoed `Access-Control-Allow-Origin`. Glue code converts them to its own
-    /// header type once, when it is set up, instead of on every response.
-    pub fn fixed_header_values(&self) -> impl Iterator<Item = &str> {
-        [
-            self.allow_methods_value.as_str(),
-            self.allow_headers_value.as_str(),
-            self.expose_headers_value.as_str(),
-            self.max_age_value.as_str(),
-            "true",
-            ANY_ORIGIN,
-            Vary::Origin.header_value().unwrap_or_default(),
-            Vary::Preflight.header_value().unwrap_or_default(),
-        ]
-        .into_iter()
-        .filter(|value| !value.is_empty())
-    }
-}
-
-impl From<ActualRejection> for PreflightRejection {
-    fn from(reason: ActualRejection) -> Self {
-        match reason {
-            ActualRejection::RouteNotListed => Self::RouteNotListed,
-            ActualRejection::PathNotInNormalForm => Self::PathNotInNormalForm,
-            ActualRejection::InvalidOrigin => Self::InvalidOrigin,
-            ActualRejection::OriginNotAllowed => Self::OriginNotAllowed,
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Glue code converts each such value once (see [`CorsHeader`]), so it must not change
+    /// from one request to another.
     #[test]
-    fn fixed_header_values_cover_every_value_but_the_echoed_origin() {
+    fn every_kind_but_the_origin_and_vary_has_one_value_per_policy() {
         let policy = CorsPolicy::builder()
             .routes("/v1")
-            .allowed_origins("https://app.example.com")
+            .allowed_origins("https://app.example.com, https://*.example.org")
             .exposed_headers(["x-total"])
-            .credentials(Credentials::Include)
+            .credentials(CorsCredentials::Include)
             .build()
             .unwrap();
-        let fixed: Vec<&str> = policy.fixed_header_values().collect();
-        let preflight = CorsRequest::new("OPTIONS", "/v1/x")
-            .origin(b"https://app.example.com")
-            .request_method(b"GET");
-        let actual = CorsRequest::new("GET", "/v1/x").origin(b"https://app.example.com");
-        for request in [preflight, actual] {
-            let headers = policy.evaluate(&request).response_headers();
-            assert!(headers.len() >= 3);
-            for (name, value) in &headers {
-                if name != ACCESS_CONTROL_ALLOW_ORIGIN {
-                    assert!(fixed.contains(&value), "{name}: {value}");
+        let origins: [&[u8]; 3] = [
+            b"https://app.example.com",
+            b"https://a.example.org",
+            b"https://evil.example",
+        ];
+        let mut seen: Vec<(CorsHeader, &str)> = Vec::new();
+        for origin in origins {
+            for method in ["GET", "OPTIONS"] {
+                let request = CorsRequest::new(method, "/v1/x")
+                    .origin(origin)
+                    .request_method(b"PUT")
+                    .request_headers(b"content-type");
+                for (kind, value) in policy.evaluate(&request).response_headers().iter() {
+                    if matches!(kind, CorsHeader::AllowOrigin | CorsHeader::Vary) {
+                        continue;
+                    }
+                    match seen.iter().find(|(known, _)| *known == kind) {
+                        Some(&(_, first)) => assert_eq!(first, value, "{kind:?}"),
+                        None => seen.push((kind, value)),
+                    }
                 }
             }
         }
+        assert_eq!(seen.len(), 5, "{seen:?}");
     }
 }

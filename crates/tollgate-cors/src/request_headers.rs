@@ -4,24 +4,24 @@
 //! else, and the number of elements while walking it, so an oversized value is refused in
 //! constant time and a long one in time proportional to the cap, never to the input.
 
-use crate::decision::PreflightRejection;
+use crate::decision::CorsDenial;
 use crate::header_name::HeaderName;
 use crate::http_token;
 
 /// The longest `Access-Control-Request-Headers` value accepted, in bytes.
-pub const MAX_REQUEST_HEADERS_LEN: usize = 2048;
+pub(crate) const MAX_LEN: usize = 2048;
 /// The most elements (empty ones included) accepted in `Access-Control-Request-Headers`.
-pub const MAX_REQUEST_HEADERS_COUNT: usize = 64;
+pub(crate) const MAX_COUNT: usize = 64;
 
 /// Checks that every header named in `value` is in `allowed` (lowercase names), ignoring
 /// case, optional whitespace around elements and empty elements (RFC 9110 list syntax).
-pub(crate) fn check(value: &[u8], allowed: &[HeaderName]) -> Result<(), PreflightRejection> {
-    if value.len() > MAX_REQUEST_HEADERS_LEN {
-        return Err(PreflightRejection::RequestHeadersTooLong);
+pub(crate) fn check(value: &[u8], allowed: &[HeaderName]) -> Result<(), CorsDenial> {
+    if value.len() > MAX_LEN {
+        return Err(CorsDenial::RequestHeadersTooLong);
     }
     for (index, element) in value.split(|&byte| byte == b',').enumerate() {
-        if index >= MAX_REQUEST_HEADERS_COUNT {
-            return Err(PreflightRejection::TooManyRequestHeaders);
+        if index >= MAX_COUNT {
+            return Err(CorsDenial::TooManyRequestHeaders);
         }
         let name = element.trim_ascii();
         if name.is_empty() {
@@ -33,9 +33,9 @@ pub(crate) fn check(value: &[u8], allowed: &[HeaderName]) -> Result<(), Prefligh
             .any(|allowed| allowed.as_str().as_bytes().eq_ignore_ascii_case(name))
         {
             return Err(if http_token::is_token(name) {
-                PreflightRejection::RequestHeaderNotAllowed
+                CorsDenial::RequestHeaderNotAllowed
             } else {
-                PreflightRejection::InvalidRequestHeaderName
+                CorsDenial::InvalidRequestHeaderName
             });
         }
     }
@@ -67,31 +67,31 @@ mod tests {
     fn refuses_unknown_and_invalid_names() {
         assert_eq!(
             check(b"authorization,x-secret", &allowed()),
-            Err(PreflightRejection::RequestHeaderNotAllowed)
+            Err(CorsDenial::RequestHeaderNotAllowed)
         );
         assert_eq!(
             check(b"author ization", &allowed()),
-            Err(PreflightRejection::InvalidRequestHeaderName)
+            Err(CorsDenial::InvalidRequestHeaderName)
         );
         assert_eq!(
             check("authorizatión".as_bytes(), &allowed()),
-            Err(PreflightRejection::InvalidRequestHeaderName)
+            Err(CorsDenial::InvalidRequestHeaderName)
         );
     }
 
     #[test]
     fn caps_length_and_element_count() {
-        let at_cap = vec!["authorization"; MAX_REQUEST_HEADERS_COUNT].join(",");
+        let at_cap = vec!["authorization"; MAX_COUNT].join(",");
         assert_eq!(check(at_cap.as_bytes(), &allowed()), Ok(()));
-        let over_count = ",".repeat(MAX_REQUEST_HEADERS_COUNT);
+        let over_count = ",".repeat(MAX_COUNT);
         assert_eq!(
             check(over_count.as_bytes(), &allowed()),
-            Err(PreflightRejection::TooManyRequestHeaders)
+            Err(CorsDenial::TooManyRequestHeaders)
         );
-        let over_len = "a".repeat(MAX_REQUEST_HEADERS_LEN + 1);
+        let over_len = "a".repeat(MAX_LEN + 1);
         assert_eq!(
             check(over_len.as_bytes(), &allowed()),
-            Err(PreflightRejection::RequestHeadersTooLong)
+            Err(CorsDenial::RequestHeadersTooLong)
         );
     }
 }

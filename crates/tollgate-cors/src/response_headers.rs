@@ -1,112 +1,129 @@
-//! `ResponseHeaders`: the (name, value) pairs a CORS answer adds to a response.
+//! `ResponseHeaders`: the headers a CORS answer adds to a response, by kind.
 
 use crate::vary::Vary;
 
-/// `access-control-allow-origin`.
-pub const ACCESS_CONTROL_ALLOW_ORIGIN: &str = "access-control-allow-origin";
-/// `access-control-allow-credentials`.
-pub const ACCESS_CONTROL_ALLOW_CREDENTIALS: &str = "access-control-allow-credentials";
-/// `access-control-allow-methods`.
-pub const ACCESS_CONTROL_ALLOW_METHODS: &str = "access-control-allow-methods";
-/// `access-control-allow-headers`.
-pub const ACCESS_CONTROL_ALLOW_HEADERS: &str = "access-control-allow-headers";
-/// `access-control-max-age`.
-pub const ACCESS_CONTROL_MAX_AGE: &str = "access-control-max-age";
-/// `access-control-expose-headers`.
-pub const ACCESS_CONTROL_EXPOSE_HEADERS: &str = "access-control-expose-headers";
-/// `vary`.
-pub const VARY: &str = "vary";
-
-/// The most headers one answer carries: the seven above.
-const CAPACITY: usize = 7;
-
-/// Headers to add to a response, as (lowercase name, value) pairs, in a fixed-size array.
+/// A CORS response header.
 ///
-/// Values borrow from the policy (precomputed at build time) or from the request (the echoed
-/// `Origin`), so building them allocates nothing. Header names are lowercase `&'static str`,
-/// ready for `http::HeaderName::from_static`.
+/// Within one policy, every kind but [`CorsHeader::AllowOrigin`] and [`CorsHeader::Vary`]
+/// always has the same value, computed when the policy is built; glue code may therefore
+/// convert each such value to its own header type once and reuse it. An allowed origin is
+/// echoed from the request (or is `*`), and [`Vary`] says which of its values applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CorsHeader {
+    /// `access-control-allow-origin`: the request's origin, or `*`.
+    AllowOrigin,
+    /// `access-control-allow-credentials`: `true`.
+    AllowCredentials,
+    /// `access-control-allow-methods`: the allowed methods (preflights only).
+    AllowMethods,
+    /// `access-control-allow-headers`: the allowed request headers (preflights only).
+    AllowHeaders,
+    /// `access-control-max-age`: how long a preflight answer may be cached (preflights only).
+    MaxAge,
+    /// `access-control-expose-headers`: the response headers pages may read.
+    ExposeHeaders,
+    /// `vary`: added to, never replacing, a `Vary` the response already has.
+    Vary,
+}
+
+impl CorsHeader {
+    /// The lowercase header name.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::AllowOrigin => "access-control-allow-origin",
+            Self::AllowCredentials => "access-control-allow-credentials",
+            Self::AllowMethods => "access-control-allow-methods",
+            Self::AllowHeaders => "access-control-allow-headers",
+            Self::MaxAge => "access-control-max-age",
+            Self::ExposeHeaders => "access-control-expose-headers",
+            Self::Vary => "vary",
+        }
+    }
+}
+
+/// The most headers besides `Vary` that one answer carries: all other kinds.
+const CAPACITY: usize = 6;
+
+/// Headers to add to a response, in a fixed-size array, in a stable order with `Vary` last.
+///
+/// Values borrow from the policy (computed when it was built) or from the request (the echoed
+/// `Origin`), so building them allocates nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseHeaders<'a> {
-    entries: [(&'static str, &'a str); CAPACITY],
+    entries: [(CorsHeader, &'a str); CAPACITY],
     len: usize,
+    vary: Vary,
 }
 
 impl<'a> ResponseHeaders<'a> {
-    /// No headers.
-    pub(crate) const fn new() -> Self {
+    /// Only the `Vary` header that `vary` calls for, if any.
+    pub(crate) const fn vary_only(vary: Vary) -> Self {
         Self {
-            entries: [("", ""); CAPACITY],
+            entries: [(CorsHeader::Vary, ""); CAPACITY],
             len: 0,
+            vary,
         }
     }
 
-    /// Only the `Vary` header that `vary` calls for, if any.
-    pub(crate) fn vary_only(vary: Vary) -> Self {
-        let mut headers = Self::new();
-        headers.push_vary(vary);
-        headers
-    }
-
-    /// Appends a header. Each answer adds each name at most once, so the capacity suffices.
-    pub(crate) fn push(&mut self, name: &'static str, value: &'a str) {
+    /// Appends a header other than `Vary`. Each answer adds each kind at most once, so the
+    /// capacity suffices.
+    pub(crate) fn push(&mut self, header: CorsHeader, value: &'a str) {
         if let Some(slot) = self.entries.get_mut(self.len) {
-            *slot = (name, value);
+            *slot = (header, value);
             self.len += 1;
         }
     }
 
-    /// Appends the `Vary` header that `vary` calls for, if any.
-    pub(crate) fn push_vary(&mut self, vary: Vary) {
-        if let Some(value) = vary.header_value() {
-            self.push(VARY, value);
-        }
+    /// Sets the `Vary` that the answer calls for.
+    pub(crate) fn set_vary(&mut self, vary: Vary) {
+        self.vary = vary;
     }
 
-    /// The headers, in a stable order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&'static str, &'a str)> + '_ {
-        self.as_slice().iter().copied()
-    }
-
-    /// The headers as a slice of (name, value).
+    /// The `Vary` the response needs.
     #[must_use]
-    pub fn as_slice(&self) -> &[(&'static str, &'a str)] {
-        self.entries.get(..self.len).unwrap_or_default()
+    pub fn vary(&self) -> Vary {
+        self.vary
     }
 
-    /// The value of `name` (lowercase), if present.
-    #[must_use]
-    pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.as_slice()
+    /// The headers, `Vary` last.
+    pub fn iter(&self) -> impl Iterator<Item = (CorsHeader, &'a str)> + '_ {
+        let vary = self
+            .vary
+            .header_value()
+            .map(|value| (CorsHeader::Vary, value));
+        self.entries
+            .get(..self.len)
+            .unwrap_or_default()
             .iter()
-            .find(|(present, _)| *present == name)
-            .map(|&(_, value)| value)
+            .copied()
+            .chain(vary)
+    }
+
+    /// The value of `header`, if present.
+    #[must_use]
+    pub fn get(&self, header: CorsHeader) -> Option<&'a str> {
+        self.iter()
+            .find(|&(present, _)| present == header)
+            .map(|(_, value)| value)
     }
 
     /// How many headers there are.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.len
+        self.len + usize::from(self.vary.header_value().is_some())
     }
 
     /// Whether there are none.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 }
 
 impl Default for ResponseHeaders<'_> {
     fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<'h, 'a> IntoIterator for &'h ResponseHeaders<'a> {
-    type Item = (&'static str, &'a str);
-    type IntoIter = std::iter::Copied<std::slice::Iter<'h, (&'static str, &'a str)>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.as_slice().iter().copied()
+        Self::vary_only(Vary::NotNeeded)
     }
 }
 
@@ -115,25 +132,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keeps_pairs_in_order_and_finds_them_by_name() {
-        let mut headers = ResponseHeaders::new();
-        headers.push(ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-        headers.push_vary(Vary::Origin);
-        headers.push_vary(Vary::NotNeeded);
+    fn keeps_pairs_in_order_with_vary_last_and_finds_them_by_kind() {
+        let mut headers = ResponseHeaders::default();
+        headers.set_vary(Vary::Origin);
+        headers.push(CorsHeader::AllowOrigin, "*");
         assert_eq!(
-            headers.as_slice(),
-            [(ACCESS_CONTROL_ALLOW_ORIGIN, "*"), (VARY, "origin")]
+            headers.iter().collect::<Vec<_>>(),
+            [(CorsHeader::AllowOrigin, "*"), (CorsHeader::Vary, "origin")]
         );
-        assert_eq!(headers.get(VARY), Some("origin"));
-        assert_eq!(headers.get(ACCESS_CONTROL_MAX_AGE), None);
-        assert_eq!((&headers).into_iter().count(), 2);
+        assert_eq!(headers.get(CorsHeader::Vary), Some("origin"));
+        assert_eq!(headers.get(CorsHeader::MaxAge), None);
+        assert_eq!(headers.len(), 2);
     }
 
     #[test]
     fn never_grows_past_its_capacity() {
-        let mut headers = ResponseHeaders::new();
+        let mut headers = ResponseHeaders::default();
         for _ in 0..CAPACITY + 3 {
-            headers.push(VARY, "x");
+            headers.push(CorsHeader::MaxAge, "x");
         }
         assert_eq!(headers.len(), CAPACITY);
         assert!(ResponseHeaders::vary_only(Vary::NotNeeded).is_empty());

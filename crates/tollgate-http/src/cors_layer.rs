@@ -1,26 +1,76 @@
 //! A tower layer that answers preflights and adds CORS headers to every other response.
 
 use core::task::{Context, Poll};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use http::header::{
     self, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HeaderName, HeaderValue,
     ORIGIN,
 };
 use http::{HeaderMap, Request, Response, StatusCode};
-use tollgate_cors::{CorsDecision, CorsPolicy, CorsRequest, PreflightDecision};
+use tollgate_cors::{CorsDecision, CorsHeader, CorsPolicy, CorsRequest, ResponseHeaders, Vary};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::ApiError;
-use crate::cors_future::{CorsFuture, OwnedHeaders};
+use crate::cors_future::CorsFuture;
 
 /// Evaluates each request against a [`CorsPolicy`]: an allowed preflight is answered 204 with
-/// its headers, a rejected one 403 (JSON, no CORS headers); every other response, errors
-/// included, gets the headers the decision names.
+/// its headers, a denied one 403 (JSON, no CORS headers); every other response, errors
+/// included, gets the headers the decision names (`Vary` is appended to, never replaced).
 ///
-/// The policy's fixed header values are converted to [`HeaderValue`]s once, here, so a
-/// response copies no header text but an echoed `Origin` (shared with the request's value).
+/// Each header value that is fixed for the policy is converted to a [`HeaderValue`] once and
+/// shared by every response; an echoed `Origin` reuses the request's own value.
+///
+/// ```
+/// use core::convert::Infallible;
+/// use core::future::{Ready, ready};
+/// use core::task::{Context, Poll};
+///
+/// use http::{Request, Response, StatusCode};
+/// use tollgate_cors::CorsPolicy;
+/// use tollgate_http::CorsLayer;
+/// use tower_layer::Layer;
+/// use tower_service::Service;
+///
+/// /// The application: `200 OK` to everything.
+/// struct App;
+///
+/// impl Service<Request<()>> for App {
+///     type Response = Response<String>;
+///     type Error = Infallible;
+///     type Future = Ready<Result<Response<String>, Infallible>>;
+///
+///     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+///         Poll::Ready(Ok(()))
+///     }
+///
+///     fn call(&mut self, _: Request<()>) -> Self::Future {
+///         ready(Ok(Response::new("ok".to_owned())))
+///     }
+/// }
+///
+/// let policy = CorsPolicy::builder()
+///     .routes("/v1/bots")
+///     .allowed_origins("https://app.example.com")
+///     .build()?;
+/// let mut service = CorsLayer::new(policy).layer(App);
+///
+/// let preflight = Request::builder()
+///     .method("OPTIONS")
+///     .uri("/v1/bots/7")
+///     .header("origin", "https://app.example.com")
+///     .header("access-control-request-method", "PUT")
+///     .body(())?;
+/// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+/// let response = runtime.block_on(service.call(preflight))?;
+/// assert_eq!(response.status(), StatusCode::NO_CONTENT);
+/// assert_eq!(
+///     response.headers()["access-control-allow-origin"],
+///     "https://app.example.com"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct CorsLayer {
     policy: Arc<PreparedPolicy>,
@@ -31,7 +81,10 @@ impl CorsLayer {
     #[must_use]
     pub fn new(policy: CorsPolicy) -> Self {
         Self {
-            policy: Arc::new(PreparedPolicy::new(policy)),
+            policy: Arc::new(PreparedPolicy {
+                policy,
+                fixed: Default::default(),
+            }),
         }
     }
 }
@@ -54,68 +107,75 @@ pub struct Cors<S> {
     policy: Arc<PreparedPolicy>,
 }
 
-/// A policy and its fixed header values as `http` values.
+/// How many kinds of CORS header there are.
+const KINDS: usize = 7;
+
+/// A policy, and the `http` value of each header kind whose value is fixed for the policy
+/// (every kind but `AllowOrigin` and `Vary`; see [`CorsHeader`]), converted on first use.
 #[derive(Debug)]
 struct PreparedPolicy {
     policy: CorsPolicy,
-    fixed: Vec<FixedValue>,
-}
-
-/// A fixed header value of the policy, with where its text lives.
-#[derive(Debug)]
-struct FixedValue {
-    /// The address of the policy's own text (a heap buffer the policy owns, or a constant):
-    /// decisions borrow their values from there, so most are found without reading text.
-    address: usize,
-    text: Box<str>,
-    value: HeaderValue,
+    fixed: [OnceLock<Option<HeaderValue>>; KINDS],
 }
 
 impl PreparedPolicy {
-    fn new(policy: CorsPolicy) -> Self {
-        let fixed = policy
-            .fixed_header_values()
-            .filter_map(|text| {
-                Some(FixedValue {
-                    address: text.as_ptr().addr(),
-                    text: text.into(),
-                    value: HeaderValue::from_str(text).ok()?,
-                })
-            })
-            .collect();
-        Self { policy, fixed }
+    /// The decision's headers as `http` names and values.
+    fn http_headers<'a>(
+        &'a self,
+        headers: &'a ResponseHeaders<'a>,
+        origin: Option<&'a HeaderValue>,
+    ) -> impl Iterator<Item = (HeaderName, HeaderValue)> + 'a {
+        headers.iter().filter_map(move |(kind, text)| {
+            let value = match kind {
+                CorsHeader::AllowOrigin => allow_origin(text, origin),
+                CorsHeader::Vary => vary(headers.vary()),
+                _ => self
+                    .fixed
+                    .get(kind as usize)?
+                    .get_or_init(|| HeaderValue::from_str(text).ok())
+                    .clone(),
+            };
+            Some((header_name(kind), value?))
+        })
     }
+}
 
-    /// The `http` value of header `name` holding `text`: the request's own `Origin` when an
-    /// `Access-Control-Allow-Origin` echoes it, else a prepared value (found by address, else
-    /// by text), else a copy.
-    fn value(
-        &self,
-        name: &HeaderName,
-        text: &str,
-        origin: Option<&HeaderValue>,
-    ) -> Option<HeaderValue> {
-        if *name == header::ACCESS_CONTROL_ALLOW_ORIGIN
-            && let Some(origin) = origin.filter(|origin| origin.as_bytes() == text.as_bytes())
-        {
-            return Some(origin.clone());
-        }
-        let address = text.as_ptr().addr();
-        let prepared = self
-            .fixed
-            .iter()
-            .find(|fixed| fixed.address == address && fixed.text.len() == text.len())
-            .or_else(|| self.fixed.iter().find(|fixed| *fixed.text == *text));
-        match prepared {
-            Some(fixed) => Some(fixed.value.clone()),
-            None => HeaderValue::from_str(text).ok(),
-        }
+/// The `Access-Control-Allow-Origin` value: the request's own `Origin` value when the
+/// decision echoes it (it always does, but for `*`), else the text converted.
+fn allow_origin(text: &str, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+    match origin {
+        Some(origin) if origin.as_bytes() == text.as_bytes() => Some(origin.clone()),
+        _ if text == "*" => Some(HeaderValue::from_static("*")),
+        _ => HeaderValue::from_str(text).ok(),
+    }
+}
+
+/// The `Vary` value that `vary` calls for, if any.
+fn vary(vary: Vary) -> Option<HeaderValue> {
+    match vary {
+        Vary::NotNeeded => None,
+        Vary::Origin => Some(HeaderValue::from_static("origin")),
+        Vary::Preflight => Some(HeaderValue::from_static(
+            "origin, access-control-request-method, access-control-request-headers",
+        )),
+    }
+}
+
+/// The `http` name of a CORS response header.
+fn header_name(kind: CorsHeader) -> HeaderName {
+    match kind {
+        CorsHeader::AllowOrigin => header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        CorsHeader::AllowCredentials => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        CorsHeader::AllowMethods => header::ACCESS_CONTROL_ALLOW_METHODS,
+        CorsHeader::AllowHeaders => header::ACCESS_CONTROL_ALLOW_HEADERS,
+        CorsHeader::MaxAge => header::ACCESS_CONTROL_MAX_AGE,
+        CorsHeader::ExposeHeaders => header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        CorsHeader::Vary => header::VARY,
     }
 }
 
 /// The request parts CORS looks at, borrowed from an `http` request.
-#[must_use]
-pub fn cors_request<B>(request: &Request<B>) -> CorsRequest<'_> {
+fn cors_request<B>(request: &Request<B>) -> CorsRequest<'_> {
     let headers = request.headers();
     CorsRequest {
         method: request.method().as_str(),
@@ -130,30 +190,7 @@ pub fn cors_request<B>(request: &Request<B>) -> CorsRequest<'_> {
     }
 }
 
-/// Adds a decision's headers to `headers`. `Vary` is appended to, never replaced.
-pub fn apply_headers(decision: &CorsDecision<'_>, headers: &mut HeaderMap) {
-    let pairs = decision.response_headers();
-    // Values were validated by the policy; one that is not a header value is skipped.
-    let owned = pairs
-        .iter()
-        .filter_map(|(name, value)| Some((header_name(name), HeaderValue::from_str(value).ok()?)));
-    merge(headers, owned);
-}
-
-/// The `http` name of a CORS response header, without parsing the common ones.
-fn header_name(name: &'static str) -> HeaderName {
-    match name {
-        tollgate_cors::ACCESS_CONTROL_ALLOW_ORIGIN => header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        tollgate_cors::ACCESS_CONTROL_ALLOW_CREDENTIALS => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-        tollgate_cors::ACCESS_CONTROL_ALLOW_METHODS => header::ACCESS_CONTROL_ALLOW_METHODS,
-        tollgate_cors::ACCESS_CONTROL_ALLOW_HEADERS => header::ACCESS_CONTROL_ALLOW_HEADERS,
-        tollgate_cors::ACCESS_CONTROL_MAX_AGE => header::ACCESS_CONTROL_MAX_AGE,
-        tollgate_cors::ACCESS_CONTROL_EXPOSE_HEADERS => header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        tollgate_cors::VARY => header::VARY,
-        other => HeaderName::from_static(other),
-    }
-}
-
+/// Adds `pairs` to `headers`: `Vary` is appended to, every other header replaced.
 pub(crate) fn merge(
     headers: &mut HeaderMap,
     pairs: impl IntoIterator<Item = (HeaderName, HeaderValue)>,
@@ -183,36 +220,32 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let prepared = &*self.policy;
         let decision = prepared.policy.evaluate(&cors_request(&request));
-        let origin = request.headers().get(ORIGIN);
-        let pairs = decision.response_headers();
-        let owned = pairs.iter().filter_map(|(name, value)| {
-            let name = header_name(name);
-            let value = prepared.value(&name, value, origin)?;
-            Some((name, value))
-        });
-        if let CorsDecision::Preflight(preflight) = decision {
-            // Answered here: the headers go straight into the response.
-            let mut response = match preflight {
-                PreflightDecision::Allowed(_) => {
-                    let mut response = Response::new(ResBody::default());
-                    *response.status_mut() = StatusCode::NO_CONTENT;
-                    response
-                }
-                PreflightDecision::Rejected(reason) => ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "cors_preflight_rejected",
-                    reason.to_string(),
-                )
-                .to_response(),
-            };
-            // Room for every header at once, rather than growing the map as they arrive.
-            response.headers_mut().reserve(pairs.len());
-            merge(response.headers_mut(), owned);
-            return CorsFuture::answered(response);
-        }
-        // The inner service takes the request, so the headers are owned first.
-        let headers: OwnedHeaders = owned.collect();
-        CorsFuture::inner(self.inner.call(request), headers)
+        let headers = decision.response_headers();
+        let pairs = prepared.http_headers(&headers, request.headers().get(ORIGIN));
+        let mut response = match decision {
+            CorsDecision::PreflightAllowed(_) => {
+                let mut response = Response::new(ResBody::default());
+                *response.status_mut() = StatusCode::NO_CONTENT;
+                response
+            }
+            CorsDecision::PreflightDenied(reason) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cors_preflight_rejected",
+                reason.to_string(),
+            )
+            .to_response(),
+            CorsDecision::NotCors { .. }
+            | CorsDecision::ActualAllowed(_)
+            | CorsDecision::ActualDenied { .. } => {
+                // The inner service takes the request, so the headers are owned first.
+                let pairs = pairs.collect();
+                return CorsFuture::inner(self.inner.call(request), pairs);
+            }
+        };
+        // A preflight is answered here: the headers go straight into the response.
+        response.headers_mut().reserve(headers.len());
+        merge(response.headers_mut(), pairs);
+        CorsFuture::answered(response)
     }
 }
 
@@ -329,6 +362,16 @@ mod tests {
             .iter()
             .collect();
         assert_eq!(vary, ["accept-encoding", "origin"]);
+    }
+
+    #[test]
+    fn vary_values_are_the_policy_s() {
+        for kind in [Vary::NotNeeded, Vary::Origin, Vary::Preflight] {
+            assert_eq!(
+                vary(kind).as_ref().map(HeaderValue::as_bytes),
+                kind.header_value().map(str::as_bytes)
+            );
+        }
     }
 
     #[tokio::test]

@@ -63,7 +63,7 @@ pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
 pub use challenge::Realm;
 pub use client_addr::ClientAddr;
 pub use cors_future::CorsFuture;
-pub use cors_layer::{Cors, CorsLayer, apply_headers, cors_request};
+pub use cors_layer::{Cors, CorsLayer};
 pub use error::RealmError;
 pub use failure_throttle::FailureThrottle;
 

@@ -2,8 +2,8 @@
 //! standard's CORS protocol).
 
 use tollgate_cors::{
-    ActualDecision, ActualRejection, CorsDecision, CorsPolicy, CorsRequest, Credentials,
-    PreflightDecision, PreflightRejection, Vary,
+    CorsCredentials, CorsDecision, CorsDenial, CorsHeader, CorsPolicy, CorsRequest,
+    ResponseHeaders, Vary,
 };
 
 const APP: &[u8] = b"https://app.example.com";
@@ -24,9 +24,17 @@ fn preflight(path: &str) -> CorsRequest<'_> {
         .request_method(b"PUT")
 }
 
-fn rejected(policy: &CorsPolicy, request: &CorsRequest<'_>) -> Option<PreflightRejection> {
+/// The headers as (name, value) pairs, in order.
+fn named<'a>(headers: &ResponseHeaders<'a>) -> Vec<(&'static str, &'a str)> {
+    headers
+        .iter()
+        .map(|(header, value)| (header.name(), value))
+        .collect()
+}
+
+fn rejected(policy: &CorsPolicy, request: &CorsRequest<'_>) -> Option<CorsDenial> {
     match policy.evaluate(request) {
-        CorsDecision::Preflight(PreflightDecision::Rejected(reason)) => Some(reason),
+        CorsDecision::PreflightDenied(reason) => Some(reason),
         _ => None,
     }
 }
@@ -36,11 +44,11 @@ fn allowed_preflight_has_exactly_these_headers() {
     let policy = policy("https://app.example.com");
     let request = preflight("/v1/bots/7").request_headers(b"authorization,content-type");
     let decision = policy.evaluate(&request);
-    let CorsDecision::Preflight(PreflightDecision::Allowed(headers)) = decision else {
+    let CorsDecision::PreflightAllowed(headers) = decision else {
         panic!("{decision:?}");
     };
     assert_eq!(
-        headers.as_slice(),
+        named(&headers),
         [
             ("access-control-allow-origin", "https://app.example.com"),
             ("access-control-allow-methods", "GET,POST,PUT"),
@@ -59,11 +67,11 @@ fn allowed_preflight_has_exactly_these_headers() {
 fn allowed_actual_request_echoes_the_origin_with_vary() {
     let policy = policy("https://app.example.com");
     let request = CorsRequest::new("DELETE", "/v1/rooms?x=1").origin(APP);
-    let CorsDecision::Actual(ActualDecision::Allowed(headers)) = policy.evaluate(&request) else {
+    let CorsDecision::ActualAllowed(headers) = policy.evaluate(&request) else {
         panic!("should be allowed");
     };
     assert_eq!(
-        headers.as_slice(),
+        named(&headers),
         [
             ("access-control-allow-origin", "https://app.example.com"),
             ("access-control-expose-headers", "x-request-id"),
@@ -77,8 +85,8 @@ fn any_origin_sends_star_without_vary() {
     let policy = policy("*");
     let request = CorsRequest::new("GET", "/v1/bots").origin(b"https://elsewhere.example");
     let headers = policy.evaluate(&request).response_headers();
-    assert_eq!(headers.get("access-control-allow-origin"), Some("*"));
-    assert_eq!(headers.get("vary"), None);
+    assert_eq!(headers.get(CorsHeader::AllowOrigin), Some("*"));
+    assert_eq!(headers.get(CorsHeader::Vary), None);
     assert_eq!(
         policy.evaluate(&CorsRequest::new("GET", "/v1/bots")),
         CorsDecision::NotCors {
@@ -92,21 +100,15 @@ fn credentials_add_their_header() {
     let policy = CorsPolicy::builder()
         .routes("/v1")
         .allowed_origins("https://app.example.com")
-        .credentials(Credentials::Include)
+        .credentials(CorsCredentials::Include)
         .build()
         .unwrap();
     let headers = policy
         .evaluate(&CorsRequest::new("GET", "/v1").origin(APP))
         .response_headers();
-    assert_eq!(
-        headers.get("access-control-allow-credentials"),
-        Some("true")
-    );
+    assert_eq!(headers.get(CorsHeader::AllowCredentials), Some("true"));
     let headers = policy.evaluate(&preflight("/v1")).response_headers();
-    assert_eq!(
-        headers.get("access-control-allow-credentials"),
-        Some("true")
-    );
+    assert_eq!(headers.get(CorsHeader::AllowCredentials), Some("true"));
 }
 
 #[test]
@@ -128,28 +130,23 @@ fn requests_without_origin_are_not_cors_but_may_need_vary() {
 fn actual_requests_that_are_not_allowed_say_why() {
     let policy = policy("https://app.example.com");
     let cases = [
-        (
-            "/admin",
-            APP,
-            ActualRejection::RouteNotListed,
-            Vary::NotNeeded,
-        ),
+        ("/admin", APP, CorsDenial::RouteNotListed, Vary::NotNeeded),
         (
             "/v1/bots/../admin",
             APP,
-            ActualRejection::PathNotInNormalForm,
+            CorsDenial::PathNotInNormalForm,
             Vary::NotNeeded,
         ),
         (
             "/v1/bots",
             b"https://evil.example".as_slice(),
-            ActualRejection::OriginNotAllowed,
+            CorsDenial::OriginNotAllowed,
             Vary::Origin,
         ),
         (
             "/v1/bots",
             b"not an origin".as_slice(),
-            ActualRejection::InvalidOrigin,
+            CorsDenial::InvalidOrigin,
             Vary::Origin,
         ),
     ];
@@ -157,7 +154,7 @@ fn actual_requests_that_are_not_allowed_say_why() {
         let request = CorsRequest::new("POST", path).origin(origin);
         assert_eq!(
             policy.evaluate(&request),
-            CorsDecision::Actual(ActualDecision::NotAllowed { reason, vary }),
+            CorsDecision::ActualDenied { reason, vary },
             "{path}"
         );
     }
@@ -168,42 +165,39 @@ fn rejected_preflights_say_why() {
     let policy = policy("https://app.example.com");
     let many_commas = ",".repeat(100);
     let cases = [
-        (preflight("/admin"), PreflightRejection::RouteNotListed),
-        (
-            preflight("/v1//bots"),
-            PreflightRejection::PathNotInNormalForm,
-        ),
+        (preflight("/admin"), CorsDenial::RouteNotListed),
+        (preflight("/v1//bots"), CorsDenial::PathNotInNormalForm),
         (
             preflight("/v1/bots").origin(b"https://evil.example"),
-            PreflightRejection::OriginNotAllowed,
+            CorsDenial::OriginNotAllowed,
         ),
         (
             preflight("/v1/bots").origin(b"null"),
-            PreflightRejection::InvalidOrigin,
+            CorsDenial::InvalidOrigin,
         ),
         (
             preflight("/v1/bots").request_method(b"DELETE"),
-            PreflightRejection::MethodNotAllowed,
+            CorsDenial::MethodNotAllowed,
         ),
         (
             preflight("/v1/bots").request_method(b"put"),
-            PreflightRejection::MethodNotAllowed,
+            CorsDenial::MethodNotAllowed,
         ),
         (
             preflight("/v1/bots").request_method(b"P UT"),
-            PreflightRejection::InvalidRequestMethod,
+            CorsDenial::InvalidRequestMethod,
         ),
         (
             preflight("/v1/bots").request_headers(b"x-secret"),
-            PreflightRejection::RequestHeaderNotAllowed,
+            CorsDenial::RequestHeaderNotAllowed,
         ),
         (
             preflight("/v1/bots").request_headers(b"a b"),
-            PreflightRejection::InvalidRequestHeaderName,
+            CorsDenial::InvalidRequestHeaderName,
         ),
         (
             preflight("/v1/bots").request_headers(many_commas.as_bytes()),
-            PreflightRejection::TooManyRequestHeaders,
+            CorsDenial::TooManyRequestHeaders,
         ),
     ];
     for (request, reason) in cases {
@@ -224,10 +218,10 @@ fn every_route_with_star_still_requires_normal_form() {
         .unwrap();
     assert!(matches!(
         policy.evaluate(&preflight("/anything")),
-        CorsDecision::Preflight(PreflightDecision::Allowed(_))
+        CorsDecision::PreflightAllowed(_)
     ));
     assert_eq!(
         rejected(&policy, &preflight("/a/%2e%2e/b")),
-        Some(PreflightRejection::PathNotInNormalForm)
+        Some(CorsDenial::PathNotInNormalForm)
     );
 }

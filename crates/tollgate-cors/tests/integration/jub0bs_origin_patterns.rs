@@ -7,7 +7,8 @@
 
 use std::net::Ipv6Addr;
 
-use tollgate_cors::{OriginError, OriginPattern};
+use tollgate_cors::OriginPattern;
+use tollgate_cors::error::OriginError;
 
 /// What jub0bs/cors does with a pattern in its allowed origins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

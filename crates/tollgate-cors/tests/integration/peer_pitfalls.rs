@@ -1,9 +1,9 @@
 //! What peers get wrong (tower-http, rs/cors, actix-cors, rocket_cors),
 //! each as a test that tollgate does not.
 
+use tollgate_cors::error::{OriginError, PolicyError};
 use tollgate_cors::{
-    ActualDecision, ActualRejection, CorsDecision, CorsPolicy, CorsRequest, Credentials,
-    MAX_REQUEST_HEADERS_LEN, OriginError, PolicyError, PreflightDecision, PreflightRejection,
+    CorsCredentials, CorsDecision, CorsDenial, CorsHeader, CorsPolicy, CorsRequest,
 };
 
 fn policy() -> CorsPolicy {
@@ -30,7 +30,7 @@ fn bare_options_is_not_a_preflight() {
     let options = CorsRequest::new("OPTIONS", "/v1/x").origin(b"https://app.example.com");
     assert!(matches!(
         policy().evaluate(&options),
-        CorsDecision::Actual(ActualDecision::Allowed(_))
+        CorsDecision::ActualAllowed(_)
     ));
     let no_origin = CorsRequest::new("OPTIONS", "/v1/x").request_method(b"PUT");
     assert!(matches!(
@@ -42,16 +42,14 @@ fn bare_options_is_not_a_preflight() {
 #[test]
 fn a_one_megabyte_request_headers_value_is_refused_by_the_length_cap() {
     let huge = "a,".repeat(512 * 1024);
-    assert!(huge.len() > MAX_REQUEST_HEADERS_LEN);
+    assert!(huge.len() > CorsPolicy::MAX_REQUEST_HEADERS_LEN);
     let preflight = CorsRequest::new("OPTIONS", "/v1/x")
         .origin(b"https://app.example.com")
         .request_method(b"GET")
         .request_headers(huge.as_bytes());
     assert_eq!(
         policy().evaluate(&preflight),
-        CorsDecision::Preflight(PreflightDecision::Rejected(
-            PreflightRejection::RequestHeadersTooLong
-        ))
+        CorsDecision::PreflightDenied(CorsDenial::RequestHeadersTooLong)
     );
 }
 
@@ -59,7 +57,7 @@ fn a_one_megabyte_request_headers_value_is_refused_by_the_length_cap() {
 fn wildcard_with_credentials_is_a_configuration_error() {
     let errors = CorsPolicy::builder()
         .allowed_origins("https://a.example.com,*")
-        .credentials(Credentials::Include)
+        .credentials(CorsCredentials::Include)
         .build()
         .unwrap_err();
     assert_eq!(errors.into_vec(), [PolicyError::AnyOriginWithCredentials]);
@@ -82,10 +80,10 @@ fn origin_patterns_are_anchored() {
         assert!(
             matches!(
                 decision,
-                CorsDecision::Actual(ActualDecision::NotAllowed {
-                    reason: ActualRejection::OriginNotAllowed,
+                CorsDecision::ActualDenied {
+                    reason: CorsDenial::OriginNotAllowed,
                     ..
-                })
+                }
             ),
             "{origin}: {decision:?}"
         );
@@ -105,7 +103,7 @@ fn configured_origins_are_validated_and_request_origins_normalised() {
     let policy = policy();
     let headers = policy.evaluate(&request).response_headers();
     assert_eq!(
-        headers.get("access-control-allow-origin"),
+        headers.get(CorsHeader::AllowOrigin),
         Some("HTTPS://App.Example.com:443"),
         "echoed as sent"
     );
@@ -128,9 +126,9 @@ fn null_origin_is_refused_in_configuration_and_requests() {
     let request = CorsRequest::new("GET", "/v1/x").origin(b"null");
     assert!(matches!(
         any.evaluate(&request),
-        CorsDecision::Actual(ActualDecision::NotAllowed {
-            reason: ActualRejection::InvalidOrigin,
+        CorsDecision::ActualDenied {
+            reason: CorsDenial::InvalidOrigin,
             ..
-        })
+        }
     ));
 }

@@ -1,9 +1,8 @@
 //! Refocus's CORS behaviour as known answers (measured with Refocus's exact Express version), each row saying what tollgate does and, where it differs,
 //! why on purpose.
 
-use tollgate_cors::{
-    CorsDecision, CorsPolicy, CorsRequest, PreflightDecision, RouteCase, RouteError, RouteSet,
-};
+use tollgate_cors::error::RouteError;
+use tollgate_cors::{CorsDecision, CorsHeader, CorsPolicy, CorsRequest, RouteCase, RouteSet};
 
 /// What a `CORS_ROUTES` value does to one path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,23 +185,22 @@ fn refocus_headers() {
         .unwrap();
     let actual = CorsRequest::new("GET", "/v1/bots").origin(b"https://anyone.example");
     let headers = policy.evaluate(&actual).response_headers();
-    assert_eq!(headers.get("access-control-allow-origin"), Some("*"));
-    assert_eq!(headers.get("vary"), None);
+    assert_eq!(headers.get(CorsHeader::AllowOrigin), Some("*"));
+    assert_eq!(headers.get(CorsHeader::Vary), None);
 
     let preflight = CorsRequest::new("OPTIONS", "/v1/bots")
         .origin(b"https://anyone.example")
         .request_method(b"PATCH")
         .request_headers(b"content-type");
-    let CorsDecision::Preflight(PreflightDecision::Allowed(headers)) = policy.evaluate(&preflight)
-    else {
+    let CorsDecision::PreflightAllowed(headers) = policy.evaluate(&preflight) else {
         panic!("preflight should be allowed");
     };
     assert_eq!(
-        headers.get("access-control-allow-methods"),
+        headers.get(CorsHeader::AllowMethods),
         Some("GET,HEAD,PUT,PATCH,POST,DELETE")
     );
     assert_eq!(
-        headers.get("access-control-allow-headers"),
+        headers.get(CorsHeader::AllowHeaders),
         Some("authorization,content-type")
     );
 }
