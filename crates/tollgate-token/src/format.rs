@@ -1,8 +1,9 @@
 //! The token format `{prefix}_{body}{checksum}`: minting and strict parsing.
 
-use crate::base62::{self, BODY_LEN, CHECKSUM_LEN};
-use crate::crc32;
+use crc32fast::Hasher;
 use zeroize::Zeroizing;
+
+use crate::base62::{self, BODY_LEN, CHECKSUM_LEN};
 
 use crate::{MintError, MintedToken, PrefixError, Token, TokenHash, TokenParseError, TokenSecret};
 
@@ -27,8 +28,8 @@ const SEPARATOR: u8 = b'_';
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TokenFormat {
     prefix: Box<str>,
-    /// The CRC-32 register after `{prefix}_`, the same for every token of this format: parsing
-    /// feeds only the body into it.
+    /// The CRC-32 of `{prefix}_`, the same for every token of this format: parsing continues
+    /// it over the body alone.
     prefix_crc: u32,
 }
 
@@ -41,14 +42,10 @@ impl TokenFormat {
     pub fn new(prefix: &str) -> Result<Self, PrefixError> {
         let bytes = prefix.as_bytes();
         check_prefix(bytes)?;
-        let mut signed_prefix = [SEPARATOR; MAX_PREFIX_LEN + 1];
-        for (out, &byte) in signed_prefix.iter_mut().zip(bytes) {
-            *out = byte;
-        }
-        let prefix_crc = crc32::update(
-            crc32::START,
-            signed_prefix.get(..=bytes.len()).unwrap_or_default(),
-        );
+        let mut crc = Hasher::new();
+        crc.update(bytes);
+        crc.update(&[SEPARATOR]);
+        let prefix_crc = crc.finalize();
         Ok(Self {
             prefix: prefix.into(),
             prefix_crc,
@@ -131,7 +128,9 @@ impl TokenFormat {
             return Err(TokenParseError::ChecksumMismatch);
         };
         // The presented checksum decoded once, compared with the CRC of prefix and body.
-        let computed = crc32::finish(crc32::update(self.prefix_crc, body));
+        let mut crc = Hasher::new_with_initial(self.prefix_crc);
+        crc.update(body);
+        let computed = crc.finalize();
         if base62::decode_checksum(checksum) != Some(u64::from(computed)) {
             return Err(TokenParseError::ChecksumMismatch);
         }

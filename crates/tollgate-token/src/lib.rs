@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 mod base62;
-mod crc32;
 mod error;
 mod format;
 mod hash;
