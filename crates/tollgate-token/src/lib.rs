@@ -8,7 +8,6 @@ mod header;
 mod hint;
 mod name;
 mod secret;
-mod sha256;
 mod token;
 mod validity;
 
