@@ -5,7 +5,9 @@ use zeroize::Zeroizing;
 
 use crate::base62::{self, BODY_LEN, CHECKSUM_LEN};
 
-use crate::{MintError, MintedToken, PrefixError, Token, TokenHash, TokenParseError, TokenSecret};
+use crate::{
+    MintError, MintedToken, PrefixError, Token, TokenHash, TokenHint, TokenParseError, TokenSecret,
+};
 
 /// The longest prefix accepted, in bytes.
 pub const MAX_PREFIX_LEN: usize = 16;
@@ -77,7 +79,8 @@ impl TokenFormat {
         base62::push_random_body(&mut text)?;
         let checksum = base62::checksum(text.as_bytes());
         text.extend(checksum.iter().copied().map(char::from));
-        let secret = TokenSecret::new(core::mem::take(&mut *text), self.prefix.len());
+        let hint = TokenHint::of(&self.prefix, &checksum);
+        let secret = TokenSecret::new(core::mem::take(&mut *text), hint);
         let hash = TokenHash::of(secret.expose_secret());
         Ok(MintedToken { secret, hash })
     }
@@ -92,49 +95,47 @@ impl TokenFormat {
     /// # Errors
     /// [`TokenParseError`], one variant per check above.
     pub fn parse<'a>(&self, presented: &'a str) -> Result<Token<'a>, TokenParseError> {
-        let bytes = presented.as_bytes();
-        if bytes.is_empty() {
+        if presented.is_empty() {
             return Err(TokenParseError::Empty);
         }
-        let prefix = self.prefix.as_bytes();
-        let starts_with_prefix =
-            bytes.starts_with(prefix) && bytes.get(prefix.len()) == Some(&SEPARATOR);
-        if !starts_with_prefix {
+        // Split where this format's prefix ends: `None` when the text is shorter, or when a
+        // multi-byte character straddles that point (then it is not the ASCII prefix either).
+        let Some((prefix, rest)) = presented
+            .split_at_checked(self.prefix.len())
+            .filter(|(prefix, _)| *prefix == &*self.prefix)
+        else {
             return Err(TokenParseError::WrongPrefix);
-        }
-        let expected = self.token_len();
-        if bytes.len() != expected {
+        };
+        let Some(rest) = rest.as_bytes().strip_prefix(&[SEPARATOR]) else {
+            return Err(TokenParseError::WrongPrefix);
+        };
+        // The length check is the split itself: after the separator, exactly a body and a
+        // checksum, the checksum as an array.
+        let Some((body, checksum)) = rest
+            .split_last_chunk::<CHECKSUM_LEN>()
+            .filter(|(body, _)| body.len() == BODY_LEN)
+        else {
             return Err(TokenParseError::WrongLength {
-                expected,
-                actual: bytes.len(),
+                expected: self.token_len(),
+                actual: presented.len(),
             });
-        }
-        let rest_start = prefix.len() + 1;
-        let rest = bytes.get(rest_start..).unwrap_or_default();
+        };
         // A scan without early exit first (it vectorises); the position only on the error path.
         if !rest.iter().fold(true, |ok, &b| ok & base62::is_alphabet(b)) {
+            let rest_start = prefix.len() + 1;
             let position = rest
                 .iter()
                 .position(|&b| !base62::is_alphabet(b))
                 .map_or(rest_start, |offset| rest_start + offset);
             return Err(TokenParseError::BadCharacter { position });
         }
-        // The length was checked, so `rest` is a body and a checksum; as arrays, their lengths
-        // are constants and the CRC below runs unrolled.
-        let Some((body, checksum)) = rest.split_first_chunk::<BODY_LEN>() else {
-            return Err(TokenParseError::ChecksumMismatch);
-        };
-        let Ok(checksum) = <&[u8; CHECKSUM_LEN]>::try_from(checksum) else {
-            return Err(TokenParseError::ChecksumMismatch);
-        };
         // The presented checksum decoded once, compared with the CRC of prefix and body.
         let mut crc = Hasher::new_with_initial(self.prefix_crc);
         crc.update(body);
-        let computed = crc.finalize();
-        if base62::decode_checksum(checksum) != Some(u64::from(computed)) {
+        if base62::decode_checksum(checksum) != Some(u64::from(crc.finalize())) {
             return Err(TokenParseError::ChecksumMismatch);
         }
-        Ok(Token::new(presented, prefix.len()))
+        Ok(Token::new(presented, prefix, checksum))
     }
 }
 
