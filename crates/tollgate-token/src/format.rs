@@ -1,10 +1,13 @@
 //! The token format `{prefix}_{body}{checksum}`: minting and strict parsing.
 
-use crate::base62::{self, BODY_LEN, CHECKSUM_LEN};
-use crate::crc32;
+use crc32fast::Hasher;
 use zeroize::Zeroizing;
 
-use crate::{MintError, MintedToken, PrefixError, Token, TokenHash, TokenParseError, TokenSecret};
+use crate::base62::{self, BODY_LEN, CHECKSUM_LEN};
+
+use crate::{
+    MintError, MintedToken, PrefixError, Token, TokenHash, TokenHint, TokenParseError, TokenSecret,
+};
 
 /// The longest prefix accepted, in bytes.
 pub const MAX_PREFIX_LEN: usize = 16;
@@ -27,8 +30,8 @@ const SEPARATOR: u8 = b'_';
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TokenFormat {
     prefix: Box<str>,
-    /// The CRC-32 register after `{prefix}_`, the same for every token of this format: parsing
-    /// feeds only the body into it.
+    /// The CRC-32 of `{prefix}_`, the same for every token of this format: parsing continues
+    /// it over the body alone.
     prefix_crc: u32,
 }
 
@@ -41,14 +44,10 @@ impl TokenFormat {
     pub fn new(prefix: &str) -> Result<Self, PrefixError> {
         let bytes = prefix.as_bytes();
         check_prefix(bytes)?;
-        let mut signed_prefix = [SEPARATOR; MAX_PREFIX_LEN + 1];
-        for (out, &byte) in signed_prefix.iter_mut().zip(bytes) {
-            *out = byte;
-        }
-        let prefix_crc = crc32::update(
-            crc32::START,
-            signed_prefix.get(..=bytes.len()).unwrap_or_default(),
-        );
+        let mut crc = Hasher::new();
+        crc.update(bytes);
+        crc.update(&[SEPARATOR]);
+        let prefix_crc = crc.finalize();
         Ok(Self {
             prefix: prefix.into(),
             prefix_crc,
@@ -80,7 +79,8 @@ impl TokenFormat {
         base62::push_random_body(&mut text)?;
         let checksum = base62::checksum(text.as_bytes());
         text.extend(checksum.iter().copied().map(char::from));
-        let secret = TokenSecret::new(core::mem::take(&mut *text), self.prefix.len());
+        let hint = TokenHint::of(&self.prefix, &checksum);
+        let secret = TokenSecret::new(core::mem::take(&mut *text), hint);
         let hash = TokenHash::of(secret.expose_secret());
         Ok(MintedToken { secret, hash })
     }
@@ -95,47 +95,47 @@ impl TokenFormat {
     /// # Errors
     /// [`TokenParseError`], one variant per check above.
     pub fn parse<'a>(&self, presented: &'a str) -> Result<Token<'a>, TokenParseError> {
-        let bytes = presented.as_bytes();
-        if bytes.is_empty() {
+        if presented.is_empty() {
             return Err(TokenParseError::Empty);
         }
-        let prefix = self.prefix.as_bytes();
-        let starts_with_prefix =
-            bytes.starts_with(prefix) && bytes.get(prefix.len()) == Some(&SEPARATOR);
-        if !starts_with_prefix {
+        // Split where this format's prefix ends: `None` when the text is shorter, or when a
+        // multi-byte character straddles that point (then it is not the ASCII prefix either).
+        let Some((prefix, rest)) = presented
+            .split_at_checked(self.prefix.len())
+            .filter(|(prefix, _)| *prefix == &*self.prefix)
+        else {
             return Err(TokenParseError::WrongPrefix);
-        }
-        let expected = self.token_len();
-        if bytes.len() != expected {
+        };
+        let Some(rest) = rest.as_bytes().strip_prefix(&[SEPARATOR]) else {
+            return Err(TokenParseError::WrongPrefix);
+        };
+        // The length check is the split itself: after the separator, exactly a body and a
+        // checksum, the checksum as an array.
+        let Some((body, checksum)) = rest
+            .split_last_chunk::<CHECKSUM_LEN>()
+            .filter(|(body, _)| body.len() == BODY_LEN)
+        else {
             return Err(TokenParseError::WrongLength {
-                expected,
-                actual: bytes.len(),
+                expected: self.token_len(),
+                actual: presented.len(),
             });
-        }
-        let rest_start = prefix.len() + 1;
-        let rest = bytes.get(rest_start..).unwrap_or_default();
+        };
         // A scan without early exit first (it vectorises); the position only on the error path.
         if !rest.iter().fold(true, |ok, &b| ok & base62::is_alphabet(b)) {
+            let rest_start = prefix.len() + 1;
             let position = rest
                 .iter()
                 .position(|&b| !base62::is_alphabet(b))
                 .map_or(rest_start, |offset| rest_start + offset);
             return Err(TokenParseError::BadCharacter { position });
         }
-        // The length was checked, so `rest` is a body and a checksum; as arrays, their lengths
-        // are constants and the CRC below runs unrolled.
-        let Some((body, checksum)) = rest.split_first_chunk::<BODY_LEN>() else {
-            return Err(TokenParseError::ChecksumMismatch);
-        };
-        let Ok(checksum) = <&[u8; CHECKSUM_LEN]>::try_from(checksum) else {
-            return Err(TokenParseError::ChecksumMismatch);
-        };
         // The presented checksum decoded once, compared with the CRC of prefix and body.
-        let computed = crc32::finish(crc32::update(self.prefix_crc, body));
-        if base62::decode_checksum(checksum) != Some(u64::from(computed)) {
+        let mut crc = Hasher::new_with_initial(self.prefix_crc);
+        crc.update(body);
+        if base62::decode_checksum(checksum) != Some(u64::from(crc.finalize())) {
             return Err(TokenParseError::ChecksumMismatch);
         }
-        Ok(Token::new(presented, prefix.len()))
+        Ok(Token::new(presented, prefix, checksum))
     }
 }
 

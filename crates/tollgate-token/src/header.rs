@@ -133,15 +133,13 @@ pub fn parse_authorization(
     value: &[u8],
     accepted: AcceptedSchemes,
 ) -> Result<Credentials<'_>, HeaderError> {
-    let start = value
-        .iter()
-        .position(|&b| !is_space(b))
-        .ok_or(HeaderError::Empty)?;
-    let end = value
-        .iter()
-        .rposition(|&b| !is_space(b))
-        .map_or(start, |last| last + 1);
-    let trimmed = value.get(start..end).unwrap_or_default();
+    let from_start = skip_spaces(value);
+    if from_start.is_empty() {
+        return Err(HeaderError::Empty);
+    }
+    // Where `trimmed` starts in `value`, for error positions.
+    let start = value.len() - from_start.len();
+    let trimmed = trim_end_spaces(from_start);
 
     let Some(gap) = trimmed.iter().position(|&b| is_space(b)) else {
         if named_scheme(trimmed).is_some() {
@@ -157,22 +155,39 @@ pub fn parse_authorization(
         });
     };
 
-    let scheme =
-        named_scheme(trimmed.get(..gap).unwrap_or_default()).ok_or(HeaderError::UnknownScheme)?;
+    // `gap` is a position in `trimmed`, so the split is in range.
+    let (word, rest) = trimmed.split_at(gap);
+    let scheme = named_scheme(word).ok_or(HeaderError::UnknownScheme)?;
     if !accepted.accepts(scheme) {
         return Err(HeaderError::SchemeNotAccepted { scheme });
     }
-    let rest = trimmed.get(gap..).unwrap_or_default();
-    let token_offset = rest
-        .iter()
-        .position(|&b| !is_space(b))
-        .unwrap_or(rest.len());
-    let token_bytes = rest.get(token_offset..).unwrap_or_default();
+    let token_bytes = skip_spaces(rest);
     if token_bytes.iter().any(|&b| is_space(b)) {
         return Err(HeaderError::ExtraParts);
     }
-    let token = b64token(token_bytes, start + gap + token_offset)?;
+    // `token_bytes` ends where `trimmed` does.
+    let token = b64token(token_bytes, start + trimmed.len() - token_bytes.len())?;
     Ok(Credentials { scheme, token })
+}
+
+/// `bytes` without its leading spaces and tabs.
+fn skip_spaces(mut bytes: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = bytes
+        && is_space(*first)
+    {
+        bytes = rest;
+    }
+    bytes
+}
+
+/// `bytes` without its trailing spaces and tabs.
+fn trim_end_spaces(mut bytes: &[u8]) -> &[u8] {
+    while let [rest @ .., last] = bytes
+        && is_space(*last)
+    {
+        bytes = rest;
+    }
+    bytes
 }
 
 /// Space or horizontal tab: the separators HTTP allows in a field value.
@@ -278,6 +293,12 @@ mod tests {
             ("Bearer ===", HeaderError::BadCharacter { position: 7 }),
             ("Bearer tg_é", HeaderError::BadCharacter { position: 10 }),
             ("tg\u{7f}a", HeaderError::BadCharacter { position: 2 }),
+            // Positions count the white space around the scheme and the token.
+            (
+                "  Bearer \t tg_a,x  ",
+                HeaderError::BadCharacter { position: 15 },
+            ),
+            (" \ttg,a ", HeaderError::BadCharacter { position: 4 }),
         ];
         for &(value, expected) in cases {
             assert_eq!(parse(value, ALL), Err(expected), "{value:?}");

@@ -4,7 +4,7 @@ use core::fmt;
 use core::str::FromStr;
 
 use crate::HintParseError;
-use crate::base62;
+use crate::base62::{self, CHECKSUM_LEN};
 use crate::format::{MAX_PREFIX_LEN, check_prefix};
 
 /// What separates the prefix from the last four characters.
@@ -30,14 +30,12 @@ pub struct TokenHint {
 }
 
 impl TokenHint {
-    /// The hint of a well-formed token whose prefix is `prefix_len` bytes long.
-    pub(crate) fn of(token: &str, prefix_len: usize) -> Self {
-        let prefix = token.as_bytes().get(..prefix_len).unwrap_or_default();
-        let last = token
-            .as_bytes()
-            .get(token.len().saturating_sub(KEPT)..)
-            .unwrap_or_default();
-        Self::from_parts(prefix, last)
+    /// The hint of a token of this `prefix` with this `checksum`: its last four characters
+    /// are the checksum's last four.
+    pub(crate) fn of(prefix: &str, checksum: &[u8; CHECKSUM_LEN]) -> Self {
+        let [_, _, last @ ..] = checksum;
+        let last: &[u8; KEPT] = last;
+        Self::from_parts(prefix.as_bytes(), last)
     }
 
     /// The hint built from its parts; parts too long for the buffer are cut (never the case

@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 mod base62;
-mod crc32;
 mod error;
 mod format;
 mod hash;
@@ -9,7 +8,6 @@ mod header;
 mod hint;
 mod name;
 mod secret;
-mod sha256;
 mod token;
 mod validity;
 

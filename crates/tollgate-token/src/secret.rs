@@ -13,12 +13,13 @@ use crate::{TokenHash, TokenHint};
 /// takes an explicit [`expose_secret`](Self::expose_secret).
 pub struct TokenSecret {
     text: String,
-    prefix_len: usize,
+    /// Computed at minting from the prefix and checksum: display-safe, so not wiped.
+    hint: TokenHint,
 }
 
 impl TokenSecret {
-    pub(crate) fn new(text: String, prefix_len: usize) -> Self {
-        Self { text, prefix_len }
+    pub(crate) fn new(text: String, hint: TokenHint) -> Self {
+        Self { text, hint }
     }
 
     /// The token text, to show to its owner exactly once.
@@ -31,7 +32,7 @@ impl TokenSecret {
     /// [`TokenHint`].
     #[must_use]
     pub fn hint(&self) -> TokenHint {
-        TokenHint::of(&self.text, self.prefix_len)
+        self.hint
     }
 
     /// The SHA-256 of the token: what a server stores.

@@ -4,6 +4,7 @@ use core::fmt;
 
 use subtle::ConstantTimeEq;
 
+use crate::base62::CHECKSUM_LEN;
 use crate::{TokenHash, TokenHint};
 
 /// A well-formed token borrowed from a request: right prefix, length, alphabet and checksum.
@@ -14,19 +15,28 @@ use crate::{TokenHash, TokenHint};
 #[derive(Clone, Copy, Eq)]
 pub struct Token<'a> {
     text: &'a str,
-    prefix_len: usize,
+    /// The start of `text`, without the separator.
+    prefix: &'a str,
+    /// The end of `text`.
+    checksum: &'a [u8; CHECKSUM_LEN],
 }
 
 impl PartialEq for Token<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.prefix_len == other.prefix_len
+        self.prefix.len() == other.prefix.len()
             && bool::from(self.text.as_bytes().ct_eq(other.text.as_bytes()))
     }
 }
 
 impl<'a> Token<'a> {
-    pub(crate) fn new(text: &'a str, prefix_len: usize) -> Self {
-        Self { text, prefix_len }
+    /// A token whose `text` [`TokenFormat::parse`](crate::TokenFormat::parse) split into
+    /// `prefix`, separator, body and `checksum`.
+    pub(crate) fn new(text: &'a str, prefix: &'a str, checksum: &'a [u8; CHECKSUM_LEN]) -> Self {
+        Self {
+            text,
+            prefix,
+            checksum,
+        }
     }
 
     /// The token text as presented.
@@ -38,7 +48,7 @@ impl<'a> Token<'a> {
     /// The prefix, without the separator.
     #[must_use]
     pub fn prefix(&self) -> &'a str {
-        self.text.get(..self.prefix_len).unwrap_or_default()
+        self.prefix
     }
 
     /// SHA-256 of the token, to look it up by.
@@ -56,7 +66,7 @@ impl<'a> Token<'a> {
     /// The display-safe hint (`tg_...Ab12`); see [`TokenSecret::hint`](crate::TokenSecret::hint).
     #[must_use]
     pub fn hint(&self) -> TokenHint {
-        TokenHint::of(self.text, self.prefix_len)
+        TokenHint::of(self.prefix, self.checksum)
     }
 }
 
