@@ -84,7 +84,7 @@ impl Settings {
             };
             parse_duration(&text).unwrap_or_else(|| {
                 problems.push(format!(
-                    "{name}={text:?} must be a duration from 1ms to 1h such as 10s or 500ms"
+                    "{name}={text:?} must be a whole number of seconds or milliseconds from 1ms to 3600s, such as 10s or 500ms"
                 ));
                 default
             })
