@@ -2,7 +2,7 @@
 
 use tollgate_store::{MemoryStorage, SqlStorage};
 
-use crate::fresh_database::{postgres_database_url, sqlite_url};
+use tollgate_test_support::{postgres_database_url, sqlite_url};
 
 pub(crate) async fn memory() -> MemoryStorage {
     MemoryStorage::new()

@@ -8,7 +8,7 @@ use tollgate_scope::Role;
 use tollgate_store::{AuthError, SqlOptions, SqlStorage, StoreError, TokenService, UserName};
 use tollgate_token::{TokenFormat, TokenName};
 
-use crate::fresh_database::{postgres_database_url, sqlite_url};
+use tollgate_test_support::{postgres_database_url, sqlite_url};
 
 fn service(storage: SqlStorage) -> TokenService<SqlStorage> {
     TokenService::new(storage, TokenFormat::new("tg").unwrap())

@@ -11,7 +11,6 @@ mod backends;
 mod bounds;
 mod cases;
 mod failures;
-mod fresh_database;
 
 /// Instantiates every case of `$module` for one backend; `$open` is an async fn returning fresh
 /// storage. An attribute before the backend's name (an `#[ignore]`) goes on every test.

@@ -1,0 +1,271 @@
+//! The ratio report: every comparison and scaling point of `docs/benchmarks.md`,
+//! measured side by side in one process, in well under a minute.
+//!
+//! ```text
+//! cargo run --release -p tollgate-benches --bin bench_report   # the full report
+//! cargo run -p tollgate-benches --bin bench_report -- --smoke  # every line, tiny counts (CI)
+//! ```
+//!
+//! Prints one line per comparison, `ratio <name> ours_ns=<f> peer=<peer> peer_ns=<f>
+//! speedup=<peer_ns/ours_ns>`, and one per scaling point, `scale <name> n=<N> ns=<f>`, on
+//! standard output; the CPU, the mode and the elapsed time go to standard error. Each
+//! comparison first checks that both sides give the same answers, then times them in
+//! alternating rounds (ours first in even rounds, the peer first in odd ones) and reports
+//! the median time per iteration of each side, so a noisy neighbour slows both. The smoke
+//! mode (`--smoke`) runs the same code with one iteration per batch, three rounds and
+//! smaller token stores (see `SMOKE_SIZES`): it proves the report runs, not how fast.
+
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark program: a broken setup should stop it loudly"
+)]
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tollgate_benches::cors::{
+    CorsCase, MatchitLookup, ResponseFloor, RouteLookup, check_cors, check_routes, tollgate_cors,
+    tower_http_cors,
+};
+use tollgate_benches::scope::{ScopeCheck, cedar_scope_check, check_scopes};
+use tollgate_benches::store::{
+    MemoryTokenLookup, SqliteSelectByHash, SqliteTokenAuth, SqliteTokens, check_memory,
+    check_sqlite,
+};
+use tollgate_benches::token::{MintedTokens, Sha256Alone, TokenComparison};
+use tollgate_benches::writers::{WriterCheck, cedar_writer_check, check_writers};
+use tollgate_benches::{DISTINCT_INPUTS, Sizes, Workload, checked};
+
+/// How long and how often each side is timed.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    /// A batch runs until it takes at least this long (found by doubling its size)...
+    batch_time: Duration,
+    /// ...but never grows past this many iterations.
+    max_batch: usize,
+    /// Rounds per measurement; the median is reported.
+    rounds: usize,
+}
+
+const FULL: Timing = Timing {
+    batch_time: Duration::from_millis(4),
+    max_batch: 1 << 22,
+    rounds: 15,
+};
+
+/// Smaller stores for the smoke run, whose builds (one insert per token) dominate its time
+/// in a debug build; routes and writers are cheap to build and keep their sizes.
+const SMOKE_SIZES: Sizes = Sizes {
+    routes: Sizes::FULL.routes,
+    writers: Sizes::FULL.writers,
+    memory_tokens: [1_000, 2_000, 10_000],
+    sqlite_tokens: [1_000, 2_000],
+};
+
+const SMOKE: Timing = Timing {
+    batch_time: Duration::ZERO,
+    max_batch: 1,
+    rounds: 3,
+};
+
+/// Mean time per iteration of one batch of `size` iterations, inputs built beforehand.
+fn batch_ns<W: Workload>(workload: &W, size: usize, first: usize) -> f64 {
+    let mut inputs: Vec<W::Input> = (first..first + size).map(|n| workload.input(n)).collect();
+    let start = Instant::now();
+    // Drained, not consumed: the buffer is freed after the clock stops, not inside the timing.
+    for input in inputs.drain(..) {
+        black_box(workload.run(black_box(input)));
+    }
+    let elapsed = start.elapsed();
+    drop(inputs);
+    elapsed.as_nanos() as f64 / size as f64
+}
+
+/// The batch size that takes at least `timing.batch_time`, capped at `timing.max_batch`.
+fn batch_size<W: Workload>(workload: &W, timing: Timing) -> usize {
+    let mut size = 1;
+    while size < timing.max_batch {
+        let took = batch_ns(workload, size, 0) * size as f64;
+        if took >= timing.batch_time.as_nanos() as f64 {
+            break;
+        }
+        size *= 2;
+    }
+    size.min(timing.max_batch)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Median ns per iteration of `ours` and `peer`, timed in alternating rounds.
+fn measure_pair<A: Workload, B: Workload>(ours: &A, peer: &B, timing: Timing) -> (f64, f64) {
+    let (ours_batch, peer_batch) = (batch_size(ours, timing), batch_size(peer, timing));
+    let (mut ours_ns, mut peer_ns) = (Vec::new(), Vec::new());
+    for round in 0..timing.rounds {
+        let first = round * DISTINCT_INPUTS;
+        if round % 2 == 0 {
+            ours_ns.push(batch_ns(ours, ours_batch, first));
+            peer_ns.push(batch_ns(peer, peer_batch, first));
+        } else {
+            peer_ns.push(batch_ns(peer, peer_batch, first));
+            ours_ns.push(batch_ns(ours, ours_batch, first));
+        }
+    }
+    (median(ours_ns), median(peer_ns))
+}
+
+/// Median ns per iteration of one workload.
+fn measure<W: Workload>(workload: &W, timing: Timing) -> f64 {
+    let batch = batch_size(workload, timing);
+    median(
+        (0..timing.rounds)
+            .map(|round| batch_ns(workload, batch, round * DISTINCT_INPUTS))
+            .collect(),
+    )
+}
+
+fn ratio(name: &str, ours_ns: f64, peer: &str, peer_ns: f64) {
+    println!(
+        "ratio {name} ours_ns={ours_ns:.1} peer={peer} peer_ns={peer_ns:.1} speedup={:.2}",
+        peer_ns / ours_ns
+    );
+}
+
+fn scale(name: &str, n: usize, ns: f64) {
+    println!("scale {name} n={n} ns={ns:.1}");
+}
+
+fn token(timing: Timing) {
+    let tokens = TokenComparison::new();
+    checked("token", tokens.check());
+    let (ours, floor) = measure_pair(&tokens.ours, &tokens.floor, timing);
+    ratio("token_verify", ours, "sha2", floor);
+    let (ours, peer) = measure_pair(&tokens.ours, &tokens.peer, timing);
+    ratio("token_verify_peer", ours, "prefixed-api-key", peer);
+}
+
+fn memory_store(sizes: Sizes, timing: Timing) {
+    let tokens = Arc::new(MintedTokens::new(DISTINCT_INPUTS));
+    let [small, medium, large] = sizes.memory_tokens;
+    for size in [small, medium] {
+        let lookup = MemoryTokenLookup::new(size, Arc::clone(&tokens));
+        checked("memory store", check_memory(&lookup));
+        scale("memory_token_lookup", size, measure(&lookup, timing));
+    }
+    let lookup = MemoryTokenLookup::new(large, Arc::clone(&tokens));
+    checked("memory store", check_memory(&lookup));
+    let (ours, floor) = measure_pair(&lookup, &Sha256Alone(tokens), timing);
+    ratio("token_lookup_1m", ours, "sha2", floor);
+    scale("memory_token_lookup", large, ours);
+}
+
+fn sqlite_store(sizes: Sizes, timing: Timing) {
+    let tokens = Arc::new(MintedTokens::new(DISTINCT_INPUTS));
+    for size in sizes.sqlite_tokens {
+        let db = Arc::new(SqliteTokens::new(size, Arc::clone(&tokens)));
+        checked("SQLite store", check_sqlite(&db));
+        let ours = SqliteTokenAuth(Arc::clone(&db));
+        let floor = SqliteSelectByHash(Arc::clone(&db));
+        let (ours_ns, floor_ns) = measure_pair(&ours, &floor, timing);
+        scale("sqlite_token_auth", size, ours_ns);
+        scale("sqlite_select_by_hash", size, floor_ns);
+    }
+}
+
+fn cors(sizes: Sizes, timing: Timing) {
+    for (name, case) in [
+        ("cors_preflight", CorsCase::Preflight),
+        ("cors_actual", CorsCase::Actual),
+    ] {
+        let (ours, peer) = (tollgate_cors(case), tower_http_cors(case));
+        checked(name, check_cors(&ours, &peer));
+        let (ours, peer) = measure_pair(&ours, &peer, timing);
+        ratio(name, ours, "tower-http", peer);
+        let floor = measure(&ResponseFloor::new(case), timing);
+        eprintln!(
+            "note: {name}: the response alone (request in, headers cloned) takes {floor:.1} ns"
+        );
+    }
+    let (ours, peer) = (RouteLookup::new(1_000), MatchitLookup::new(1_000));
+    checked("cors_routes_1k", check_routes(&ours, &peer));
+    let (ours, peer) = measure_pair(&ours, &peer, timing);
+    ratio("cors_routes_1k", ours, "matchit", peer);
+    for size in sizes.routes {
+        scale(
+            "route_match",
+            size,
+            measure(&RouteLookup::new(size), timing),
+        );
+    }
+}
+
+fn writers(sizes: Sizes, timing: Timing) {
+    let (ours, peer) = (WriterCheck::new(10), cedar_writer_check(10));
+    checked("writers_check_10", check_writers(&ours, &peer));
+    let (ours, peer) = measure_pair(&ours, &peer, timing);
+    ratio("writers_check_10", ours, "cedar-policy", peer);
+    for size in sizes.writers {
+        scale(
+            "writer_check",
+            size,
+            measure(&WriterCheck::new(size), timing),
+        );
+    }
+}
+
+fn scope(timing: Timing) {
+    let (ours, peer) = (ScopeCheck::new(), cedar_scope_check());
+    checked("scope_check", check_scopes(&ours, &peer));
+    let (ours, peer) = measure_pair(&ours, &peer, timing);
+    ratio("scope_check", ours, "cedar-policy", peer);
+}
+
+/// The CPU model, from `/proc/cpuinfo` where there is one.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mode, sizes, timing) = match args.as_slice() {
+        [] => ("full", Sizes::FULL, FULL),
+        [flag] if flag == "--smoke" => ("smoke", SMOKE_SIZES, SMOKE),
+        _ => {
+            eprintln!("usage: bench_report [--smoke]");
+            return ExitCode::from(2);
+        }
+    };
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    eprintln!(
+        "bench_report: {mode} mode, {profile} build, CPU: {}",
+        cpu_model()
+    );
+    let start = Instant::now();
+    token(timing);
+    memory_store(sizes, timing);
+    sqlite_store(sizes, timing);
+    cors(sizes, timing);
+    writers(sizes, timing);
+    scope(timing);
+    eprintln!(
+        "bench_report: done in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    ExitCode::SUCCESS
+}

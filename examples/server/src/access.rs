@@ -1,0 +1,139 @@
+//! The server's one place for "may this caller do this?": each answer is a library call.
+
+use tollgate::http::{Caller, Realm, refusal};
+use tollgate::scope::{Access, Decision, Denial, Operation, Role, Scope, TokenKind};
+use tollgate::store::Authenticated;
+use tollgate::writers::{Actor, AdminOverride, Entitlement, Resolved, WriterList};
+
+use crate::records::Kind;
+use crate::refusal::Refusal;
+
+/// A record as grants name it: `{kind}/{name}`. Samples are named by their aspect.
+pub(crate) fn resource_name(kind: Kind, name: &str) -> String {
+    format!("{}/{name}", kind.as_str())
+}
+
+/// `Ok` when the caller may have `access` to the record `name` of `kind`: reading is
+/// [`Operation::ReadData`], writing and deleting [`Operation::WriteData`], each checked with
+/// the token's grants.
+pub(crate) fn authorize_record(
+    caller: &Caller,
+    kind: Kind,
+    name: &str,
+    access: Access,
+    realm: &Realm,
+) -> Result<(), Refusal> {
+    let operation = match access {
+        Access::Read => Operation::ReadData,
+        Access::Write | Access::Delete => Operation::WriteData,
+    };
+    let resource = resource_name(kind, name);
+    authorize(caller, operation, Some((&resource, access)), realm).map(drop)
+}
+
+/// The caller's token, when its limits allow `operation` (on `resource`, with that access,
+/// when the operation touches a record); anonymous callers may only read non-sensitive data.
+pub(crate) fn authorize<'a>(
+    caller: &'a Caller,
+    operation: Operation,
+    resource: Option<(&str, Access)>,
+    realm: &Realm,
+) -> Result<Option<&'a Authenticated>, Refusal> {
+    match caller {
+        Caller::Anonymous if operation == Operation::ReadData => Ok(None),
+        Caller::Anonymous => Err(refusal::missing_token(realm).into()),
+        Caller::Token(found) => {
+            match found
+                .token
+                .limits
+                .check_operation(&found.role, operation, resource)
+            {
+                Decision::Allow => Ok(Some(found)),
+                Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm).into()),
+            }
+        }
+    }
+}
+
+/// The caller's token, for `operation`, which anonymous callers may never perform.
+pub(crate) fn authorize_token<'a>(
+    caller: &'a Caller,
+    operation: Operation,
+    realm: &Realm,
+) -> Result<&'a Authenticated, Refusal> {
+    authorize(caller, operation, None, realm)?.ok_or_else(|| refusal::missing_token(realm).into())
+}
+
+/// The caller's token, whatever its scope, for `/v1/tokens/current`. Publishable tokens are
+/// refused: they read records and nothing else, and a page that embeds one has no use for
+/// the token's metadata (its ids, limits and parentage).
+pub(crate) fn token_of<'a>(
+    caller: &'a Caller,
+    realm: &Realm,
+) -> Result<&'a Authenticated, Refusal> {
+    match caller {
+        Caller::Token(found) if found.token.limits.kind == TokenKind::Publishable => {
+            let denial: Denial<tollgate::scope::RoleShortfall> = Denial::PublishableToken {
+                operation: Operation::ReadSensitive,
+            };
+            Err(refusal::scope_denial(&denial, realm).into())
+        }
+        Caller::Token(found) => Ok(found),
+        Caller::Anonymous => Err(refusal::missing_token(realm).into()),
+    }
+}
+
+/// Whether `?override=admin` was asked for, and whether this caller is entitled to it: an
+/// admin user presenting a token of at least admin scope.
+pub(crate) fn admin_override(caller: &Caller, requested: bool) -> AdminOverride {
+    if !requested {
+        return AdminOverride::NotRequested;
+    }
+    let entitled = matches!(caller, Caller::Token(found) if found.role == Role::Admin && found.token.limits.scope >= Scope::Admin);
+    AdminOverride::Requested(if entitled {
+        Entitlement::Entitled
+    } else {
+        Entitlement::NotEntitled
+    })
+}
+
+/// Who the caller is, to a writer list.
+pub(crate) fn actor(caller: &Caller) -> Actor<'_, str> {
+    match caller {
+        Caller::Anonymous => Actor::Anonymous,
+        Caller::Token(found) => Actor::Authenticated(found.token.owner.as_str()),
+    }
+}
+
+/// `Ok` when the caller may change a record protected by `writers`.
+pub(crate) fn may_write(
+    writers: &WriterList<String>,
+    caller: &Caller,
+    requested_override: bool,
+    realm: &Realm,
+) -> Result<(), Refusal> {
+    writer_answer(
+        writers.permits(actor(caller), admin_override(caller, requested_override)),
+        realm,
+    )
+}
+
+/// `Ok` when the caller may change a record whose protection was resolved through inheritance.
+pub(crate) fn may_write_resolved(
+    resolved: &Resolved<'_, str, String>,
+    caller: &Caller,
+    requested_override: bool,
+    realm: &Realm,
+) -> Result<(), Refusal> {
+    let answer = resolved.permits(actor(caller), admin_override(caller, requested_override));
+    writer_answer(answer.decision, realm)
+}
+
+fn writer_answer(decision: tollgate::writers::Decision, realm: &Realm) -> Result<(), Refusal> {
+    match decision {
+        tollgate::writers::Decision::Allow(_) => Ok(()),
+        tollgate::writers::Decision::Deny(reason) => {
+            Err(refusal::writer_denial(reason, realm).into())
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! The router, its shared state, and starting and stopping the server.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{delete, get, post, put};
+use chrono::Utc;
+use http::StatusCode;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm};
+use tollgate::scope::{Limits, Role, Scope};
+use tollgate::store::{
+    DEFAULT_LAST_USE_INTERVAL, SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService,
+    UserName,
+};
+use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
+
+use crate::body;
+use crate::config::Settings;
+use crate::connections;
+use crate::handlers::{records, samples, tokens, users};
+use crate::records::{Kind, Records};
+use crate::refusal::{Refusal, not_found};
+use crate::request_log;
+use crate::request_timeout;
+
+/// The prefix of the secret tokens this server mints: long and distinctive enough for secret
+/// scanners, and different from the publishable one so that people and scanners tell them
+/// apart (the patterns are in `docs/server-api.md`).
+pub(crate) const SECRET_PREFIX: &str = "tgsk";
+/// The prefix of the publishable tokens this server mints.
+pub(crate) const PUBLISHABLE_PREFIX: &str = "tgpk";
+/// The realm named in `WWW-Authenticate`.
+const REALM: &str = "tollgate";
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) tokens: Arc<TokenService<SqlStorage>>,
+    pub(crate) records: Records,
+    pub(crate) realm: Arc<Realm>,
+}
+
+/// Why the server could not start, or stop cleanly.
+#[derive(Debug)]
+pub enum StartError {
+    /// The database could not be opened or prepared.
+    Store(StoreError),
+    /// The address could not be bound, or a server task failed.
+    Io(std::io::Error),
+    /// A setting the server could not use.
+    Config(&'static str),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Store(error) => write!(f, "database: {error}"),
+            Self::Io(error) => write!(f, "network: {error}"),
+            Self::Config(problem) => f.write_str(problem),
+        }
+    }
+}
+
+impl From<StoreError> for StartError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl From<std::io::Error> for StartError {
+    fn from(error: std::io::Error) -> Self {
+        Self::Io(error)
+    }
+}
+
+/// The token service this server uses: `tgsk_` secret and `tgpk_` publishable tokens, in
+/// `Bearer` or raw (Refocus compatibility) `Authorization` headers.
+async fn token_service(
+    database_url: &str,
+    options: SqlOptions,
+) -> Result<TokenService<SqlStorage>, StartError> {
+    let storage = SqlStorage::open_with(database_url, options).await?;
+    let format =
+        |prefix| TokenFormat::new(prefix).map_err(|_| StartError::Config("invalid token prefix"));
+    Ok(TokenService::new(storage, format(SECRET_PREFIX)?)
+        .with_publishable_format(format(PUBLISHABLE_PREFIX)?)?
+        .with_schemes(AcceptedSchemes::BEARER.and(Scheme::Raw)))
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    /// The address the server listens on.
+    pub addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+    flusher: JoinHandle<()>,
+    tokens: Arc<TokenService<SqlStorage>>,
+}
+
+impl Server {
+    /// Stops accepting requests, lets those in flight finish within the shutdown grace period,
+    /// closes every connection, and writes pending last uses.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::Io`] if the serving task failed, [`StartError::Store`] if the pending
+    /// last uses could not be written.
+    pub async fn stop(self) -> Result<(), StartError> {
+        // The task may have ended already; then there is nobody to tell.
+        let _ = self.shutdown.send(());
+        self.task
+            .await
+            .map_err(|error| StartError::Io(std::io::Error::other(error)))?;
+        self.flusher.abort();
+        self.tokens.flush_last_use().await?;
+        Ok(())
+    }
+}
+
+/// Writes pending last uses every last-use interval, so that a use noted but not written
+/// (coalesced, or refused by a busy database) reaches the database without waiting for
+/// shutdown.
+fn flush_last_use_regularly(tokens: Arc<TokenService<SqlStorage>>) -> JoinHandle<()> {
+    let period = DEFAULT_LAST_USE_INTERVAL
+        .to_std()
+        .unwrap_or(Duration::from_secs(60));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = tokens.flush_last_use().await {
+                tracing::warn!(%error, "pending last uses not written; the next flush retries them");
+            }
+        }
+    })
+}
+
+/// Opens the database, binds the address and serves until [`Server::stop`].
+///
+/// # Errors
+///
+/// [`StartError::Store`] if the database cannot be opened or migrated,
+/// [`StartError::Io`] if the address cannot be bound.
+pub async fn start(settings: Settings) -> Result<Server, StartError> {
+    let options = SqlOptions::default().acquire_timeout(settings.database_timeout);
+    let tokens = Arc::new(token_service(&settings.database_url, options).await?);
+    let records = Records::open(tokens.storage().pool().clone()).await?;
+    let realm = Realm::new(REALM).map_err(|_| StartError::Config("invalid realm"))?;
+    let state = AppState {
+        tokens: Arc::clone(&tokens),
+        records,
+        realm: Arc::new(realm.clone()),
+    };
+    // Unread bodies are drained after every answer, the authentication layer's refusals too.
+    let app = router(state)
+        .layer(
+            AuthLayer::new(Arc::clone(&tokens), realm, settings.requirement)
+                .with_failure_throttle(FailureThrottle::new(settings.auth_failures)),
+        )
+        .layer(axum::middleware::from_fn(body::drain_unread))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.request_timeout,
+            request_timeout::limit,
+        ))
+        .layer(CorsLayer::new(settings.cors))
+        // Outermost, so that every answer is logged: preflights, auth refusals and timeouts.
+        .layer(axum::middleware::from_fn(request_log::log_request));
+    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(connections::serve(
+        listener,
+        app,
+        settings.timers,
+        async move {
+            // A dropped sender also stops the server.
+            let _ = stopped.await;
+        },
+    ));
+    Ok(Server {
+        addr,
+        shutdown,
+        task,
+        flusher: flush_last_use_regularly(Arc::clone(&tokens)),
+        tokens,
+    })
+}
+
+/// `mint`: creates the user if needed and a token for them; returns the token's secret. An
+/// existing user with another role is refused.
+///
+/// # Errors
+///
+/// A sentence for the operator: the database failed, a name is invalid, or the user exists
+/// with another role.
+pub async fn mint_bootstrap(
+    database_url: &str,
+    user: &str,
+    role: Role,
+    name: &str,
+    scope: Scope,
+) -> Result<String, String> {
+    let service = token_service(database_url, SqlOptions::default())
+        .await
+        .map_err(|error| error.to_string())?;
+    let user = UserName::new(user).map_err(|error| error.to_string())?;
+    let name = TokenName::new(name).map_err(|error| error.to_string())?;
+    let now = Utc::now();
+    match service.create_user(user.clone(), role, now).await {
+        Ok(_) => {}
+        // An existing user keeps their role: refuse rather than mint a token that the role
+        // the operator asked for would not cap.
+        Err(StoreError::DuplicateUser) => match service.user(&user).await {
+            Ok(Some(existing)) if existing.role == role => {}
+            Ok(Some(existing)) => {
+                return Err(format!(
+                    "user {} exists with role {}, not {role}",
+                    existing.name.as_str(),
+                    existing.role
+                ));
+            }
+            Ok(None) => return Err(format!("user {} vanished while minting", user.as_str())),
+            Err(error) => return Err(error.to_string()),
+        },
+        Err(error) => return Err(error.to_string()),
+    }
+    let request = TokenRequest {
+        owner: user,
+        name,
+        limits: Limits::new(scope),
+    };
+    let created = service
+        .create_token(&request, now)
+        .await
+        .map_err(|error| error.to_string())?;
+    service.storage().close().await;
+    Ok(created.secret.expose_secret().to_owned())
+}
+
+/// Every route and its handler. Each handler is an `async fn` whose parameters are axum
+/// extractors, run in order: `State` and `Extension<Caller>` (put there by the authentication
+/// layer), path parameters, the query, and last the body, which handlers read only once the
+/// caller is authorized ([`body::UnreadBody`]). Unknown routes and methods answer in JSON like
+/// every other error.
+fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/v1/users", post(users::create).get(users::list))
+        .route("/v1/tokens", post(tokens::create).get(tokens::list))
+        .route("/v1/tokens/current", get(tokens::current))
+        .route("/api/tokens/current", get(tokens::current))
+        .route("/v1/tokens/{id}", delete(tokens::delete))
+        .route("/v1/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/v1/tokens/{id}/restore", post(tokens::restore))
+        .route(
+            "/v1/aspects/{aspect}/samples/{subject}",
+            put(samples::put).get(samples::get).delete(samples::delete),
+        );
+    for kind in Kind::ALL {
+        router = record_routes(router, kind);
+    }
+    router
+        .fallback(no_such_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+/// The routes of one kind of record, all under `/v1/{kind}`: the handlers learn the kind from
+/// the route they were reached by (the [`Kind`] extractor).
+fn record_routes(router: Router<AppState>, kind: Kind) -> Router<AppState> {
+    let base = format!("/v1/{}", kind.as_str());
+    router
+        .route(&base, post(records::create).get(records::list))
+        .route(
+            &format!("{base}/{{name}}"),
+            get(records::get)
+                .patch(records::patch)
+                .delete(records::delete),
+        )
+        .route(
+            &format!("{base}/{{name}}/writers"),
+            get(records::writers)
+                .post(records::add_writers)
+                .delete(records::clear_writers),
+        )
+        .route(
+            &format!("{base}/{{name}}/writers/{{user}}"),
+            delete(records::remove_writer),
+        )
+}
+
+/// 404 `not_found` for a path no route matches.
+async fn no_such_route() -> Refusal {
+    not_found("route")
+}
+
+/// 405 `method_not_allowed` for a route that does not take the request's method.
+async fn method_not_allowed() -> Refusal {
+    Refusal::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take this method",
+    )
+}

@@ -1,0 +1,169 @@
+//! Settings from environment variables, validated all at once.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tollgate::cors::CorsPolicy;
+use tollgate::http::TokenRequirement;
+use tollgate::limit::Quota;
+
+use crate::connections::ConnectionTimers;
+
+use crate::logs::LogFilter;
+
+/// Everything the server needs to start.
+#[derive(Debug)]
+pub struct Settings {
+    /// Where to listen (`TOLLGATE_ADDR`).
+    pub addr: SocketAddr,
+    /// Which database to use (`DATABASE_URL`).
+    pub database_url: String,
+    /// Whether every request needs a token (`REQUIRE_ACCESS_TOKEN`).
+    pub requirement: TokenRequirement,
+    /// Which routes answer CORS, and to which origins.
+    pub cors: CorsPolicy,
+    /// The connection timers (`TOLLGATE_HEADER_READ_TIMEOUT`, `TOLLGATE_KEEP_ALIVE_TIMEOUT`,
+    /// `TOLLGATE_SHUTDOWN_GRACE`).
+    pub timers: ConnectionTimers,
+    /// How long a request may take from its head's arrival to its answer.
+    pub request_timeout: Duration,
+    /// How long a request waits for a database connection (and, on SQLite, for another
+    /// process's lock on the file) before it is answered 503.
+    pub database_timeout: Duration,
+    /// Failed authentications allowed per client address
+    /// (`TOLLGATE_AUTH_FAILURES_PER_MINUTE`).
+    pub auth_failures: Quota,
+    /// Which log events are kept (`RUST_LOG`).
+    pub log_filter: LogFilter,
+}
+
+pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// The database when `DATABASE_URL` is unset: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db";
+pub(crate) const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 20;
+
+impl Settings {
+    /// Reads the settings through `var` (the process environment in `main`, a map in tests).
+    ///
+    /// # Errors
+    ///
+    /// Every problem at once, one sentence each naming the variable.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, Vec<String>> {
+        let mut problems = Vec::new();
+        let addr_text = var("TOLLGATE_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr = addr_text
+            .parse::<SocketAddr>()
+            .map_err(|_| {
+                problems.push(format!(
+                    "TOLLGATE_ADDR={addr_text:?} is not an address such as 127.0.0.1:8080"
+                ))
+            })
+            .ok();
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite://")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            // Only the scheme is repeated: the rest of the URL may carry a password.
+            let scheme = database_url
+                .split_once(':')
+                .map_or("", |(scheme, _)| scheme);
+            problems.push(format!(
+                "DATABASE_URL with scheme {scheme:?} must start with sqlite:// or postgres://"
+            ));
+        }
+        let requirement = match var("REQUIRE_ACCESS_TOKEN").as_deref().map(str::trim) {
+            None | Some("true") => Some(TokenRequirement::Required),
+            Some("false") => Some(TokenRequirement::Optional),
+            Some(other) => {
+                problems.push(format!(
+                    "REQUIRE_ACCESS_TOKEN={other:?} must be true or false"
+                ));
+                None
+            }
+        };
+        let routes = var("CORS_ROUTES").unwrap_or_default();
+        let origins = var("CORS_ALLOWED_ORIGINS").unwrap_or_else(|| "*".to_owned());
+        let cors = CorsPolicy::builder()
+            .routes(&routes)
+            .allowed_origins(&origins)
+            .build()
+            .map_err(|errors| problems.push(format!("CORS settings: {errors}")))
+            .ok();
+        let mut duration = |name: &str, default: Duration| {
+            let Some(text) = var(name) else {
+                return default;
+            };
+            parse_duration(&text).unwrap_or_else(|| {
+                problems.push(format!(
+                    "{name}={text:?} must be a whole number of seconds or milliseconds from 1ms to 3600s, such as 10s or 500ms"
+                ));
+                default
+            })
+        };
+        let timers = ConnectionTimers {
+            header_read: duration("TOLLGATE_HEADER_READ_TIMEOUT", Duration::from_secs(10)),
+            keep_alive: duration("TOLLGATE_KEEP_ALIVE_TIMEOUT", Duration::from_secs(5)),
+            shutdown_grace: duration("TOLLGATE_SHUTDOWN_GRACE", Duration::from_secs(10)),
+        };
+        let request_timeout = duration("TOLLGATE_REQUEST_TIMEOUT", Duration::from_secs(30));
+        let database_timeout = duration("TOLLGATE_DATABASE_TIMEOUT", Duration::from_secs(1));
+        let auth_failures = auth_failures_per_minute(&var, &mut problems);
+        // A default in place of an invalid value is never used: its problem refuses them all.
+        let log_filter = LogFilter::from_var(var("RUST_LOG"))
+            .map_err(|problem| problems.push(problem))
+            .unwrap_or_default();
+        match (addr, requirement, cors, auth_failures) {
+            (Some(addr), Some(requirement), Some(cors), Some(auth_failures))
+                if problems.is_empty() =>
+            {
+                Ok(Self {
+                    addr,
+                    database_url,
+                    requirement,
+                    cors,
+                    timers,
+                    request_timeout,
+                    database_timeout,
+                    auth_failures,
+                    log_filter,
+                })
+            }
+            _ => Err(problems),
+        }
+    }
+}
+
+/// A whole number of milliseconds (`500ms`) or seconds (`10s`), from 1 ms to one hour: zero
+/// would turn a timer off or refuse everything, and past an hour a timer protects nothing.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let duration = if let Some(millis) = text.strip_suffix("ms") {
+        Duration::from_millis(millis.parse().ok()?)
+    } else {
+        Duration::from_secs(text.strip_suffix('s')?.parse().ok()?)
+    };
+    (Duration::from_millis(1)..=Duration::from_secs(3600))
+        .contains(&duration)
+        .then_some(duration)
+}
+
+/// `TOLLGATE_AUTH_FAILURES_PER_MINUTE`: a whole number from 1 (a quota of 0 allows nothing).
+fn auth_failures_per_minute(
+    var: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<Quota> {
+    const NAME: &str = "TOLLGATE_AUTH_FAILURES_PER_MINUTE";
+    let text = var(NAME);
+    let count = text
+        .as_deref()
+        .map_or(Some(DEFAULT_AUTH_FAILURES_PER_MINUTE), |text| {
+            text.trim().parse().ok()
+        });
+    let quota = count.and_then(|count| Quota::new(count, Duration::from_secs(60)).ok());
+    if quota.is_none() {
+        let text = text.unwrap_or_default();
+        problems.push(format!("{NAME}={text:?} must be a whole number from 1"));
+    }
+    quota
+}

@@ -1,0 +1,331 @@
+//! `/v1/tokens`: create, list, current, delete (own tokens); revoke and restore (admin).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Extension, RawQuery, State};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tollgate::cors::OriginPattern;
+use tollgate::http::{Caller, refusal};
+use tollgate::scope::{Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope};
+use tollgate::store::{CreatedToken, TokenId, TokenRecord};
+use tollgate::token::TokenName;
+
+use super::records::valid_name;
+use super::{no_store, rfc3339};
+use crate::access::{authorize_token, token_of};
+use crate::app::AppState;
+use crate::audit::{self, TokenChange};
+use crate::body::UnreadBody;
+use crate::paging::{PageQuery, next_link};
+use crate::path::Path;
+use crate::records::Kind;
+use crate::refusal::{Refusal, bad_request, not_found};
+
+/// The most allowed origins one token may carry: each is checked on every request.
+const MAX_ALLOWED_ORIGINS: usize = 32;
+/// The most resources one token's grants may name.
+const MAX_GRANTS: usize = 64;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewToken {
+    name: String,
+    kind: Option<String>,
+    scope: Option<String>,
+    expires_at: Option<String>,
+    allowed_origins: Option<Vec<String>>,
+    grants: Option<BTreeMap<String, Vec<String>>>,
+}
+
+fn optional_time(at: Option<DateTime<Utc>>) -> Value {
+    at.map_or(Value::Null, |at| Value::String(rfc3339(at)))
+}
+
+/// 422 with a JSON body.
+fn unprocessable(code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+}
+
+/// A token's limits and parentage, as every answer about a token shows them.
+fn limits_fields(token: &TokenRecord) -> serde_json::Map<String, Value> {
+    let limits: &Limits = &token.limits;
+    let origins: Option<Vec<String>> = limits
+        .allowed_origins
+        .as_ref()
+        .map(|allowed| allowed.patterns().iter().map(ToString::to_string).collect());
+    let grants = limits.grants.as_ref().map(|grants| {
+        let mut shown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (resource, access) in grants.iter() {
+            shown
+                .entry(resource.as_str())
+                .or_default()
+                .push(access.as_str());
+        }
+        shown
+    });
+    let mut fields = serde_json::Map::new();
+    fields.insert("kind".into(), json!(limits.kind.as_str()));
+    fields.insert("scope".into(), json!(limits.scope.as_str()));
+    fields.insert("expires_at".into(), optional_time(limits.expires_at));
+    fields.insert("allowed_origins".into(), json!(origins));
+    fields.insert("grants".into(), json!(grants));
+    fields.insert("parent_id".into(), json!(token.parent_id.map(|id| id.0)));
+    fields
+}
+
+/// A token as listed: metadata and hint, never the secret or hash.
+fn listed(token: &TokenRecord) -> Value {
+    let mut fields = limits_fields(token);
+    fields.insert("id".into(), json!(token.id.0));
+    fields.insert("name".into(), json!(token.name.as_str()));
+    fields.insert("created_at".into(), json!(rfc3339(token.created_at)));
+    fields.insert("last_used_at".into(), optional_time(token.last_used_at));
+    fields.insert("revoked".into(), json!(token.revoked_at.is_some()));
+    fields.insert("hint".into(), json!(token.hint.as_str()));
+    Value::Object(fields)
+}
+
+/// A token just created, with its secret: shown once.
+pub(crate) fn created(created: &CreatedToken) -> Value {
+    let record = &created.record;
+    let mut fields = limits_fields(record);
+    fields.insert("id".into(), json!(record.id.0));
+    fields.insert("name".into(), json!(record.name.as_str()));
+    fields.insert("created_at".into(), json!(rfc3339(record.created_at)));
+    fields.insert("token".into(), json!(created.secret.expose_secret()));
+    Value::Object(fields)
+}
+
+/// Grants as the request gives them: `{"aspects/cpu": ["read", "write"]}`. Resources are
+/// `{kind}/{name}` of a record kind and a valid record name; samples count as their aspect.
+fn parse_grants(given: BTreeMap<String, Vec<String>>) -> Result<Grants, Refusal> {
+    if given.len() > MAX_GRANTS {
+        return Err(bad_request(
+            "invalid_grants",
+            format!("grants may name at most {MAX_GRANTS} resources"),
+        ));
+    }
+    let mut grants = Grants::new();
+    for (resource, accesses) in given {
+        let names_a_record = resource.split_once('/').is_some_and(|(kind, name)| {
+            Kind::ALL.iter().any(|k| k.as_str() == kind) && valid_name(name)
+        });
+        let name = ResourceName::new(&resource).ok().filter(|_| names_a_record);
+        let Some(name) = name else {
+            return Err(bad_request(
+                "invalid_grants",
+                "grant resources are `subjects/NAME` or `aspects/NAME`",
+            ));
+        };
+        for access in accesses {
+            let access: Access = access.parse().map_err(|_| {
+                bad_request(
+                    "invalid_grants",
+                    "grant accesses are `read`, `write` and `delete`",
+                )
+            })?;
+            grants.insert(name.clone(), access);
+        }
+    }
+    Ok(grants)
+}
+
+/// The new token's limits as the body asks, before the parent's limits are applied.
+fn limits_request(body: NewToken) -> Result<(TokenName, LimitsRequest), Refusal> {
+    let name = TokenName::new(&body.name)
+        .map_err(|error| bad_request("invalid_name", error.to_string()))?;
+    let kind = match body.kind.as_deref() {
+        None => Default::default(),
+        Some(text) => text
+            .parse()
+            .map_err(|error: tollgate::scope::ParseKindError| {
+                bad_request("invalid_kind", error.to_string())
+            })?,
+    };
+    let scope = match body.scope.as_deref() {
+        None => Scope::ReadOnly,
+        Some(text) => text
+            .parse()
+            .map_err(|error: tollgate::scope::ParseScopeError| {
+                bad_request("invalid_scope", error.to_string())
+            })?,
+    };
+    let expires_at = body
+        .expires_at
+        .as_deref()
+        .map(|text| DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc)))
+        .transpose()
+        .map_err(|_| {
+            bad_request(
+                "invalid_expires_at",
+                "expires_at must be an RFC 3339 time such as 2030-01-01T00:00:00Z",
+            )
+        })?;
+    let allowed_origins = body
+        .allowed_origins
+        .map(|origins| {
+            if origins.len() > MAX_ALLOWED_ORIGINS {
+                return Err(unprocessable(
+                    "invalid_allowed_origin",
+                    format!("a token may name at most {MAX_ALLOWED_ORIGINS} allowed origins"),
+                ));
+            }
+            // Kept in normal form (`HTTPS://App.example.com:443` is `https://app.example.com`).
+            origins
+                .iter()
+                .enumerate()
+                .map(|(index, origin)| {
+                    OriginPattern::parse(origin).map_err(|error| {
+                        unprocessable(
+                            "invalid_allowed_origin",
+                            format!("allowed_origins[{index}]: {error}"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, Refusal>>()
+        })
+        .transpose()?;
+    let grants = body.grants.map(parse_grants).transpose()?;
+    let request = LimitsRequest {
+        kind,
+        scope,
+        expires_at,
+        allowed_origins,
+        grants,
+    };
+    Ok((name, request))
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: UnreadBody,
+) -> Result<impl IntoResponse, Refusal> {
+    let parent = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
+    let (name, request) = limits_request(body.json().await?)?;
+    let created_token = state
+        .tokens
+        .derive_token(parent, name, request, Utc::now())
+        .await
+        .map_err(|error| Refusal(refusal::derive_error(&error, &state.realm)))?;
+    audit::token_created(parent, &created_token.record);
+    Ok((
+        StatusCode::CREATED,
+        no_store(),
+        Json(created(&created_token)),
+    ))
+}
+
+/// The caller's own tokens, oldest first, a page at a time.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<(HeaderMap, Json<Value>), Refusal> {
+    let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
+    let paging = PageQuery::parse(query.as_deref())?;
+    // Only the canonical spelling of an id the store could have given (ids start at 1): each
+    // position has one cursor.
+    let after = paging.after(|key| {
+        let id: TokenId = key.parse().ok()?;
+        (id.0 > 0 && id.to_string() == key).then_some(id)
+    })?;
+    let page = state
+        .tokens
+        .list_tokens(&found.token.owner, after, paging.size)
+        .await?;
+    let link = next_link("/v1/tokens", paging.size, &page, |token| {
+        token.id.to_string()
+    });
+    Ok((link, Json(page.items.iter().map(listed).collect())))
+}
+
+pub(crate) async fn current(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, Refusal> {
+    let token = &token_of(&caller, &state.realm)?.token;
+    let mut fields = limits_fields(token);
+    fields.insert("id".into(), json!(token.id.0));
+    fields.insert("name".into(), json!(token.name.as_str()));
+    fields.insert("user".into(), json!(token.owner.as_str()));
+    fields.insert("created_at".into(), json!(rfc3339(token.created_at)));
+    fields.insert("last_used_at".into(), optional_time(token.last_used_at));
+    Ok(Json(Value::Object(fields)))
+}
+
+/// A token id from the path; anything that is not one names no token.
+fn token_id(text: &str) -> Result<TokenId, Refusal> {
+    text.parse().map_err(|_| not_found("token"))
+}
+
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Refusal> {
+    let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
+    let id = token_id(&id)?;
+    state
+        .tokens
+        .delete_token(id, &found.token.owner, Utc::now())
+        .await?;
+    audit::token_changed(found, id, TokenChange::Deleted);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/tokens/{id}/revoke`, for administrators.
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Refusal> {
+    set_revocation(&state, &caller, &id, Revocation::Revoke).await
+}
+
+/// `POST /v1/tokens/{id}/restore`, for administrators.
+pub(crate) async fn restore(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Refusal> {
+    set_revocation(&state, &caller, &id, Revocation::Restore).await
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Revocation {
+    Revoke,
+    Restore,
+}
+
+async fn set_revocation(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    change: Revocation,
+) -> Result<Json<Value>, Refusal> {
+    let by = authorize_token(caller, Operation::WriteSensitive, &state.realm)?;
+    let id = token_id(id)?;
+    let done = match change {
+        Revocation::Revoke => {
+            state.tokens.revoke(id, Utc::now()).await?;
+            TokenChange::Revoked
+        }
+        Revocation::Restore => {
+            state.tokens.restore(id).await?;
+            TokenChange::Restored
+        }
+    };
+    audit::token_changed(by, id, done);
+    let token = state
+        .tokens
+        .token(id)
+        .await?
+        .ok_or_else(|| not_found("token"))?;
+    Ok(Json(listed(&token)))
+}

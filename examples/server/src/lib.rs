@@ -1,0 +1,24 @@
+//! The example API server: subjects, aspects and samples behind every tollgate crate.
+//!
+//! `main.rs` runs it; the integration tests in `tests/` start it in-process through the items
+//! exported here.
+
+mod access;
+mod app;
+mod audit;
+mod body;
+mod config;
+mod connections;
+mod handlers;
+mod logs;
+mod paging;
+mod path;
+mod records;
+mod refusal;
+mod request_log;
+mod request_timeout;
+
+pub use app::{Server, StartError, mint_bootstrap, start};
+pub use config::{DEFAULT_DATABASE_URL, Settings};
+pub use connections::ConnectionTimers;
+pub use logs::{LogFilter, install as install_logs};
