@@ -11,7 +11,7 @@ use tollgate_store::{AuthError, Authenticated, Storage, TokenId, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{ApiError, ClientAddr, FailureThrottle, Realm, refusal};
+use crate::{ClientAddr, FailureThrottle, Realm, Refusal, refusal};
 
 /// The future of [`Auth`]: boxed, as it awaits the store's lookup, whose type has no name.
 type BoxFuture<T> = core::pin::Pin<Box<dyn core::future::Future<Output = T> + Send>>;
@@ -106,7 +106,7 @@ impl<St> AuthLayer<St> {
     }
 
     /// 429 when `client` is over its quota of failed authentications.
-    fn throttled(&self, client: Option<ClientAddr>) -> Option<ApiError> {
+    fn throttled(&self, client: Option<ClientAddr>) -> Option<Refusal> {
         let throttle = self.throttle.as_ref()?;
         let wait = throttle.check(client, Instant::now()).err()?;
         Some(refusal::too_many_failures(wait))
@@ -154,7 +154,7 @@ impl<S: Clone, St> Clone for Auth<S, St> {
 }
 
 /// Whether a token with these allowed origins may be used with this `Origin` header.
-fn origin_refusal(token: &Authenticated, origin: Option<&HeaderValue>) -> Option<ApiError> {
+fn origin_refusal(token: &Authenticated, origin: Option<&HeaderValue>) -> Option<Refusal> {
     let check = token
         .token
         .limits

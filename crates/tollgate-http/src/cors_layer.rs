@@ -12,7 +12,7 @@ use tollgate_cors::{CorsDecision, CorsHeader, CorsPolicy, CorsRequest, ResponseH
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::ApiError;
+use crate::Refusal;
 use crate::cors_future::CorsFuture;
 
 /// Evaluates each request against a [`CorsPolicy`]: an allowed preflight is answered 204 with
@@ -228,7 +228,7 @@ where
                 *response.status_mut() = StatusCode::NO_CONTENT;
                 response
             }
-            CorsDecision::PreflightDenied(reason) => ApiError::new(
+            CorsDecision::PreflightDenied(reason) => Refusal::new(
                 StatusCode::FORBIDDEN,
                 "cors_preflight_rejected",
                 reason.to_string(),

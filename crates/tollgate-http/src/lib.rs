@@ -6,6 +6,8 @@
 //! - [`refusal`]: every "no" to a status, a stable error code, a JSON body
 //!   (`{"error": {"code", "message"}}`) and, for credentials, a `WWW-Authenticate` challenge
 //!   built from a validated [`Realm`].
+//!   A [`Refusal`] is the one error type: a handler may return `Result<_, Refusal>` (with the
+//!   `axum` feature it is an axum response, and `?` turns a store error into one).
 //! - [`CorsLayer`]: answers preflights (204 or 403) and adds CORS headers to every other
 //!   response, errors included.
 //! - [`AuthLayer`]: authenticates `Authorization` through a `tollgate-store` service, checks
@@ -16,7 +18,7 @@
 //! For logs, through [`tracing`] (the application installs the subscriber): every 500 and
 //! 503 that [`refusal`] makes (from a store failure, or [`refusal::internal`]) logs its cause,
 //! with the error's sources, at `error` and `warn` (target `tollgate_http::cause`); a
-//! response made by [`ApiError::to_response`] carries its [`RefusalCode`], and one that passed
+//! response made by [`Refusal::to_response`] carries its [`RefusalCode`], and one that passed
 //! [`AuthLayer`] with a valid token carries the token's `TokenId`, in its extensions, so that
 //! a request log wrapped around both can say why a request was refused and whose it was.
 //! Nothing logged holds a token's secret.
@@ -47,7 +49,6 @@
 //! can send any `Origin` it likes: such a token must still be kept secret, unless it is a
 //! publishable token, whose read-only scope is what limits a copy.
 
-mod api_error;
 mod auth_layer;
 mod cause;
 mod challenge;
@@ -57,8 +58,8 @@ mod cors_layer;
 mod error;
 mod failure_throttle;
 pub mod refusal;
+mod refusal_response;
 
-pub use api_error::{ApiError, RefusalCode};
 pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
 pub use challenge::Realm;
 pub use client_addr::ClientAddr;
@@ -66,6 +67,7 @@ pub use cors_future::CorsFuture;
 pub use cors_layer::{Cors, CorsLayer};
 pub use error::RealmError;
 pub use failure_throttle::FailureThrottle;
+pub use refusal_response::{Refusal, RefusalCode};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -24,14 +24,14 @@ use tollgate_cors::OriginCheck;
 use tollgate_limit::RetryAfter;
 use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
 use tollgate_store::{AuthError, DeriveError, StoreError};
-use tollgate_writers::DenyReason;
+use tollgate_writers::WriteDenial;
 
-use crate::{ApiError, Realm, cause};
+use crate::{Realm, Refusal, cause};
 
 /// 401 for a request that must carry a token and does not.
 #[must_use]
-pub fn missing_token(realm: &Realm) -> ApiError {
-    ApiError::new(
+pub fn missing_token(realm: &Realm) -> Refusal {
+    Refusal::new(
         StatusCode::UNAUTHORIZED,
         "missing_token",
         "this request needs an access token: send `Authorization: Bearer <token>`",
@@ -41,28 +41,28 @@ pub fn missing_token(realm: &Realm) -> ApiError {
 
 /// 401 (or 503 / 500 when the database failed) for a token that did not authenticate.
 #[must_use]
-pub fn auth_error(error: &AuthError, realm: &Realm) -> ApiError {
+pub fn auth_error(error: &AuthError, realm: &Realm) -> Refusal {
     match error {
         AuthError::Store(store) => store_error(store),
         // A well-formed token that does not work gets one message whether it is unknown,
         // revoked or expired: its owner sees which in their token list; anyone else learns
         // nothing about which tokens exist.
-        AuthError::Unknown | AuthError::Inactive(_) => ApiError::new(
+        AuthError::Unknown | AuthError::Inactive(_) => Refusal::new(
             StatusCode::UNAUTHORIZED,
             "invalid_token",
             "the token is not valid: it is unknown, revoked or expired",
         )
         .with_challenge(realm.invalid_token()),
         // Header and token errors never echo the presented text, so their messages are safe.
-        other => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", other.to_string())
+        other => Refusal::new(StatusCode::UNAUTHORIZED, "invalid_token", other.to_string())
             .with_challenge(realm.invalid_token()),
     }
 }
 
 /// 401 for a request with more than one `Authorization` field: ambiguous, so malformed.
 #[must_use]
-pub fn repeated_authorization(realm: &Realm) -> ApiError {
-    ApiError::new(
+pub fn repeated_authorization(realm: &Realm) -> Refusal {
+    Refusal::new(
         StatusCode::UNAUTHORIZED,
         "invalid_token",
         "send exactly one Authorization header",
@@ -73,8 +73,8 @@ pub fn repeated_authorization(realm: &Realm) -> ApiError {
 /// 429 for credentials from an address that failed to authenticate too often
 /// ([`FailureThrottle`](crate::FailureThrottle)), with `Retry-After`.
 #[must_use]
-pub fn too_many_failures(wait: RetryAfter) -> ApiError {
-    ApiError::new(
+pub fn too_many_failures(wait: RetryAfter) -> Refusal {
+    Refusal::new(
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_failures",
         "too many failed authentication attempts from your address: wait the number of seconds \
@@ -83,10 +83,17 @@ pub fn too_many_failures(wait: RetryAfter) -> ApiError {
     .with_retry_after(wait.0)
 }
 
+/// `?` on a store call in a handler returning `Result<_, Refusal>`: [`store_error`].
+impl From<StoreError> for Refusal {
+    fn from(error: StoreError) -> Self {
+        store_error(&error)
+    }
+}
+
 /// The status for a store failure outside authentication. A 500 or 503 logs its cause (see
 /// the crate's documentation, "Logs").
 #[must_use]
-pub fn store_error(error: &StoreError) -> ApiError {
+pub fn store_error(error: &StoreError) -> Refusal {
     let (status, code) = match error {
         StoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         StoreError::DuplicateUser | StoreError::DuplicateTokenName => {
@@ -111,24 +118,24 @@ pub fn store_error(error: &StoreError) -> ApiError {
         // database is usually a passing state (overload, a restart): ask to come back soon.
         StatusCode::SERVICE_UNAVAILABLE => {
             cause::log(status, code, error);
-            ApiError::new(status, code, "the database is unavailable; try again later")
+            Refusal::new(status, code, "the database is unavailable; try again later")
                 .with_retry_after(Duration::from_secs(1))
         }
         StatusCode::INTERNAL_SERVER_ERROR => {
             cause::log(status, code, error);
-            ApiError::new(status, code, "internal error")
+            Refusal::new(status, code, "internal error")
         }
-        _ => ApiError::new(status, code, error.to_string()),
+        _ => Refusal::new(status, code, error.to_string()),
     }
 }
 
 /// 500 for a failure of the server's own, such as a defect: `error` goes to the log, the
 /// client is told only "internal error".
 #[must_use]
-pub fn internal(error: &(dyn std::error::Error + 'static)) -> ApiError {
+pub fn internal(error: &(dyn std::error::Error + 'static)) -> Refusal {
     let status = StatusCode::INTERNAL_SERVER_ERROR;
     cause::log(status, "internal", error);
-    ApiError::new(status, "internal", "internal error")
+    Refusal::new(status, "internal", "internal error")
 }
 
 /// The error code of limits no token may have.
@@ -143,12 +150,12 @@ fn invalid_limits_code(invalid: InvalidLimits) -> &'static str {
 /// 403 for an operation the token may not perform: `not_granted` when its grants refused,
 /// `insufficient_scope` (with its challenge) otherwise.
 #[must_use]
-pub fn scope_denial<S: core::fmt::Display>(denial: &Denial<S>, realm: &Realm) -> ApiError {
+pub fn scope_denial<S: core::fmt::Display>(denial: &Denial<S>, realm: &Realm) -> Refusal {
     match denial {
         Denial::NotGranted { .. } => {
-            ApiError::new(StatusCode::FORBIDDEN, "not_granted", denial.to_string())
+            Refusal::new(StatusCode::FORBIDDEN, "not_granted", denial.to_string())
         }
-        _ => ApiError::new(
+        _ => Refusal::new(
             StatusCode::FORBIDDEN,
             "insufficient_scope",
             denial.to_string(),
@@ -162,7 +169,7 @@ pub fn scope_denial<S: core::fmt::Display>(denial: &Denial<S>, realm: &Realm) ->
 /// `exceeds_parent`, `publishable_read_only`, `publishable_needs_origins`), or the store's
 /// failure.
 #[must_use]
-pub fn derive_error(error: &DeriveError, realm: &Realm) -> ApiError {
+pub fn derive_error(error: &DeriveError, realm: &Realm) -> Refusal {
     let (code, denial) = match error {
         DeriveError::Store(store) => return store_error(store),
         DeriveError::Denied(DeriveDenial::CannotMint(denial)) => {
@@ -176,15 +183,15 @@ pub fn derive_error(error: &DeriveError, realm: &Realm) -> ApiError {
             (invalid_limits_code(*invalid), denial)
         }
     };
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, denial.to_string())
+    Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, denial.to_string())
 }
 
 /// 403 for a writer check that refused, or 401 when the actor is anonymous (a token would help).
 #[must_use]
-pub fn writer_denial(reason: DenyReason, realm: &Realm) -> ApiError {
+pub fn writer_denial(reason: WriteDenial, realm: &Realm) -> Refusal {
     match reason {
-        DenyReason::Anonymous => missing_token(realm),
-        DenyReason::NotAWriter => ApiError::new(
+        WriteDenial::Anonymous => missing_token(realm),
+        WriteDenial::NotAWriter => Refusal::new(
             StatusCode::FORBIDDEN,
             "not_a_writer",
             "this record has a writer list and you are not on it",
@@ -194,7 +201,7 @@ pub fn writer_denial(reason: DenyReason, realm: &Realm) -> ApiError {
 
 /// 403 for a token whose allowed origins refuse the request's `Origin`; `None` when allowed.
 #[must_use]
-pub fn origin_refusal(check: OriginCheck) -> Option<ApiError> {
+pub fn origin_refusal(check: OriginCheck) -> Option<Refusal> {
     let message = match check {
         OriginCheck::Allowed => return None,
         OriginCheck::Missing => {
@@ -203,7 +210,7 @@ pub fn origin_refusal(check: OriginCheck) -> Option<ApiError> {
         OriginCheck::Invalid => "the request's Origin header is not a valid origin",
         OriginCheck::NotAllowed => "this token may not be used from this origin",
     };
-    Some(ApiError::new(
+    Some(Refusal::new(
         StatusCode::FORBIDDEN,
         "origin_not_allowed",
         message,
@@ -222,7 +229,7 @@ mod tests {
         Realm::new("tollgate").unwrap()
     }
 
-    fn challenge(error: &ApiError) -> Option<&str> {
+    fn challenge(error: &Refusal) -> Option<&str> {
         error
             .challenge
             .as_ref()
@@ -415,11 +422,11 @@ mod tests {
     #[test]
     fn writer_and_origin_refusals() {
         assert_eq!(
-            writer_denial(DenyReason::NotAWriter, &realm()).code,
+            writer_denial(WriteDenial::NotAWriter, &realm()).code,
             "not_a_writer"
         );
         assert_eq!(
-            writer_denial(DenyReason::Anonymous, &realm()).status,
+            writer_denial(WriteDenial::Anonymous, &realm()).status,
             StatusCode::UNAUTHORIZED
         );
         assert!(origin_refusal(OriginCheck::Allowed).is_none());

@@ -10,11 +10,11 @@ use crate::list::WriterList;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[must_use]
-pub enum Decision {
+pub enum WriteDecision {
     /// The write is allowed, for this reason.
     Allow(AllowReason),
     /// The write is refused (for a server, 403), for this reason.
-    Deny(DenyReason),
+    Deny(WriteDenial),
 }
 
 /// Why a write was allowed.
@@ -34,7 +34,7 @@ pub enum AllowReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum DenyReason {
+pub enum WriteDenial {
     /// The actor has no credentials.
     Anonymous,
     /// The record is protected and the actor is not on its list (and used no override they
@@ -42,7 +42,7 @@ pub enum DenyReason {
     NotAWriter,
 }
 
-impl Decision {
+impl WriteDecision {
     /// Whether the write is allowed.
     #[must_use]
     pub const fn is_allowed(self) -> bool {
@@ -61,22 +61,22 @@ impl<P: Ord> WriterList<P> {
     /// the write.
     ///
     /// `O(log n)` comparisons, no allocation.
-    pub fn permits<Q>(&self, actor: Actor<'_, Q>, admin_override: AdminOverride) -> Decision
+    pub fn permits<Q>(&self, actor: Actor<'_, Q>, admin_override: AdminOverride) -> WriteDecision
     where
         P: Borrow<Q>,
         Q: Ord + ?Sized,
     {
         let Actor::Authenticated(principal) = actor else {
-            return Decision::Deny(DenyReason::Anonymous);
+            return WriteDecision::Deny(WriteDenial::Anonymous);
         };
         if self.is_empty() {
-            Decision::Allow(AllowReason::OpenRecord)
+            WriteDecision::Allow(AllowReason::OpenRecord)
         } else if self.contains(principal) {
-            Decision::Allow(AllowReason::ListedWriter)
+            WriteDecision::Allow(AllowReason::ListedWriter)
         } else if admin_override.grants_bypass() {
-            Decision::Allow(AllowReason::AdminOverride)
+            WriteDecision::Allow(AllowReason::AdminOverride)
         } else {
-            Decision::Deny(DenyReason::NotAWriter)
+            WriteDecision::Deny(WriteDenial::NotAWriter)
         }
     }
 }
@@ -93,7 +93,7 @@ mod tests {
         let open = WriterList::<String>::new();
         assert_eq!(
             open.permits(Actor::<str>::Anonymous, ENTITLED),
-            Decision::Deny(DenyReason::Anonymous)
+            WriteDecision::Deny(WriteDenial::Anonymous)
         );
     }
 
@@ -102,24 +102,24 @@ mod tests {
         let writers: WriterList<u64> = [7].into_iter().collect();
         assert_eq!(
             writers.permits(Actor::authenticated(&7), ENTITLED),
-            Decision::Allow(AllowReason::ListedWriter)
+            WriteDecision::Allow(AllowReason::ListedWriter)
         );
         assert_eq!(
             WriterList::<u64>::new().permits(Actor::authenticated(&7), ENTITLED),
-            Decision::Allow(AllowReason::OpenRecord)
+            WriteDecision::Allow(AllowReason::OpenRecord)
         );
     }
 
     #[test]
     fn is_allowed_follows_the_variant() {
-        assert!(Decision::Allow(AllowReason::OpenRecord).is_allowed());
-        assert!(!Decision::Deny(DenyReason::NotAWriter).is_allowed());
+        assert!(WriteDecision::Allow(AllowReason::OpenRecord).is_allowed());
+        assert!(!WriteDecision::Deny(WriteDenial::NotAWriter).is_allowed());
     }
 
     #[cfg(feature = "serde")]
     #[test]
     fn decisions_serialize_as_snake_case_names() {
-        let json = serde_json::to_string(&Decision::Deny(DenyReason::NotAWriter)).unwrap();
+        let json = serde_json::to_string(&WriteDecision::Deny(WriteDenial::NotAWriter)).unwrap();
         assert_eq!(json, r#"{"deny":"not_a_writer"}"#);
     }
 }

@@ -3,7 +3,7 @@
 use std::borrow::Borrow;
 
 use crate::actor::{Actor, AdminOverride};
-use crate::decision::Decision;
+use crate::decision::WriteDecision;
 use crate::depth::DepthLimit;
 use crate::error::ResolveError;
 use crate::list::WriterList;
@@ -93,12 +93,12 @@ impl<'a, Id: ?Sized, P: Ord> Resolved<'a, Id, P> {
     }
 }
 
-/// A [`Decision`] together with the record whose writer list made it.
+/// A [`WriteDecision`] together with the record whose writer list made it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
 pub struct RecordDecision<'a, Id: ?Sized> {
     /// Allow or deny, and why.
-    pub decision: Decision,
+    pub decision: WriteDecision,
     /// The record whose own list decided (the parent, for an inheriting record).
     pub decided_by: &'a Id,
 }
@@ -210,7 +210,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decision::{AllowReason, DenyReason};
+    use crate::decision::{AllowReason, WriteDenial};
     use crate::list::tests::list;
     use std::collections::HashMap;
 
@@ -255,10 +255,13 @@ mod tests {
         let resolved = resolve(&store, "sample", DepthLimit::DEFAULT).unwrap();
         assert_eq!(resolved.depth(), 1);
         let bob = resolved.permits(Actor::authenticated("bob"), AdminOverride::NotRequested);
-        assert_eq!(bob.decision, Decision::Deny(DenyReason::NotAWriter));
+        assert_eq!(bob.decision, WriteDecision::Deny(WriteDenial::NotAWriter));
         assert_eq!(bob.decided_by, "aspect");
         let alice = resolved.permits(Actor::authenticated("alice"), AdminOverride::NotRequested);
-        assert_eq!(alice.decision, Decision::Allow(AllowReason::ListedWriter));
+        assert_eq!(
+            alice.decision,
+            WriteDecision::Allow(AllowReason::ListedWriter)
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod list;
 mod lockout;
 
 pub use actor::{Actor, AdminOverride, Entitlement};
-pub use decision::{AllowReason, Decision, DenyReason};
+pub use decision::{AllowReason, WriteDecision, WriteDenial};
 pub use depth::DepthLimit;
 pub use error::{DepthLimitError, NotAWriter, ResolveError, UnknownPrincipals};
 pub use inherit::{Protection, ProtectionLookup, RecordDecision, Resolved, resolve};
@@ -21,7 +21,7 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<WriterList<String>>();
     assert_send_sync::<Actor<'static, str>>();
-    assert_send_sync::<Decision>();
+    assert_send_sync::<WriteDecision>();
     assert_send_sync::<Resolved<'static, str, String>>();
     assert_send_sync::<RecordDecision<'static, str>>();
     assert_send_sync::<ResolveError<String>>();

@@ -6,7 +6,7 @@ use tollgate::store::Authenticated;
 use tollgate::writers::{Actor, AdminOverride, Entitlement, Resolved, WriterList};
 
 use crate::records::Kind;
-use crate::refusal::Refusal;
+use tollgate::http::Refusal;
 
 /// A record as grants name it: `{kind}/{name}`. Samples are named by their aspect.
 pub(crate) fn resource_name(kind: Kind, name: &str) -> String {
@@ -41,7 +41,7 @@ pub(crate) fn authorize<'a>(
 ) -> Result<Option<&'a Authenticated>, Refusal> {
     match caller {
         Caller::Anonymous if operation == Operation::ReadData => Ok(None),
-        Caller::Anonymous => Err(refusal::missing_token(realm).into()),
+        Caller::Anonymous => Err(refusal::missing_token(realm)),
         Caller::Token(found) => {
             match found
                 .token
@@ -49,7 +49,7 @@ pub(crate) fn authorize<'a>(
                 .check_operation(&found.role, operation, resource)
             {
                 Decision::Allow => Ok(Some(found)),
-                Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm).into()),
+                Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm)),
             }
         }
     }
@@ -61,7 +61,7 @@ pub(crate) fn authorize_token<'a>(
     operation: Operation,
     realm: &Realm,
 ) -> Result<&'a Authenticated, Refusal> {
-    authorize(caller, operation, None, realm)?.ok_or_else(|| refusal::missing_token(realm).into())
+    authorize(caller, operation, None, realm)?.ok_or_else(|| refusal::missing_token(realm))
 }
 
 /// The caller's token, whatever its scope, for `/v1/tokens/current`. Publishable tokens are
@@ -76,10 +76,10 @@ pub(crate) fn token_of<'a>(
             let denial: Denial<tollgate::scope::RoleShortfall> = Denial::PublishableToken {
                 operation: Operation::ReadSensitive,
             };
-            Err(refusal::scope_denial(&denial, realm).into())
+            Err(refusal::scope_denial(&denial, realm))
         }
         Caller::Token(found) => Ok(found),
-        Caller::Anonymous => Err(refusal::missing_token(realm).into()),
+        Caller::Anonymous => Err(refusal::missing_token(realm)),
     }
 }
 
@@ -129,11 +129,11 @@ pub(crate) fn may_write_resolved(
     writer_answer(answer.decision, realm)
 }
 
-fn writer_answer(decision: tollgate::writers::Decision, realm: &Realm) -> Result<(), Refusal> {
+fn writer_answer(decision: tollgate::writers::WriteDecision, realm: &Realm) -> Result<(), Refusal> {
     match decision {
-        tollgate::writers::Decision::Allow(_) => Ok(()),
-        tollgate::writers::Decision::Deny(reason) => {
-            Err(refusal::writer_denial(reason, realm).into())
+        tollgate::writers::WriteDecision::Allow(_) => Ok(()),
+        tollgate::writers::WriteDecision::Deny(reason) => {
+            Err(refusal::writer_denial(reason, realm))
         }
     }
 }

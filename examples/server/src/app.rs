@@ -20,13 +20,14 @@ use tollgate::store::{
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
 use crate::body;
+use crate::client_errors::not_found;
 use crate::config::Settings;
 use crate::connections;
 use crate::handlers::{records, samples, tokens, users};
 use crate::records::{Kind, Records};
-use crate::refusal::{Refusal, not_found};
 use crate::request_log;
 use crate::request_timeout;
+use tollgate::http::Refusal;
 
 /// The prefix of the secret tokens this server mints: long and distinctive enough for secret
 /// scanners, and different from the publishable one so that people and scanners tell them

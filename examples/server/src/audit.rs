@@ -8,7 +8,7 @@
 
 use tollgate::http::Caller;
 use tollgate::store::{Authenticated, TokenId, TokenRecord, User};
-use tollgate::writers::{AllowReason, Decision, WriterList};
+use tollgate::writers::{AllowReason, WriteDecision, WriterList};
 
 use crate::access::{actor, admin_override};
 use crate::handlers::override_requested;
@@ -85,7 +85,7 @@ pub(crate) fn overrides_list(
         actor(caller),
         admin_override(caller, override_requested(query)),
     );
-    decision == Decision::Allow(AllowReason::AdminOverride)
+    decision == WriteDecision::Allow(AllowReason::AdminOverride)
 }
 
 /// The writer list of the record `name` of `kind` changed: `added` and `removed` are the

@@ -17,7 +17,8 @@ use http_body::Frame;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
-use crate::refusal::{Refusal, bad_request};
+use crate::client_errors::bad_request;
+use tollgate::http::Refusal;
 
 /// The largest request body accepted.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -7,6 +7,7 @@ mod access;
 mod app;
 mod audit;
 mod body;
+mod client_errors;
 mod config;
 mod connections;
 mod handlers;
@@ -14,7 +15,6 @@ mod logs;
 mod paging;
 mod path;
 mod records;
-mod refusal;
 mod request_log;
 mod request_timeout;
 

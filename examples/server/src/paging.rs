@@ -10,7 +10,8 @@ use http::header::LINK;
 use http::{HeaderMap, HeaderValue};
 use tollgate::store::{Page, PageSize};
 
-use crate::refusal::{Refusal, bad_request};
+use crate::client_errors::bad_request;
+use tollgate::http::Refusal;
 
 /// The longest key a cursor holds, in bytes: a record or user name (60), a token id (19).
 const MAX_KEY_BYTES: usize = 64;
@@ -154,7 +155,7 @@ mod tests {
     fn parsed(query: &str) -> Result<(usize, Option<String>), &'static str> {
         PageQuery::parse(Some(query))
             .map(|page| (page.size.get(), page.after))
-            .map_err(|refusal| refusal.0.code)
+            .map_err(|refusal| refusal.code)
     }
 
     #[test]

@@ -4,7 +4,8 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::refusal::{Refusal, bad_request};
+use crate::client_errors::bad_request;
+use tollgate::http::Refusal;
 
 /// axum's `Path`, except that a parameter that does not decode (percent-encoded bytes that
 /// are not UTF-8, such as `/v1/subjects/%ff`) is a JSON 400 `invalid_path` like every other

@@ -14,7 +14,7 @@ use axum::response::Response;
 use http::header::CONNECTION;
 use http::{HeaderValue, StatusCode};
 use http_body::Frame;
-use tollgate::http::ApiError;
+use tollgate::http::Refusal;
 
 /// Middleware: answers a request still unanswered after `limit` with 408 `request_timeout`
 /// when its body had not all arrived (the client was slow; the connection is closed, as the
@@ -34,7 +34,7 @@ pub(crate) async fn limit(State(limit): State<Duration>, request: Request, next:
     }
     let seconds = limit.as_secs_f64();
     if received.load(Ordering::Acquire) {
-        ApiError::new(
+        Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
             format!("the server could not answer within {seconds} s; try again later"),
@@ -42,7 +42,7 @@ pub(crate) async fn limit(State(limit): State<Duration>, request: Request, next:
         .with_retry_after(Duration::from_secs(1))
         .to_response()
     } else {
-        let mut response = ApiError::new(
+        let mut response = Refusal::new(
             StatusCode::REQUEST_TIMEOUT,
             "request_timeout",
             format!("the request was not received within {seconds} s"),

@@ -2,8 +2,8 @@
 
 use proptest::prelude::*;
 use tollgate_writers::{
-    Actor, AdminOverride, AllowReason, Decision, DenyReason, Entitlement, Lockout, NotAWriter,
-    WriterEdit, WriterList,
+    Actor, AdminOverride, AllowReason, Entitlement, Lockout, NotAWriter, WriteDecision,
+    WriteDenial, WriterEdit, WriterList,
 };
 
 /// Short names from a small alphabet, so lists and actors often overlap.
@@ -51,7 +51,7 @@ proptest! {
         let _ = writers.clear();
         prop_assert_eq!(
             writers.permits(Actor::authenticated(actor.as_str()), AdminOverride::NotRequested),
-            Decision::Allow(AllowReason::OpenRecord)
+            WriteDecision::Allow(AllowReason::OpenRecord)
         );
     }
 
@@ -61,7 +61,7 @@ proptest! {
         prop_assert_eq!(writers.remove(only.as_str()), Ok(only));
         prop_assert_eq!(
             writers.permits(Actor::authenticated(actor.as_str()), AdminOverride::NotRequested),
-            Decision::Allow(AllowReason::OpenRecord)
+            WriteDecision::Allow(AllowReason::OpenRecord)
         );
     }
 
@@ -72,13 +72,13 @@ proptest! {
         admin_override in admin_override(),
     ) {
         let expected = match &actor {
-            None => Decision::Deny(DenyReason::Anonymous),
-            Some(_) if writers.is_empty() => Decision::Allow(AllowReason::OpenRecord),
-            Some(a) if writers.iter().any(|w| w == a) => Decision::Allow(AllowReason::ListedWriter),
+            None => WriteDecision::Deny(WriteDenial::Anonymous),
+            Some(_) if writers.is_empty() => WriteDecision::Allow(AllowReason::OpenRecord),
+            Some(a) if writers.iter().any(|w| w == a) => WriteDecision::Allow(AllowReason::ListedWriter),
             Some(_) if admin_override == AdminOverride::Requested(Entitlement::Entitled) => {
-                Decision::Allow(AllowReason::AdminOverride)
+                WriteDecision::Allow(AllowReason::AdminOverride)
             }
-            Some(_) => Decision::Deny(DenyReason::NotAWriter),
+            Some(_) => WriteDecision::Deny(WriteDenial::NotAWriter),
         };
         let actor = actor.as_deref().map_or(Actor::Anonymous, Actor::authenticated);
         prop_assert_eq!(writers.permits(actor, admin_override), expected);

@@ -2,8 +2,8 @@
 //! Permissions" page, plus tollgate's one deliberate change (anonymous actors never write).
 
 use tollgate_writers::{
-    Actor, AdminOverride, AllowReason, Decision, DenyReason, DepthLimit, Entitlement, NotAWriter,
-    resolve,
+    Actor, AdminOverride, AllowReason, DepthLimit, Entitlement, NotAWriter, WriteDecision,
+    WriteDenial, resolve,
 };
 
 use crate::graph::{Graph, Node, writers};
@@ -20,7 +20,7 @@ fn no_writers_means_any_authenticated_user_may_write() {
     for user in ["alice", "bob", "admin"] {
         assert_eq!(
             open.permits(Actor::authenticated(user), NO_OVERRIDE),
-            Decision::Allow(AllowReason::OpenRecord)
+            WriteDecision::Allow(AllowReason::OpenRecord)
         );
     }
 }
@@ -30,11 +30,11 @@ fn writers_a_lets_a_write_and_refuses_b() {
     let list = writers(&["alice"]);
     assert_eq!(
         list.permits(Actor::authenticated("alice"), NO_OVERRIDE),
-        Decision::Allow(AllowReason::ListedWriter)
+        WriteDecision::Allow(AllowReason::ListedWriter)
     );
     assert_eq!(
         list.permits(Actor::authenticated("bob"), NO_OVERRIDE),
-        Decision::Deny(DenyReason::NotAWriter)
+        WriteDecision::Deny(WriteDenial::NotAWriter)
     );
 }
 
@@ -43,7 +43,7 @@ fn admin_without_override_is_refused() {
     let list = writers(&["alice"]);
     assert_eq!(
         list.permits(Actor::authenticated("admin"), NO_OVERRIDE),
-        Decision::Deny(DenyReason::NotAWriter)
+        WriteDecision::Deny(WriteDenial::NotAWriter)
     );
 }
 
@@ -52,7 +52,7 @@ fn admin_with_override_is_allowed() {
     let list = writers(&["alice"]);
     assert_eq!(
         list.permits(Actor::authenticated("admin"), ADMIN_OVERRIDE),
-        Decision::Allow(AllowReason::AdminOverride)
+        WriteDecision::Allow(AllowReason::AdminOverride)
     );
 }
 
@@ -61,7 +61,7 @@ fn non_admin_asking_for_override_is_refused() {
     let list = writers(&["alice"]);
     assert_eq!(
         list.permits(Actor::authenticated("bob"), UNENTITLED_OVERRIDE),
-        Decision::Deny(DenyReason::NotAWriter)
+        WriteDecision::Deny(WriteDenial::NotAWriter)
     );
 }
 
@@ -78,10 +78,13 @@ fn sample_on_a_protected_aspect_is_refused_to_a_non_writer() {
     let store = Graph(vec![Node::Own(writers(&["alice"])), Node::Parent(0)]);
     let resolved = resolve(&store, &1, DepthLimit::DEFAULT).unwrap();
     let bob = resolved.permits(Actor::authenticated("bob"), NO_OVERRIDE);
-    assert_eq!(bob.decision, Decision::Deny(DenyReason::NotAWriter));
+    assert_eq!(bob.decision, WriteDecision::Deny(WriteDenial::NotAWriter));
     assert_eq!(*bob.decided_by, 0);
     let alice = resolved.permits(Actor::authenticated("alice"), NO_OVERRIDE);
-    assert_eq!(alice.decision, Decision::Allow(AllowReason::ListedWriter));
+    assert_eq!(
+        alice.decision,
+        WriteDecision::Allow(AllowReason::ListedWriter)
+    );
 }
 
 #[test]
@@ -89,6 +92,6 @@ fn anonymous_never_writes_unlike_refocus() {
     // Refocus lets unauthenticated requests through on open records; tollgate does not.
     assert_eq!(
         writers(&[]).permits(Actor::<str>::Anonymous, NO_OVERRIDE),
-        Decision::Deny(DenyReason::Anonymous)
+        WriteDecision::Deny(WriteDenial::Anonymous)
     );
 }

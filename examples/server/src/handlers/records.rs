@@ -19,10 +19,11 @@ use crate::access::{actor, admin_override, authorize, authorize_record, may_writ
 use crate::app::AppState;
 use crate::audit;
 use crate::body::UnreadBody;
+use crate::client_errors::{bad_request, not_found};
 use crate::paging::{PageQuery, next_link};
 use crate::path::Path;
 use crate::records::{Edit, Kind, Record};
-use crate::refusal::{Refusal, bad_request, not_found};
+use tollgate::http::Refusal;
 
 /// The longest description accepted, in characters.
 const MAX_DESCRIPTION_CHARS: usize = 4096;
@@ -314,7 +315,7 @@ fn refuse_lockout(
     let actor = actor(caller);
     let writes_now = matches!(
         record.writers.permits(actor, AdminOverride::NotRequested),
-        tollgate::writers::Decision::Allow(_)
+        tollgate::writers::WriteDecision::Allow(_)
     );
     let overriding = admin_override(caller, override_requested(query))
         == AdminOverride::Requested(Entitlement::Entitled);

@@ -15,9 +15,10 @@ use super::records::{WRITE_ATTEMPTS, concurrent_change, existing, valid_name};
 use crate::access::{authorize_record, may_write_resolved};
 use crate::app::AppState;
 use crate::body::UnreadBody;
+use crate::client_errors::{bad_request, not_found};
 use crate::path::Path;
 use crate::records::{Kind, Record, SampleChange};
-use crate::refusal::{Refusal, bad_request, not_found};
+use tollgate::http::Refusal;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,7 +61,7 @@ fn may_write_sample(
     };
     // A sample inherits from its aspect, which has its own list: only a defect fails here.
     let resolved = resolve(&lookup, sample.as_str(), DepthLimit::DEFAULT)
-        .map_err(|error| Refusal(refusal::internal(&error)))?;
+        .map_err(|error| refusal::internal(&error))?;
     may_write_resolved(&resolved, caller, override_requested(query), &state.realm)
 }
 

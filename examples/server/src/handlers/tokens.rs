@@ -21,10 +21,11 @@ use crate::access::{authorize_token, token_of};
 use crate::app::AppState;
 use crate::audit::{self, TokenChange};
 use crate::body::UnreadBody;
+use crate::client_errors::{bad_request, not_found};
 use crate::paging::{PageQuery, next_link};
 use crate::path::Path;
 use crate::records::Kind;
-use crate::refusal::{Refusal, bad_request, not_found};
+use tollgate::http::Refusal;
 
 /// The most allowed origins one token may carry: each is checked on every request.
 const MAX_ALLOWED_ORIGINS: usize = 32;
@@ -212,7 +213,7 @@ pub(crate) async fn create(
         .tokens
         .derive_token(parent, name, request, Utc::now())
         .await
-        .map_err(|error| Refusal(refusal::derive_error(&error, &state.realm)))?;
+        .map_err(|error| refusal::derive_error(&error, &state.realm))?;
     audit::token_created(parent, &created_token.record);
     Ok((
         StatusCode::CREATED,

@@ -17,8 +17,9 @@ use crate::access::authorize_token;
 use crate::app::AppState;
 use crate::audit;
 use crate::body::UnreadBody;
+use crate::client_errors::bad_request;
 use crate::paging::{PageQuery, next_link};
-use crate::refusal::{Refusal, bad_request};
+use tollgate::http::Refusal;
 
 /// The name of the token every new user gets.
 const INITIAL_TOKEN_NAME: &str = "initial";
@@ -64,7 +65,7 @@ pub(crate) async fn create(
             Utc::now(),
         )
         .await
-        .map_err(|error| Refusal(refusal::derive_error(&error, &state.realm)))?;
+        .map_err(|error| refusal::derive_error(&error, &state.realm))?;
     audit::user_created(parent, &user);
     audit::token_created(parent, &created.record);
     let body = json!({

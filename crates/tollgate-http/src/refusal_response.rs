@@ -10,7 +10,7 @@ use http::{HeaderValue, Response, StatusCode};
 ///
 /// The body is `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub struct Refusal {
     /// The response status.
     pub status: StatusCode,
     /// A stable, machine-readable snake_case code, such as `invalid_token`.
@@ -23,7 +23,7 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
-impl ApiError {
+impl Refusal {
     /// A refusal without a challenge.
     #[must_use]
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
@@ -83,7 +83,16 @@ impl ApiError {
     }
 }
 
-/// The code of the refusal a response answers with, which [`ApiError::to_response`] puts in
+/// With the `axum` feature, a handler may return `Result<_, Refusal>`: the refusal is sent as
+/// [`Refusal::to_response`] makes it.
+#[cfg(feature = "axum")]
+impl axum_core::response::IntoResponse for Refusal {
+    fn into_response(self) -> axum_core::response::Response {
+        self.to_response()
+    }
+}
+
+/// The code of the refusal a response answers with, which [`Refusal::to_response`] puts in
 /// the response's extensions: a request log wrapped around the handlers reads it there
 /// rather than parsing the body. A code is a `&'static str` written in the program, never
 /// text from the request.
@@ -104,7 +113,7 @@ mod tests {
 
     #[test]
     fn response_has_status_json_and_challenge() {
-        let error = ApiError::new(
+        let error = Refusal::new(
             StatusCode::UNAUTHORIZED,
             "invalid_token",
             "the \"token\" is bad",
@@ -121,10 +130,27 @@ mod tests {
         assert_eq!(code.map(RefusalCode::as_str), Some("invalid_token"));
     }
 
+    #[cfg(feature = "axum")]
+    #[test]
+    fn axum_response_is_the_same_response() {
+        use axum_core::response::IntoResponse;
+
+        let refusal = Refusal::new(StatusCode::CONFLICT, "duplicate_name", "taken")
+            .with_retry_after(Duration::from_secs(2));
+        let response = refusal.clone().into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(response.headers()[RETRY_AFTER], "2");
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(
+            response.extensions().get::<RefusalCode>(),
+            Some(&RefusalCode("duplicate_name"))
+        );
+    }
+
     #[test]
     fn no_challenge_no_header() {
         let response: Response<String> =
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no").to_response();
+            Refusal::new(StatusCode::NOT_FOUND, "not_found", "no").to_response();
         assert!(!response.headers().contains_key(WWW_AUTHENTICATE));
         assert!(!response.headers().contains_key(RETRY_AFTER));
     }
@@ -138,7 +164,7 @@ mod tests {
             (Duration::from_millis(3_001), "4"),
             (Duration::MAX, "18446744073709551615"),
         ] {
-            let error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_failures", "wait")
+            let error = Refusal::new(StatusCode::TOO_MANY_REQUESTS, "too_many_failures", "wait")
                 .with_retry_after(wait);
             let response: Response<String> = error.to_response();
             assert_eq!(response.headers()[RETRY_AFTER], header, "{wait:?}");
