@@ -60,8 +60,11 @@ pub(crate) fn grants_from(text: Option<&str>) -> Result<Option<Grants>, String> 
             None => (line, None),
         };
         let resource = ResourceName::new(resource).map_err(|error| error.to_string())?;
+        let words = accesses
+            .into_iter()
+            .flat_map(|accesses| accesses.split(' '));
         let mut any = false;
-        for word in accesses.into_iter().flat_map(|accesses| accesses.split(' ')) {
+        for word in words {
             let access: Access = word
                 .parse()
                 .map_err(|_| format!("unknown access {word:?}"))?;
