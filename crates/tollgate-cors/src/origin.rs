@@ -18,9 +18,12 @@ pub(crate) const MAX_ORIGIN_LEN: usize = 512;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
 pub struct Origin {
+    /// `scheme://host[:port]`, ASCII.
     text: Box<str>,
+    /// Where in `text` the scheme ends and `://` starts.
     scheme_len: usize,
-    host_end: usize,
+    /// How long the host after `://` is.
+    host_len: usize,
     port: Option<u16>,
 }
 
@@ -185,12 +188,10 @@ impl Origin {
             text.push_str(&format!(":{port}"));
         }
         text.make_ascii_lowercase();
-        let scheme_len = parts.scheme.len();
-        let host_end = scheme_len + "://".len() + parts.host.len();
         Self {
             text: text.into(),
-            scheme_len,
-            host_end,
+            scheme_len: parts.scheme.len(),
+            host_len: parts.host.len(),
             port: parts.port,
         }
     }
@@ -204,15 +205,16 @@ impl Origin {
     /// The lowercase scheme, such as `https`.
     #[must_use]
     pub fn scheme(&self) -> &str {
-        self.text.get(..self.scheme_len).unwrap_or_default()
+        // `text` is ASCII and starts with the scheme, so the split is in range.
+        self.text.split_at(self.scheme_len).0
     }
 
     /// The lowercase host, such as `app.example.com` or `[::1]`.
     #[must_use]
     pub fn host(&self) -> &str {
-        self.text
-            .get(self.scheme_len + "://".len()..self.host_end)
-            .unwrap_or_default()
+        // `text` is ASCII, the scheme, `://`, then the host: both splits are in range.
+        let (_, from_host) = self.text.split_at(self.scheme_len + "://".len());
+        from_host.split_at(self.host_len).0
     }
 
     /// The port, unless absent or the scheme's default.

@@ -73,22 +73,15 @@ impl OriginPattern {
         let Some(wildcard_at) = text.find('*') else {
             return Origin::parse(text).map(|origin| Self::Exact(origin, ports));
         };
-        let domain_start = wildcard_at + "*.".len();
-        let well_placed = text
-            .get(..wildcard_at)
-            .is_some_and(|before| before.ends_with("://"))
-            && text.get(wildcard_at..domain_start) == Some("*.")
-            && text
-                .get(domain_start..)
-                .is_some_and(|after| !after.contains('*'));
-        if !well_placed {
+        // `find` returns the start of the `*`, a character boundary, so the split is in range.
+        let (before, from_wildcard) = text.split_at(wildcard_at);
+        let Some(domain) = from_wildcard
+            .strip_prefix("*.")
+            .filter(|domain| before.ends_with("://") && !domain.contains('*'))
+        else {
             return Err(OriginError::InvalidWildcard);
-        }
-        let base_text = format!(
-            "{}{}",
-            text.get(..wildcard_at).unwrap_or_default(),
-            text.get(domain_start..).unwrap_or_default()
-        );
+        };
+        let base_text = format!("{before}{domain}");
         let base = Origin::parse(&base_text)?;
         check_wildcard_domain(base.host())?;
         Ok(Self::Subdomains(base, ports))

@@ -20,8 +20,9 @@ pub(crate) fn normal_segments(
     path: &str,
 ) -> Result<impl Iterator<Item = &[u8]> + Clone, NotNormalForm> {
     let bytes = path.as_bytes();
+    // `memchr` returns a position in `bytes`, so the split is in range.
     let before_query = match memchr(b'?', bytes) {
-        Some(query) => bytes.get(..query).unwrap_or_default(),
+        Some(query) => bytes.split_at(query).0,
         None => bytes,
     };
     let Some(rest) = before_query.strip_prefix(b"/") else {

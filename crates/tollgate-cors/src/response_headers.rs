@@ -92,12 +92,8 @@ impl<'a> ResponseHeaders<'a> {
             .vary
             .header_value()
             .map(|value| (CorsHeader::Vary, value));
-        self.entries
-            .get(..self.len)
-            .unwrap_or_default()
-            .iter()
-            .copied()
-            .chain(vary)
+        // The first `len` entries are the pushed ones; `push` keeps `len` within the array.
+        self.entries.iter().take(self.len).copied().chain(vary)
     }
 
     /// The value of `header`, if present.

@@ -63,7 +63,9 @@ impl RoutePrefix {
 
     /// The segments between the slashes: `/v1/bots` has `v1` and `bots`.
     pub fn segments(&self) -> impl Iterator<Item = &str> {
-        self.0.get(1..).unwrap_or_default().split('/')
+        // The text starts with `/` (checked by `parse`): the first piece is the empty text
+        // before it.
+        self.0.split('/').skip(1)
     }
 
     /// The same prefix in ASCII lowercase, for case-insensitive route sets.

@@ -126,12 +126,15 @@ fn edge_hash(hasher: &RandomState, case: RouteCase, parent: usize, segment: &[u8
     match case {
         RouteCase::Sensitive => state.write(segment),
         RouteCase::Insensitive => {
-            for chunk in segment.chunks(32) {
-                let mut lower = [0u8; 32];
+            const CHUNK: usize = 32;
+            for chunk in segment.chunks(CHUNK) {
+                let mut buffer = [0u8; CHUNK];
+                // `chunks` hands out at most `CHUNK` bytes, so the split is in range.
+                let (lower, _) = buffer.split_at_mut(chunk.len());
                 for (slot, byte) in lower.iter_mut().zip(chunk) {
                     *slot = byte.to_ascii_lowercase();
                 }
-                state.write(lower.get(..chunk.len()).unwrap_or_default());
+                state.write(lower);
             }
         }
     }

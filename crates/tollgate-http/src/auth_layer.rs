@@ -337,34 +337,16 @@ mod tests {
         }
     }
 
+    /// `Storage` methods that `Observed` hands to its memory storage unchanged.
+    macro_rules! forward {
+        ($(fn $method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {$(
+            async fn $method(&self, $($arg: $type),*) -> Result<$output, StoreError> {
+                self.inner.$method($($arg),*).await
+            }
+        )*};
+    }
+
     impl Storage for Observed {
-        async fn create_user(&self, user: &User, at: DateTime<Utc>) -> Result<(), StoreError> {
-            self.inner.create_user(user, at).await
-        }
-        async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
-            self.inner.user(name).await
-        }
-        async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
-            self.inner.users_named(names).await
-        }
-        async fn users(
-            &self,
-            after: Option<&UserName>,
-            limit: usize,
-        ) -> Result<Vec<User>, StoreError> {
-            self.inner.users(after, limit).await
-        }
-        async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
-            self.inner.insert_token(token).await
-        }
-        async fn create_user_with_token(
-            &self,
-            user: &User,
-            at: DateTime<Utc>,
-            token: NewToken<'_>,
-        ) -> Result<TokenRecord, StoreError> {
-            self.inner.create_user_with_token(user, at, token).await
-        }
         async fn token_by_hash(
             &self,
             hash: &TokenHash,
@@ -375,41 +357,23 @@ mod tests {
             }
             self.inner.token_by_hash(hash).await
         }
-        async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
-            self.inner.token_by_id(id).await
-        }
-        async fn tokens_of(
-            &self,
-            owner: &UserName,
-            after: Option<TokenId>,
-            limit: usize,
-        ) -> Result<Vec<TokenRecord>, StoreError> {
-            self.inner.tokens_of(owner, after, limit).await
-        }
-        async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
-            self.inner.revoke(id, at).await
-        }
-        async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
-            self.inner.restore(id).await
-        }
-        async fn delete_token(
-            &self,
-            id: TokenId,
-            owner: &UserName,
-            at: DateTime<Utc>,
-        ) -> Result<bool, StoreError> {
-            self.inner.delete_token(id, owner, at).await
-        }
-        async fn record_use(
-            &self,
-            id: TokenId,
-            at: DateTime<Utc>,
-            stale_since: DateTime<Utc>,
-        ) -> Result<bool, StoreError> {
-            self.inner.record_use(id, at, stale_since).await
-        }
-        async fn purge_unused_since(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-            self.inner.purge_unused_since(cutoff).await
+
+        forward! {
+            fn create_user(user: &User, at: DateTime<Utc>) -> ();
+            fn user(name: &UserName) -> Option<User>;
+            fn users_named(names: &[UserName]) -> Vec<User>;
+            fn users(after: Option<&UserName>, limit: usize) -> Vec<User>;
+            fn insert_token(token: NewToken<'_>) -> TokenRecord;
+            fn create_user_with_token(user: &User, at: DateTime<Utc>, token: NewToken<'_>)
+                -> TokenRecord;
+            fn token_by_id(id: TokenId) -> Option<TokenRecord>;
+            fn tokens_of(owner: &UserName, after: Option<TokenId>, limit: usize)
+                -> Vec<TokenRecord>;
+            fn revoke(id: TokenId, at: DateTime<Utc>) -> ();
+            fn restore(id: TokenId) -> ();
+            fn delete_token(id: TokenId, owner: &UserName, at: DateTime<Utc>) -> bool;
+            fn record_use(id: TokenId, at: DateTime<Utc>, stale_since: DateTime<Utc>) -> bool;
+            fn purge_unused_since(cutoff: DateTime<Utc>) -> u64;
         }
     }
 
@@ -477,12 +441,12 @@ mod tests {
     }
 
     fn code(response: &Response<String>) -> (StatusCode, String) {
-        let body: serde_json::Value = serde_json::from_str(response.body()).unwrap_or_default();
-        let code = body["error"]["code"]
-            .as_str()
-            .unwrap_or(response.body())
-            .to_owned();
-        (response.status(), code)
+        let body: serde_json::Value = serde_json::from_str(response.body())
+            .unwrap_or_else(|error| panic!("{error}: {}", response.body()));
+        let Some(code) = body["error"]["code"].as_str() else {
+            panic!("no error code in {body}");
+        };
+        (response.status(), code.to_owned())
     }
 
     #[tokio::test]

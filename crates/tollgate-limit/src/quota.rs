@@ -42,7 +42,8 @@ impl Quota {
         if period.is_zero() {
             return Err(QuotaError::ZeroPeriod);
         }
-        let interval = duration_from_nanos(period.as_nanos().div_ceil(u128::from(count)));
+        // At most `period`'s own nanoseconds (`count` is at least one), so it is a `Duration`.
+        let interval = Duration::from_nanos_u128(period.as_nanos().div_ceil(u128::from(count)));
         // Saturates only for periods near `Duration::MAX` (about 585 billion years), where a
         // burst one spend short of `count` changes nothing that matters.
         let burst = interval.saturating_mul(count);
@@ -78,15 +79,6 @@ impl Quota {
     }
 }
 
-/// `nanos` as a duration; `nanos` is at most a `Duration`'s own nanoseconds, so it fits.
-fn duration_from_nanos(nanos: u128) -> Duration {
-    const NANOS_PER_SECOND: u128 = 1_000_000_000;
-    let seconds = u64::try_from(nanos / NANOS_PER_SECOND).unwrap_or(u64::MAX);
-    // The remainder is below one billion, so it fits a `u32`.
-    let subsecond = u32::try_from(nanos % NANOS_PER_SECOND).unwrap_or(0);
-    Duration::new(seconds, subsecond)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +111,10 @@ mod tests {
         let quota = Quota::new(7, Duration::MAX).unwrap();
         assert_eq!(quota.burst(), Duration::MAX);
         assert!(quota.interval() <= Duration::MAX / 6);
+        let one = Quota::new(1, Duration::MAX).unwrap();
+        assert_eq!(
+            (one.interval(), one.burst()),
+            (Duration::MAX, Duration::MAX)
+        );
     }
 }

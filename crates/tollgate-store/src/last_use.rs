@@ -27,6 +27,10 @@ impl LastUse {
         }
     }
 
+    pub(crate) fn interval(&self) -> TimeDelta {
+        self.interval
+    }
+
     pub(crate) fn writes(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
     }

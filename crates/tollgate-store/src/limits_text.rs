@@ -54,9 +54,15 @@ pub(crate) fn grants_from(text: Option<&str>) -> Result<Option<Grants>, String> 
     };
     let mut grants = Grants::new();
     for line in text.split('\n').filter(|line| !line.is_empty()) {
-        let mut words = line.split(' ');
-        let resource = ResourceName::new(words.next().unwrap_or_default())
-            .map_err(|error| error.to_string())?;
+        // The resource, then its accesses after the first space: a line without one lists none.
+        let (resource, accesses) = match line.split_once(' ') {
+            Some((resource, accesses)) => (resource, Some(accesses)),
+            None => (line, None),
+        };
+        let resource = ResourceName::new(resource).map_err(|error| error.to_string())?;
+        let words = accesses
+            .into_iter()
+            .flat_map(|accesses| accesses.split(' '));
         let mut any = false;
         for word in words {
             let access: Access = word
@@ -108,7 +114,13 @@ mod tests {
         assert_eq!(grants_from(None), Ok(None));
         assert_eq!(grants_text(Some(&Grants::new())).as_deref(), Some(""));
         assert_eq!(grants_from(Some("")), Ok(Some(Grants::new())));
-        for corrupt in ["aspects/cpu", "aspects/cpu run", "bad name read"] {
+        for corrupt in [
+            "aspects/cpu",
+            "aspects/cpu ",
+            "aspects/cpu read ",
+            "aspects/cpu run",
+            "bad name read",
+        ] {
             assert!(grants_from(Some(corrupt)).is_err(), "{corrupt}");
         }
     }

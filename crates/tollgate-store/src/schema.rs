@@ -114,17 +114,20 @@ pub(crate) async fn migrate(
         .fetch_one(&mut *tx)
         .await?;
     let current: i64 = row.try_get("version")?;
-    let supported = i64::try_from(migrations.len()).unwrap_or(i64::MAX);
-    if current > supported {
+    // Versions count from 1, and 0 stands for none: no version of this crate writes a
+    // negative one, so the table is not what it should be.
+    let Ok(applied) = usize::try_from(current) else {
+        return Err(StoreError::Corrupt(format!(
+            "tollgate_schema holds the negative version {current}"
+        )));
+    };
+    let Some(pending) = migrations.get(applied..) else {
         return Err(StoreError::SchemaTooNew {
             found: current,
-            supported,
+            supported: i64::try_from(migrations.len()).unwrap_or(i64::MAX),
         });
-    }
-    for (version, sql) in (1_i64..)
-        .zip(migrations)
-        .skip(usize::try_from(current).unwrap_or(0))
-    {
+    };
+    for (version, sql) in (current + 1..).zip(pending) {
         sqlx::raw_sql(*sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO tollgate_schema (version, applied_at) VALUES ($1, $2)")
             .bind(version)

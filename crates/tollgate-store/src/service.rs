@@ -86,6 +86,15 @@ impl<S: Storage> TokenService<S> {
         }
     }
 
+    /// How long this service waits between two last-use writes for one token: the interval
+    /// given to [`with_last_use_interval`](Self::with_last_use_interval), else
+    /// [`DEFAULT_LAST_USE_INTERVAL`]. A server that flushes pending uses on a timer
+    /// ([`flush_last_use`](Self::flush_last_use)) flushes on this period.
+    #[must_use]
+    pub fn last_use_interval(&self) -> TimeDelta {
+        self.last_use.interval()
+    }
+
     /// This service letting each user hold at most `max` live tokens: tokens neither revoked
     /// nor expired. Every way of creating a token ([`create_token`](Self::create_token),
     /// [`derive_token`](Self::derive_token),

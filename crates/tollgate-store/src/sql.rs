@@ -68,7 +68,8 @@ impl SqlStorage {
     ///
     /// # Errors
     /// [`StoreError::UnsupportedUrl`], [`StoreError::Unavailable`] when the database cannot be
-    /// reached, [`StoreError::SchemaTooNew`].
+    /// reached, [`StoreError::SchemaTooNew`], [`StoreError::Corrupt`] when the schema table
+    /// holds a negative version.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         Self::open_with(url, SqlOptions::default()).await
     }

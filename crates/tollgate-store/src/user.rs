@@ -56,7 +56,8 @@ impl UserName {
     }
 
     fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+        // `new` stores at most `MAX_LEN` bytes and their count, so the split is in range.
+        self.bytes.split_at(usize::from(self.len)).0
     }
 
     /// The key under which names are unique: the name in ASCII lowercase.

@@ -56,8 +56,9 @@ impl TokenHint {
     /// The hint's text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        // Every byte comes from a checked ASCII prefix, `_...` and alphabet characters.
-        core::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+        // `from_parts` counts only the bytes it stored, so the split is in range; every byte
+        // comes from a checked ASCII prefix, `_...` and alphabet characters, so it is UTF-8.
+        core::str::from_utf8(self.bytes.split_at(self.len).0).unwrap_or_default()
     }
 }
 

@@ -92,11 +92,11 @@ impl TokenName {
     #[must_use]
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // The inline bytes were copied from a `str` whole, so they are always UTF-8.
-            Text::Inline { len, bytes } => bytes
-                .get(..usize::from(*len))
-                .and_then(|bytes| core::str::from_utf8(bytes).ok())
-                .unwrap_or_default(),
+            // `new` copies a whole `str` of at most `INLINE_LEN` bytes and keeps its length, so
+            // the split is in range and the text is UTF-8.
+            Text::Inline { len, bytes } => {
+                core::str::from_utf8(bytes.split_at(usize::from(*len)).0).unwrap_or_default()
+            }
             Text::Shared(text) => text,
         }
     }

@@ -9,8 +9,9 @@ use tollgate_scope::{
     Role, Scope, TokenKind,
 };
 use tollgate_store::{
-    AuthError, Authenticated, CreatedToken, DeriveError, MemoryStorage, NewToken, PageSize,
-    Storage, StoreError, TokenId, TokenRecord, TokenRequest, TokenService, User, UserName,
+    AuthError, Authenticated, CreatedToken, DEFAULT_LAST_USE_INTERVAL, DeriveError, MemoryStorage,
+    NewToken, PageSize, Storage, StoreError, TokenId, TokenRecord, TokenRequest, TokenService,
+    User, UserName,
 };
 use tollgate_token::{InactiveToken, TokenFormat, TokenName, TokenParseError};
 
@@ -379,6 +380,33 @@ pub(crate) async fn last_use_is_coalesced_on_elapsed_time<S: Storage>(storage: S
 
     // Exactly one interval after the stored use: written, on total elapsed time.
     let later = t0() + TimeDelta::seconds(60);
+    service.authenticate(token, later).await.unwrap();
+    assert_eq!(
+        (service.last_use_writes(), stored(&service, id).await),
+        (2, Some(later))
+    );
+}
+
+/// A service given another interval writes on that one, not on the default, and says so.
+pub(crate) async fn last_use_follows_the_configured_interval<S: Storage>(storage: S) {
+    let interval = TimeDelta::seconds(10);
+    let service = with_users(storage).await;
+    assert_eq!(service.last_use_interval(), DEFAULT_LAST_USE_INTERVAL);
+    let service = service.with_last_use_interval(interval);
+    assert_eq!(service.last_use_interval(), interval);
+    let created = create(&service, "alice", "ci").await;
+    let (id, token) = (created.record.id, created.secret.expose_secret());
+    service.authenticate(token, t0()).await.unwrap();
+    service
+        .authenticate(token, t0() + TimeDelta::seconds(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        (service.last_use_writes(), stored(&service, id).await),
+        (1, Some(t0()))
+    );
+    // One configured interval later, well within the default one: written.
+    let later = t0() + interval;
     service.authenticate(token, later).await.unwrap();
     assert_eq!(
         (service.last_use_writes(), stored(&service, id).await),

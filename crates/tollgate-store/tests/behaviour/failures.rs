@@ -154,6 +154,30 @@ async fn newer_schema_is_refused() {
     );
 }
 
+/// A negative schema version was written by no version of this crate: opening refuses the
+/// database as corrupt instead of reading the version as 0 and migrating over it.
+#[tokio::test]
+async fn negative_schema_version_is_corrupt() {
+    let url = sqlite_url();
+    sqlx::any::install_default_drivers();
+    let mut raw = AnyConnection::connect(&format!("{url}?mode=rwc"))
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE tollgate_schema (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL);
+         INSERT INTO tollgate_schema (version, applied_at) VALUES (-1, 0);",
+    )
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    raw.close().await.unwrap();
+    let result = SqlStorage::open(&url).await;
+    assert!(
+        matches!(&result, Err(StoreError::Corrupt(message)) if message.contains("-1")),
+        "{result:?}"
+    );
+}
+
 async fn service_reopen(url: &str) -> TokenService<SqlStorage> {
     service(SqlStorage::open(url).await.unwrap())
 }

@@ -64,6 +64,7 @@ all_backends![
     revoke_and_restore_have_distinct_errors,
     deletion_is_effective_at_once_and_owner_only,
     last_use_is_coalesced_on_elapsed_time,
+    last_use_follows_the_configured_interval,
     flush_writes_remembered_uses,
     concurrent_authentications_write_last_use_once,
     purge_removes_tokens_unused_since_cutoff,
