@@ -13,10 +13,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm};
 use tollgate::scope::{Limits, Role, Scope};
-use tollgate::store::{
-    DEFAULT_LAST_USE_INTERVAL, SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService,
-    UserName,
-};
+use tollgate::store::{SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService, UserName};
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
 use crate::body;
@@ -128,9 +125,13 @@ impl Server {
 /// (coalesced, or refused by a busy database) reaches the database without waiting for
 /// shutdown.
 fn flush_last_use_regularly(tokens: Arc<TokenService<SqlStorage>>) -> JoinHandle<()> {
-    let period = DEFAULT_LAST_USE_INTERVAL
+    // The service's own interval; one of zero or less (every use written at once) still
+    // retries refused writes, each second.
+    let period = tokens
+        .last_use_interval()
         .to_std()
-        .unwrap_or(Duration::from_secs(60));
+        .unwrap_or_default()
+        .max(Duration::from_secs(1));
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
