@@ -3,23 +3,24 @@
 use core::fmt;
 use core::str::FromStr;
 
+use arrayvec::ArrayString;
 use tollgate_scope::Role;
 
 use crate::UserNameError;
 
 /// A user name: 1 to 60 of `[A-Za-z0-9_.-]`, unique ignoring (ASCII) case.
 ///
-/// The text is held inline (61 bytes), so cloning a name, as every authentication does when
-/// it hands out its token's record, copies bytes and touches no shared counter.
-#[derive(Clone)]
-pub struct UserName {
-    bytes: [u8; Self::MAX_LEN],
-    len: u8,
-}
+/// The text is held inline, so cloning a name, as every authentication does when it hands out
+/// its token's record, copies bytes and touches no shared counter.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UserName(ArrayString<MAX_USER_NAME_LEN>);
+
+/// The longest user name, in bytes (all ASCII).
+const MAX_USER_NAME_LEN: usize = 60;
 
 impl UserName {
     /// The longest name accepted.
-    pub const MAX_LEN: usize = 60;
+    pub const MAX_LEN: usize = MAX_USER_NAME_LEN;
 
     /// Validates `name` (nothing is trimmed).
     ///
@@ -35,61 +36,24 @@ impl UserName {
         {
             return Err(UserNameError::BadCharacter { position });
         }
-        let mut bytes = [0u8; Self::MAX_LEN];
-        match (bytes.get_mut(..name.len()), u8::try_from(name.len())) {
-            (Some(slot), Ok(len)) => {
-                slot.copy_from_slice(name.as_bytes());
-                Ok(Self { bytes, len })
-            }
-            _ => Err(UserNameError::TooLong {
+        ArrayString::from(name)
+            .map(Self)
+            .map_err(|_| UserNameError::TooLong {
                 actual: name.len(),
                 max: Self::MAX_LEN,
-            }),
-        }
+            })
     }
 
     /// The name as created.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        // Only ASCII is ever stored, so the bytes are always UTF-8.
-        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        // `new` stores at most `MAX_LEN` bytes and their count, so the split is in range.
-        self.bytes.split_at(usize::from(self.len)).0
+        &self.0
     }
 
     /// The key under which names are unique: the name in ASCII lowercase.
     #[must_use]
     pub fn key(&self) -> String {
         self.as_str().to_ascii_lowercase()
-    }
-}
-
-impl PartialEq for UserName {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for UserName {}
-
-impl PartialOrd for UserName {
-    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for UserName {
-    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
-        self.as_bytes().cmp(other.as_bytes())
-    }
-}
-
-impl core::hash::Hash for UserName {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
     }
 }
 

@@ -4,6 +4,7 @@ use core::fmt;
 use core::str::FromStr;
 use std::sync::Arc;
 
+use arrayvec::ArrayString;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use crate::NameError;
@@ -20,7 +21,7 @@ use crate::NameError;
 /// selector, are accepted.
 ///
 /// Names are unique per user ignoring case (Refocus's rule): compare or index
-/// [`uniqueness_key`](Self::uniqueness_key), never the name itself. A name of up to 30 bytes
+/// [`uniqueness_key`](Self::uniqueness_key), never the name itself. A name of up to 24 bytes
 /// is held inline and a longer one behind a reference count, so cloning a name, as every
 /// authentication does when it hands out its token's record, never allocates and, for the
 /// short names most tokens have, touches no shared counter.
@@ -36,12 +37,13 @@ use crate::NameError;
 #[derive(Clone)]
 pub struct TokenName(Text);
 
-/// The longest name held inline, in bytes: the inline form is then as large as the shared one.
-const INLINE_LEN: usize = 30;
+/// The longest name held inline, in bytes: the inline form (with its 4-byte length) is then
+/// no larger than the shared one with the enum's tag.
+const INLINE_LEN: usize = 24;
 
 #[derive(Clone)]
 enum Text {
-    Inline { len: u8, bytes: [u8; INLINE_LEN] },
+    Inline(ArrayString<INLINE_LEN>),
     Shared(Arc<str>),
 }
 
@@ -77,14 +79,8 @@ impl TokenName {
                 max: Self::MAX_CHARS,
             });
         }
-        let mut bytes = [0u8; INLINE_LEN];
-        let text = match (bytes.get_mut(..trimmed.len()), u8::try_from(trimmed.len())) {
-            (Some(slot), Ok(len)) => {
-                slot.copy_from_slice(trimmed.as_bytes());
-                Text::Inline { len, bytes }
-            }
-            _ => Text::Shared(Arc::from(trimmed)),
-        };
+        let text = ArrayString::from(trimmed)
+            .map_or_else(|_| Text::Shared(Arc::from(trimmed)), Text::Inline);
         Ok(Self(text))
     }
 
@@ -92,11 +88,7 @@ impl TokenName {
     #[must_use]
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // `new` copies a whole `str` of at most `INLINE_LEN` bytes and keeps its length, so
-            // the split is in range and the text is UTF-8.
-            Text::Inline { len, bytes } => {
-                core::str::from_utf8(bytes.split_at(usize::from(*len)).0).unwrap_or_default()
-            }
+            Text::Inline(text) => text,
             Text::Shared(text) => text,
         }
     }
