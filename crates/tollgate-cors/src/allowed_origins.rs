@@ -1,6 +1,7 @@
 //! `AllowedOrigins`: a list of origin patterns, for a policy or for one token.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::env_list;
 use crate::error::OriginListErrors;
@@ -26,14 +27,20 @@ pub enum OriginCheck {
 /// The empty list admits nothing. A list holding `*` admits every valid origin, so it keeps
 /// only `*`. Matching allocates nothing: an origin in normal form (as browsers send it) is
 /// found among the exact origins by binary search; other spellings, hosts with any port
-/// (`http://localhost:*`) and subdomain wildcards are compared one by one.
+/// (`http://localhost:*`) and subdomain wildcards are compared one by one. The lists are
+/// shared: cloning a token's allowed origins, as every authentication does when it hands out
+/// the token's record, allocates nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
     serde(from = "Vec<OriginPattern>", into = "Vec<OriginPattern>")
 )]
-pub struct AllowedOrigins {
+pub struct AllowedOrigins(Arc<Lists>);
+
+/// The lists of an [`AllowedOrigins`].
+#[derive(Debug, PartialEq, Eq, Default)]
+struct Lists {
     /// As given, without duplicates.
     patterns: Vec<OriginPattern>,
     /// The exact origins with their own port, sorted by text.
@@ -48,10 +55,10 @@ impl AllowedOrigins {
     /// Every origin (`*`).
     #[must_use]
     pub fn any() -> Self {
-        Self {
+        Self(Arc::new(Lists {
             patterns: vec![OriginPattern::Any],
-            ..Self::default()
-        }
+            ..Lists::default()
+        }))
     }
 
     /// No origin at all.
@@ -84,12 +91,12 @@ impl AllowedOrigins {
             }
         }
         exact.sort_unstable_by(|left, right| left.as_str().cmp(right.as_str()));
-        Self {
+        Self(Arc::new(Lists {
             patterns: kept,
             exact,
             any_port,
             subdomains,
-        }
+        }))
     }
 
     /// Parses a `CORS_ALLOWED_ORIGINS`-style value: comma-separated patterns, whitespace
@@ -106,19 +113,19 @@ impl AllowedOrigins {
     /// The patterns, in the order given.
     #[must_use]
     pub fn patterns(&self) -> &[OriginPattern] {
-        &self.patterns
+        &self.0.patterns
     }
 
     /// Whether every origin is admitted (the list is `*`).
     #[must_use]
     pub fn is_any(&self) -> bool {
-        self.patterns.first() == Some(&OriginPattern::Any)
+        self.0.patterns.first() == Some(&OriginPattern::Any)
     }
 
     /// Whether the list admits nothing.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.0.patterns.is_empty()
     }
 
     /// Whether `origin` (an `Origin` header value) is admitted. Invalid origins never are.
@@ -132,27 +139,31 @@ impl AllowedOrigins {
     /// browsers send, admitted without parsing (parsing it would give the same origin).
     pub(crate) fn exact_match(&self, origin: &[u8]) -> Option<&str> {
         let index = self
+            .0
             .exact
             .binary_search_by(|listed| listed.as_str().as_bytes().cmp(origin))
             .ok()?;
-        self.exact.get(index).map(Origin::as_str)
+        self.0.exact.get(index).map(Origin::as_str)
     }
 
     pub(crate) fn allows_parts(&self, parts: &OriginParts<'_>) -> bool {
         let exact = if parts.canonical {
-            self.exact
+            self.0
+                .exact
                 .binary_search_by(|origin| origin.as_str().cmp(parts.text))
                 .is_ok()
         } else {
-            self.exact.iter().any(|origin| origin.matches(parts))
+            self.0.exact.iter().any(|origin| origin.matches(parts))
         };
         self.is_any()
             || exact
             || self
+                .0
                 .any_port
                 .iter()
                 .any(|origin| origin.matches_any_port(parts))
             || self
+                .0
                 .subdomains
                 .iter()
                 .any(|(base, ports)| matches_subdomain(base, *ports, parts))
@@ -187,14 +198,14 @@ impl From<Vec<OriginPattern>> for AllowedOrigins {
 
 impl From<AllowedOrigins> for Vec<OriginPattern> {
     fn from(origins: AllowedOrigins) -> Self {
-        origins.patterns
+        origins.0.patterns.clone()
     }
 }
 
 /// The list in `CORS_ALLOWED_ORIGINS` syntax: patterns joined with `,`.
 impl fmt::Display for AllowedOrigins {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, pattern) in self.patterns.iter().enumerate() {
+        for (index, pattern) in self.0.patterns.iter().enumerate() {
             if index > 0 {
                 f.write_str(",")?;
             }

@@ -2,6 +2,7 @@
 //! permissions limit a token.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::{Access, ResourceName};
 
@@ -14,19 +15,20 @@ use crate::{Access, ResourceName};
 ///
 /// Whether a token carries grants at all is its creator's choice: a token without grants
 /// ([`Limits::grants`](crate::Limits::grants) is `None`) may touch every resource.
+///
+/// The entries are shared: cloning a token's grants, as every authentication does when it
+/// hands out the token's record, allocates nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
     /// Each resource's accesses as a bit set of [`Access::bit`]; never zero.
-    entries: BTreeMap<ResourceName, u8>,
+    entries: Arc<BTreeMap<ResourceName, u8>>,
 }
 
 impl Grants {
     /// A set that grants nothing yet.
     #[must_use]
-    pub const fn new() -> Grants {
-        Grants {
-            entries: BTreeMap::new(),
-        }
+    pub fn new() -> Grants {
+        Grants::default()
     }
 
     /// These grants, plus `access` to `resource`.
@@ -38,7 +40,9 @@ impl Grants {
 
     /// Adds `access` to `resource` (nothing changes if it was already granted).
     pub fn insert(&mut self, resource: ResourceName, access: Access) {
-        *self.entries.entry(resource).or_insert(0) |= access.bit();
+        *Arc::make_mut(&mut self.entries)
+            .entry(resource)
+            .or_insert(0) |= access.bit();
     }
 
     /// Whether these grants include `access` to the resource named `resource`.
@@ -107,7 +111,7 @@ mod serde_impls {
     impl Serialize for Grants {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-            for (resource, &set) in &self.entries {
+            for (resource, &set) in self.entries.iter() {
                 let accesses: Vec<Access> = Access::ALL
                     .into_iter()
                     .filter(|access| set & access.bit() != 0)

@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-mod digest_key;
 mod error;
 mod last_use;
 mod limits_text;

@@ -6,10 +6,10 @@ use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
+use foldhash::fast::RandomState;
 use tollgate_scope::Role;
 use tollgate_token::TokenHash;
 
-use crate::digest_key::{DigestKey, DigestKeyHasher};
 use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
 
 /// Users and tokens in process memory, behind one read-write lock.
@@ -25,8 +25,11 @@ pub struct MemoryStorage {
 struct State {
     /// By lowercase name; tokens share the key.
     users: BTreeMap<Arc<str>, User>,
-    /// By hash: the lookup every authentication makes.
-    tokens: HashMap<DigestKey, StoredToken, DigestKeyHasher>,
+    /// By the digest's bytes: the lookup every authentication makes. The keys are compared
+    /// with plain, not constant-time, equality: how long a lookup takes can depend only on
+    /// the digest, which tells nothing about the token it was made from (SHA-256 resists
+    /// preimages), just as the SQL stores' index lookups by digest do.
+    tokens: HashMap<[u8; 32], StoredToken, RandomState>,
     /// Every token's hash by id, in id (creation) order.
     by_id: BTreeMap<TokenId, TokenHash>,
     /// (owner key, token name key) pairs in use.
@@ -66,12 +69,12 @@ impl MemoryStorage {
 impl State {
     fn token(&self, id: TokenId) -> Option<&StoredToken> {
         let hash = self.by_id.get(&id)?;
-        self.tokens.get(&DigestKey(*hash))
+        self.tokens.get(hash.as_bytes())
     }
 
     fn token_mut(&mut self, id: TokenId) -> Option<&mut StoredToken> {
         let hash = self.by_id.get(&id)?;
-        self.tokens.get_mut(&DigestKey(*hash))
+        self.tokens.get_mut(hash.as_bytes())
     }
 
     fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
@@ -93,7 +96,7 @@ impl State {
         let name_key = (owner_key, request.name.uniqueness_key());
         // A repeated digest is refused as the SQL backends' UNIQUE constraint refuses it:
         // keyed by digest, the second would replace the first.
-        if self.names.contains(&name_key) || self.tokens.contains_key(&DigestKey(token.hash)) {
+        if self.names.contains(&name_key) || self.tokens.contains_key(token.hash.as_bytes()) {
             return Err(StoreError::DuplicateTokenName);
         }
         // Counted and inserted under the one write lock: concurrent inserts never pass the cap.
@@ -133,7 +136,7 @@ impl State {
         self.by_owner.insert((Arc::clone(&name_key.0), id));
         self.by_id.insert(id, token.hash);
         self.tokens.insert(
-            DigestKey(token.hash),
+            *token.hash.as_bytes(),
             StoredToken {
                 record: record.clone(),
                 role,
@@ -178,7 +181,7 @@ impl State {
 
     fn remove(&mut self, id: TokenId) {
         if let Some(hash) = self.by_id.remove(&id)
-            && let Some(token) = self.tokens.remove(&DigestKey(hash))
+            && let Some(token) = self.tokens.remove(hash.as_bytes())
         {
             self.by_owner.remove(&(Arc::clone(&token.name_key.0), id));
             self.names.remove(&token.name_key);
@@ -233,7 +236,7 @@ impl Storage for MemoryStorage {
         let state = self.read();
         Ok(state
             .tokens
-            .get(&DigestKey(*hash))
+            .get(hash.as_bytes())
             .map(|token| Authenticated {
                 token: token.record.clone(),
                 role: token.role,
