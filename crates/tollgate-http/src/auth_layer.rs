@@ -53,6 +53,32 @@ pub enum TokenRequirement {
 ///
 /// Expiry is judged by the layer's clock: [`Utc::now`] unless replaced with
 /// [`with_clock`](Self::with_clock).
+///
+/// ```
+/// use std::convert::Infallible;
+/// use std::sync::Arc;
+///
+/// use http::{Request, Response, StatusCode};
+/// use tollgate_http::{AuthLayer, Caller, Realm, TokenRequirement};
+/// use tollgate_store::{MemoryStorage, TokenService};
+/// use tollgate_token::TokenFormat;
+/// use tower::{Layer, ServiceExt, service_fn};
+///
+/// let tokens = Arc::new(TokenService::new(MemoryStorage::new(), TokenFormat::new("tg")?));
+/// let layer = AuthLayer::new(tokens, Realm::new("example")?, TokenRequirement::Required);
+/// // The handler finds the authenticated caller in the request's extensions.
+/// let app = layer.layer(service_fn(|request: Request<String>| async move {
+///     let known = matches!(request.extensions().get::<Caller>(), Some(Caller::Token(_)));
+///     Ok::<_, Infallible>(Response::new(format!("known: {known}")))
+/// }));
+///
+/// let request = Request::get("/v1/subjects").body(String::new())?;
+/// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+/// let response = runtime.block_on(app.oneshot(request))?;
+/// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+/// assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"example\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct AuthLayer<St> {
     tokens: Arc<TokenService<St>>,

@@ -1,11 +1,11 @@
 //! Coalesced last-use writes: at most one per token per interval, nothing lost on flush.
 
-use core::hash::{BuildHasherDefault, Hasher};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use foldhash::fast::RandomState;
 
 use crate::{Storage, StoreError, TokenId};
 
@@ -122,51 +122,4 @@ impl LastUse {
 }
 
 /// Uses not yet written, by token.
-type PendingUses = HashMap<TokenId, DateTime<Utc>, BuildHasherDefault<TokenIdHasher>>;
-
-/// Hashes a [`TokenId`] with one multiplication instead of SipHash.
-///
-/// Ids are assigned by the store, not chosen by whoever presents a token, so nobody can pick
-/// them to collide; consecutive ids spread over the table through the odd multiplier's high
-/// bits (which `HashMap` uses for its control bytes).
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct TokenIdHasher(u64);
-
-impl Hasher for TokenIdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write_i64(&mut self, id: i64) {
-        // The golden-ratio multiplier of Fibonacci hashing; `as` keeps the bits.
-        self.0 = (self.0 ^ id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    /// Not used by [`TokenId`]; mixes any other input so the hasher stays correct for it.
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pending_map_keeps_every_id_apart() {
-        let mut pending = PendingUses::default();
-        let at = DateTime::<Utc>::UNIX_EPOCH;
-        for id in -1_000..10_000 {
-            pending.insert(TokenId(id), at + TimeDelta::seconds(id));
-        }
-        assert_eq!(pending.len(), 11_000);
-        for id in -1_000..10_000 {
-            assert_eq!(
-                pending.get(&TokenId(id)),
-                Some(&(at + TimeDelta::seconds(id)))
-            );
-        }
-    }
-}
+type PendingUses = HashMap<TokenId, DateTime<Utc>, RandomState>;
