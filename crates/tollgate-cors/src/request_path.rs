@@ -6,19 +6,21 @@
 //! mean, so a path that is not in normal form never matches a route: the caller fails closed.
 //! A query string (from the first `?`) is ignored. Nothing is allocated.
 
-use memchr::{memchr, memchr_iter, memchr2};
+use memchr::{memchr, memchr_iter, memchr3};
 
 /// The request path is not in normal form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NotNormalForm;
 
-/// The segments of `path` (before its query) when the whole path is in normal form: `/` has
-/// none, `/v1/bots/` has `v1` and `bots`. The whole path is checked before any segment is
-/// handed out, so a caller that stops at the first listed prefix still fails closed on, say,
-/// `/v1/bots/../admin`.
-pub(crate) fn normal_segments(
+/// The segments of `path` (before its query), each checked as it is handed out: `/` has
+/// none, `/v1/bots/` has `v1` and `bots`. The bytes that are never in normal form (`\`, `#`,
+/// a `%` not starting a harmless escape) are looked for in the whole path first; an empty or
+/// dot segment is reported where it stands. A caller that must fail closed on, say,
+/// `/v1/bots/../admin` therefore reads to the end before it answers, as
+/// [`RouteSet::lookup`](crate::RouteSet::lookup) does.
+pub(crate) fn checked_segments(
     path: &str,
-) -> Result<impl Iterator<Item = &[u8]> + Clone, NotNormalForm> {
+) -> Result<impl Iterator<Item = Result<&[u8], NotNormalForm>>, NotNormalForm> {
     let bytes = path.as_bytes();
     // `memchr` returns a position in `bytes`, so the split is in range.
     let before_query = match memchr(b'?', bytes) {
@@ -28,8 +30,10 @@ pub(crate) fn normal_segments(
     let Some(rest) = before_query.strip_prefix(b"/") else {
         return Err(NotNormalForm);
     };
-    if memchr2(b'\\', b'#', rest).is_some()
-        || memchr_iter(b'%', rest).any(|at| !is_harmless_escape(rest.get(at + 1..at + 3)))
+    // One scan for the bytes that need a closer look; most paths have none.
+    if memchr3(b'\\', b'#', b'%', rest).is_some()
+        && (rest.iter().any(|&byte| matches!(byte, b'\\' | b'#'))
+            || memchr_iter(b'%', rest).any(|at| !is_harmless_escape(rest.get(at + 1..at + 3))))
     {
         return Err(NotNormalForm);
     }
@@ -40,13 +44,10 @@ pub(crate) fn normal_segments(
         .then(|| body.split(|&byte| byte == b'/'))
         .into_iter()
         .flatten();
-    if segments
-        .clone()
-        .any(|segment| matches!(segment, b"" | b"." | b".."))
-    {
-        return Err(NotNormalForm);
-    }
-    Ok(segments)
+    Ok(segments.map(|segment| match segment {
+        b"" | b"." | b".." => Err(NotNormalForm),
+        _ => Ok(segment),
+    }))
 }
 
 /// Whether the two bytes after a `%` are hex digits encoding neither `/`, `.` nor `\`.
@@ -66,11 +67,9 @@ mod tests {
     use super::*;
 
     fn segments(path: &str) -> Result<Vec<&str>, NotNormalForm> {
-        normal_segments(path).map(|segments| {
-            segments
-                .map(|bytes| std::str::from_utf8(bytes).unwrap_or("<not UTF-8>"))
-                .collect()
-        })
+        checked_segments(path)?
+            .map(|segment| segment.map(|bytes| std::str::from_utf8(bytes).unwrap()))
+            .collect()
     }
 
     #[test]

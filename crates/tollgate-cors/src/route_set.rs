@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::env_list;
 use crate::error::{RouteError, RouteSetErrors};
-use crate::request_path::normal_segments;
+use crate::request_path::checked_segments;
 use crate::route::RoutePrefix;
 use crate::route_trie::RouteTrie;
 
@@ -116,22 +116,32 @@ impl RouteSet {
     /// Looks `path` up. A query string is ignored; a path not in normal form matches nothing.
     #[must_use]
     pub fn lookup(&self, path: &str) -> RouteMatch {
-        let Ok(segments) = normal_segments(path) else {
+        let Ok(segments) = checked_segments(path) else {
             return RouteMatch::NotInNormalForm;
         };
-        let Scope::Listed { trie, .. } = &self.scope else {
-            return RouteMatch::Listed;
+        let trie = match &self.scope {
+            Scope::Listed { trie, .. } => Some(trie),
+            Scope::All => None,
         };
-        // The whole path is in normal form, so the walk may stop at the first listed prefix.
-        let mut node = RouteTrie::root();
+        // One pass: every segment is checked, to the end of the path, while the trie is walked
+        // until a listed prefix ends or no edge leads on; the answer comes after the last.
+        let mut walk = Walk::At(RouteTrie::root());
         for segment in segments {
-            match trie.child(node, segment) {
-                Some(step) if step.terminal => return RouteMatch::Listed,
-                Some(step) => node = step.node,
-                None => return RouteMatch::NotListed,
+            let Ok(segment) = segment else {
+                return RouteMatch::NotInNormalForm;
+            };
+            if let (Walk::At(node), Some(trie)) = (walk, trie) {
+                walk = match trie.child(node, segment) {
+                    Some(step) if step.terminal => Walk::Listed,
+                    Some(step) => Walk::At(step.node),
+                    None => Walk::NotListed,
+                };
             }
         }
-        RouteMatch::NotListed
+        match (walk, trie) {
+            (Walk::Listed, _) | (_, None) => RouteMatch::Listed,
+            (Walk::At(_) | Walk::NotListed, Some(_)) => RouteMatch::NotListed,
+        }
     }
 
     /// Whether `path` is listed: shorthand for `lookup(path) == RouteMatch::Listed`.
@@ -160,6 +170,17 @@ impl RouteSet {
     pub fn case(&self) -> RouteCase {
         self.case
     }
+}
+
+/// Where a lookup's walk down the trie stands.
+#[derive(Clone, Copy)]
+enum Walk {
+    /// At this node, still walking.
+    At(usize),
+    /// A listed prefix ended on the way.
+    Listed,
+    /// No edge led on.
+    NotListed,
 }
 
 impl Default for RouteSet {
@@ -225,6 +246,7 @@ mod tests {
             "/v1/bots/../admin",
             "/v1/bots//x",
             "/v1/bots/%2e%2e/admin",
+            "/v2/../v1/bots",
             "v1/bots",
             "",
         ] {
