@@ -1,4 +1,5 @@
-//! The segments of a request path, once the path is known to be in normal form.
+//! The segments of a request path, each handed out only as part of a whole path checked for
+//! normal form.
 //!
 //! A path is in normal form when it starts with `/`, has no empty segment except one trailing
 //! `/`, no `.` or `..` segment, no `\` or `#`, and no percent-encoded `/`, `.` or `\` (nor a
@@ -6,21 +7,22 @@
 //! mean, so a path that is not in normal form never matches a route: the caller fails closed.
 //! A query string (from the first `?`) is ignored. Nothing is allocated.
 
-use memchr::{memchr, memchr_iter, memchr3};
+use memchr::{memchr, memchr_iter, memchr2};
 
 /// The request path is not in normal form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NotNormalForm;
 
-/// The segments of `path` (before its query), each checked as it is handed out: `/` has
-/// none, `/v1/bots/` has `v1` and `bots`. The bytes that are never in normal form (`\`, `#`,
-/// a `%` not starting a harmless escape) are looked for in the whole path first; an empty or
-/// dot segment is reported where it stands. A caller that must fail closed on, say,
-/// `/v1/bots/../admin` therefore reads to the end before it answers, as
-/// [`RouteSet::lookup`](crate::RouteSet::lookup) does.
-pub(crate) fn checked_segments(
-    path: &str,
-) -> Result<impl Iterator<Item = Result<&[u8], NotNormalForm>>, NotNormalForm> {
+/// Calls `visit` with each segment of `path` (before its query), in order, and then says
+/// whether the whole path is in normal form: `/` has no segment, `/v1/bots/` has `v1` and
+/// `bots`. A path with a byte that is never in normal form is refused before any visit; one
+/// with an empty or dot segment is refused when that segment is reached, after the segments
+/// before it were visited. The caller's answer comes from the result, so a walk that found
+/// its route early still fails closed on, say, `/v1/bots/../admin`.
+pub(crate) fn visit_segments<'p>(
+    path: &'p str,
+    mut visit: impl FnMut(&'p [u8]),
+) -> Result<(), NotNormalForm> {
     let bytes = path.as_bytes();
     // `memchr` returns a position in `bytes`, so the split is in range.
     let before_query = match memchr(b'?', bytes) {
@@ -30,24 +32,23 @@ pub(crate) fn checked_segments(
     let Some(rest) = before_query.strip_prefix(b"/") else {
         return Err(NotNormalForm);
     };
-    // One scan for the bytes that need a closer look; most paths have none.
-    if memchr3(b'\\', b'#', b'%', rest).is_some()
-        && (rest.iter().any(|&byte| matches!(byte, b'\\' | b'#'))
-            || memchr_iter(b'%', rest).any(|at| !is_harmless_escape(rest.get(at + 1..at + 3))))
+    if memchr2(b'\\', b'#', rest).is_some()
+        || memchr_iter(b'%', rest).any(|at| !is_harmless_escape(rest.get(at + 1..at + 3)))
     {
         return Err(NotNormalForm);
     }
-    // `/` alone has no segment; otherwise one trailing `/` is dropped and every segment left
-    // must be neither empty nor a dot segment.
+    if rest.is_empty() {
+        return Ok(());
+    }
+    // One trailing `/` is dropped; every segment left must be neither empty nor a dot segment.
     let body = rest.strip_suffix(b"/").unwrap_or(rest);
-    let segments = (!rest.is_empty())
-        .then(|| body.split(|&byte| byte == b'/'))
-        .into_iter()
-        .flatten();
-    Ok(segments.map(|segment| match segment {
-        b"" | b"." | b".." => Err(NotNormalForm),
-        _ => Ok(segment),
-    }))
+    for segment in body.split(|&byte| byte == b'/') {
+        if matches!(segment, b"" | b"." | b"..") {
+            return Err(NotNormalForm);
+        }
+        visit(segment);
+    }
+    Ok(())
 }
 
 /// Whether the two bytes after a `%` are hex digits encoding neither `/`, `.` nor `\`.
@@ -67,9 +68,11 @@ mod tests {
     use super::*;
 
     fn segments(path: &str) -> Result<Vec<&str>, NotNormalForm> {
-        checked_segments(path)?
-            .map(|segment| segment.map(|bytes| std::str::from_utf8(bytes).unwrap()))
-            .collect()
+        let mut segments = Vec::new();
+        visit_segments(path, |bytes| {
+            segments.push(std::str::from_utf8(bytes).unwrap());
+        })?;
+        Ok(segments)
     }
 
     #[test]

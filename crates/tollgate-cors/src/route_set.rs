@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::env_list;
 use crate::error::{RouteError, RouteSetErrors};
-use crate::request_path::checked_segments;
+use crate::request_path::{NotNormalForm, visit_segments};
 use crate::route::RoutePrefix;
 use crate::route_trie::RouteTrie;
 
@@ -116,20 +116,14 @@ impl RouteSet {
     /// Looks `path` up. A query string is ignored; a path not in normal form matches nothing.
     #[must_use]
     pub fn lookup(&self, path: &str) -> RouteMatch {
-        let Ok(segments) = checked_segments(path) else {
-            return RouteMatch::NotInNormalForm;
-        };
         let trie = match &self.scope {
             Scope::Listed { trie, .. } => Some(trie),
             Scope::All => None,
         };
-        // One pass: every segment is checked, to the end of the path, while the trie is walked
-        // until a listed prefix ends or no edge leads on; the answer comes after the last.
+        // One pass: the trie is walked until a listed prefix ends or no edge leads on, while
+        // the rest of the path is still checked; the answer comes after the whole path.
         let mut walk = Walk::At(RouteTrie::root());
-        for segment in segments {
-            let Ok(segment) = segment else {
-                return RouteMatch::NotInNormalForm;
-            };
+        let checked = visit_segments(path, |segment| {
             if let (Walk::At(node), Some(trie)) = (walk, trie) {
                 walk = match trie.child(node, segment) {
                     Some(step) if step.terminal => Walk::Listed,
@@ -137,10 +131,11 @@ impl RouteSet {
                     None => Walk::NotListed,
                 };
             }
-        }
-        match (walk, trie) {
-            (Walk::Listed, _) | (_, None) => RouteMatch::Listed,
-            (Walk::At(_) | Walk::NotListed, Some(_)) => RouteMatch::NotListed,
+        });
+        match (checked, walk, trie) {
+            (Err(NotNormalForm), _, _) => RouteMatch::NotInNormalForm,
+            (Ok(()), Walk::Listed, _) | (Ok(()), _, None) => RouteMatch::Listed,
+            (Ok(()), Walk::At(_) | Walk::NotListed, Some(_)) => RouteMatch::NotListed,
         }
     }
 

@@ -46,9 +46,8 @@ impl PartialEq for TokenHash {
 }
 
 impl ConstantTimeEq for TokenHash {
-    /// Compares the two digests with `subtle`, which reads every word whatever the others
-    /// are. The digests are compared as four 64-bit words rather than 32 bytes: `subtle` puts
-    /// an optimisation barrier on each element it compares, and four are enough.
+    /// Compares the two digests with `subtle` as four 64-bit words: every word is read and
+    /// the results are combined with no branch on the data, whatever the digests hold.
     fn ct_eq(&self, other: &Self) -> subtle::Choice {
         words(&self.0).ct_eq(&words(&other.0))
     }

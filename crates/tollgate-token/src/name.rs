@@ -37,9 +37,11 @@ use crate::NameError;
 #[derive(Clone)]
 pub struct TokenName(Text);
 
-/// The longest name held inline, in bytes: the inline form (with its 4-byte length) is then
-/// no larger than the shared one with the enum's tag.
+/// The longest name held inline, in bytes: with its 4-byte length and the enum's tag, a name
+/// is then 32 bytes.
 const INLINE_LEN: usize = 24;
+
+const _: () = assert!(size_of::<TokenName>() == 32);
 
 #[derive(Clone)]
 enum Text {

@@ -1,12 +1,11 @@
 //! The server's one place for "may this caller do this?": each answer is a library call.
 
-use tollgate::http::{Caller, Realm, refusal};
+use tollgate::http::{Caller, Realm, Refusal, refusal};
 use tollgate::scope::{Access, Decision, Denial, Operation, Role, Scope, TokenKind};
 use tollgate::store::Authenticated;
 use tollgate::writers::{Actor, AdminOverride, Entitlement, Resolved, WriterList};
 
 use crate::records::Kind;
-use tollgate::http::Refusal;
 
 /// A record as grants name it: `{kind}/{name}`. Samples are named by their aspect.
 pub(crate) fn resource_name(kind: Kind, name: &str) -> String {

@@ -11,7 +11,7 @@ use chrono::Utc;
 use http::StatusCode;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm};
+use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm, Refusal};
 use tollgate::scope::{Limits, Role, Scope};
 use tollgate::store::{SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService, UserName};
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
@@ -24,7 +24,6 @@ use crate::handlers::{records, samples, tokens, users};
 use crate::records::{Kind, Records};
 use crate::request_log;
 use crate::request_timeout;
-use tollgate::http::Refusal;
 
 /// The prefix of the secret tokens this server mints: long and distinctive enough for secret
 /// scanners, and different from the publishable one so that people and scanners tell them

@@ -16,9 +16,9 @@ use http::header::EXPECT;
 use http_body::Frame;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
+use tollgate::http::Refusal;
 
 use crate::client_errors::bad_request;
-use tollgate::http::Refusal;
 
 /// The largest request body accepted.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -8,10 +8,10 @@
 
 use http::header::LINK;
 use http::{HeaderMap, HeaderValue};
+use tollgate::http::Refusal;
 use tollgate::store::{Page, PageSize};
 
 use crate::client_errors::bad_request;
-use tollgate::http::Refusal;
 
 /// The longest key a cursor holds, in bytes: a record or user name (60), a token id (19).
 const MAX_KEY_BYTES: usize = 64;

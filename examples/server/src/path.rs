@@ -3,9 +3,9 @@
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
+use tollgate::http::Refusal;
 
 use crate::client_errors::bad_request;
-use tollgate::http::Refusal;
 
 /// axum's `Path`, except that a parameter that does not decode (percent-encoded bytes that
 /// are not UTF-8, such as `/v1/subjects/%ff`) is a JSON 400 `invalid_path` like every other

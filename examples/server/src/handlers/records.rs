@@ -9,7 +9,7 @@ use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tollgate::http::Caller;
+use tollgate::http::{Caller, Refusal};
 use tollgate::scope::{Access, Operation};
 use tollgate::store::{Authenticated, UserName};
 use tollgate::writers::{AdminOverride, Entitlement, Lockout, WriterEdit};
@@ -23,7 +23,6 @@ use crate::client_errors::{bad_request, not_found};
 use crate::paging::{PageQuery, next_link};
 use crate::path::Path;
 use crate::records::{Edit, Kind, Record};
-use tollgate::http::Refusal;
 
 /// The longest description accepted, in characters.
 const MAX_DESCRIPTION_CHARS: usize = 4096;

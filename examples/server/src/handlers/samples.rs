@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
-use tollgate::http::{Caller, refusal};
+use tollgate::http::{Caller, Refusal, refusal};
 use tollgate::scope::Access;
 use tollgate::writers::{DepthLimit, Protection, ProtectionLookup, resolve};
 
@@ -18,7 +18,6 @@ use crate::body::UnreadBody;
 use crate::client_errors::{bad_request, not_found};
 use crate::path::Path;
 use crate::records::{Kind, Record, SampleChange};
-use tollgate::http::Refusal;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

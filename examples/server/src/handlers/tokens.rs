@@ -10,7 +10,7 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::cors::OriginPattern;
-use tollgate::http::{Caller, refusal};
+use tollgate::http::{Caller, Refusal, refusal};
 use tollgate::scope::{Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope};
 use tollgate::store::{CreatedToken, TokenId, TokenRecord};
 use tollgate::token::TokenName;
@@ -25,7 +25,6 @@ use crate::client_errors::{bad_request, not_found};
 use crate::paging::{PageQuery, next_link};
 use crate::path::Path;
 use crate::records::Kind;
-use tollgate::http::Refusal;
 
 /// The most allowed origins one token may carry: each is checked on every request.
 const MAX_ALLOWED_ORIGINS: usize = 32;

@@ -7,7 +7,7 @@ use chrono::Utc;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tollgate::http::{Caller, refusal};
+use tollgate::http::{Caller, Refusal, refusal};
 use tollgate::scope::{LimitsRequest, Operation, Role, Scope};
 use tollgate::store::{User, UserName};
 use tollgate::token::TokenName;
@@ -19,7 +19,6 @@ use crate::audit;
 use crate::body::UnreadBody;
 use crate::client_errors::bad_request;
 use crate::paging::{PageQuery, next_link};
-use tollgate::http::Refusal;
 
 /// The name of the token every new user gets.
 const INITIAL_TOKEN_NAME: &str = "initial";
