@@ -7,7 +7,7 @@
 //! mean, so a path that is not in normal form never matches a route: the caller fails closed.
 //! A query string (from the first `?`) is ignored. Nothing is allocated.
 
-use memchr::{memchr, memchr_iter, memchr2};
+use memchr::{memchr_iter, memchr3};
 
 /// The request path is not in normal form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,17 +24,17 @@ pub(crate) fn visit_segments<'p>(
     mut visit: impl FnMut(&'p [u8]),
 ) -> Result<(), NotNormalForm> {
     let bytes = path.as_bytes();
-    // `memchr` returns a position in `bytes`, so the split is in range.
-    let before_query = match memchr(b'?', bytes) {
-        Some(query) => bytes.split_at(query).0,
+    // The first `?`, `\\` or `#`: a `?` starts the query, and a `\\` or `#` before any `?` is
+    // never in normal form. `memchr3` returns a position in `bytes`, so the split is in range.
+    let before_query = match memchr3(b'?', b'\\', b'#', bytes) {
+        Some(at) if bytes.get(at) == Some(&b'?') => bytes.split_at(at).0,
+        Some(_) => return Err(NotNormalForm),
         None => bytes,
     };
     let Some(rest) = before_query.strip_prefix(b"/") else {
         return Err(NotNormalForm);
     };
-    if memchr2(b'\\', b'#', rest).is_some()
-        || memchr_iter(b'%', rest).any(|at| !is_harmless_escape(rest.get(at + 1..at + 3)))
-    {
+    if memchr_iter(b'%', rest).any(|at| !is_harmless_escape(rest.get(at + 1..at + 3))) {
         return Err(NotNormalForm);
     }
     if rest.is_empty() {
@@ -86,6 +86,7 @@ mod tests {
         assert_eq!(segments("/?x"), Ok(vec![]));
         assert_eq!(segments("/v1/?x"), Ok(vec!["v1"]));
         assert_eq!(segments("/v1?%2f"), Ok(vec!["v1"]));
+        assert_eq!(segments("/v1/bots?a#b\\c"), Ok(vec!["v1", "bots"]));
         assert_eq!(
             segments("/v1/resource517/items/42?a"),
             Ok(vec!["v1", "resource517", "items", "42"])
@@ -110,6 +111,8 @@ mod tests {
             "/v1%5cbots",
             "/v1\\bots",
             "/v1/bots#x",
+            "/v1/bots#x?y",
+            "/v1\\bots?x",
             "/v1/bots%",
             "/v1/bots%2",
             "/v1/bots%zz",

@@ -28,8 +28,10 @@ struct State {
     /// By the digest's bytes: the lookup every authentication makes. The keys are compared
     /// with plain, not constant-time, equality: how long a lookup takes can depend only on
     /// the digest, which tells nothing about the token it was made from (SHA-256 resists
-    /// preimages), just as the SQL stores' index lookups by digest do.
-    tokens: HashMap<[u8; 32], StoredToken, RandomState>,
+    /// preimages), just as the SQL stores' index lookups by digest do. Each token is boxed so
+    /// the table's slots stay small: a table sized for many tokens holds a digest and a
+    /// pointer per slot, not a whole record.
+    tokens: HashMap<[u8; 32], Box<StoredToken>, RandomState>,
     /// Every token's hash by id, in id (creation) order.
     by_id: BTreeMap<TokenId, TokenHash>,
     /// (owner key, token name key) pairs in use.
@@ -69,12 +71,12 @@ impl MemoryStorage {
 impl State {
     fn token(&self, id: TokenId) -> Option<&StoredToken> {
         let hash = self.by_id.get(&id)?;
-        self.tokens.get(hash.as_bytes())
+        self.tokens.get(hash.as_bytes()).map(Box::as_ref)
     }
 
     fn token_mut(&mut self, id: TokenId) -> Option<&mut StoredToken> {
         let hash = self.by_id.get(&id)?;
-        self.tokens.get_mut(hash.as_bytes())
+        self.tokens.get_mut(hash.as_bytes()).map(Box::as_mut)
     }
 
     fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
@@ -137,11 +139,11 @@ impl State {
         self.by_id.insert(id, token.hash);
         self.tokens.insert(
             *token.hash.as_bytes(),
-            StoredToken {
+            Box::new(StoredToken {
                 record: record.clone(),
                 role,
                 name_key,
-            },
+            }),
         );
         Ok(record)
     }
