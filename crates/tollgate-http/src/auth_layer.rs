@@ -43,7 +43,8 @@ pub enum TokenRequirement {
 
 /// Authenticates the `Authorization` header through a [`TokenService`], checks the token's
 /// allowed origins against `Origin` (failing closed when `Origin` is absent), and inserts the
-/// [`Caller`] into the request's extensions. Refusals are answered here: 401 with a challenge,
+/// [`Caller`] and the layer's [`Realm`] into the request's extensions (so that a
+/// [`ScopeLayer`](crate::ScopeLayer) or a handler can refuse with the same challenges). Refusals are answered here: 401 with a challenge,
 /// 403 `origin_not_allowed`, or 503 when the database is unavailable; with a
 /// [`FailureThrottle`], 429 `too_many_failures` first for credentials from an address that
 /// failed too often.
@@ -259,6 +260,7 @@ where
                 Caller::Anonymous => None,
             };
             request.extensions_mut().insert(caller);
+            request.extensions_mut().insert(Realm::clone(&layer.realm));
             let response = inner.call(request).await?;
             Ok(match token_id {
                 Some(id) => with_token_id(response, id),
@@ -273,6 +275,20 @@ fn with_token_id<B>(mut response: Response<B>, id: TokenId) -> Response<B> {
     response.extensions_mut().insert(id);
     response
 }
+
+/// Why a request that should have passed an [`AuthLayer`] carries no [`Caller`] or [`Realm`]:
+/// the server put a [`ScopeLayer`](crate::ScopeLayer) or an extractor outside of one. Logged
+/// as the cause of a 500, never shown.
+#[derive(Debug)]
+pub(crate) struct NoAuthLayer;
+
+impl core::fmt::Display for NoAuthLayer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("the request has no Caller: it did not pass an AuthLayer")
+    }
+}
+
+impl std::error::Error for NoAuthLayer {}
 
 #[cfg(test)]
 mod tests {

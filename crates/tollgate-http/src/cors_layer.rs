@@ -13,7 +13,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::Refusal;
-use crate::cors_future::CorsFuture;
+use crate::response_future::ResponseFuture;
 
 /// Evaluates each request against a [`CorsPolicy`]: an allowed preflight is answered 204 with
 /// its headers, a denied one 403 (JSON, no CORS headers); every other response, errors
@@ -211,7 +211,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = CorsFuture<S::Future, ResBody>;
+    type Future = ResponseFuture<S::Future, ResBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -239,13 +239,13 @@ where
             | CorsDecision::ActualDenied { .. } => {
                 // The inner service takes the request, so the headers are owned first.
                 let pairs = pairs.collect();
-                return CorsFuture::inner(self.inner.call(request), pairs);
+                return ResponseFuture::inner(self.inner.call(request), pairs);
             }
         };
         // A preflight is answered here: the headers go straight into the response.
         response.headers_mut().reserve(headers.len());
         merge(response.headers_mut(), pairs);
-        CorsFuture::answered(response)
+        ResponseFuture::answered(response)
     }
 }
 

@@ -14,6 +14,9 @@
 //!   the token's allowed origins, and hands the handler a [`Caller`]. With a
 //!   [`FailureThrottle`], it answers 429 to credentials from a [`ClientAddr`] that failed to
 //!   authenticate too often, before any hashing or database work.
+//! - [`ScopeLayer`]: inside the [`AuthLayer`], refuses a caller whose scope (capped by the
+//!   owner's role) does not allow the request's operation, before the handler runs or any body
+//!   is read.
 //!
 //! For logs, through [`tracing`] (the application installs the subscriber): every 500 and
 //! 503 that [`refusal`] makes (from a store failure, or [`refusal::internal`]) logs its cause,
@@ -23,9 +26,10 @@
 //! a request log wrapped around both can say why a request was refused and whose it was.
 //! Nothing logged holds a token's secret.
 //!
-//! Both layers work in any tower-based server (axum, tonic, hyper with tower). Put the CORS
-//! layer outside the authentication layer, so preflights (which carry no token) are answered
-//! before authentication and 401 responses still carry CORS headers.
+//! The layers work in any tower-based server (axum, tonic, hyper with tower). From the outside
+//! in: CORS, then authentication, then the scope check. CORS outside authentication, so
+//! preflights (which carry no token) are answered before authentication and 401 responses
+//! still carry CORS headers.
 //!
 //! ```
 //! use http::StatusCode;
@@ -53,21 +57,27 @@ mod auth_layer;
 mod cause;
 mod challenge;
 mod client_addr;
-mod cors_future;
 mod cors_layer;
 mod error;
+#[cfg(feature = "axum")]
+mod extract;
 mod failure_throttle;
 pub mod refusal;
 mod refusal_response;
+mod response_future;
+mod scope_layer;
 
 pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
 pub use challenge::Realm;
 pub use client_addr::ClientAddr;
-pub use cors_future::CorsFuture;
 pub use cors_layer::{Cors, CorsLayer};
 pub use error::RealmError;
+#[cfg(feature = "axum")]
+pub use extract::CallerToken;
 pub use failure_throttle::FailureThrottle;
 pub use refusal_response::{Refusal, RefusalCode};
+pub use response_future::ResponseFuture;
+pub use scope_layer::{ScopeLayer, Scoped};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

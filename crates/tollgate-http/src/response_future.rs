@@ -1,4 +1,5 @@
-//! `CorsFuture`: the response of a [`Cors`](crate::Cors) service.
+//! `ResponseFuture`: the response of a [`Cors`](crate::Cors) or [`Scoped`](crate::Scoped)
+//! service.
 
 use core::future::Future;
 use core::pin::Pin;
@@ -9,15 +10,16 @@ use pin_project_lite::pin_project;
 
 use crate::cors_layer::merge;
 
-/// The CORS headers of a request that is not a preflight, owned so that they outlive the
-/// request they were computed from (the inner service takes it).
+/// Headers to add to the inner service's response (a CORS layer's for a request that is not
+/// a preflight), owned so that they outlive the request they were computed from (the inner
+/// service takes it).
 pub(crate) type OwnedHeaders = Vec<(HeaderName, HeaderValue)>;
 
 pin_project! {
-    /// The future of [`Cors`](crate::Cors): a preflight's answer, ready at once, or the inner
-    /// service's response, to which the CORS headers are added. Polled after it has
-    /// completed, it stays pending.
-    pub struct CorsFuture<F, B> {
+    /// The future of [`Cors`](crate::Cors) and [`Scoped`](crate::Scoped): the layer's own
+    /// answer (a preflight's, a refusal), ready at once, or the inner service's response, to
+    /// which the layer's headers are added. Polled after it has completed, it stays pending.
+    pub struct ResponseFuture<F, B> {
         #[pin]
         state: State<F, B>,
     }
@@ -31,8 +33,8 @@ pin_project! {
     }
 }
 
-impl<F, B> CorsFuture<F, B> {
-    /// A response made without the inner service (a preflight's).
+impl<F, B> ResponseFuture<F, B> {
+    /// A response made without the inner service (a preflight's, a refusal).
     pub(crate) fn answered(response: Response<B>) -> Self {
         Self {
             state: State::Answered {
@@ -49,7 +51,7 @@ impl<F, B> CorsFuture<F, B> {
     }
 }
 
-impl<F, B, E> Future for CorsFuture<F, B>
+impl<F, B, E> Future for ResponseFuture<F, B>
 where
     F: Future<Output = Result<Response<B>, E>>,
 {
