@@ -37,11 +37,11 @@ fn stored_hash(tokens: &MintedTokens, index: usize) -> TokenHash {
 }
 
 fn token_request(index: usize) -> TokenRequest {
-    TokenRequest {
-        owner: UserName::new(OWNER).expect("valid user name"),
-        name: TokenName::new(&format!("token-{index}")).expect("valid token name"),
-        limits: Limits::new(Scope::Edit),
-    }
+    TokenRequest::new(
+        UserName::new(OWNER).expect("valid user name"),
+        TokenName::new(&format!("token-{index}")).expect("valid token name"),
+        Limits::new(Scope::Edit),
+    )
 }
 
 /// Ours, in memory: parse, hash, look up among `size` tokens, check validity, note the use.

@@ -12,6 +12,10 @@ mod sql;
 mod storage;
 mod user;
 
+/// The clock type of every time this crate takes: `TokenService`'s methods take a
+/// [`chrono::DateTime<chrono::Utc>`], so a caller can name it from here without depending on a
+/// matching version of `chrono` itself.
+pub use chrono;
 pub use error::{AuthError, DeriveError, DriverError, StoreError, UserNameError};
 pub use memory::MemoryStorage;
 pub use page::{Page, PageSize};

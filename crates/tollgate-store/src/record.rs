@@ -93,6 +93,18 @@ pub struct TokenRequest {
     pub limits: Limits,
 }
 
+impl TokenRequest {
+    /// A request for a token of `owner`'s named `name` with `limits`, taken as given.
+    #[must_use]
+    pub fn new(owner: UserName, name: TokenName, limits: Limits) -> Self {
+        Self {
+            owner,
+            name,
+            limits,
+        }
+    }
+}
+
 /// A row to insert, as a [`Storage`](crate::Storage) receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewToken<'a> {
@@ -109,4 +121,30 @@ pub struct NewToken<'a> {
     /// The most live tokens (neither revoked nor expired at `created_at`) the owner may hold,
     /// this one included: the insert is refused when the owner already holds this many.
     pub max_live_tokens: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use tollgate_scope::Scope;
+
+    use super::*;
+
+    #[test]
+    fn token_request_new_keeps_each_part_as_given() {
+        let owner = UserName::new("alice").unwrap();
+        let name = TokenName::new("laptop").unwrap();
+        let limits = Limits::new(Scope::Edit);
+        let request = TokenRequest::new(owner.clone(), name.clone(), limits.clone());
+        assert_eq!(
+            request,
+            TokenRequest {
+                owner,
+                name,
+                limits,
+            }
+        );
+        assert_eq!(request.owner.as_str(), "alice");
+        assert_eq!(request.name.as_str(), "laptop");
+        assert_eq!(request.limits.scope, Scope::Edit);
+    }
 }

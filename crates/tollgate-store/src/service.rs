@@ -426,9 +426,5 @@ fn derived(
 ) -> Result<TokenRequest, DeriveError> {
     let limits =
         derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
-    Ok(TokenRequest {
-        owner,
-        name,
-        limits,
-    })
+    Ok(TokenRequest::new(owner, name, limits))
 }

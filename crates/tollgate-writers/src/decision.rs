@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn override_is_not_the_reason_when_access_did_not_need_it() {
-        let writers: WriterList<u64> = [7].into_iter().collect();
+        let writers = WriterList::from([7_u64]);
         assert_eq!(
             writers.permits(Actor::authenticated(&7), ENTITLED),
             WriteDecision::Allow(AllowReason::ListedWriter)

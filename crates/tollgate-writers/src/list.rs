@@ -151,6 +151,16 @@ impl<P: Ord> FromIterator<P> for WriterList<P> {
     }
 }
 
+/// A list of these principals, as [`FromIterator`] builds it: a principal given twice is
+/// listed once.
+impl<P: Ord, const N: usize> From<[P; N]> for WriterList<P> {
+    fn from(principals: [P; N]) -> Self {
+        Self {
+            writers: BTreeSet::from(principals),
+        }
+    }
+}
+
 impl<'l, P> IntoIterator for &'l WriterList<P> {
     type Item = &'l P;
     type IntoIter = btree_set::Iter<'l, P>;
@@ -184,6 +194,14 @@ pub(crate) mod tests {
         let added = writers.add(["carol", "bob", "alice", "carol"].map(String::from));
         assert_eq!(added, ["carol", "alice"]);
         assert_eq!(writers, list(&["alice", "bob", "carol"]));
+    }
+
+    #[test]
+    fn from_an_array_lists_each_principal_once() {
+        let writers = WriterList::from(["carol", "alice", "carol"].map(String::from));
+        assert_eq!(writers.len(), 2);
+        assert_eq!(writers, list(&["alice", "carol"]));
+        assert!(WriterList::<String>::from([]).is_empty());
     }
 
     #[test]

@@ -27,3 +27,20 @@ pub use tollgate_http as http;
 #[cfg(feature = "limit")]
 #[doc(inline)]
 pub use tollgate_limit as limit;
+
+#[cfg(all(test, feature = "store"))]
+mod tests {
+    use crate::store::chrono::{DateTime, Utc};
+
+    /// Compiles only if `tollgate::store::chrono` is the `chrono` of the store's times.
+    fn created_at(record: &crate::store::TokenRecord) -> DateTime<Utc> {
+        record.created_at
+    }
+
+    #[test]
+    fn store_clock_type_is_reachable_through_the_facade() {
+        let epoch = DateTime::<Utc>::from_timestamp(0, 0);
+        assert_eq!(epoch.map(|time| time.timestamp()), Some(0));
+        let _: fn(&crate::store::TokenRecord) -> DateTime<Utc> = created_at;
+    }
+}

@@ -232,11 +232,7 @@ pub async fn mint_bootstrap(
         },
         Err(error) => return Err(error.to_string()),
     }
-    let request = TokenRequest {
-        owner: user,
-        name,
-        limits: Limits::new(scope),
-    };
+    let request = TokenRequest::new(user, name, Limits::new(scope));
     let created = service
         .create_token(&request, now)
         .await

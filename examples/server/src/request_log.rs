@@ -112,11 +112,11 @@ mod tests {
             .create_user(owner.clone(), Role::Reader, Utc::now())
             .await
             .unwrap();
-        let request = TokenRequest {
+        let request = TokenRequest::new(
             owner,
-            name: TokenName::new("ci").unwrap(),
-            limits: Limits::new(Scope::ReadOnly),
-        };
+            TokenName::new("ci").unwrap(),
+            Limits::new(Scope::ReadOnly),
+        );
         let created = tokens.create_token(&request, Utc::now()).await.unwrap();
         let realm = Realm::new("tollgate").unwrap();
         let app = Router::new()

@@ -30,11 +30,11 @@ pub(crate) fn user(name: &str) -> UserName {
 }
 
 pub(crate) fn request(owner: &str, name: &str) -> TokenRequest {
-    TokenRequest {
-        owner: user(owner),
-        name: TokenName::new(name).unwrap(),
-        limits: Limits::new(Scope::Edit),
-    }
+    TokenRequest::new(
+        user(owner),
+        TokenName::new(name).unwrap(),
+        Limits::new(Scope::Edit),
+    )
 }
 
 /// A service with users `alice` (editor) and `bob` (reader).
@@ -784,11 +784,11 @@ pub(crate) async fn revocation_reaches_grandchildren<S: Storage>(storage: S) {
     let mut chain = vec![
         created_and_presented(
             &service,
-            &TokenRequest {
-                owner: user("root"),
-                name: TokenName::new("g0").unwrap(),
-                limits: Limits::new(Scope::Full),
-            },
+            &TokenRequest::new(
+                user("root"),
+                TokenName::new("g0").unwrap(),
+                Limits::new(Scope::Full),
+            ),
         )
         .await,
     ];
@@ -864,11 +864,11 @@ pub(crate) async fn a_user_and_first_token_are_created_together<S: Storage>(stor
         name: user("dave"),
         role: Role::Reader,
     };
-    let request = TokenRequest {
-        owner: dave.name.clone(),
-        name: TokenName::new("initial").unwrap(),
-        limits: Limits::new(Scope::ReadOnly),
-    };
+    let request = TokenRequest::new(
+        dave.name.clone(),
+        TokenName::new("initial").unwrap(),
+        Limits::new(Scope::ReadOnly),
+    );
     let failed = service
         .storage()
         .create_user_with_token(&dave, t0(), with_digest_of(&first, &request))

@@ -23,11 +23,11 @@ async fn seeded(url: &str) -> (TokenService<SqlStorage>, String) {
         .unwrap();
     let created = service
         .create_token(
-            &tollgate_store::TokenRequest {
-                owner: alice,
-                name: TokenName::new("ci").unwrap(),
-                limits: tollgate_scope::Limits::new(tollgate_scope::Scope::Full),
-            },
+            &tollgate_store::TokenRequest::new(
+                alice,
+                TokenName::new("ci").unwrap(),
+                tollgate_scope::Limits::new(tollgate_scope::Scope::Full),
+            ),
             Utc::now(),
         )
         .await

@@ -57,7 +57,7 @@ proptest! {
 
     #[test]
     fn removing_the_only_writer_opens_the_record(only in name(), actor in name()) {
-        let mut writers: WriterList<String> = [only.clone()].into_iter().collect();
+        let mut writers = WriterList::from([only.clone()]);
         prop_assert_eq!(writers.remove(only.as_str()), Ok(only));
         prop_assert_eq!(
             writers.permits(Actor::authenticated(actor.as_str()), AdminOverride::NotRequested),
