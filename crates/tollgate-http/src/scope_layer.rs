@@ -248,11 +248,7 @@ mod tests {
                 let page = tollgate_cors::OriginPattern::parse("https://app.example.com").unwrap();
                 limits.allowed_origins = Some(tollgate_cors::AllowedOrigins::from_patterns([page]));
             }
-            let request = TokenRequest {
-                owner,
-                name: TokenName::new("t").unwrap(),
-                limits,
-            };
+            let request = TokenRequest::new(owner, TokenName::new("t").unwrap(), limits);
             let secret = service.create_token(&request, now).await.unwrap().secret;
             let found: Authenticated = service
                 .authenticate(secret.expose_secret(), now)

@@ -32,11 +32,11 @@ async fn app() -> (Router, String, String) {
         .unwrap();
     let mut secrets = Vec::new();
     for (name, scope) in [("reader", Scope::ReadOnly), ("writer", Scope::Edit)] {
-        let request = TokenRequest {
-            owner: alice.clone(),
-            name: TokenName::new(name).unwrap(),
-            limits: Limits::new(scope),
-        };
+        let request = TokenRequest::new(
+            alice.clone(),
+            TokenName::new(name).unwrap(),
+            Limits::new(scope),
+        );
         let created = tokens.create_token(&request, now).await.unwrap();
         secrets.push(created.secret.expose_secret().to_owned());
     }
