@@ -5,6 +5,8 @@ use tollgate_scope::{DeriveDenial, InvalidLimits, RoleShortfall, TokenKind};
 use tollgate_token::{HeaderError, InactiveToken, TokenParseError};
 
 /// A boxed error from the database driver, kept as the source of [`StoreError::Unavailable`].
+/// A box rather than the driver's own type, so this crate's API is the same whichever
+/// backends are built (and a memory-only build, which has no driver, still has it).
 pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a store operation failed.
@@ -66,6 +68,10 @@ pub enum StoreError {
     /// scheme: the rest may carry a password.
     #[error("unsupported database URL scheme {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    /// The database URL names a backend this build leaves out: tollgate-store was compiled
+    /// without that backend's feature. Holds the feature's name, `"sqlite"` or `"postgres"`.
+    #[error("this build has no {0} backend: enable tollgate-store's `{0}` feature")]
+    BackendNotBuilt(&'static str),
     /// The database was migrated by a newer version of this crate.
     #[error(
         "the database schema is at version {found}, newer than the {supported} this build knows; upgrade the server"
@@ -81,6 +87,7 @@ pub enum StoreError {
     Mint(#[from] tollgate_token::MintError),
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         match error {

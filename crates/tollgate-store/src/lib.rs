@@ -2,12 +2,15 @@
 
 mod error;
 mod last_use;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod limits_text;
 mod memory;
 mod page;
 mod record;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod schema;
 mod service;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 mod storage;
 mod user;
@@ -21,6 +24,7 @@ pub use memory::MemoryStorage;
 pub use page::{Page, PageSize};
 pub use record::{Authenticated, CreatedToken, NewToken, TokenId, TokenRecord, TokenRequest};
 pub use service::{DEFAULT_LAST_USE_INTERVAL, DEFAULT_MAX_LIVE_TOKENS, TokenService};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{SqlOptions, SqlStorage};
 pub use storage::Storage;
 pub use user::{User, UserName};
@@ -29,6 +33,7 @@ pub use user::{User, UserName};
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<TokenService<MemoryStorage>>();
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     assert_send_sync::<TokenService<SqlStorage>>();
     assert_send_sync::<StoreError>();
     assert_send_sync::<AuthError>();

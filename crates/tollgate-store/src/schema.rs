@@ -15,6 +15,36 @@ pub(crate) enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// The feature that builds this dialect's driver.
+    const fn feature(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+
+    /// Whether this build has the dialect's driver.
+    const fn is_built(self) -> bool {
+        match self {
+            Self::Sqlite => cfg!(feature = "sqlite"),
+            Self::Postgres => cfg!(feature = "postgres"),
+        }
+    }
+
+    /// `Ok` when this build has the dialect's driver.
+    ///
+    /// # Errors
+    /// [`StoreError::BackendNotBuilt`] when its feature is off.
+    pub(crate) const fn ensure_built(self) -> Result<(), StoreError> {
+        if self.is_built() {
+            Ok(())
+        } else {
+            Err(StoreError::BackendNotBuilt(self.feature()))
+        }
+    }
+}
+
 const SQLITE: &[&str] = &[
     r"
 CREATE TABLE tollgate_users (

@@ -49,6 +49,9 @@ impl SqlOptions {
 
 /// Users and tokens in a SQL database, through one connection pool.
 ///
+/// Built with this crate's `sqlite` feature, `postgres` feature, or both (the default); a URL
+/// of a backend left out is refused with [`StoreError::BackendNotBuilt`].
+///
 /// `sqlite://PATH` opens (creating if needed) a database file; `postgres://...` connects to a
 /// server. The schema is created or upgraded on open (see the crate docs), and every instance
 /// of a server may share one PostgreSQL database: nothing here keeps state between calls.
@@ -67,7 +70,8 @@ impl SqlStorage {
     /// Opens `url` with [`SqlOptions::default`] and migrates the schema.
     ///
     /// # Errors
-    /// [`StoreError::UnsupportedUrl`], [`StoreError::Unavailable`] when the database cannot be
+    /// [`StoreError::UnsupportedUrl`], [`StoreError::BackendNotBuilt`] for a URL of a backend
+    /// this build leaves out, [`StoreError::Unavailable`] when the database cannot be
     /// reached, [`StoreError::SchemaTooNew`], [`StoreError::Corrupt`] when the schema table
     /// holds a negative version.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
@@ -93,6 +97,9 @@ impl SqlStorage {
             let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
             return Err(StoreError::UnsupportedUrl(scheme.to_owned()));
         };
+        // Before the driver is looked up: sqlx's own error for a driver left out would read
+        // as a database that cannot be reached.
+        dialect.ensure_built()?;
         sqlx::any::install_default_drivers();
         let busy_timeout = format!(
             "PRAGMA busy_timeout = {}",

@@ -1,20 +1,24 @@
 //! Fresh, empty storage for each test, one function per backend.
 
-use tollgate_store::{MemoryStorage, SqlStorage};
-
-use tollgate_test_support::{postgres_database_url, sqlite_url};
+use tollgate_store::MemoryStorage;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use tollgate_store::SqlStorage;
 
 pub(crate) async fn memory() -> MemoryStorage {
     MemoryStorage::new()
 }
 
+#[cfg(feature = "sqlite")]
 pub(crate) async fn sqlite() -> SqlStorage {
-    SqlStorage::open(&sqlite_url()).await.unwrap()
+    SqlStorage::open(&tollgate_test_support::sqlite_url())
+        .await
+        .unwrap()
 }
 
 /// A fresh database on the server named by `TOLLGATE_TEST_POSTGRES_URL`; fails without it.
+#[cfg(feature = "postgres")]
 pub(crate) async fn postgres() -> SqlStorage {
-    SqlStorage::open(&postgres_database_url().await)
+    SqlStorage::open(&tollgate_test_support::postgres_database_url().await)
         .await
         .unwrap()
 }

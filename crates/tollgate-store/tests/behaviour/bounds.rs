@@ -7,12 +7,18 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use tollgate_scope::{Limits, LimitsRequest, Role, Scope};
 use tollgate_store::{
-    DEFAULT_MAX_LIVE_TOKENS, DeriveError, PageSize, SqlStorage, Storage, StoreError, TokenId,
-    TokenRequest, TokenService, User,
+    DEFAULT_MAX_LIVE_TOKENS, DeriveError, PageSize, Storage, StoreError, TokenId, TokenRequest,
+    TokenService, User,
 };
 use tollgate_token::TokenName;
 
 use crate::cases::{create, request, service, t0, tokens_of, user, with_users};
+
+/// The most names the SQL backends bind in one query: `SqlStorage::USERS_PER_QUERY`, which a
+/// memory-only build does not have (a build with a SQL backend checks that the two agree).
+const USERS_PER_QUERY: usize = 1000;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+const _: () = assert!(USERS_PER_QUERY == tollgate_store::SqlStorage::USERS_PER_QUERY);
 
 fn size(items: usize) -> PageSize {
     PageSize::new(items).unwrap()
@@ -265,7 +271,7 @@ pub(crate) async fn the_default_cap_is_100<S: Storage>(storage: S) {
 pub(crate) async fn users_are_found_by_many_names_at_once<S: Storage>(storage: S) {
     let service = service(storage);
     // More distinct names than one query binds; every 25th is a user's, in both chunks.
-    let count = SqlStorage::USERS_PER_QUERY + 100;
+    let count = USERS_PER_QUERY + 100;
     let names: Vec<String> = (0..count).map(|i| format!("w{i:04}")).collect();
     let created: Vec<String> = names.iter().step_by(25).cloned().collect();
     for name in &created {
@@ -285,7 +291,7 @@ pub(crate) async fn users_are_found_by_many_names_at_once<S: Storage>(storage: S
     let distinct: BTreeSet<&String> = found.iter().collect();
     assert_eq!(distinct.len(), found.len(), "a user found twice");
     assert_eq!(distinct, created.iter().collect());
-    assert!(created.len() > 1 && created.last() > Some(&names[SqlStorage::USERS_PER_QUERY]));
+    assert!(created.len() > 1 && created.last() > Some(&names[USERS_PER_QUERY]));
     assert_eq!(service.users_named(&[]).await.unwrap(), []);
     let one = service
         .users_named(&[user("NOBODY"), user("W0025")])

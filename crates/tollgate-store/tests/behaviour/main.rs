@@ -1,4 +1,5 @@
-//! One behaviour suite, written once in `cases`, run on every backend.
+//! One behaviour suite, written once in `cases`, run on every backend: in memory always, on
+//! SQLite and PostgreSQL when their features are on (the default; see the crate docs).
 //!
 //! The PostgreSQL tests are `#[ignore]`d: they need `TOLLGATE_TEST_POSTGRES_URL` to name a
 //! server whose user may create databases (each test gets a fresh database), and fail without
@@ -10,7 +11,10 @@
 mod backends;
 mod bounds;
 mod cases;
+#[cfg(feature = "sqlite")]
 mod failures;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod urls;
 
 /// Instantiates every case of `$module` for one backend; `$open` is an async fn returning fresh
 /// storage. An attribute before the backend's name (an `#[ignore]`) goes on every test.
@@ -36,7 +40,9 @@ macro_rules! suite {
 macro_rules! all_backends {
     ($module:ident: [$($case:ident),* $(,)?]) => {
         suite!(memory, crate::backends::memory, $module, [$($case),*]);
+        #[cfg(feature = "sqlite")]
         suite!(sqlite, crate::backends::sqlite, $module, [$($case),*]);
+        #[cfg(feature = "postgres")]
         suite!(
             #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
             postgres, crate::backends::postgres, $module, [$($case),*]
@@ -44,7 +50,9 @@ macro_rules! all_backends {
     };
     ($($case:ident),* $(,)?) => {
         suite!(memory, crate::backends::memory, cases, [$($case),*]);
+        #[cfg(feature = "sqlite")]
         suite!(sqlite, crate::backends::sqlite, cases, [$($case),*]);
+        #[cfg(feature = "postgres")]
         suite!(
             #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
             postgres, crate::backends::postgres, cases, [$($case),*]
