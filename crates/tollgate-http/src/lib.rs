@@ -52,6 +52,16 @@
 //! token. They do not stop a client that is not a browser (curl, a script, a server), which
 //! can send any `Origin` it likes: such a token must still be kept secret, unless it is a
 //! publishable token, whose read-only scope is what limits a copy.
+//!
+//! # Quickstart (axum)
+//!
+//! A notes service with tokens, scopes, CORS for one web page and a writer list per note: the
+//! whole of `examples/quickstart.rs` (with the `axum` feature, `cargo run -p tollgate-http
+//! --features axum --example quickstart`). A new service is this file plus its own handlers.
+#![cfg_attr(
+    feature = "axum",
+    doc = concat!("```rust,no_run\n", include_str!("../examples/quickstart.rs"), "\n```")
+)]
 
 mod auth_layer;
 mod cause;
