@@ -27,59 +27,46 @@ pub(crate) fn authorize_record(
         Access::Write | Access::Delete => Operation::WriteData,
     };
     let resource = resource_name(kind, name);
-    authorize(caller, operation, Some((&resource, access)), realm).map(drop)
+    authorize(caller, operation, (&resource, access), realm)
 }
 
-/// The caller's token, when its limits allow `operation` (on `resource`, with that access,
-/// when the operation touches a record); anonymous callers may only read non-sensitive data.
-pub(crate) fn authorize<'a>(
-    caller: &'a Caller,
+/// `Ok` when the caller's limits allow `operation` on `resource` with that access; anonymous
+/// callers may only read. Checks that need no record are the routes' scope layers
+/// (`app::router`).
+fn authorize(
+    caller: &Caller,
     operation: Operation,
-    resource: Option<(&str, Access)>,
+    resource: (&str, Access),
     realm: &Realm,
-) -> Result<Option<&'a Authenticated>, Refusal> {
+) -> Result<(), Refusal> {
     match caller {
-        Caller::Anonymous if operation == Operation::ReadData => Ok(None),
+        Caller::Anonymous if operation == Operation::ReadData => Ok(()),
         Caller::Anonymous => Err(refusal::missing_token(realm)),
         Caller::Token(found) => {
             match found
                 .token
                 .limits
-                .check_operation(&found.role, operation, resource)
+                .check_operation(&found.role, operation, Some(resource))
             {
-                Decision::Allow => Ok(Some(found)),
+                Decision::Allow => Ok(()),
                 Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm)),
             }
         }
     }
 }
 
-/// The caller's token, for `operation`, which anonymous callers may never perform.
-pub(crate) fn authorize_token<'a>(
-    caller: &'a Caller,
-    operation: Operation,
-    realm: &Realm,
-) -> Result<&'a Authenticated, Refusal> {
-    authorize(caller, operation, None, realm)?.ok_or_else(|| refusal::missing_token(realm))
-}
-
-/// The caller's token, whatever its scope, for `/v1/tokens/current`. Publishable tokens are
-/// refused: they read records and nothing else, and a page that embeds one has no use for
-/// the token's metadata (its ids, limits and parentage).
-pub(crate) fn token_of<'a>(
-    caller: &'a Caller,
-    realm: &Realm,
-) -> Result<&'a Authenticated, Refusal> {
-    match caller {
-        Caller::Token(found) if found.token.limits.kind == TokenKind::Publishable => {
-            let denial: Denial<tollgate::scope::RoleShortfall> = Denial::PublishableToken {
-                operation: Operation::ReadSensitive,
-            };
-            Err(refusal::scope_denial(&denial, realm))
-        }
-        Caller::Token(found) => Ok(found),
-        Caller::Anonymous => Err(refusal::missing_token(realm)),
+/// `Ok` unless `found` is publishable, for `/v1/tokens/current`, which any other token may
+/// read whatever its scope. Publishable tokens are refused: they read records and nothing
+/// else, and a page that embeds one has no use for the token's metadata (its ids, limits and
+/// parentage).
+pub(crate) fn refuse_publishable(found: &Authenticated, realm: &Realm) -> Result<(), Refusal> {
+    if found.token.limits.kind != TokenKind::Publishable {
+        return Ok(());
     }
+    let denial: Denial<tollgate::scope::RoleShortfall> = Denial::PublishableToken {
+        operation: Operation::ReadSensitive,
+    };
+    Err(refusal::scope_denial(&denial, realm))
 }
 
 /// Whether `?override=admin` was asked for, and whether this caller is entitled to it: an

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::handler::Handler;
 use axum::routing::{delete, get, post, put};
 use chrono::Utc;
 use http::StatusCode;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm, Refusal};
-use tollgate::scope::{Limits, Role, Scope};
+use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm, Refusal, ScopeLayer};
+use tollgate::scope::{Limits, Operation, Role, Scope};
 use tollgate::store::{SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService, UserName};
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
@@ -242,19 +243,49 @@ pub async fn mint_bootstrap(
 }
 
 /// Every route and its handler. Each handler is an `async fn` whose parameters are axum
-/// extractors, run in order: `State` and `Extension<Caller>` (put there by the authentication
-/// layer), path parameters, the query, and last the body, which handlers read only once the
-/// caller is authorized ([`body::UnreadBody`]). Unknown routes and methods answer in JSON like
-/// every other error.
+/// extractors, run in order: `State` and the caller (`CallerToken` where a token is required,
+/// else `Extension<Caller>`, both put there by the authentication layer), path parameters, the
+/// query, and last the body, which handlers read only once the caller is authorized
+/// ([`body::UnreadBody`]). Unknown routes and methods answer in JSON like every other error.
+///
+/// Checks that need no record (the caller's scope, capped by their role) are [`ScopeLayer`]s on
+/// the routes, which refuse before any extractor runs; checks that need the record (grants,
+/// writer lists) are the handlers'.
 fn router(state: AppState) -> Router {
+    let manage_account = || ScopeLayer::new(Operation::ManageAccount);
+    let write_sensitive = || ScopeLayer::new(Operation::WriteSensitive);
     let mut router = Router::new()
-        .route("/v1/users", post(users::create).get(users::list))
-        .route("/v1/tokens", post(tokens::create).get(tokens::list))
+        .route(
+            "/v1/users",
+            // Both, the role first: writing users needs the admin role, issuing a credential
+            // a full-scope token.
+            post(
+                users::create
+                    .layer(manage_account())
+                    .layer(write_sensitive()),
+            )
+            .get(users::list.layer(ScopeLayer::new(Operation::ReadSensitive))),
+        )
+        .route(
+            "/v1/tokens",
+            post(tokens::create)
+                .get(tokens::list)
+                .route_layer(manage_account()),
+        )
         .route("/v1/tokens/current", get(tokens::current))
         .route("/api/tokens/current", get(tokens::current))
-        .route("/v1/tokens/{id}", delete(tokens::delete))
-        .route("/v1/tokens/{id}/revoke", post(tokens::revoke))
-        .route("/v1/tokens/{id}/restore", post(tokens::restore))
+        .route(
+            "/v1/tokens/{id}",
+            delete(tokens::delete).route_layer(manage_account()),
+        )
+        .route(
+            "/v1/tokens/{id}/revoke",
+            post(tokens::revoke).route_layer(write_sensitive()),
+        )
+        .route(
+            "/v1/tokens/{id}/restore",
+            post(tokens::restore).route_layer(write_sensitive()),
+        )
         .route(
             "/v1/aspects/{aspect}/samples/{subject}",
             put(samples::put).get(samples::get).delete(samples::delete),
@@ -269,11 +300,17 @@ fn router(state: AppState) -> Router {
 }
 
 /// The routes of one kind of record, all under `/v1/{kind}`: the handlers learn the kind from
-/// the route they were reached by (the [`Kind`] extractor).
+/// the route they were reached by (the [`Kind`] extractor). Listing reads and creating writes
+/// ([`ScopeLayer::by_method`]); the routes of a named record check its grants in the handler.
 fn record_routes(router: Router<AppState>, kind: Kind) -> Router<AppState> {
     let base = format!("/v1/{}", kind.as_str());
     router
-        .route(&base, post(records::create).get(records::list))
+        .route(
+            &base,
+            post(records::create)
+                .get(records::list)
+                .route_layer(ScopeLayer::by_method()),
+        )
         .route(
             &format!("{base}/{{name}}"),
             get(records::get)

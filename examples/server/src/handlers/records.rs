@@ -9,13 +9,13 @@ use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tollgate::http::{Caller, Refusal};
-use tollgate::scope::{Access, Operation};
+use tollgate::http::{Caller, CallerToken, Refusal};
+use tollgate::scope::Access;
 use tollgate::store::{Authenticated, UserName};
 use tollgate::writers::{AdminOverride, Entitlement, Lockout, WriterEdit};
 
 use super::{override_requested, query_has};
-use crate::access::{actor, admin_override, authorize, authorize_record, may_write, resource_name};
+use crate::access::{actor, admin_override, authorize_record, may_write, resource_name};
 use crate::app::AppState;
 use crate::audit;
 use crate::body::UnreadBody;
@@ -103,14 +103,13 @@ pub(crate) async fn existing(state: &AppState, kind: Kind, name: &str) -> Result
 }
 
 /// Creating a record needs `write` access to it; its name is in the body, so the grants are
-/// checked once the body is read (scope and role before).
+/// checked once the body is read (scope and role before, by the route's scope layer).
 pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     kind: Kind,
     body: UnreadBody,
 ) -> Result<impl IntoResponse, Refusal> {
-    authorize(&caller, Operation::WriteData, None, &state.realm)?;
     let body: NewRecord = body.json().await?;
     authorize_record(&caller, kind, &body.name, Access::Write, &state.realm)?;
     if !valid_name(&body.name) {
@@ -137,16 +136,18 @@ pub(crate) async fn create(
 
 /// The records the caller may read, by name, a page at a time: with grants, only those the
 /// grants name for `read`, filtered in the query so that every page but the last is full.
+/// The route's scope layer has checked that the caller may read.
 pub(crate) async fn list(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    token: Option<CallerToken>,
     kind: Kind,
     RawQuery(query): RawQuery,
 ) -> Result<(HeaderMap, Json<Value>), Refusal> {
-    let token = authorize(&caller, Operation::ReadData, None, &state.realm)?;
     let paging = PageQuery::parse(query.as_deref())?;
     let after = paging.after(|key| valid_name(key).then_some(key))?;
-    let readable = token.and_then(|found| readable_names(found, kind));
+    let readable = token
+        .as_ref()
+        .and_then(|CallerToken(found)| readable_names(found, kind));
     let page = state
         .records
         .page(kind, readable.as_deref(), after, paging.size)

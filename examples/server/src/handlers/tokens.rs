@@ -3,21 +3,21 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Extension, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::cors::OriginPattern;
-use tollgate::http::{Caller, Refusal, refusal};
-use tollgate::scope::{Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope};
-use tollgate::store::{CreatedToken, TokenId, TokenRecord};
+use tollgate::http::{CallerToken, Refusal, refusal};
+use tollgate::scope::{Access, Grants, Limits, LimitsRequest, ResourceName, Scope};
+use tollgate::store::{Authenticated, CreatedToken, TokenId, TokenRecord};
 use tollgate::token::TokenName;
 
 use super::records::valid_name;
 use super::{no_store, rfc3339};
-use crate::access::{authorize_token, token_of};
+use crate::access::refuse_publishable;
 use crate::app::AppState;
 use crate::audit::{self, TokenChange};
 use crate::body::UnreadBody;
@@ -201,19 +201,20 @@ fn limits_request(body: NewToken) -> Result<(TokenName, LimitsRequest), Refusal>
     Ok((name, request))
 }
 
+/// A token derived from the caller's; the route's scope layer has checked that the caller may
+/// manage their account, as it has for every handler below but `current` (`app::router`).
 pub(crate) async fn create(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    CallerToken(parent): CallerToken,
     body: UnreadBody,
 ) -> Result<impl IntoResponse, Refusal> {
-    let parent = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     let (name, request) = limits_request(body.json().await?)?;
     let created_token = state
         .tokens
-        .derive_token(parent, name, request, Utc::now())
+        .derive_token(&parent, name, request, Utc::now())
         .await
         .map_err(|error| refusal::derive_error(&error, &state.realm))?;
-    audit::token_created(parent, &created_token.record);
+    audit::token_created(&parent, &created_token.record);
     Ok((
         StatusCode::CREATED,
         no_store(),
@@ -224,10 +225,9 @@ pub(crate) async fn create(
 /// The caller's own tokens, oldest first, a page at a time.
 pub(crate) async fn list(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    CallerToken(found): CallerToken,
     RawQuery(query): RawQuery,
 ) -> Result<(HeaderMap, Json<Value>), Refusal> {
-    let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     let paging = PageQuery::parse(query.as_deref())?;
     // Only the canonical spelling of an id the store could have given (ids start at 1): each
     // position has one cursor.
@@ -245,11 +245,14 @@ pub(crate) async fn list(
     Ok((link, Json(page.items.iter().map(listed).collect())))
 }
 
+/// The caller's token, whatever its scope; anonymous callers get 401 (the extractor) and
+/// publishable tokens 403.
 pub(crate) async fn current(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    CallerToken(found): CallerToken,
 ) -> Result<Json<Value>, Refusal> {
-    let token = &token_of(&caller, &state.realm)?.token;
+    refuse_publishable(&found, &state.realm)?;
+    let token = &found.token;
     let mut fields = limits_fields(token);
     fields.insert("id".into(), json!(token.id.0));
     fields.insert("name".into(), json!(token.name.as_str()));
@@ -266,35 +269,34 @@ fn token_id(text: &str) -> Result<TokenId, Refusal> {
 
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    CallerToken(found): CallerToken,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Refusal> {
-    let found = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     let id = token_id(&id)?;
     state
         .tokens
         .delete_token(id, &found.token.owner, Utc::now())
         .await?;
-    audit::token_changed(found, id, TokenChange::Deleted);
+    audit::token_changed(&found, id, TokenChange::Deleted);
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /v1/tokens/{id}/revoke`, for administrators.
+/// `POST /v1/tokens/{id}/revoke`, for administrators (the route's scope layer).
 pub(crate) async fn revoke(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    CallerToken(by): CallerToken,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Refusal> {
-    set_revocation(&state, &caller, &id, Revocation::Revoke).await
+    set_revocation(&state, &by, &id, Revocation::Revoke).await
 }
 
-/// `POST /v1/tokens/{id}/restore`, for administrators.
+/// `POST /v1/tokens/{id}/restore`, for administrators (the route's scope layer).
 pub(crate) async fn restore(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    CallerToken(by): CallerToken,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Refusal> {
-    set_revocation(&state, &caller, &id, Revocation::Restore).await
+    set_revocation(&state, &by, &id, Revocation::Restore).await
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -305,11 +307,10 @@ enum Revocation {
 
 async fn set_revocation(
     state: &AppState,
-    caller: &Caller,
+    by: &Authenticated,
     id: &str,
     change: Revocation,
 ) -> Result<Json<Value>, Refusal> {
-    let by = authorize_token(caller, Operation::WriteSensitive, &state.realm)?;
     let id = token_id(id)?;
     let done = match change {
         Revocation::Revoke => {

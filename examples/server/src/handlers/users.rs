@@ -1,19 +1,18 @@
 //! `/v1/users`: create (with an initial full-scope token) and list. Admin only.
 
 use axum::Json;
-use axum::extract::{Extension, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tollgate::http::{Caller, Refusal, refusal};
-use tollgate::scope::{LimitsRequest, Operation, Role, Scope};
+use tollgate::http::{CallerToken, Refusal, refusal};
+use tollgate::scope::{LimitsRequest, Role, Scope};
 use tollgate::store::{User, UserName};
 use tollgate::token::TokenName;
 
 use super::no_store;
-use crate::access::authorize_token;
 use crate::app::AppState;
 use crate::audit;
 use crate::body::UnreadBody;
@@ -33,15 +32,13 @@ pub(crate) struct NewUser {
 /// Creates a user and their initial full-scope token, so that they can make their own tokens.
 /// Issuing a credential is an account act: the caller needs a full-scope token and the admin
 /// role, and the new token never exceeds the caller's (its expiry, origins and grants are the
-/// caller's). The user and the token are stored together or not at all.
+/// caller's). The user and the token are stored together or not at all. The route's scope
+/// layers have checked the role and the scope (`app::router`).
 pub(crate) async fn create(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    CallerToken(parent): CallerToken,
     body: UnreadBody,
 ) -> Result<impl IntoResponse, Refusal> {
-    // Both: writing users needs the admin role, issuing a credential a full-scope token.
-    authorize_token(&caller, Operation::WriteSensitive, &state.realm)?;
-    let parent = authorize_token(&caller, Operation::ManageAccount, &state.realm)?;
     let body: NewUser = body.json().await?;
     let name = UserName::new(&body.name)
         .map_err(|error| bad_request("invalid_name", error.to_string()))?;
@@ -57,7 +54,7 @@ pub(crate) async fn create(
     let created = state
         .tokens
         .create_user_with_token(
-            parent,
+            &parent,
             user.clone(),
             token_name,
             LimitsRequest::new(Scope::Full),
@@ -65,8 +62,8 @@ pub(crate) async fn create(
         )
         .await
         .map_err(|error| refusal::derive_error(&error, &state.realm))?;
-    audit::user_created(parent, &user);
-    audit::token_created(parent, &created.record);
+    audit::user_created(&parent, &user);
+    audit::token_created(&parent, &created.record);
     let body = json!({
         "name": user.name.as_str(),
         "role": user.role.as_str(),
@@ -75,13 +72,12 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, no_store(), Json(body)))
 }
 
-/// Every user, by name ignoring case, a page at a time.
+/// Every user, by name ignoring case, a page at a time; the route's scope layer has checked
+/// that the caller may read users (`app::router`).
 pub(crate) async fn list(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<(HeaderMap, Json<Value>), Refusal> {
-    authorize_token(&caller, Operation::ReadSensitive, &state.realm)?;
     let paging = PageQuery::parse(query.as_deref())?;
     // Cursors hold name keys, which are lowercase: each position has one cursor.
     let after = paging.after(|key| UserName::new(key).ok().filter(|name| name.key() == key))?;

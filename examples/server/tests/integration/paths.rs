@@ -54,6 +54,19 @@ async fn bad_paths_are_4xx(server: &TestServer) {
         let reply = server.call(method, admin, path, Some(&body)).await;
         reply.refused(400, "invalid_path");
     }
+    // A caller who may not use a token route at all is refused before its path is read: the
+    // routes' scope layers run before any extractor.
+    let read_only = server.token(admin, "read-only").await;
+    for (method, path) in [
+        (Method::DELETE, "/v1/tokens/%ff"),
+        (Method::POST, "/v1/tokens/%ff/revoke"),
+        (Method::POST, "/v1/tokens/%ff/restore"),
+    ] {
+        server
+            .call(method, &read_only, path, None)
+            .await
+            .insufficient_scope();
+    }
     // Methods a route does not take.
     for (method, path) in [
         (Method::DELETE, "/v1/subjects"),
