@@ -196,7 +196,7 @@ where
 #[cfg(test)]
 mod tests {
     use core::convert::Infallible;
-    use core::future::{Ready, ready};
+    use core::future::ready;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use chrono::Utc;
@@ -205,27 +205,9 @@ mod tests {
     use tollgate_scope::{Limits, Role, Scope, TokenKind};
     use tollgate_store::{Authenticated, MemoryStorage, TokenRequest, TokenService, UserName};
     use tollgate_token::{TokenFormat, TokenName};
+    use tower::service_fn;
 
     use super::*;
-
-    /// An inner service answering 200 and counting its calls.
-    #[derive(Clone, Default)]
-    struct Counted(Arc<AtomicUsize>);
-
-    impl Service<Request<()>> for Counted {
-        type Response = Response<String>;
-        type Error = Infallible;
-        type Future = Ready<Result<Response<String>, Infallible>>;
-
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn call(&mut self, _: Request<()>) -> Self::Future {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            ready(Ok(Response::new("handled".to_owned())))
-        }
-    }
 
     /// An authenticated editor's token of `scope` and `kind`, as the auth layer hands it out.
     fn token(scope: Scope, kind: TokenKind) -> Caller {
@@ -265,8 +247,13 @@ mod tests {
         method: Method,
         caller: Option<Caller>,
     ) -> (Response<String>, usize) {
-        let inner = Counted::default();
-        let calls = Arc::clone(&inner.0);
+        // The inner service answers 200 and counts its calls.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let inner = service_fn(move |_: Request<()>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            ready(Ok::<_, Infallible>(Response::new("handled".to_owned())))
+        });
         let mut request = Request::builder()
             .method(method)
             .uri("/v1/notes")
