@@ -41,8 +41,8 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
 ///   record's `last_used_at` moves forward to the written time (never backwards).
 /// - **Other processes**: a change made elsewhere (another server on the same database, or a
 ///   change made on [`inner`](Self::inner) directly) is not notified: it is seen once the
-///   cached answer expires, at most the time to live
-///   ([`DEFAULT_CACHE_TIME_TO_LIVE`] unless set) after the answer was read. Until then a
+///   cached answer expires: at most the time to live ([`DEFAULT_CACHE_TIME_TO_LIVE`] unless
+///   set), plus the duration of the query that read the answer, after the change. Until then a
 ///   token revoked or deleted elsewhere still authenticates here, and a token created
 ///   elsewhere whose hash was just looked up here is still unknown. Cross-instance
 ///   notifications are future work.
@@ -96,9 +96,9 @@ impl<S: Storage> CachedStorage<S> {
         )
     }
 
-    /// This cache keeping each answer at most `time_to_live` after it was read from the
-    /// storage underneath: the longest a change made by another process goes unseen. Empties
-    /// the cache.
+    /// This cache keeping each answer at most `time_to_live` after it was stored: with the
+    /// duration of one query, the longest a change made by another process goes unseen.
+    /// Empties the cache.
     #[must_use]
     pub fn with_time_to_live(self, time_to_live: Duration) -> Self {
         let (tokens, unknown) = (self.tokens.policy(), self.unknown.policy());
