@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod cache;
 mod error;
 mod last_use;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -18,6 +19,7 @@ mod user;
 /// The clock type of every time this crate takes: `TokenService`'s methods take a
 /// [`chrono::DateTime<chrono::Utc>`], so a caller can name it from here without depending on a
 /// matching version of `chrono` itself.
+pub use cache::{CachedStorage, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TIME_TO_LIVE};
 pub use chrono;
 pub use error::{AuthError, DeriveError, DriverError, StoreError, UserNameError};
 pub use memory::MemoryStorage;
@@ -35,6 +37,7 @@ const _: () = {
     assert_send_sync::<TokenService<MemoryStorage>>();
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     assert_send_sync::<TokenService<SqlStorage>>();
+    assert_send_sync::<TokenService<CachedStorage<MemoryStorage>>>();
     assert_send_sync::<StoreError>();
     assert_send_sync::<AuthError>();
 };

@@ -8,8 +8,8 @@ use tollgate_token::TokenHash;
 use crate::{Authenticated, NewToken, StoreError, TokenId, TokenRecord, User, UserName};
 
 /// A place to keep users and tokens. Implemented by [`MemoryStorage`](crate::MemoryStorage)
-/// and [`SqlStorage`](crate::SqlStorage); [`TokenService`](crate::TokenService) adds the
-/// rules on top.
+/// and [`SqlStorage`](crate::SqlStorage), and by [`CachedStorage`](crate::CachedStorage) in
+/// front of either; [`TokenService`](crate::TokenService) adds the rules on top.
 ///
 /// Every method reports an unreachable or failing database as
 /// [`StoreError::Unavailable`] and an unreadable row as [`StoreError::Corrupt`].

@@ -1,11 +1,16 @@
 //! Fresh, empty storage for each test, one function per backend.
 
-use tollgate_store::MemoryStorage;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 use tollgate_store::SqlStorage;
+use tollgate_store::{CachedStorage, MemoryStorage};
 
 pub(crate) async fn memory() -> MemoryStorage {
     MemoryStorage::new()
+}
+
+/// Memory storage behind the token cache: every case must hold through it too.
+pub(crate) async fn cached() -> CachedStorage<MemoryStorage> {
+    CachedStorage::new(MemoryStorage::new())
 }
 
 #[cfg(feature = "sqlite")]

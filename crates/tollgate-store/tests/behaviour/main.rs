@@ -10,6 +10,7 @@
 
 mod backends;
 mod bounds;
+mod cache;
 mod cases;
 #[cfg(feature = "sqlite")]
 mod failures;
@@ -40,6 +41,7 @@ macro_rules! suite {
 macro_rules! all_backends {
     ($module:ident: [$($case:ident),* $(,)?]) => {
         suite!(memory, crate::backends::memory, $module, [$($case),*]);
+        suite!(cached, crate::backends::cached, $module, [$($case),*]);
         #[cfg(feature = "sqlite")]
         suite!(sqlite, crate::backends::sqlite, $module, [$($case),*]);
         #[cfg(feature = "postgres")]
@@ -50,6 +52,7 @@ macro_rules! all_backends {
     };
     ($($case:ident),* $(,)?) => {
         suite!(memory, crate::backends::memory, cases, [$($case),*]);
+        suite!(cached, crate::backends::cached, cases, [$($case),*]);
         #[cfg(feature = "sqlite")]
         suite!(sqlite, crate::backends::sqlite, cases, [$($case),*]);
         #[cfg(feature = "postgres")]

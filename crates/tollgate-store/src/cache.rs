@@ -1,0 +1,298 @@
+//! A verified-token cache in front of any [`Storage`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use moka::sync::Cache;
+use tollgate_token::TokenHash;
+
+use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
+
+/// The default longest time an answer stays cached: 30 seconds.
+pub const DEFAULT_CACHE_TIME_TO_LIVE: Duration = Duration::from_secs(30);
+
+/// The default most tokens cached, and the default most unknown hashes cached: 100 000 each.
+pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
+
+/// A [`Storage`] that answers [`token_by_hash`](Storage::token_by_hash) from memory, in front
+/// of another storage: `TokenService<CachedStorage<SqlStorage>>` authenticates a token seen
+/// recently with no database query.
+///
+/// - **What is cached**: the answer to `token_by_hash`, keyed by the token's hash: the record
+///   and its owner's role when found, the absence when not (an *unknown* hash, so that a flood
+///   of forged tokens costs no query per request). Errors are never cached. Every other
+///   method goes to the storage underneath. [`TokenService`](crate::TokenService) still checks
+///   the kind, expiry and revocation of the record on every authentication, so a token that
+///   expires is refused at once.
+/// - **Invalidation**: every method that changes a token ([`revoke`](Storage::revoke),
+///   [`restore`](Storage::restore), [`delete_token`](Storage::delete_token),
+///   [`purge_unused_since`](Storage::purge_unused_since)) forgets every cached token before it
+///   returns, whether it succeeded or failed, and when its future is dropped (a change the
+///   database still commits after that is seen within the time to live, as below). A
+///   revocation also revokes descendants, whose hashes no argument names, so the whole cache
+///   is cleared: such changes are rare next to authentications. Every method that creates a
+///   token ([`insert_token`](Storage::insert_token),
+///   [`create_user_with_token`](Storage::create_user_with_token)) forgets every cached unknown
+///   hash the same way, so a token created in this process authenticates at once. An answer
+///   read from the storage while such a change ran is never cached as current. Noting a use
+///   ([`record_use`](Storage::record_use)) invalidates nothing: when it writes, the cached
+///   record's `last_used_at` moves forward to the written time (never backwards).
+/// - **Other processes**: a change made elsewhere (another server on the same database, or a
+///   change made on [`inner`](Self::inner) directly) is not notified: it is seen once the
+///   cached answer expires: at most the time to live ([`DEFAULT_CACHE_TIME_TO_LIVE`] unless
+///   set), plus the duration of the query that read the answer, after the change. Until then a
+///   token revoked or deleted elsewhere still authenticates here, and a token created
+///   elsewhere whose hash was just looked up here is still unknown. Cross-instance
+///   notifications are future work.
+/// - **Memory**: at most [`DEFAULT_CACHE_CAPACITY`] tokens and as many unknown hashes (each
+///   configurable); beyond that, entries are evicted (by moka's TinyLFU policy).
+#[derive(Debug)]
+pub struct CachedStorage<S> {
+    inner: S,
+    time_to_live: Duration,
+    tokens: Cache<TokenHash, Arc<Found>>,
+    /// The hash of each cached token, so that a written last use reaches its entry.
+    hashes: Cache<TokenId, TokenHash>,
+    /// Unknown hashes, each with the unknown-hash generation it was read in.
+    unknown: Cache<TokenHash, u64>,
+    /// Bumped after every change to tokens: a cached token of an older generation is dead.
+    generation: AtomicU64,
+    /// Bumped after every token creation: a cached unknown hash of an older one is dead.
+    unknown_generation: AtomicU64,
+}
+
+/// A cached token.
+#[derive(Debug)]
+struct Found {
+    /// The answer, as read; its `last_used_at` is in `last_used`.
+    found: Authenticated,
+    /// The generation the answer was read in.
+    generation: u64,
+    /// The latest last use known: as read, or written since through this storage.
+    last_used: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl Found {
+    fn last_used(&self) -> MutexGuard<'_, Option<DateTime<Utc>>> {
+        // A plain value, valid after any panic.
+        self.last_used
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<S: Storage> CachedStorage<S> {
+    /// A cache in front of `inner`, keeping answers at most [`DEFAULT_CACHE_TIME_TO_LIVE`] and
+    /// at most [`DEFAULT_CACHE_CAPACITY`] tokens and as many unknown hashes.
+    #[must_use]
+    pub fn new(inner: S) -> Self {
+        Self::with_limits(
+            inner,
+            DEFAULT_CACHE_TIME_TO_LIVE,
+            DEFAULT_CACHE_CAPACITY,
+            DEFAULT_CACHE_CAPACITY,
+        )
+    }
+
+    /// This cache keeping each answer at most `time_to_live` after it was stored: with the
+    /// duration of one query, the longest a change made by another process goes unseen.
+    /// Empties the cache.
+    #[must_use]
+    pub fn with_time_to_live(self, time_to_live: Duration) -> Self {
+        let (tokens, unknown) = (self.tokens.policy(), self.unknown.policy());
+        let (tokens, unknown) = (
+            tokens.max_capacity().unwrap_or(DEFAULT_CACHE_CAPACITY),
+            unknown.max_capacity().unwrap_or(DEFAULT_CACHE_CAPACITY),
+        );
+        Self::with_limits(self.inner, time_to_live, tokens, unknown)
+    }
+
+    /// This cache keeping at most `tokens` tokens and `unknown` unknown hashes, evicting
+    /// beyond. Empties the cache.
+    #[must_use]
+    pub fn with_capacity(self, tokens: u64, unknown: u64) -> Self {
+        Self::with_limits(self.inner, self.time_to_live, tokens, unknown)
+    }
+
+    fn with_limits(inner: S, time_to_live: Duration, tokens: u64, unknown: u64) -> Self {
+        Self {
+            inner,
+            time_to_live,
+            tokens: Cache::builder()
+                .max_capacity(tokens)
+                .time_to_live(time_to_live)
+                .build(),
+            hashes: Cache::builder()
+                .max_capacity(tokens)
+                .time_to_live(time_to_live)
+                .build(),
+            unknown: Cache::builder()
+                .max_capacity(unknown)
+                .time_to_live(time_to_live)
+                .build(),
+            generation: AtomicU64::new(0),
+            unknown_generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The storage underneath. A change made on it directly is not seen by this cache until
+    /// the cached answers expire.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// Forgets every cached token when dropped: after the change it guards, or when the
+    /// change's future is dropped (the change may have been made).
+    fn tokens_change(&self) -> Forget<'_, Arc<Found>> {
+        Forget {
+            generation: &self.generation,
+            cache: &self.tokens,
+        }
+    }
+
+    /// Forgets every cached unknown hash when dropped, as [`tokens_change`](Self::tokens_change).
+    fn token_creation(&self) -> Forget<'_, u64> {
+        Forget {
+            generation: &self.unknown_generation,
+            cache: &self.unknown,
+        }
+    }
+}
+
+/// Bumps a generation and empties its cache when dropped.
+struct Forget<'a, V: Clone + Send + Sync + 'static> {
+    generation: &'a AtomicU64,
+    cache: &'a Cache<TokenHash, V>,
+}
+
+impl<V: Clone + Send + Sync + 'static> Drop for Forget<'_, V> {
+    fn drop(&mut self) {
+        // The bump makes every entry read before it dead, including one a lookup that raced
+        // with the change stores after this point; emptying only frees the memory.
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.cache.invalidate_all();
+    }
+}
+
+impl<S: Storage> Storage for CachedStorage<S> {
+    async fn create_user(&self, user: &User, at: DateTime<Utc>) -> Result<(), StoreError> {
+        // A new user has no token yet: no cached answer changes.
+        self.inner.create_user(user, at).await
+    }
+
+    async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
+        self.inner.user(name).await
+    }
+
+    async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
+        self.inner.users_named(names).await
+    }
+
+    async fn users(&self, after: Option<&UserName>, limit: usize) -> Result<Vec<User>, StoreError> {
+        self.inner.users(after, limit).await
+    }
+
+    async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
+        let _forget = self.token_creation();
+        self.inner.insert_token(token).await
+    }
+
+    async fn create_user_with_token(
+        &self,
+        user: &User,
+        at: DateTime<Utc>,
+        token: NewToken<'_>,
+    ) -> Result<TokenRecord, StoreError> {
+        let _forget = self.token_creation();
+        self.inner.create_user_with_token(user, at, token).await
+    }
+
+    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
+        // Both generations are read before the storage is asked: an answer read while a
+        // change ran is stored with a generation that change has made dead.
+        let generation = self.generation.load(Ordering::SeqCst);
+        if let Some(cached) = self.tokens.get(hash)
+            && cached.generation == generation
+        {
+            let mut found = cached.found.clone();
+            found.token.last_used_at = *cached.last_used();
+            return Ok(Some(found));
+        }
+        let unknown_generation = self.unknown_generation.load(Ordering::SeqCst);
+        if self.unknown.get(hash) == Some(unknown_generation) {
+            return Ok(None);
+        }
+        let answer = self.inner.token_by_hash(hash).await?;
+        match &answer {
+            Some(found) => {
+                self.hashes.insert(found.token.id, *hash);
+                let cached = Found {
+                    found: found.clone(),
+                    generation,
+                    last_used: Mutex::new(found.token.last_used_at),
+                };
+                self.tokens.insert(*hash, Arc::new(cached));
+            }
+            None => self.unknown.insert(*hash, unknown_generation),
+        }
+        Ok(answer)
+    }
+
+    async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
+        self.inner.token_by_id(id).await
+    }
+
+    async fn tokens_of(
+        &self,
+        owner: &UserName,
+        after: Option<TokenId>,
+        limit: usize,
+    ) -> Result<Vec<TokenRecord>, StoreError> {
+        self.inner.tokens_of(owner, after, limit).await
+    }
+
+    async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let _forget = self.tokens_change();
+        self.inner.revoke(id, at).await
+    }
+
+    async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
+        let _forget = self.tokens_change();
+        self.inner.restore(id).await
+    }
+
+    async fn delete_token(
+        &self,
+        id: TokenId,
+        owner: &UserName,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let _forget = self.tokens_change();
+        self.inner.delete_token(id, owner, at).await
+    }
+
+    async fn record_use(
+        &self,
+        id: TokenId,
+        at: DateTime<Utc>,
+        stale_since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let wrote = self.inner.record_use(id, at, stale_since).await?;
+        if wrote
+            && let Some(hash) = self.hashes.get(&id)
+            && let Some(cached) = self.tokens.get(&hash)
+            && cached.found.token.id == id
+        {
+            let mut last_used = cached.last_used();
+            *last_used = (*last_used).max(Some(at));
+        }
+        Ok(wrote)
+    }
+
+    async fn purge_unused_since(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let _forget = self.tokens_change();
+        self.inner.purge_unused_since(cutoff).await
+    }
+}
