@@ -294,17 +294,15 @@ impl std::error::Error for NoAuthLayer {}
 mod tests {
     use core::convert::Infallible;
     use core::future::{Ready, ready};
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     use chrono::TimeZone;
     use http::StatusCode;
     use tollgate_cors::{AllowedOrigins, OriginPattern};
     use tollgate_limit::Quota;
     use tollgate_scope::{Limits, Role, Scope};
-    use tollgate_store::{
-        MemoryStorage, NewToken, StoreError, TokenId, TokenRecord, TokenRequest, User, UserName,
-    };
-    use tollgate_token::{TokenFormat, TokenHash, TokenName};
+    use tollgate_store::{MemoryStorage, TokenId, TokenRequest, UserName};
+    use tollgate_test_support::ObservedStorage;
+    use tollgate_token::{TokenFormat, TokenName};
 
     use super::*;
 
@@ -365,69 +363,15 @@ mod tests {
         layer.layer(Echo).call(request).await.unwrap()
     }
 
-    /// Memory storage that counts token lookups, and can pretend the database is down.
-    #[derive(Default)]
-    struct Observed {
-        inner: MemoryStorage,
-        lookups: AtomicUsize,
-        down: AtomicBool,
-    }
-
-    impl Observed {
-        fn lookups(&self) -> usize {
-            self.lookups.load(Ordering::SeqCst)
-        }
-    }
-
-    /// `Storage` methods that `Observed` hands to its memory storage unchanged.
-    macro_rules! forward {
-        ($(fn $method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {$(
-            async fn $method(&self, $($arg: $type),*) -> Result<$output, StoreError> {
-                self.inner.$method($($arg),*).await
-            }
-        )*};
-    }
-
-    impl Storage for Observed {
-        async fn token_by_hash(
-            &self,
-            hash: &TokenHash,
-        ) -> Result<Option<Authenticated>, StoreError> {
-            self.lookups.fetch_add(1, Ordering::SeqCst);
-            if self.down.load(Ordering::SeqCst) {
-                return Err(StoreError::Unavailable("down for the test".into()));
-            }
-            self.inner.token_by_hash(hash).await
-        }
-
-        forward! {
-            fn create_user(user: &User, at: DateTime<Utc>) -> ();
-            fn user(name: &UserName) -> Option<User>;
-            fn users_named(names: &[UserName]) -> Vec<User>;
-            fn users(after: Option<&UserName>, limit: usize) -> Vec<User>;
-            fn insert_token(token: NewToken<'_>) -> TokenRecord;
-            fn create_user_with_token(user: &User, at: DateTime<Utc>, token: NewToken<'_>)
-                -> TokenRecord;
-            fn token_by_id(id: TokenId) -> Option<TokenRecord>;
-            fn tokens_of(owner: &UserName, after: Option<TokenId>, limit: usize)
-                -> Vec<TokenRecord>;
-            fn revoke(id: TokenId, at: DateTime<Utc>) -> ();
-            fn restore(id: TokenId) -> ();
-            fn delete_token(id: TokenId, owner: &UserName, at: DateTime<Utc>) -> bool;
-            fn record_use(id: TokenId, at: DateTime<Utc>, stale_since: DateTime<Utc>) -> bool;
-            fn purge_unused_since(cutoff: DateTime<Utc>) -> u64;
-        }
-    }
-
     const ATTACKER: [u8; 4] = [192, 0, 2, 66];
     const NEIGHBOUR: [u8; 4] = [192, 0, 2, 67];
 
     /// An observed service holding "ci" (valid until `at(60)`) and "web" (bound to
     /// `https://app.example.com`); their secrets, and a well-formed token it never issued.
-    async fn observed_service() -> (Arc<TokenService<Observed>>, [String; 3]) {
+    async fn observed_service() -> (Arc<TokenService<ObservedStorage>>, [String; 3]) {
         let format = TokenFormat::new("tg").unwrap();
         let unknown = format.mint().unwrap().secret.expose_secret().to_owned();
-        let service = TokenService::new(Observed::default(), format);
+        let service = TokenService::new(ObservedStorage::default(), format);
         let alice = UserName::new("alice").unwrap();
         service
             .create_user(alice.clone(), Role::Reader, at(0))
@@ -455,9 +399,9 @@ mod tests {
 
     /// A layer allowing three failures per minute per address.
     fn throttled_layer(
-        tokens: Arc<TokenService<Observed>>,
+        tokens: Arc<TokenService<ObservedStorage>>,
         requirement: TokenRequirement,
-    ) -> AuthLayer<Observed> {
+    ) -> AuthLayer<ObservedStorage> {
         let quota = Quota::new(3, core::time::Duration::from_secs(60)).unwrap();
         AuthLayer::new(tokens, Realm::new("tollgate").unwrap(), requirement)
             .with_clock(|| at(1))
@@ -467,7 +411,7 @@ mod tests {
     /// `GET /v1/subjects` from `client` (none: no `ClientAddr`) with these `Authorization`
     /// values.
     async fn send_from(
-        layer: &AuthLayer<Observed>,
+        layer: &AuthLayer<ObservedStorage>,
         client: Option<[u8; 4]>,
         authorization: &[&str],
     ) -> Response<String> {
@@ -568,7 +512,7 @@ mod tests {
                 (StatusCode::FORBIDDEN, "origin_not_allowed".into())
             );
         }
-        tokens.storage().down.store(true, Ordering::SeqCst);
+        tokens.storage().set_down(true);
         for _ in 0..10 {
             let unavailable = send_from(&layer, Some(ATTACKER), &[&web]).await;
             assert_eq!(
@@ -576,7 +520,7 @@ mod tests {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable".into())
             );
         }
-        tokens.storage().down.store(false, Ordering::SeqCst);
+        tokens.storage().set_down(false);
 
         let ci = format!("Bearer {ci}");
         for failure in [&["Basic x"][..], &["tg_short"], &[&ci, &ci]] {

@@ -1,127 +1,25 @@
 //! `CachedStorage`: what it saves the storage underneath, and that it never answers otherwise
 //! than the storage alone would (a model test against `TokenService<MemoryStorage>`).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;
 use tollgate_scope::{Limits, LimitsRequest, Scope};
 use tollgate_store::{
-    AuthError, Authenticated, CachedStorage, MemoryStorage, NewToken, Storage, StoreError, TokenId,
-    TokenRecord, TokenService, User, UserName,
+    AuthError, CachedStorage, MemoryStorage, NewToken, Storage, TokenId, TokenService,
 };
 use tollgate_token::{InactiveToken, MintedToken, TokenFormat, TokenHash, TokenName, TokenSecret};
 
+use tollgate_test_support::ObservedStorage;
+
 use crate::cases::{create, request, t0, user, with_users};
 
-/// A memory storage that counts lookups by hash and last-use writes, and can fail lookups.
-#[derive(Debug, Default)]
-struct Counting {
-    inner: MemoryStorage,
-    lookups: AtomicUsize,
-    uses: AtomicUsize,
-    failing: AtomicBool,
+async fn counted() -> TokenService<CachedStorage<ObservedStorage>> {
+    with_users(CachedStorage::new(ObservedStorage::default())).await
 }
 
-impl Counting {
-    fn lookups(&self) -> usize {
-        self.lookups.load(Ordering::SeqCst)
-    }
-
-    fn uses(&self) -> usize {
-        self.uses.load(Ordering::SeqCst)
-    }
-}
-
-impl Storage for Counting {
-    async fn create_user(&self, user: &User, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.inner.create_user(user, at).await
-    }
-
-    async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
-        self.inner.user(name).await
-    }
-
-    async fn users_named(&self, names: &[UserName]) -> Result<Vec<User>, StoreError> {
-        self.inner.users_named(names).await
-    }
-
-    async fn users(&self, after: Option<&UserName>, limit: usize) -> Result<Vec<User>, StoreError> {
-        self.inner.users(after, limit).await
-    }
-
-    async fn insert_token(&self, token: NewToken<'_>) -> Result<TokenRecord, StoreError> {
-        self.inner.insert_token(token).await
-    }
-
-    async fn create_user_with_token(
-        &self,
-        user: &User,
-        at: DateTime<Utc>,
-        token: NewToken<'_>,
-    ) -> Result<TokenRecord, StoreError> {
-        self.inner.create_user_with_token(user, at, token).await
-    }
-
-    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
-        self.lookups.fetch_add(1, Ordering::SeqCst);
-        if self.failing.load(Ordering::SeqCst) {
-            return Err(StoreError::Corrupt("failing on purpose".into()));
-        }
-        self.inner.token_by_hash(hash).await
-    }
-
-    async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
-        self.inner.token_by_id(id).await
-    }
-
-    async fn tokens_of(
-        &self,
-        owner: &UserName,
-        after: Option<TokenId>,
-        limit: usize,
-    ) -> Result<Vec<TokenRecord>, StoreError> {
-        self.inner.tokens_of(owner, after, limit).await
-    }
-
-    async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.inner.revoke(id, at).await
-    }
-
-    async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
-        self.inner.restore(id).await
-    }
-
-    async fn delete_token(
-        &self,
-        id: TokenId,
-        owner: &UserName,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.inner.delete_token(id, owner, at).await
-    }
-
-    async fn record_use(
-        &self,
-        id: TokenId,
-        at: DateTime<Utc>,
-        stale_since: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.uses.fetch_add(1, Ordering::SeqCst);
-        self.inner.record_use(id, at, stale_since).await
-    }
-
-    async fn purge_unused_since(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.inner.purge_unused_since(cutoff).await
-    }
-}
-
-async fn counted() -> TokenService<CachedStorage<Counting>> {
-    with_users(CachedStorage::new(Counting::default())).await
-}
-
-fn counting(service: &TokenService<CachedStorage<Counting>>) -> &Counting {
+fn counting(service: &TokenService<CachedStorage<ObservedStorage>>) -> &ObservedStorage {
     service.storage().inner()
 }
 
@@ -218,7 +116,7 @@ async fn storage_errors_are_never_cached() {
     let service = counted().await;
     let created = create(&service, "alice", "ci").await;
     let token = created.secret.expose_secret();
-    counting(&service).failing.store(true, Ordering::SeqCst);
+    counting(&service).set_down(true);
     for _ in 0..2 {
         let result = service.authenticate(token, t0()).await;
         assert!(matches!(result, Err(AuthError::Store(_))), "{result:?}");
@@ -228,7 +126,7 @@ async fn storage_errors_are_never_cached() {
         assert!(matches!(result, Err(AuthError::Store(_))), "{result:?}");
     }
     assert_eq!(counting(&service).lookups(), 4);
-    counting(&service).failing.store(false, Ordering::SeqCst);
+    counting(&service).set_down(false);
     service.authenticate(token, t0()).await.unwrap();
     assert_eq!(counting(&service).lookups(), 5);
 }
@@ -269,7 +167,8 @@ async fn a_last_use_write_moves_the_cached_record_forward_without_invalidating()
 #[tokio::test]
 async fn the_time_to_live_bounds_staleness_of_changes_behind_the_cache() {
     let ttl = Duration::from_millis(100);
-    let service = with_users(CachedStorage::new(Counting::default()).with_time_to_live(ttl)).await;
+    let service =
+        with_users(CachedStorage::new(ObservedStorage::default()).with_time_to_live(ttl)).await;
     let created = create(&service, "alice", "ci").await;
     let token = created.secret.expose_secret();
     let minted = forged();

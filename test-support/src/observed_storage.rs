@@ -1,0 +1,83 @@
+//! `ObservedStorage`: a memory storage that counts what authentication asks of it.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use chrono::{DateTime, Utc};
+use tollgate_store::{
+    Authenticated, MemoryStorage, NewToken, Storage, StoreError, TokenId, TokenRecord, User,
+    UserName,
+};
+use tollgate_token::TokenHash;
+
+/// A [`MemoryStorage`] that counts lookups by hash and last-use writes, and whose lookups by
+/// hash can fail as an unavailable database's do.
+#[derive(Debug, Default)]
+pub struct ObservedStorage {
+    inner: MemoryStorage,
+    lookups: AtomicUsize,
+    uses: AtomicUsize,
+    down: AtomicBool,
+}
+
+impl ObservedStorage {
+    /// How many lookups by hash were asked for, failed ones included.
+    pub fn lookups(&self) -> usize {
+        self.lookups.load(Ordering::SeqCst)
+    }
+
+    /// How many last-use writes were asked for.
+    pub fn uses(&self) -> usize {
+        self.uses.load(Ordering::SeqCst)
+    }
+
+    /// Makes every later lookup by hash fail with [`StoreError::Unavailable`] (`true`), or
+    /// answer again (`false`).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+}
+
+/// `Storage` methods that `ObservedStorage` hands to its memory storage unchanged.
+macro_rules! forward {
+    ($(fn $method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {$(
+        async fn $method(&self, $($arg: $type),*) -> Result<$output, StoreError> {
+            self.inner.$method($($arg),*).await
+        }
+    )*};
+}
+
+impl Storage for ObservedStorage {
+    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        if self.down.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("down for the test".into()));
+        }
+        self.inner.token_by_hash(hash).await
+    }
+
+    async fn record_use(
+        &self,
+        id: TokenId,
+        at: DateTime<Utc>,
+        stale_since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.uses.fetch_add(1, Ordering::SeqCst);
+        self.inner.record_use(id, at, stale_since).await
+    }
+
+    forward! {
+        fn create_user(user: &User, at: DateTime<Utc>) -> ();
+        fn user(name: &UserName) -> Option<User>;
+        fn users_named(names: &[UserName]) -> Vec<User>;
+        fn users(after: Option<&UserName>, limit: usize) -> Vec<User>;
+        fn insert_token(token: NewToken<'_>) -> TokenRecord;
+        fn create_user_with_token(user: &User, at: DateTime<Utc>, token: NewToken<'_>)
+            -> TokenRecord;
+        fn token_by_id(id: TokenId) -> Option<TokenRecord>;
+        fn tokens_of(owner: &UserName, after: Option<TokenId>, limit: usize) -> Vec<TokenRecord>;
+        fn revoke(id: TokenId, at: DateTime<Utc>) -> ();
+        fn restore(id: TokenId) -> ();
+        fn delete_token(id: TokenId, owner: &UserName, at: DateTime<Utc>) -> bool;
+        fn purge_unused_since(cutoff: DateTime<Utc>) -> u64;
+    }
+}
