@@ -52,6 +52,8 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
 pub struct CachedStorage<S> {
     inner: S,
     time_to_live: Duration,
+    /// The most tokens, and the most unknown hashes, kept.
+    capacity: (u64, u64),
     tokens: Cache<TokenHash, Arc<Found>>,
     /// The hash of each cached token, so that a written last use reaches its entry.
     hashes: Cache<TokenId, TokenHash>,
@@ -101,11 +103,7 @@ impl<S: Storage> CachedStorage<S> {
     /// Empties the cache.
     #[must_use]
     pub fn with_time_to_live(self, time_to_live: Duration) -> Self {
-        let (tokens, unknown) = (self.tokens.policy(), self.unknown.policy());
-        let (tokens, unknown) = (
-            tokens.max_capacity().unwrap_or(DEFAULT_CACHE_CAPACITY),
-            unknown.max_capacity().unwrap_or(DEFAULT_CACHE_CAPACITY),
-        );
+        let (tokens, unknown) = self.capacity;
         Self::with_limits(self.inner, time_to_live, tokens, unknown)
     }
 
@@ -120,6 +118,7 @@ impl<S: Storage> CachedStorage<S> {
         Self {
             inner,
             time_to_live,
+            capacity: (tokens, unknown),
             tokens: Cache::builder()
                 .max_capacity(tokens)
                 .time_to_live(time_to_live)
@@ -294,5 +293,32 @@ impl<S: Storage> Storage for CachedStorage<S> {
     async fn purge_unused_since(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         let _forget = self.tokens_change();
         self.inner.purge_unused_since(cutoff).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryStorage;
+
+    #[test]
+    fn each_limit_keeps_the_other() {
+        let ttl = Duration::from_secs(5);
+        let limits = |cache: &CachedStorage<MemoryStorage>| {
+            (
+                cache.tokens.policy().max_capacity(),
+                cache.unknown.policy().max_capacity(),
+                cache.tokens.policy().time_to_live(),
+            )
+        };
+        let capacity_first = CachedStorage::new(MemoryStorage::new())
+            .with_capacity(2, 3)
+            .with_time_to_live(ttl);
+        let ttl_first = CachedStorage::new(MemoryStorage::new())
+            .with_time_to_live(ttl)
+            .with_capacity(2, 3);
+        for cache in [capacity_first, ttl_first] {
+            assert_eq!(limits(&cache), (Some(2), Some(3), Some(ttl)));
+        }
     }
 }
