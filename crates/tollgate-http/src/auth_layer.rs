@@ -7,6 +7,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use http::header::{AUTHORIZATION, ORIGIN};
 use http::{HeaderValue, Request, Response};
+use tollgate_scope::{Access, Decision, Operation};
 use tollgate_store::{AuthError, Authenticated, Storage, TokenId, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -28,6 +29,40 @@ pub enum Caller {
     Anonymous,
     /// A valid token, with its owner's role.
     Token(Authenticated),
+}
+
+impl Caller {
+    /// `Ok` when this caller may perform `operation` (on `resource`, with that access, when
+    /// the operation touches a record that grants can name): a token as its limits decide
+    /// ([`Limits::check_operation`](tollgate_scope::Limits::check_operation): its scope capped
+    /// by its owner's role, a publishable token only reading, and its grants), an anonymous
+    /// caller only for [`Operation::ReadData`]. The refusal is 401 `missing_token` or the
+    /// token's 403, with `realm`'s challenges. [`ScopeLayer`](crate::ScopeLayer) asks this
+    /// without a resource; a handler that knows the record asks it with one.
+    ///
+    /// # Errors
+    /// The refusal to answer with.
+    pub fn authorize(
+        &self,
+        operation: Operation,
+        resource: Option<(&str, Access)>,
+        realm: &Realm,
+    ) -> Result<(), Refusal> {
+        match self {
+            Self::Anonymous if operation == Operation::ReadData => Ok(()),
+            Self::Anonymous => Err(refusal::missing_token(realm)),
+            Self::Token(found) => {
+                match found
+                    .token
+                    .limits
+                    .check_operation(&found.role, operation, resource)
+                {
+                    Decision::Allow => Ok(()),
+                    Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm)),
+                }
+            }
+        }
+    }
 }
 
 /// Whether a request without a token is refused (Refocus's `REQUIRE_ACCESS_TOKEN`).

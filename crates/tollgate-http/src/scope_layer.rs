@@ -5,7 +5,7 @@ use core::task::{Context, Poll};
 use std::sync::Arc;
 
 use http::{Method, Request, Response, Uri};
-use tollgate_scope::{Decision, Operation};
+use tollgate_scope::Operation;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -150,20 +150,7 @@ fn refusal_for(
     let (Some(caller), Some(realm)) = (caller, realm) else {
         return Some(refusal::internal(&NoAuthLayer));
     };
-    match caller {
-        Caller::Anonymous if operation == Operation::ReadData => None,
-        Caller::Anonymous => Some(refusal::missing_token(realm)),
-        Caller::Token(found) => {
-            match found
-                .token
-                .limits
-                .check_operation(&found.role, operation, None)
-            {
-                Decision::Allow => None,
-                Decision::Deny(denial) => Some(refusal::scope_denial(&denial, realm)),
-            }
-        }
-    }
+    caller.authorize(operation, None, realm).err()
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Scoped<S>
@@ -202,7 +189,7 @@ mod tests {
     use chrono::Utc;
     use http::StatusCode;
     use http::header::WWW_AUTHENTICATE;
-    use tollgate_scope::{Limits, Role, Scope, TokenKind};
+    use tollgate_scope::{Access, Grants, Limits, ResourceName, Role, Scope, TokenKind};
     use tollgate_store::{Authenticated, MemoryStorage, TokenRequest, TokenService, UserName};
     use tollgate_token::{TokenFormat, TokenName};
     use tower::service_fn;
@@ -211,6 +198,17 @@ mod tests {
 
     /// An authenticated editor's token of `scope` and `kind`, as the auth layer hands it out.
     fn token(scope: Scope, kind: TokenKind) -> Caller {
+        let mut limits = Limits::new(scope);
+        limits.kind = kind;
+        if kind == TokenKind::Publishable {
+            let page = tollgate_cors::OriginPattern::parse("https://app.example.com").unwrap();
+            limits.allowed_origins = Some(tollgate_cors::AllowedOrigins::from_patterns([page]));
+        }
+        token_with(limits)
+    }
+
+    /// An authenticated editor's token with `limits`.
+    fn token_with(limits: Limits) -> Caller {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
@@ -224,12 +222,6 @@ mod tests {
                 .create_user(owner.clone(), Role::Editor, now)
                 .await
                 .unwrap();
-            let mut limits = Limits::new(scope);
-            limits.kind = kind;
-            if kind == TokenKind::Publishable {
-                let page = tollgate_cors::OriginPattern::parse("https://app.example.com").unwrap();
-                limits.allowed_origins = Some(tollgate_cors::AllowedOrigins::from_patterns([page]));
-            }
             let request = TokenRequest::new(owner, TokenName::new("t").unwrap(), limits);
             let secret = service.create_token(&request, now).await.unwrap().secret;
             let found: Authenticated = service
@@ -372,6 +364,37 @@ mod tests {
             Some(token(Scope::Full, TokenKind::Secret)),
         );
         assert_eq!((response.status(), calls), (StatusCode::FORBIDDEN, 0));
+    }
+
+    #[test]
+    fn with_a_resource_the_tokens_grants_decide() {
+        let realm = Realm::new("notes").unwrap();
+        let grants = Grants::new().with(ResourceName::new("notes/a").unwrap(), Access::Read);
+        let caller = token_with(Limits {
+            grants: Some(grants),
+            ..Limits::new(Scope::Edit)
+        });
+        let read = |name| caller.authorize(Operation::ReadData, Some((name, Access::Read)), &realm);
+        assert_eq!(read("notes/a"), Ok(()));
+        let refused = read("notes/b").unwrap_err();
+        assert_eq!(
+            (refused.status, refused.code),
+            (StatusCode::FORBIDDEN, "not_granted")
+        );
+        let write = caller.authorize(
+            Operation::WriteData,
+            Some(("notes/a", Access::Write)),
+            &realm,
+        );
+        assert_eq!(write.unwrap_err().code, "not_granted");
+        assert_eq!(
+            Caller::Anonymous.authorize(
+                Operation::ReadData,
+                Some(("notes/b", Access::Read)),
+                &realm
+            ),
+            Ok(())
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The server's one place for "may this caller do this?": each answer is a library call.
 
 use tollgate::http::{Caller, Realm, Refusal, refusal};
-use tollgate::scope::{Access, Decision, Denial, Operation, Role, Scope, TokenKind};
+use tollgate::scope::{Access, Denial, Operation, Role, Scope, TokenKind};
 use tollgate::store::Authenticated;
 use tollgate::writers::{Actor, AdminOverride, Entitlement, Resolved, WriterList};
 
@@ -14,7 +14,8 @@ pub(crate) fn resource_name(kind: Kind, name: &str) -> String {
 
 /// `Ok` when the caller may have `access` to the record `name` of `kind`: reading is
 /// [`Operation::ReadData`], writing and deleting [`Operation::WriteData`], each checked with
-/// the token's grants.
+/// the token's grants. Checks that need no record are the routes' scope layers
+/// (`app::router`).
 pub(crate) fn authorize_record(
     caller: &Caller,
     kind: Kind,
@@ -27,32 +28,7 @@ pub(crate) fn authorize_record(
         Access::Write | Access::Delete => Operation::WriteData,
     };
     let resource = resource_name(kind, name);
-    authorize(caller, operation, (&resource, access), realm)
-}
-
-/// `Ok` when the caller's limits allow `operation` on `resource` with that access; anonymous
-/// callers may only read. Checks that need no record are the routes' scope layers
-/// (`app::router`).
-fn authorize(
-    caller: &Caller,
-    operation: Operation,
-    resource: (&str, Access),
-    realm: &Realm,
-) -> Result<(), Refusal> {
-    match caller {
-        Caller::Anonymous if operation == Operation::ReadData => Ok(()),
-        Caller::Anonymous => Err(refusal::missing_token(realm)),
-        Caller::Token(found) => {
-            match found
-                .token
-                .limits
-                .check_operation(&found.role, operation, Some(resource))
-            {
-                Decision::Allow => Ok(()),
-                Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm)),
-            }
-        }
-    }
+    caller.authorize(operation, Some((&resource, access)), realm)
 }
 
 /// `Ok` unless `found` is publishable, for `/v1/tokens/current`, which any other token may
