@@ -24,7 +24,7 @@ pub(crate) fn visit_segments<'p>(
     mut visit: impl FnMut(&'p [u8]),
 ) -> Result<(), NotNormalForm> {
     let bytes = path.as_bytes();
-    // The first `?`, `\\` or `#`: a `?` starts the query, and a `\\` or `#` before any `?` is
+    // The first `?`, `\` or `#`: a `?` starts the query, and a `\` or `#` before any `?` is
     // never in normal form. `memchr3` returns a position in `bytes`, so the split is in range.
     let before_query = match memchr3(b'?', b'\\', b'#', bytes) {
         Some(at) if bytes.get(at) == Some(&b'?') => bytes.split_at(at).0,
