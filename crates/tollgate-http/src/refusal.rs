@@ -387,7 +387,10 @@ mod tests {
             ),
         ];
         for (error, status) in cases {
-            assert_eq!(store_error(&error).status, status, "{error:?}");
+            let refusal = store_error(&error);
+            assert_eq!(refusal.status, status, "{error:?}");
+            // `?` in a handler gives the same refusal.
+            assert_eq!(Refusal::from(error), refusal);
         }
         let cap = derive_error(
             &DeriveError::Store(StoreError::TooManyTokens { max: 100 }),

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use http::{Request, StatusCode};
 use serde_json::Value;
-use tollgate_http::{AuthLayer, CallerToken, Realm, ScopeLayer, TokenRequirement};
+use tollgate_http::{AuthLayer, Caller, CallerToken, Realm, ScopeLayer, TokenRequirement};
 use tollgate_scope::{Limits, Operation, Role, Scope};
 use tollgate_store::{MemoryStorage, TokenRequest, TokenService, UserName};
 use tollgate_token::{TokenFormat, TokenName};
@@ -54,6 +54,15 @@ async fn app() -> (Router, String, String) {
         .route(
             "/me",
             get(|CallerToken(found): CallerToken| async move { found.token.owner.to_string() }),
+        )
+        .route(
+            "/caller",
+            get(|caller: Caller| async move {
+                match caller {
+                    Caller::Token(found) => found.token.name.as_str().to_owned(),
+                    Caller::Anonymous => "anonymous".to_owned(),
+                }
+            }),
         )
         .route(
             "/maybe",
@@ -126,16 +135,18 @@ async fn handlers_receive_the_token_or_refuse_anonymous_callers() {
 }
 
 #[tokio::test]
-async fn an_optional_token_is_none_for_anonymous_callers() {
+async fn an_optional_token_and_the_caller_show_anonymous_callers() {
     let (app, reader, _) = app().await;
-    assert_eq!(
-        send(&app, "GET", "/maybe", Some(&reader), "").await,
-        (StatusCode::OK, "reader".to_owned())
-    );
-    assert_eq!(
-        send(&app, "GET", "/maybe", None, "").await,
-        (StatusCode::OK, "anonymous".to_owned())
-    );
+    for path in ["/maybe", "/caller"] {
+        assert_eq!(
+            send(&app, "GET", path, Some(&reader), "").await,
+            (StatusCode::OK, "reader".to_owned())
+        );
+        assert_eq!(
+            send(&app, "GET", path, None, "").await,
+            (StatusCode::OK, "anonymous".to_owned())
+        );
+    }
 }
 
 #[tokio::test]
