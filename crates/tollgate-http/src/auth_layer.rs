@@ -315,7 +315,7 @@ fn with_token_id<B>(mut response: Response<B>, id: TokenId) -> Response<B> {
 /// the server put a [`ScopeLayer`](crate::ScopeLayer) or an extractor outside of one. Logged
 /// as the cause of a 500, never shown.
 #[derive(Debug)]
-pub(crate) struct NoAuthLayer;
+struct NoAuthLayer;
 
 impl core::fmt::Display for NoAuthLayer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -324,6 +324,16 @@ impl core::fmt::Display for NoAuthLayer {
 }
 
 impl std::error::Error for NoAuthLayer {}
+
+/// What an [`AuthLayer`] put in a request's `extensions` (its [`Caller`] or its [`Realm`]);
+/// 500 `internal`, logged as [`NoAuthLayer`], for a request that passed none.
+pub(crate) fn left_by_auth_layer<T: Send + Sync + 'static>(
+    extensions: &http::Extensions,
+) -> Result<&T, Refusal> {
+    extensions
+        .get::<T>()
+        .ok_or_else(|| refusal::internal(&NoAuthLayer))
+}
 
 #[cfg(test)]
 mod tests {

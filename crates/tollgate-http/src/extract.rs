@@ -8,7 +8,7 @@ use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use tollgate_store::Authenticated;
 
-use crate::auth_layer::NoAuthLayer;
+use crate::auth_layer::left_by_auth_layer;
 use crate::{Caller, Realm, Refusal, refusal};
 
 /// The request's valid token and its owner's role. A handler taking it runs only for a
@@ -18,29 +18,16 @@ use crate::{Caller, Realm, Refusal, refusal};
 #[derive(Debug, Clone)]
 pub struct CallerToken(pub Authenticated);
 
-/// The caller the `AuthLayer` authenticated.
-fn caller(parts: &Parts) -> Result<&Caller, Refusal> {
-    parts
-        .extensions
-        .get::<Caller>()
-        .ok_or_else(|| refusal::internal(&NoAuthLayer))
-}
-
-/// The `AuthLayer`'s realm.
-fn realm(parts: &Parts) -> Result<&Realm, Refusal> {
-    parts
-        .extensions
-        .get::<Realm>()
-        .ok_or_else(|| refusal::internal(&NoAuthLayer))
-}
-
 impl<S: Sync> FromRequestParts<S> for CallerToken {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
-        match caller(parts)? {
+        match left_by_auth_layer::<Caller>(&parts.extensions)? {
             Caller::Token(found) => Ok(Self(found.clone())),
-            Caller::Anonymous => Err(refusal::missing_token(realm(parts)?)),
+            Caller::Anonymous => {
+                let realm: &Realm = left_by_auth_layer(&parts.extensions)?;
+                Err(refusal::missing_token(realm))
+            }
         }
     }
 }
@@ -49,7 +36,7 @@ impl<S: Sync> OptionalFromRequestParts<S> for CallerToken {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Refusal> {
-        match caller(parts)? {
+        match left_by_auth_layer::<Caller>(&parts.extensions)? {
             Caller::Token(found) => Ok(Some(Self(found.clone()))),
             Caller::Anonymous => Ok(None),
         }
@@ -61,7 +48,7 @@ impl<S: Sync> FromRequestParts<S> for Caller {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
-        caller(parts).cloned()
+        left_by_auth_layer::<Caller>(&parts.extensions).cloned()
     }
 }
 
@@ -70,6 +57,6 @@ impl<S: Sync> FromRequestParts<S> for Realm {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
-        realm(parts).cloned()
+        left_by_auth_layer::<Realm>(&parts.extensions).cloned()
     }
 }

@@ -4,14 +4,14 @@ use core::fmt;
 use core::task::{Context, Poll};
 use std::sync::Arc;
 
-use http::{Method, Request, Response, Uri};
+use http::{Extensions, Method, Request, Response, Uri};
 use tollgate_scope::Operation;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::auth_layer::NoAuthLayer;
+use crate::auth_layer::left_by_auth_layer;
 use crate::response_future::{OwnedHeaders, ResponseFuture};
-use crate::{Caller, Realm, Refusal, refusal};
+use crate::{Caller, Refusal};
 
 /// Checks, for each request, that the [`Caller`] that [`AuthLayer`](crate::AuthLayer) put in
 /// its extensions may perform the request's [`Operation`]: the token's scope capped by its
@@ -141,16 +141,11 @@ pub struct Scoped<S> {
     layer: ScopeLayer,
 }
 
-/// The refusal of `operation` for the request's caller, if any.
-fn refusal_for(
-    operation: Operation,
-    caller: Option<&Caller>,
-    realm: Option<&Realm>,
-) -> Option<Refusal> {
-    let (Some(caller), Some(realm)) = (caller, realm) else {
-        return Some(refusal::internal(&NoAuthLayer));
-    };
-    caller.authorize(operation, None, realm).err()
+/// `Ok` when the caller the [`AuthLayer`](crate::AuthLayer) left in `extensions` may perform
+/// `operation`.
+fn authorize(operation: Operation, extensions: &Extensions) -> Result<(), Refusal> {
+    let caller: &Caller = left_by_auth_layer(extensions)?;
+    caller.authorize(operation, None, left_by_auth_layer(extensions)?)
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Scoped<S>
@@ -168,14 +163,9 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let operation = self.layer.operation(&request);
-        let extensions = request.extensions();
-        match refusal_for(
-            operation,
-            extensions.get::<Caller>(),
-            extensions.get::<Realm>(),
-        ) {
-            Some(refused) => ResponseFuture::answered(refused.to_response()),
-            None => ResponseFuture::inner(self.inner.call(request), OwnedHeaders::new()),
+        match authorize(operation, request.extensions()) {
+            Ok(()) => ResponseFuture::inner(self.inner.call(request), OwnedHeaders::new()),
+            Err(refused) => ResponseFuture::answered(refused.to_response()),
         }
     }
 }
@@ -195,6 +185,7 @@ mod tests {
     use tower::service_fn;
 
     use super::*;
+    use crate::Realm;
 
     /// An authenticated editor's token of `scope` and `kind`, as the auth layer hands it out.
     fn token(scope: Scope, kind: TokenKind) -> Caller {
