@@ -1,6 +1,6 @@
 //! A verified-token cache in front of any [`Storage`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -39,13 +39,15 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
 ///   read from the storage while such a change ran is never cached as current. Noting a use
 ///   ([`record_use`](Storage::record_use)) invalidates nothing: when it writes, the cached
 ///   record's `last_used_at` moves forward to the written time (never backwards).
-/// - **Other processes**: a change made elsewhere (another server on the same database, or a
-///   change made on [`inner`](Self::inner) directly) is not notified: it is seen once the
-///   cached answer expires: at most the time to live ([`DEFAULT_CACHE_TIME_TO_LIVE`] unless
-///   set), plus the duration of the query that read the answer, after the change. Until then a
-///   token revoked or deleted elsewhere still authenticates here, and a token created
-///   elsewhere whose hash was just looked up here is still unknown. Cross-instance
-///   notifications are future work.
+/// - **Other processes**: on PostgreSQL, [`listen_for_changes`](Self::listen_for_changes)
+///   makes every change made elsewhere (another server on the same database, plain SQL) heard
+///   within a notification's round trip, and stops the cache trusting itself while it cannot
+///   hear. Without it (and on SQLite, or for a change made on [`inner`](Self::inner)
+///   directly), a change made elsewhere is seen once the cached answer expires: at most the
+///   time to live ([`DEFAULT_CACHE_TIME_TO_LIVE`] unless set), plus the duration of the query
+///   that read the answer, after the change. Until then a token revoked or deleted elsewhere
+///   still authenticates here. A token created elsewhere is never stale here: its secret is
+///   new, so no one presented its hash before.
 /// - **Memory**: at most [`DEFAULT_CACHE_CAPACITY`] tokens and as many unknown hashes (each
 ///   configurable); beyond that, entries are evicted (by moka's TinyLFU policy).
 #[derive(Debug)]
@@ -59,10 +61,64 @@ pub struct CachedStorage<S> {
     hashes: Cache<TokenId, TokenHash>,
     /// Unknown hashes, each with the unknown-hash generation it was read in.
     unknown: Cache<TokenHash, u64>,
+    /// What decides whether a cached answer is current; shared with the change listener.
+    validity: Arc<Validity>,
+    /// The task that hears of changes made by other processes, when one listens.
+    #[cfg(feature = "postgres")]
+    listener: Option<AbortOnDrop>,
+}
+
+/// Whether cached answers may be used: shared by the cache and the task that hears of changes
+/// made elsewhere ([`CachedStorage::listen_for_changes`]).
+#[derive(Debug)]
+pub(crate) struct Validity {
     /// Bumped after every change to tokens: a cached token of an older generation is dead.
     generation: AtomicU64,
     /// Bumped after every token creation: a cached unknown hash of an older one is dead.
     unknown_generation: AtomicU64,
+    /// False while changes made elsewhere could go unheard (a listener that lost its
+    /// connection): then every answer comes from the storage and none is cached.
+    trusted: AtomicBool,
+}
+
+impl Validity {
+    /// Every cached token is dead from now on.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn forget_tokens(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Answers are read from the storage, and none is cached, until [`trust`](Self::trust).
+    #[cfg(feature = "postgres")]
+    pub(crate) fn distrust(&self) {
+        self.trusted.store(false, Ordering::SeqCst);
+        self.forget_everything();
+    }
+
+    /// Answers may be cached again: every change from now on is heard. What was cached
+    /// before is dead, since changes made until now may have gone unheard.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn trust(&self) {
+        self.forget_everything();
+        self.trusted.store(true, Ordering::SeqCst);
+    }
+
+    fn forget_everything(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.unknown_generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Aborts a task when dropped: the listener lives as long as its cache.
+#[cfg(feature = "postgres")]
+#[derive(Debug)]
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
+
+#[cfg(feature = "postgres")]
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A cached token.
@@ -90,11 +146,11 @@ impl<S: Storage> CachedStorage<S> {
     /// at most [`DEFAULT_CACHE_CAPACITY`] tokens and as many unknown hashes.
     #[must_use]
     pub fn new(inner: S) -> Self {
-        Self::with_limits(
+        Self::build(
             inner,
             DEFAULT_CACHE_TIME_TO_LIVE,
-            DEFAULT_CACHE_CAPACITY,
-            DEFAULT_CACHE_CAPACITY,
+            (DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_CAPACITY),
+            None,
         )
     }
 
@@ -103,36 +159,55 @@ impl<S: Storage> CachedStorage<S> {
     /// Empties the cache.
     #[must_use]
     pub fn with_time_to_live(self, time_to_live: Duration) -> Self {
-        let (tokens, unknown) = self.capacity;
-        Self::with_limits(self.inner, time_to_live, tokens, unknown)
+        let capacity = self.capacity;
+        self.rebuilt(time_to_live, capacity)
     }
 
     /// This cache keeping at most `tokens` tokens and `unknown` unknown hashes, evicting
     /// beyond. Empties the cache.
     #[must_use]
     pub fn with_capacity(self, tokens: u64, unknown: u64) -> Self {
-        Self::with_limits(self.inner, self.time_to_live, tokens, unknown)
+        let time_to_live = self.time_to_live;
+        self.rebuilt(time_to_live, (tokens, unknown))
     }
 
-    fn with_limits(inner: S, time_to_live: Duration, tokens: u64, unknown: u64) -> Self {
+    /// This cache, emptied, with other limits; a change listener keeps listening.
+    fn rebuilt(self, time_to_live: Duration, capacity: (u64, u64)) -> Self {
+        let rebuilt = Self::build(self.inner, time_to_live, capacity, Some(self.validity));
+        #[cfg(feature = "postgres")]
+        let rebuilt = Self {
+            listener: self.listener,
+            ..rebuilt
+        };
+        rebuilt
+    }
+
+    /// A cache with these limits, keeping `validity` when given (a cache being rebuilt).
+    fn build(
+        inner: S,
+        time_to_live: Duration,
+        capacity: (u64, u64),
+        validity: Option<Arc<Validity>>,
+    ) -> Self {
+        let validity = validity.unwrap_or_else(|| {
+            Arc::new(Validity {
+                generation: AtomicU64::new(0),
+                unknown_generation: AtomicU64::new(0),
+                trusted: AtomicBool::new(true),
+            })
+        });
+        // Whatever the old caches held is dropped with them; bumping makes sure of it.
+        validity.forget_everything();
         Self {
             inner,
             time_to_live,
-            capacity: (tokens, unknown),
-            tokens: Cache::builder()
-                .max_capacity(tokens)
-                .time_to_live(time_to_live)
-                .build(),
-            hashes: Cache::builder()
-                .max_capacity(tokens)
-                .time_to_live(time_to_live)
-                .build(),
-            unknown: Cache::builder()
-                .max_capacity(unknown)
-                .time_to_live(time_to_live)
-                .build(),
-            generation: AtomicU64::new(0),
-            unknown_generation: AtomicU64::new(0),
+            capacity,
+            tokens: bounded(capacity.0, time_to_live),
+            hashes: bounded(capacity.0, time_to_live),
+            unknown: bounded(capacity.1, time_to_live),
+            validity,
+            #[cfg(feature = "postgres")]
+            listener: None,
         }
     }
 
@@ -142,11 +217,27 @@ impl<S: Storage> CachedStorage<S> {
         &self.inner
     }
 
+    /// What decides whether a cached answer is current, for the change listener.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn validity(&self) -> &Arc<Validity> {
+        &self.validity
+    }
+
+    /// This cache with `task` hearing of changes made elsewhere: aborted when the cache is
+    /// dropped.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn with_listener(self, task: tokio::task::JoinHandle<()>) -> Self {
+        Self {
+            listener: Some(AbortOnDrop(task)),
+            ..self
+        }
+    }
+
     /// Forgets every cached token when dropped: after the change it guards, or when the
     /// change's future is dropped (the change may have been made).
     fn tokens_change(&self) -> Forget<'_, Arc<Found>> {
         Forget {
-            generation: &self.generation,
+            generation: &self.validity.generation,
             cache: &self.tokens,
         }
     }
@@ -154,10 +245,22 @@ impl<S: Storage> CachedStorage<S> {
     /// Forgets every cached unknown hash when dropped, as [`tokens_change`](Self::tokens_change).
     fn token_creation(&self) -> Forget<'_, u64> {
         Forget {
-            generation: &self.unknown_generation,
+            generation: &self.validity.unknown_generation,
             cache: &self.unknown,
         }
     }
+}
+
+/// A cache of at most `capacity` entries, each kept at most `time_to_live`.
+fn bounded<K, V>(capacity: u64, time_to_live: Duration) -> Cache<K, V>
+where
+    K: core::hash::Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    Cache::builder()
+        .max_capacity(capacity)
+        .time_to_live(time_to_live)
+        .build()
 }
 
 /// Bumps a generation and empties its cache when dropped.
@@ -209,9 +312,14 @@ impl<S: Storage> Storage for CachedStorage<S> {
     }
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
-        // Both generations are read before the storage is asked: an answer read while a
-        // change ran is stored with a generation that change has made dead.
-        let generation = self.generation.load(Ordering::SeqCst);
+        // Trust and both generations are read before the storage is asked: an answer read
+        // while a change ran is stored with a generation that change has made dead, and one
+        // read while changes could go unheard is not stored at all.
+        let validity = &*self.validity;
+        if !validity.trusted.load(Ordering::SeqCst) {
+            return self.inner.token_by_hash(hash).await;
+        }
+        let generation = validity.generation.load(Ordering::SeqCst);
         if let Some(cached) = self.tokens.get(hash)
             && cached.generation == generation
         {
@@ -219,7 +327,7 @@ impl<S: Storage> Storage for CachedStorage<S> {
             found.token.last_used_at = *cached.last_used();
             return Ok(Some(found));
         }
-        let unknown_generation = self.unknown_generation.load(Ordering::SeqCst);
+        let unknown_generation = validity.unknown_generation.load(Ordering::SeqCst);
         if self.unknown.get(hash) == Some(unknown_generation) {
             return Ok(None);
         }

@@ -5,6 +5,8 @@ mod error;
 mod last_use;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod limits_text;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod listener;
 mod memory;
 mod page;
 mod record;

@@ -71,6 +71,8 @@ CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, na
 ",
     TOKEN_LIMITS,
     OWNER_ID_INDEX,
+    // 4: nothing: one SQLite file is served by one process, which hears its own changes.
+    "SELECT 1",
 ];
 
 const POSTGRES: &[&str] = &[
@@ -99,6 +101,7 @@ CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, na
 ",
     TOKEN_LIMITS,
     OWNER_ID_INDEX,
+    CHANGE_NOTIFICATIONS,
 ];
 
 // 2: token kinds, the token that made each token, and per-resource grants.
@@ -112,6 +115,37 @@ CREATE INDEX tollgate_tokens_parent ON tollgate_tokens (parent_id);
 // 3: an owner's tokens by id, for paged listings and counting an owner's live tokens.
 const OWNER_ID_INDEX: &str = r"
 CREATE INDEX tollgate_tokens_owner_id ON tollgate_tokens (owner_key, id);
+";
+
+/// The PostgreSQL channel told of every change to what authenticates a token.
+#[cfg(feature = "postgres")]
+pub(crate) const CHANGES_CHANNEL: &str = "tollgate_token_changes";
+
+// 4 (PostgreSQL): a notification on `tollgate_token_changes` at the commit of any change to
+// what authentication reads: a token's revocation, limits, hash or owner, a token deleted, a
+// user's role changed or a user deleted; not a written last use. Triggers, not the store's
+// own statements, so that a change made with plain SQL notifies too. The payload is empty:
+// listeners forget every cached token, as a revocation also reaches descendants no payload
+// would name. Notifications sent in one transaction arrive once.
+const CHANGE_NOTIFICATIONS: &str = r"
+CREATE FUNCTION tollgate_notify_token_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('tollgate_token_changes', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER tollgate_tokens_changed
+    AFTER UPDATE OF revoked_at, expires_at, kind, scope, allowed_origins, grants, hash, owner_key
+        OR DELETE OR TRUNCATE ON tollgate_tokens
+    FOR EACH STATEMENT EXECUTE FUNCTION tollgate_notify_token_change();
+CREATE TRIGGER tollgate_users_removed
+    AFTER DELETE OR TRUNCATE ON tollgate_users
+    FOR EACH STATEMENT EXECUTE FUNCTION tollgate_notify_token_change();
+-- Per row, so that the no-op update that locks an owner while a token is created is silent.
+CREATE TRIGGER tollgate_users_role_changed
+    AFTER UPDATE OF role ON tollgate_users
+    FOR EACH ROW WHEN (OLD.role IS DISTINCT FROM NEW.role)
+    EXECUTE FUNCTION tollgate_notify_token_change();
 ";
 
 /// Arbitrary key for the PostgreSQL advisory lock that serialises concurrent migrations

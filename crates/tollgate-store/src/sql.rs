@@ -1,5 +1,8 @@
 //! [`Storage`] on SQLite (embedded, a file) or PostgreSQL (shared by many server instances).
 
+use core::fmt;
+#[cfg(feature = "postgres")]
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -61,9 +64,21 @@ impl SqlOptions {
 /// in at a time and makes the others poll for its lock, backing off up to 100 ms between
 /// tries: with several connections, a write could keep missing its turn until its timeout
 /// while every turn was short, and be refused although the queue was not long.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqlStorage {
     pool: AnyPool,
+    /// On PostgreSQL, the URL a change listener connects with. It may hold a password: never
+    /// printed.
+    #[cfg(feature = "postgres")]
+    changes_url: Option<Arc<str>>,
+}
+
+impl fmt::Debug for SqlStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlStorage")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SqlStorage {
@@ -127,7 +142,11 @@ impl SqlStorage {
             .connect(&url)
             .await?;
         schema::migrate(&pool, dialect, Utc::now().timestamp_micros()).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            #[cfg(feature = "postgres")]
+            changes_url: (dialect == Dialect::Postgres).then(|| Arc::from(url)),
+        })
     }
 
     /// The connection pool, for an application that keeps its own tables in the same
@@ -136,6 +155,12 @@ impl SqlStorage {
     #[must_use]
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The URL a change listener connects with, on PostgreSQL.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn changes_url(&self) -> Option<Arc<str>> {
+        self.changes_url.clone()
     }
 
     /// The most names [`Storage::users_named`] binds in one query: far below SQLite's limit

@@ -27,3 +27,13 @@ pub(crate) async fn postgres() -> SqlStorage {
         .await
         .unwrap()
 }
+
+/// A fresh PostgreSQL database behind the token cache, listening for changes: every case must
+/// hold through it too.
+#[cfg(feature = "postgres")]
+pub(crate) async fn cached_postgres() -> CachedStorage<SqlStorage> {
+    CachedStorage::new(postgres().await)
+        .listen_for_changes()
+        .await
+        .unwrap()
+}

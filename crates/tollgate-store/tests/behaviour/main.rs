@@ -14,6 +14,8 @@ mod cache;
 mod cases;
 #[cfg(feature = "sqlite")]
 mod failures;
+#[cfg(feature = "postgres")]
+mod listener;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod urls;
 
@@ -49,6 +51,11 @@ macro_rules! all_backends {
             #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
             postgres, crate::backends::postgres, $module, [$($case),*]
         );
+        #[cfg(feature = "postgres")]
+        suite!(
+            #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
+            cached_postgres, crate::backends::cached_postgres, $module, [$($case),*]
+        );
     };
     ($($case:ident),* $(,)?) => {
         suite!(memory, crate::backends::memory, cases, [$($case),*]);
@@ -59,6 +66,11 @@ macro_rules! all_backends {
         suite!(
             #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
             postgres, crate::backends::postgres, cases, [$($case),*]
+        );
+        #[cfg(feature = "postgres")]
+        suite!(
+            #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
+            cached_postgres, crate::backends::cached_postgres, cases, [$($case),*]
         );
     };
 }
