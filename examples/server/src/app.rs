@@ -14,12 +14,15 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm, Refusal, ScopeLayer};
 use tollgate::scope::{Limits, Operation, Role, Scope};
-use tollgate::store::{SqlOptions, SqlStorage, StoreError, TokenRequest, TokenService, UserName};
+use tollgate::store::{
+    CachedStorage, SqlOptions, SqlStorage, Storage, StoreError, TokenRequest, TokenService,
+    UserName,
+};
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
 use crate::body;
 use crate::client_errors::not_found;
-use crate::config::Settings;
+use crate::config::{Settings, TokenCache};
 use crate::connections;
 use crate::handlers::{records, samples, tokens, users};
 use crate::records::{Kind, Records};
@@ -35,10 +38,13 @@ pub(crate) const PUBLISHABLE_PREFIX: &str = "tgpk";
 /// The realm named in `WWW-Authenticate`.
 const REALM: &str = "tollgate";
 
+/// Where the server keeps users and tokens: its database, behind the verified-token cache.
+pub(crate) type Store = CachedStorage<SqlStorage>;
+
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
-    pub(crate) tokens: Arc<TokenService<SqlStorage>>,
+    pub(crate) tokens: Arc<TokenService<Store>>,
     pub(crate) records: Records,
     pub(crate) realm: Arc<Realm>,
 }
@@ -76,18 +82,29 @@ impl From<std::io::Error> for StartError {
     }
 }
 
-/// The token service this server uses: `tgsk_` secret and `tgpk_` publishable tokens, in
-/// `Bearer` or raw (Refocus compatibility) `Authorization` headers.
-async fn token_service(
-    database_url: &str,
-    options: SqlOptions,
-) -> Result<TokenService<SqlStorage>, StartError> {
-    let storage = SqlStorage::open_with(database_url, options).await?;
+/// The token service this server uses over `storage`: `tgsk_` secret and `tgpk_` publishable
+/// tokens, in `Bearer` or raw (Refocus compatibility) `Authorization` headers.
+fn token_service<S: Storage>(storage: S) -> Result<TokenService<S>, StartError> {
     let format =
         |prefix| TokenFormat::new(prefix).map_err(|_| StartError::Config("invalid token prefix"));
     Ok(TokenService::new(storage, format(SECRET_PREFIX)?)
         .with_publishable_format(format(PUBLISHABLE_PREFIX)?)?
         .with_schemes(AcceptedSchemes::BEARER.and(Scheme::Raw)))
+}
+
+/// The server's store: the database behind the verified-token cache, which on PostgreSQL
+/// hears of the changes every other instance makes.
+async fn open_store(
+    database_url: &str,
+    options: SqlOptions,
+    cache: TokenCache,
+) -> Result<Store, StartError> {
+    let database = SqlStorage::open_with(database_url, options).await?;
+    Ok(CachedStorage::new(database)
+        .with_time_to_live(cache.time_to_live)
+        .with_capacity(cache.capacity, cache.capacity)
+        .listen_for_changes()
+        .await?)
 }
 
 /// A running server.
@@ -98,7 +115,7 @@ pub struct Server {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
     flusher: JoinHandle<()>,
-    tokens: Arc<TokenService<SqlStorage>>,
+    tokens: Arc<TokenService<Store>>,
 }
 
 impl Server {
@@ -124,7 +141,7 @@ impl Server {
 /// Writes pending last uses every last-use interval, so that a use noted but not written
 /// (coalesced, or refused by a busy database) reaches the database without waiting for
 /// shutdown.
-fn flush_last_use_regularly(tokens: Arc<TokenService<SqlStorage>>) -> JoinHandle<()> {
+fn flush_last_use_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> {
     // The service's own interval; one of zero or less (every use written at once) still
     // retries refused writes, each second.
     let period = tokens
@@ -152,8 +169,9 @@ fn flush_last_use_regularly(tokens: Arc<TokenService<SqlStorage>>) -> JoinHandle
 /// [`StartError::Io`] if the address cannot be bound.
 pub async fn start(settings: Settings) -> Result<Server, StartError> {
     let options = SqlOptions::default().acquire_timeout(settings.database_timeout);
-    let tokens = Arc::new(token_service(&settings.database_url, options).await?);
-    let records = Records::open(tokens.storage().pool().clone()).await?;
+    let store = open_store(&settings.database_url, options, settings.token_cache).await?;
+    let tokens = Arc::new(token_service(store)?);
+    let records = Records::open(tokens.storage().inner().pool().clone()).await?;
     let realm = Realm::new(REALM).map_err(|_| StartError::Config("invalid realm"))?;
     let state = AppState {
         tokens: Arc::clone(&tokens),
@@ -209,9 +227,11 @@ pub async fn mint_bootstrap(
     name: &str,
     scope: Scope,
 ) -> Result<String, String> {
-    let service = token_service(database_url, SqlOptions::default())
+    // One short-lived process: no cache.
+    let database = SqlStorage::open(database_url)
         .await
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| StartError::from(error).to_string())?;
+    let service = token_service(database).map_err(|error| error.to_string())?;
     let user = UserName::new(user).map_err(|error| error.to_string())?;
     let name = TokenName::new(name).map_err(|error| error.to_string())?;
     let now = Utc::now();

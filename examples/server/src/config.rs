@@ -6,6 +6,7 @@ use std::time::Duration;
 use tollgate::cors::CorsPolicy;
 use tollgate::http::TokenRequirement;
 use tollgate::limit::Quota;
+use tollgate::store::{DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TIME_TO_LIVE};
 
 use crate::connections::ConnectionTimers;
 
@@ -30,12 +31,28 @@ pub struct Settings {
     /// How long a request waits for a database connection (and, on SQLite, for another
     /// process's lock on the file) before it is answered 503.
     pub database_timeout: Duration,
+    /// The verified-token cache (`TOLLGATE_TOKEN_CACHE_TTL`, `TOLLGATE_TOKEN_CACHE_CAPACITY`).
+    pub token_cache: TokenCache,
     /// Failed authentications allowed per client address
     /// (`TOLLGATE_AUTH_FAILURES_PER_MINUTE`).
     pub auth_failures: Quota,
     /// Which log events are kept (`RUST_LOG`).
     pub log_filter: LogFilter,
 }
+
+/// The verified-token cache's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenCache {
+    /// The longest an answer stays cached: without notifications (SQLite), the longest a
+    /// change made by another process on the same database goes unseen.
+    pub time_to_live: Duration,
+    /// The most tokens cached, and the most unknown hashes.
+    pub capacity: u64,
+}
+
+/// The most `TOLLGATE_TOKEN_CACHE_CAPACITY` allows: some 10 million entries of about 1 KB
+/// each would already be more memory than a server of this kind should give to a cache.
+const MAX_TOKEN_CACHE_CAPACITY: u64 = 10_000_000;
 
 pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// The database when `DATABASE_URL` is unset: a SQLite file in the working directory.
@@ -108,6 +125,10 @@ impl Settings {
         };
         let request_timeout = duration("TOLLGATE_REQUEST_TIMEOUT", Duration::from_secs(30));
         let database_timeout = duration("TOLLGATE_DATABASE_TIMEOUT", Duration::from_secs(1));
+        let token_cache = TokenCache {
+            time_to_live: duration("TOLLGATE_TOKEN_CACHE_TTL", DEFAULT_CACHE_TIME_TO_LIVE),
+            capacity: token_cache_capacity(&var, &mut problems),
+        };
         let auth_failures = auth_failures_per_minute(&var, &mut problems);
         // A default in place of an invalid value is never used: its problem refuses them all.
         let log_filter = LogFilter::from_var(var("RUST_LOG"))
@@ -125,6 +146,7 @@ impl Settings {
                     timers,
                     request_timeout,
                     database_timeout,
+                    token_cache,
                     auth_failures,
                     log_filter,
                 })
@@ -146,6 +168,23 @@ fn parse_duration(text: &str) -> Option<Duration> {
     (Duration::from_millis(1)..=Duration::from_secs(3600))
         .contains(&duration)
         .then_some(duration)
+}
+
+/// `TOLLGATE_TOKEN_CACHE_CAPACITY`: a whole number from 1 to [`MAX_TOKEN_CACHE_CAPACITY`].
+fn token_cache_capacity(var: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> u64 {
+    const NAME: &str = "TOLLGATE_TOKEN_CACHE_CAPACITY";
+    let Some(text) = var(NAME) else {
+        return DEFAULT_CACHE_CAPACITY;
+    };
+    match text.trim().parse() {
+        Ok(capacity) if (1..=MAX_TOKEN_CACHE_CAPACITY).contains(&capacity) => capacity,
+        _ => {
+            problems.push(format!(
+                "{NAME}={text:?} must be a whole number from 1 to {MAX_TOKEN_CACHE_CAPACITY}"
+            ));
+            DEFAULT_CACHE_CAPACITY
+        }
+    }
 }
 
 /// `TOLLGATE_AUTH_FAILURES_PER_MINUTE`: a whole number from 1 (a quota of 0 allows nothing).

@@ -19,6 +19,6 @@ mod request_log;
 mod request_timeout;
 
 pub use app::{Server, StartError, mint_bootstrap, start};
-pub use config::{DEFAULT_DATABASE_URL, Settings};
+pub use config::{DEFAULT_DATABASE_URL, Settings, TokenCache};
 pub use connections::ConnectionTimers;
 pub use logs::{LogFilter, install as install_logs};

@@ -9,6 +9,8 @@ use sqlx::{AnyConnection, Connection};
 use tollgate_store::{AuthError, CachedStorage, SqlStorage, TokenService};
 use tollgate_token::InactiveToken;
 
+use tollgate_test_support::PostgresRole;
+
 use crate::cases::{create, service, user, with_users};
 
 /// Longer than any test: only a notification can make the cache read again.
@@ -18,21 +20,20 @@ const NEVER: Duration = Duration::from_secs(3600);
 /// round trip, far below the time to live.
 const DEADLINE: Duration = Duration::from_secs(10);
 
-/// Instance `a` (no cache) and instance `b` (cached, listening) on one fresh database, and
-/// its URL.
-async fn two_instances() -> (
+/// Instance `a` (no cache) and instance `b` (cached, listening) on `url`, a fresh database.
+async fn two_instances(
+    url: &str,
+) -> (
     TokenService<SqlStorage>,
     TokenService<CachedStorage<SqlStorage>>,
-    String,
 ) {
-    let url = tollgate_test_support::postgres_database_url().await;
-    let a = with_users(SqlStorage::open(&url).await.unwrap()).await;
-    let cache = CachedStorage::new(SqlStorage::open(&url).await.unwrap())
+    let a = with_users(SqlStorage::open(url).await.unwrap()).await;
+    let cache = CachedStorage::new(SqlStorage::open(url).await.unwrap())
         .with_time_to_live(NEVER)
         .listen_for_changes()
         .await
         .unwrap();
-    (a, service(cache), url)
+    (a, service(cache))
 }
 
 /// Waits until `b` refuses `token` as inactive; panics after the deadline.
@@ -55,7 +56,8 @@ async fn until_refused(b: &TokenService<CachedStorage<SqlStorage>>, token: &str)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
 async fn revocations_and_deletions_elsewhere_are_heard() {
-    let (a, b, _url) = two_instances().await;
+    let url = tollgate_test_support::postgres_database_url().await;
+    let (a, b) = two_instances(&url).await;
     let mut waits = Vec::new();
     for trial in 0..25 {
         for delete in [false, true] {
@@ -86,7 +88,8 @@ async fn revocations_and_deletions_elsewhere_are_heard() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
 async fn a_role_changed_with_plain_sql_is_heard() {
-    let (a, b, url) = two_instances().await;
+    let url = tollgate_test_support::postgres_database_url().await;
+    let (a, b) = two_instances(&url).await;
     let created = create(&a, "alice", "ci").await;
     let token = created.secret.expose_secret();
     assert_eq!(
@@ -116,59 +119,35 @@ async fn a_role_changed_with_plain_sql_is_heard() {
     }
 }
 
-/// The listener connections on the database `$1`: those whose last statement was a LISTEN.
-const LISTENERS: &str = "FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
 async fn a_revocation_while_the_listener_is_cut_off_is_still_heard() {
-    let (a, b, url) = two_instances().await;
-    let database: String = sqlx::query_scalar("SELECT current_database()::TEXT")
-        .fetch_one(&mut AnyConnection::connect(&url).await.unwrap())
-        .await
-        .unwrap();
-    // On the server's first database: a database's connections cannot be barred from itself.
-    let admin_url = std::env::var("TOLLGATE_TEST_POSTGRES_URL").unwrap();
-    let mut admin = AnyConnection::connect(&admin_url).await.unwrap();
-    let allow_connections =
-        |allow: bool| format!("ALTER DATABASE {database} WITH ALLOW_CONNECTIONS {allow}");
+    let url = tollgate_test_support::postgres_database_url().await;
+    let a = with_users(SqlStorage::open(&url).await.unwrap()).await;
+    // b logs in as a role of its own, so that its connections alone can be cut off.
+    let role = PostgresRole::new(&url).await;
+    let b = service(
+        CachedStorage::new(SqlStorage::open(role.url()).await.unwrap())
+            .with_time_to_live(NEVER)
+            .listen_for_changes()
+            .await
+            .unwrap(),
+    );
     for trial in 0..5 {
         let created = create(&a, "alice", &format!("t{trial}")).await;
         let token = created.secret.expose_secret();
         b.authenticate(token, Utc::now()).await.unwrap();
-        // Cut the listener off and keep it off (the pools keep the connections they hold),
-        // then revoke: the notification is sent while no one listens, and is lost.
-        sqlx::raw_sql(sqlx::AssertSqlSafe(allow_connections(false)))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let cut = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT pg_terminate_backend(pid)::TEXT {LISTENERS}"
-        )))
-        .bind(&database)
-        .fetch_all(&mut admin)
-        .await
-        .unwrap();
-        assert_eq!(cut.len(), 1, "one listener connection");
+        // Cut b's listener off and keep it off (its pool keeps the connections it holds),
+        // then revoke: the notification is sent while b does not listen, and b never gets it.
+        role.allow_login(false).await;
+        assert_eq!(role.cut_listeners().await, 1, "b listens on one connection");
         a.revoke(created.record.id, Utc::now()).await.unwrap();
-        // Only the lost connection can tell b: it must stop answering from its cache.
+        // Only its lost connection can tell b: it must stop answering from its cache.
         until_refused(&b, token).await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(allow_connections(true)))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        // Back to listening (within its longest retry wait), and refusing still.
+        role.allow_login(true).await;
         let start = Instant::now();
-        loop {
-            let listening = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT pid {LISTENERS}")))
-                .bind(&database)
-                .fetch_all(&mut admin)
-                .await
-                .unwrap();
-            if !listening.is_empty() {
-                break;
-            }
-            assert!(start.elapsed() < DEADLINE, "the listener did not come back");
+        while role.listeners().await == 0 {
+            assert!(start.elapsed() < DEADLINE, "b's listener did not come back");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         until_refused(&b, token).await;

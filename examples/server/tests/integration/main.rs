@@ -50,6 +50,7 @@ mod contention;
 mod cors;
 mod faults;
 mod grants;
+mod instances;
 mod limits;
 mod logs;
 mod malformed;

@@ -1,0 +1,141 @@
+//! docs/server-api.md "Token cache": two server processes on one PostgreSQL database, each
+//! with its verified-token cache warm and a time to live far longer than the test. A token
+//! revoked or deleted through one is refused by the other as soon as PostgreSQL's notification
+//! arrives, also when the other's listener connection was cut just before.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::support::binary::{Running, mint, server_binary};
+use crate::support::{postgres_database_url, send, text};
+use tollgate_test_support::PostgresRole;
+
+/// Only a notification can explain a refusal within the test; the refusals the test waits for
+/// are failed authentications, which must not be throttled.
+const VARS: &[(&str, &str)] = &[
+    ("TOLLGATE_TOKEN_CACHE_TTL", "3600s"),
+    ("TOLLGATE_AUTH_FAILURES_PER_MINUTE", "1000000"),
+];
+
+/// How long a change may take to be heard before the test fails: a liveness bound, far above a
+/// notification's round trip and far below the time to live. The figures are printed.
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// [`VARS`] and `DATABASE_URL`.
+fn vars(database_url: &str) -> Vec<(&str, &str)> {
+    let mut vars = VARS.to_vec();
+    vars.push(("DATABASE_URL", database_url));
+    vars
+}
+
+/// A new token of the admin's, made through `server`: its secret and its id.
+async fn new_token(server: &Running, admin: &str, name: &str) -> (String, i64) {
+    let client = reqwest::Client::new();
+    let created = send(
+        client
+            .post(format!("{}/v1/tokens", server.base))
+            .bearer_auth(admin)
+            .json(&json!({ "name": name })),
+    )
+    .await
+    .ok(201);
+    (text(&created["token"]), created["id"].as_i64().unwrap())
+}
+
+/// `GET /v1/tokens/current` on `server` with `token`.
+async fn current(server: &Running, token: &str) -> u16 {
+    let client = reqwest::Client::new();
+    let request = client
+        .get(format!("{}/v1/tokens/current", server.base))
+        .bearer_auth(token);
+    send(request).await.status
+}
+
+/// Waits until `server` refuses `token` with 401; returns how long that took.
+async fn until_refused(server: &Running, token: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        match current(server, token).await {
+            401 => return start.elapsed(),
+            200 => assert!(
+                start.elapsed() < DEADLINE,
+                "still accepted {DEADLINE:?} after the change"
+            ),
+            other => panic!("unexpected status {other}"),
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Revokes (or deletes) token `id` through `server`, as the admin.
+async fn end(server: &Running, admin: &str, id: i64, delete: bool) {
+    let client = reqwest::Client::new();
+    let request = if delete {
+        client.delete(format!("{}/v1/tokens/{id}", server.base))
+    } else {
+        client.post(format!("{}/v1/tokens/{id}/revoke", server.base))
+    };
+    let reply = send(request.bearer_auth(admin)).await;
+    assert!(matches!(reply.status, 200 | 204), "{}", reply.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
+async fn a_token_ended_on_one_instance_is_refused_by_the_other() {
+    let binary = server_binary();
+    let url = postgres_database_url().await;
+    let admin = mint(&binary, &url, "admin");
+    let a = Running::start(&binary, &vars(&url)).await;
+    let b = Running::start(&binary, &vars(&url)).await;
+    let mut waits = Vec::new();
+    for trial in 0..30 {
+        for delete in [false, true] {
+            let (token, id) = new_token(&a, &admin, &format!("t{trial}-{delete}")).await;
+            // Warm: b has checked the token, and answers from its cache from now on.
+            assert_eq!(current(&b, &token).await, 200);
+            end(&a, &admin, id, delete).await;
+            waits.push(until_refused(&b, &token).await);
+        }
+    }
+    waits.sort_unstable();
+    // Printed, not asserted: a shared machine's pauses would make a timed assertion flaky.
+    eprintln!(
+        "revocation seen by the other instance after: median {:?}, 99th percentile {:?}, max {:?}, over {} changes",
+        waits[waits.len() / 2],
+        waits[waits.len() * 99 / 100],
+        waits[waits.len() - 1],
+        waits.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
+async fn a_revocation_while_the_listener_is_cut_off_is_still_heard() {
+    let binary = server_binary();
+    let url = postgres_database_url().await;
+    let admin = mint(&binary, &url, "admin");
+    // b logs in as a role of its own, so that its connections alone can be cut off.
+    let role = PostgresRole::new(&url).await;
+    let a = Running::start(&binary, &vars(&url)).await;
+    let b = Running::start(&binary, &vars(role.url())).await;
+    for trial in 0..5 {
+        let (token, id) = new_token(&a, &admin, &format!("t{trial}")).await;
+        assert_eq!(current(&b, &token).await, 200);
+        // Cut b's listener off and keep it off (its pool keeps the connections it holds),
+        // then revoke: the notification is sent while b does not listen, and b never gets it.
+        role.allow_login(false).await;
+        assert_eq!(role.cut_listeners().await, 1, "b listens on one connection");
+        end(&a, &admin, id, false).await;
+        // Only its lost connection can tell b: it must stop answering from its cache.
+        until_refused(&b, &token).await;
+        role.allow_login(true).await;
+        let start = Instant::now();
+        while role.listeners().await == 0 {
+            assert!(start.elapsed() < DEADLINE, "b's listener did not come back");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        until_refused(&b, &token).await;
+    }
+}
