@@ -1,15 +1,17 @@
 //! docs/server-api.md "Token cache": two server processes on one PostgreSQL database, each
 //! with its verified-token cache warm and a time to live far longer than the test. A token
 //! revoked or deleted through one is refused by the other as soon as PostgreSQL's notification
-//! arrives, also when the other's listener connection was cut just before.
+//! arrives, also when the other's listener connection was cut just before. On SQLite, with no
+//! notifications, the time to live bounds how long a change made elsewhere goes unseen.
 
 use std::time::Duration;
 
 use serde_json::json;
+use sqlx::{AnyConnection, Connection};
 use tokio::time::Instant;
 
 use crate::support::binary::{Running, mint, server_binary};
-use crate::support::{postgres_database_url, send, text};
+use crate::support::{Backend, TestServer, postgres_database_url, send, text};
 use tollgate_test_support::PostgresRole;
 
 /// Only a notification can explain a refusal within the test; the refusals the test waits for
@@ -138,4 +140,37 @@ async fn a_revocation_while_the_listener_is_cut_off_is_still_heard() {
         }
         until_refused(&b, &token).await;
     }
+}
+
+/// On SQLite there are no notifications: a token deleted from the file by another process
+/// keeps working here from the cache for at most the time to live, then is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_a_change_by_another_process_is_seen_within_the_time_to_live() {
+    let ttl = Duration::from_secs(2);
+    let server = TestServer::start(Backend::Sqlite, &[("TOLLGATE_TOKEN_CACHE_TTL", "2s")]).await;
+    let alice = server.user("alice", "editor").await;
+    server.get(&alice, "/v1/tokens/current").await.ok(200);
+    let cached_at = Instant::now();
+
+    let mut other = AnyConnection::connect(&server.database_url).await.unwrap();
+    sqlx::query("DELETE FROM tollgate_tokens")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    other.close().await.unwrap();
+    let reply = server.get(&alice, "/v1/tokens/current").await;
+    // Checked only while the time to live surely holds: a stalled machine may pass it.
+    if cached_at.elapsed() < ttl {
+        reply.ok(200);
+    }
+    loop {
+        let reply = server.get(&alice, "/v1/tokens/current").await;
+        if reply.status == 401 {
+            break;
+        }
+        reply.ok(200);
+        assert!(cached_at.elapsed() < ttl + DEADLINE, "never refused");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.stop().await;
 }

@@ -43,6 +43,43 @@ fn defaults_are_loopback_8080_sqlite_tokens_required_and_no_cors_route() {
     assert_eq!(defaults.timers.shutdown_grace, seconds(10));
     assert_eq!(defaults.request_timeout, seconds(30));
     assert_eq!(defaults.database_timeout, seconds(1));
+    assert_eq!(
+        defaults.token_cache,
+        api::TokenCache {
+            time_to_live: seconds(30),
+            capacity: 100_000
+        }
+    );
+}
+
+#[test]
+fn the_token_cache_takes_a_duration_and_a_capacity_from_1_to_10_million() {
+    let set = |ttl: &str, capacity: &str| {
+        let vars = [
+            ("TOLLGATE_TOKEN_CACHE_TTL", ttl),
+            ("TOLLGATE_TOKEN_CACHE_CAPACITY", capacity),
+        ];
+        settings("sqlite://unused.db", &vars)
+    };
+    for (ttl, capacity, expected) in [
+        ("1ms", "1", (1, 1)),
+        ("5s", " 10000000 ", (5000, 10_000_000)),
+    ] {
+        let cache = set(ttl, capacity).unwrap().token_cache;
+        assert_eq!((cache.time_to_live.as_millis(), cache.capacity), expected);
+    }
+    for capacity in ["0", "10000001", "-1", "1e6", "", "many"] {
+        let problems = set("30s", capacity).unwrap_err().join("\n");
+        assert!(
+            problems.contains(&format!("TOLLGATE_TOKEN_CACHE_CAPACITY={capacity:?}")),
+            "{capacity:?}: {problems}"
+        );
+    }
+    let problems = set("0s", "1").unwrap_err().join("\n");
+    assert!(
+        problems.contains("TOLLGATE_TOKEN_CACHE_TTL=\"0s\""),
+        "{problems}"
+    );
 }
 
 #[test]
@@ -90,6 +127,8 @@ fn every_invalid_setting_is_named_at_once() {
             "TOLLGATE_REQUEST_TIMEOUT" => "2h",
             "TOLLGATE_DATABASE_TIMEOUT" => "-1s",
             "TOLLGATE_SHUTDOWN_GRACE" => "3601s",
+            "TOLLGATE_TOKEN_CACHE_TTL" => "forever",
+            "TOLLGATE_TOKEN_CACHE_CAPACITY" => "0",
             _ => return None,
         };
         Some(value.to_owned())
@@ -106,6 +145,8 @@ fn every_invalid_setting_is_named_at_once() {
         "TOLLGATE_REQUEST_TIMEOUT=\"2h\"",
         "TOLLGATE_DATABASE_TIMEOUT=\"-1s\"",
         "TOLLGATE_SHUTDOWN_GRACE=\"3601s\"",
+        "TOLLGATE_TOKEN_CACHE_TTL=\"forever\"",
+        "TOLLGATE_TOKEN_CACHE_CAPACITY=\"0\"",
     ] {
         assert!(
             problems.contains(named),
