@@ -25,12 +25,12 @@ use tollgate_benches::cors::{
 };
 use tollgate_benches::scope::{ScopeCheck, cedar_scope_check, check_scopes};
 use tollgate_benches::store::{
-    MemoryTokenLookup, SqliteSelectByHash, SqliteTokenAuth, SqliteTokens, check_memory,
-    check_sqlite,
+    CachedTokenAuth, MemoryTokenLookup, SqlSelectByHash, SqlTokenAuth, SqlTokens, check_memory,
+    check_sql,
 };
 use tollgate_benches::token::{MintedTokens, Sha256Alone, TokenComparison};
 use tollgate_benches::writers::{WriterCheck, cedar_writer_check, check_writers};
-use tollgate_benches::{DISTINCT_INPUTS, Sizes, Workload, checked};
+use tollgate_benches::{DISTINCT_INPUTS, Sizes, Workload, checked, postgres_available};
 
 /// Benchmarks one workload under `id`, its inputs built outside the timed routine.
 fn bench<W: Workload>(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, workload: &W) {
@@ -72,12 +72,37 @@ fn store(c: &mut Criterion) {
     }
     group.sample_size(20);
     for size in Sizes::FULL.sqlite_tokens {
-        let db = Arc::new(SqliteTokens::new(size, Arc::clone(&tokens)));
-        checked("SQLite store", check_sqlite(&db));
-        let ours = SqliteTokenAuth(Arc::clone(&db));
+        let db = Arc::new(SqlTokens::sqlite(size, Arc::clone(&tokens)));
+        checked("SQLite store", check_sql(&db));
+        let ours = SqlTokenAuth(Arc::clone(&db));
         bench(&mut group, &format!("sqlite/tollgate/{size}"), &ours);
-        let floor = SqliteSelectByHash(db);
+        let cached = CachedTokenAuth(Arc::clone(&db));
+        bench(
+            &mut group,
+            &format!("sqlite/tollgate-cached/{size}"),
+            &cached,
+        );
+        let floor = SqlSelectByHash(db);
         bench(&mut group, &format!("sqlite/select-by-hash/{size}"), &floor);
+    }
+    if postgres_available() {
+        let size = Sizes::FULL.postgres_tokens;
+        let db = Arc::new(SqlTokens::postgres(size, Arc::clone(&tokens)));
+        checked("PostgreSQL store", check_sql(&db));
+        let ours = SqlTokenAuth(Arc::clone(&db));
+        bench(&mut group, &format!("postgres/tollgate/{size}"), &ours);
+        let cached = CachedTokenAuth(Arc::clone(&db));
+        bench(
+            &mut group,
+            &format!("postgres/tollgate-cached/{size}"),
+            &cached,
+        );
+        let floor = SqlSelectByHash(db);
+        bench(
+            &mut group,
+            &format!("postgres/select-by-hash/{size}"),
+            &floor,
+        );
     }
     group.finish();
 }

@@ -52,6 +52,8 @@ pub struct Sizes {
     pub memory_tokens: [usize; 3],
     /// Tokens in the SQLite database.
     pub sqlite_tokens: [usize; 2],
+    /// Tokens in the PostgreSQL database.
+    pub postgres_tokens: usize,
 }
 
 impl Sizes {
@@ -61,7 +63,19 @@ impl Sizes {
         writers: [1, 100, 100_000],
         memory_tokens: [1_000, 100_000, 1_000_000],
         sqlite_tokens: [1_000, 100_000],
+        postgres_tokens: 1_000,
     };
+}
+
+/// Whether the PostgreSQL series can run: `TOLLGATE_TEST_POSTGRES_URL` names a server whose
+/// user may create databases (as for the tests). When not, the series is left out, with a
+/// note on standard error.
+pub fn postgres_available() -> bool {
+    let available = std::env::var_os("TOLLGATE_TEST_POSTGRES_URL").is_some();
+    if !available {
+        eprintln!("note: TOLLGATE_TEST_POSTGRES_URL is not set: the PostgreSQL series is left out");
+    }
+    available
 }
 
 /// How many distinct inputs each workload cycles through, so that one hot input does not hide

@@ -1,6 +1,7 @@
 //! `tollgate-store`: authenticating a presented token against stores of growing size, in
-//! memory and in SQLite, where the floor is one indexed `SELECT` by hash through the same
-//! driver.
+//! memory and in SQL databases (SQLite, PostgreSQL), where the floor is one indexed `SELECT`
+//! by hash through the same driver; and through the verified-token cache in front of a SQL
+//! database, whose floor is SHA-256 alone, like the in-memory path's.
 //!
 //! Stores are filled through the storage layer, not through `TokenService::create_token`:
 //! a store of a million tokens minted one by one would spend its build time in the OS random
@@ -9,6 +10,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::AnyPool;
@@ -16,8 +18,8 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use tokio::runtime::Runtime;
 use tollgate::scope::{Limits, Role, Scope};
 use tollgate::store::{
-    AuthError, Authenticated, MemoryStorage, NewToken, SqlStorage, Storage, TokenRequest,
-    TokenService, UserName,
+    AuthError, Authenticated, CachedStorage, MemoryStorage, NewToken, SqlStorage, Storage,
+    TokenRequest, TokenService, UserName,
 };
 use tollgate::token::{TokenHash, TokenName};
 
@@ -97,54 +99,83 @@ impl Workload for MemoryTokenLookup {
     }
 }
 
-/// A SQLite database file of `size` tokens, opened by `SqlStorage` for ours and by a bare
-/// sqlx pool for the floor, with the runtime both are driven by.
-pub struct SqliteTokens {
+/// A SQL database of `size` tokens, opened by `SqlStorage` for ours (bare, and behind the
+/// verified-token cache) and by a bare sqlx pool for the floor, with the runtime they are
+/// driven by.
+pub struct SqlTokens {
     runtime: Runtime,
     service: TokenService<SqlStorage>,
+    cached: TokenService<CachedStorage<SqlStorage>>,
     bare: AnyPool,
     tokens: Arc<MintedTokens>,
-    path: PathBuf,
+    /// The SQLite file, removed on drop.
+    path: Option<PathBuf>,
     now: DateTime<Utc>,
 }
 
-impl SqliteTokens {
-    /// A fresh database file in the temporary directory, removed on drop.
-    pub fn new(size: usize, tokens: Arc<MintedTokens>) -> Self {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
+/// Longer than any run: the cached workload measures hits only (a miss would wait on the
+/// database, which [`ready_now`] refuses).
+const CACHE_TIME_TO_LIVE: Duration = Duration::from_secs(3600);
+
+impl SqlTokens {
+    /// A fresh SQLite database file in the temporary directory.
+    pub fn sqlite(size: usize, tokens: Arc<MintedTokens>) -> Self {
         let path =
             std::env::temp_dir().join(format!("tollgate-bench-{}-{size}.db", std::process::id()));
         remove_database(&path);
         let url = format!("sqlite://{}", path.display());
+        Self::open(&url, Some(path), size, tokens)
+    }
+
+    /// A fresh PostgreSQL database on the server named by `TOLLGATE_TEST_POSTGRES_URL`.
+    pub fn postgres(size: usize, tokens: Arc<MintedTokens>) -> Self {
+        let runtime = current_thread_runtime();
+        let url = runtime.block_on(tollgate_test_support::postgres_database_url());
+        Self::open(&url, None, size, tokens)
+    }
+
+    fn open(url: &str, path: Option<PathBuf>, size: usize, tokens: Arc<MintedTokens>) -> Self {
+        let runtime = current_thread_runtime();
         let now = Utc::now();
-        let (service, bare) = runtime.block_on(async {
-            let storage = SqlStorage::open(&url).await.expect("open SQLite");
+        let (service, cached, bare) = runtime.block_on(async {
+            let storage = SqlStorage::open(url).await.expect("open the database");
             let owner = UserName::new(OWNER).expect("valid user name");
             let service = TokenService::new(storage, tokens.format().clone());
             service
                 .create_user(owner, Role::Editor, now)
                 .await
                 .expect("new user");
+            let cache = CachedStorage::new(SqlStorage::open(url).await.expect("open again"))
+                .with_time_to_live(CACHE_TIME_TO_LIVE)
+                .listen_for_changes()
+                .await
+                .expect("listen for changes");
+            let cached = TokenService::new(cache, tokens.format().clone());
             let bare = AnyPoolOptions::new()
                 .max_connections(10)
-                .connect(&url)
+                .connect(url)
                 .await
-                .expect("open SQLite again");
+                .expect("open the database again");
             fill(&bare, size, &tokens, now).await;
-            (service, bare)
+            (service, cached, bare)
         });
         Self {
             runtime,
             service,
+            cached,
             bare,
             tokens,
             path,
             now,
         }
     }
+}
+
+fn current_thread_runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
 }
 
 /// Inserts `size` token rows in one transaction (one commit, not one per row).
@@ -180,21 +211,24 @@ fn remove_database(path: &std::path::Path) {
     }
 }
 
-impl Drop for SqliteTokens {
+impl Drop for SqlTokens {
     fn drop(&mut self) {
         self.runtime.block_on(async {
             self.service.storage().close().await;
+            self.cached.storage().inner().close().await;
             self.bare.close().await;
         });
-        remove_database(&self.path);
+        if let Some(path) = &self.path {
+            remove_database(path);
+        }
     }
 }
 
-/// Ours, on SQLite: parse, hash, `SELECT` the token joined with its owner by hash, decode the
+/// Ours, on SQL: parse, hash, `SELECT` the token joined with its owner by hash, decode the
 /// row, check validity, note the use.
-pub struct SqliteTokenAuth(pub Arc<SqliteTokens>);
+pub struct SqlTokenAuth(pub Arc<SqlTokens>);
 
-impl Workload for SqliteTokenAuth {
+impl Workload for SqlTokenAuth {
     type Input = usize;
     type Output = Result<Authenticated, AuthError>;
 
@@ -209,11 +243,30 @@ impl Workload for SqliteTokenAuth {
     }
 }
 
+/// Ours, through the verified-token cache in front of the database, every token cached: parse,
+/// hash, find in the cache, check validity, note the use (written once, at the check).
+pub struct CachedTokenAuth(pub Arc<SqlTokens>);
+
+impl Workload for CachedTokenAuth {
+    type Input = usize;
+    type Output = Result<Authenticated, AuthError>;
+
+    fn input(&self, iteration: usize) -> usize {
+        iteration
+    }
+
+    fn run(&self, index: usize) -> Result<Authenticated, AuthError> {
+        let db = &self.0;
+        let (text, _) = db.tokens.get(index);
+        ready_now(db.cached.authenticate(text, db.now))
+    }
+}
+
 /// The floor: `SELECT *` of the token row by its indexed hash, through the same driver,
 /// with the hash already computed.
-pub struct SqliteSelectByHash(pub Arc<SqliteTokens>);
+pub struct SqlSelectByHash(pub Arc<SqlTokens>);
 
-impl Workload for SqliteSelectByHash {
+impl Workload for SqlSelectByHash {
     type Input = usize;
     type Output = Option<AnyRow>;
 
@@ -244,19 +297,22 @@ pub fn check_memory(lookup: &MemoryTokenLookup) -> Result<(), String> {
     Ok(())
 }
 
-/// Every real token authenticates through ours and is found by the floor's query.
-pub fn check_sqlite(db: &Arc<SqliteTokens>) -> Result<(), String> {
+/// Every real token authenticates through ours, bare and cached, and is found by the floor's
+/// query. Leaves every token cached, its use written.
+pub fn check_sql(db: &Arc<SqlTokens>) -> Result<(), String> {
     let (ours, floor) = (
-        SqliteTokenAuth(Arc::clone(db)),
-        SqliteSelectByHash(Arc::clone(db)),
+        SqlTokenAuth(Arc::clone(db)),
+        SqlSelectByHash(Arc::clone(db)),
     );
     for index in 0..DISTINCT_INPUTS {
         ours.run(index)
-            .map_err(|error| format!("SQLite token {index}: {error}"))?;
+            .map_err(|error| format!("token {index}: {error}"))?;
+        let (text, _) = db.tokens.get(index);
+        db.runtime
+            .block_on(db.cached.authenticate(text, db.now))
+            .map_err(|error| format!("cached token {index}: {error}"))?;
         if floor.run(index).is_none() {
-            return Err(format!(
-                "SQLite token {index}: the floor query found no row"
-            ));
+            return Err(format!("token {index}: the floor query found no row"));
         }
     }
     Ok(())

@@ -32,12 +32,12 @@ use tollgate_benches::cors::{
 };
 use tollgate_benches::scope::{ScopeCheck, cedar_scope_check, check_scopes};
 use tollgate_benches::store::{
-    MemoryTokenLookup, SqliteSelectByHash, SqliteTokenAuth, SqliteTokens, check_memory,
-    check_sqlite,
+    CachedTokenAuth, MemoryTokenLookup, SqlSelectByHash, SqlTokenAuth, SqlTokens, check_memory,
+    check_sql,
 };
 use tollgate_benches::token::{MintedTokens, Sha256Alone, TokenComparison};
 use tollgate_benches::writers::{WriterCheck, cedar_writer_check, check_writers};
-use tollgate_benches::{DISTINCT_INPUTS, Sizes, Workload, checked};
+use tollgate_benches::{DISTINCT_INPUTS, Sizes, Workload, checked, postgres_available};
 
 /// How long and how often each side is timed.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +63,7 @@ const SMOKE_SIZES: Sizes = Sizes {
     writers: Sizes::FULL.writers,
     memory_tokens: [1_000, 2_000, 10_000],
     sqlite_tokens: [1_000, 2_000],
+    postgres_tokens: 1_000,
 };
 
 const SMOKE: Timing = Timing {
@@ -164,17 +165,38 @@ fn memory_store(sizes: Sizes, timing: Timing) {
     scale("memory_token_lookup", large, ours);
 }
 
-fn sqlite_store(sizes: Sizes, timing: Timing) {
+fn sql_store(sizes: Sizes, timing: Timing) {
     let tokens = Arc::new(MintedTokens::new(DISTINCT_INPUTS));
-    for size in sizes.sqlite_tokens {
-        let db = Arc::new(SqliteTokens::new(size, Arc::clone(&tokens)));
-        checked("SQLite store", check_sqlite(&db));
-        let ours = SqliteTokenAuth(Arc::clone(&db));
-        let floor = SqliteSelectByHash(Arc::clone(&db));
-        let (ours_ns, floor_ns) = measure_pair(&ours, &floor, timing);
-        scale("sqlite_token_auth", size, ours_ns);
-        scale("sqlite_select_by_hash", size, floor_ns);
+    let [small, large] = sizes.sqlite_tokens;
+    let db = SqlTokens::sqlite(small, Arc::clone(&tokens));
+    sql_scaling("sqlite", small, &Arc::new(db), timing);
+    let db = Arc::new(SqlTokens::sqlite(large, Arc::clone(&tokens)));
+    sql_scaling("sqlite", large, &db, timing);
+    cached_ratio("sqlite", &db, &tokens, timing);
+    if postgres_available() {
+        let size = sizes.postgres_tokens;
+        let db = Arc::new(SqlTokens::postgres(size, Arc::clone(&tokens)));
+        sql_scaling("postgres", size, &db, timing);
+        cached_ratio("postgres", &db, &tokens, timing);
     }
+}
+
+/// Ours and the floor query on one database, as scaling points.
+fn sql_scaling(backend: &str, size: usize, db: &Arc<SqlTokens>, timing: Timing) {
+    checked(backend, check_sql(db));
+    let ours = SqlTokenAuth(Arc::clone(db));
+    let floor = SqlSelectByHash(Arc::clone(db));
+    let (ours_ns, floor_ns) = measure_pair(&ours, &floor, timing);
+    scale(&format!("{backend}_token_auth"), size, ours_ns);
+    scale(&format!("{backend}_select_by_hash"), size, floor_ns);
+}
+
+/// Ours through the cache in front of the database (every token cached by the check) against
+/// SHA-256 alone.
+fn cached_ratio(backend: &str, db: &Arc<SqlTokens>, tokens: &Arc<MintedTokens>, timing: Timing) {
+    let cached = CachedTokenAuth(Arc::clone(db));
+    let (ours, floor) = measure_pair(&cached, &Sha256Alone(Arc::clone(tokens)), timing);
+    ratio(&format!("{backend}_token_auth_cached"), ours, "sha2", floor);
 }
 
 fn cors(sizes: Sizes, timing: Timing) {
@@ -259,7 +281,7 @@ fn main() -> ExitCode {
     let start = Instant::now();
     token(timing);
     memory_store(sizes, timing);
-    sqlite_store(sizes, timing);
+    sql_store(sizes, timing);
     cors(sizes, timing);
     writers(sizes, timing);
     scope(timing);

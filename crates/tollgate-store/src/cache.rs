@@ -1,11 +1,12 @@
 //! A verified-token cache in front of any [`Storage`].
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use moka::sync::Cache;
+use quick_cache::UnitWeighter;
+use quick_cache::sync::DefaultLifecycle;
 use tollgate_token::TokenHash;
 
 use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
@@ -44,12 +45,14 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
 ///   within a notification's round trip, and stops the cache trusting itself while it cannot
 ///   hear. Without it (and on SQLite, or for a change made on [`inner`](Self::inner)
 ///   directly), a change made elsewhere is seen once the cached answer expires: at most the
-///   time to live ([`DEFAULT_CACHE_TIME_TO_LIVE`] unless set), plus the duration of the query
-///   that read the answer, after the change. Until then a token revoked or deleted elsewhere
+///   time to live ([`DEFAULT_CACHE_TIME_TO_LIVE`] unless set) after the change: an answer's
+///   time counts from before the query that read it. Until then a token revoked or deleted elsewhere
 ///   still authenticates here. A token created elsewhere is never stale here: its secret is
 ///   new, so no one presented its hash before.
 /// - **Memory**: at most [`DEFAULT_CACHE_CAPACITY`] tokens and as many unknown hashes (each
-///   configurable); beyond that, entries are evicted (by moka's TinyLFU policy).
+///   configurable); beyond that, entries are evicted (by quick_cache's S3-FIFO policy,
+///   which keeps entries used more than once over entries seen once). Entries past their
+///   time to live are never answered; they leave when evicted or replaced.
 #[derive(Debug)]
 pub struct CachedStorage<S> {
     inner: S,
@@ -59,8 +62,8 @@ pub struct CachedStorage<S> {
     tokens: Cache<TokenHash, Arc<Found>>,
     /// The hash of each cached token, so that a written last use reaches its entry.
     hashes: Cache<TokenId, TokenHash>,
-    /// Unknown hashes, each with the unknown-hash generation it was read in.
-    unknown: Cache<TokenHash, u64>,
+    /// Unknown hashes.
+    unknown: Cache<TokenHash, Unknown>,
     /// What decides whether a cached answer is current; shared with the change listener.
     validity: Arc<Validity>,
     /// The task that hears of changes made by other processes, when one listens.
@@ -121,6 +124,15 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// A bounded concurrent map; TTL is the entries' own business.
+type Cache<K, V> = quick_cache::sync::Cache<
+    K,
+    V,
+    UnitWeighter,
+    foldhash::fast::RandomState,
+    DefaultLifecycle<K, V>,
+>;
+
 /// A cached token.
 #[derive(Debug)]
 struct Found {
@@ -128,16 +140,42 @@ struct Found {
     found: Authenticated,
     /// The generation the answer was read in.
     generation: u64,
-    /// The latest last use known: as read, or written since through this storage.
-    last_used: Mutex<Option<DateTime<Utc>>>,
+    /// When the answer was stored: it is answered until the time to live has passed.
+    stored_at: Instant,
+    /// The latest last use known, as read or written since through this storage (see
+    /// [`micros_of`]).
+    last_used: AtomicI64,
+}
+
+/// `at` in microseconds since the epoch; a token never used below every time, so that any
+/// use written moves it forward.
+fn micros_of(at: Option<DateTime<Utc>>) -> i64 {
+    at.map_or(i64::MIN, |at| at.timestamp_micros())
+}
+
+/// A cached unknown hash.
+#[derive(Debug, Clone, Copy)]
+struct Unknown {
+    /// The unknown-hash generation it was read in.
+    generation: u64,
+    /// When it was stored, as [`Found::stored_at`].
+    stored_at: Instant,
 }
 
 impl Found {
-    fn last_used(&self) -> MutexGuard<'_, Option<DateTime<Utc>>> {
-        // A plain value, valid after any panic.
+    fn last_used(&self) -> Option<DateTime<Utc>> {
+        let read = self.found.token.last_used_at;
+        match self.last_used.load(Ordering::Relaxed) {
+            micros if micros == micros_of(read) => read,
+            // Only times that came from a `DateTime` are stored.
+            micros => DateTime::from_timestamp_micros(micros),
+        }
+    }
+
+    /// Moves the last use forward to `at`, never backwards.
+    fn used_at(&self, at: DateTime<Utc>) {
         self.last_used
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+            .fetch_max(at.timestamp_micros(), Ordering::Relaxed);
     }
 }
 
@@ -154,8 +192,9 @@ impl<S: Storage> CachedStorage<S> {
         )
     }
 
-    /// This cache keeping each answer at most `time_to_live` after it was stored: with the
-    /// duration of one query, the longest a change made by another process goes unseen.
+    /// This cache answering from each entry at most `time_to_live` after the query that read
+    /// it began: the longest a change made by another process goes unseen when no listener
+    /// hears it.
     /// Empties the cache.
     #[must_use]
     pub fn with_time_to_live(self, time_to_live: Duration) -> Self {
@@ -202,9 +241,9 @@ impl<S: Storage> CachedStorage<S> {
             inner,
             time_to_live,
             capacity,
-            tokens: bounded(capacity.0, time_to_live),
-            hashes: bounded(capacity.0, time_to_live),
-            unknown: bounded(capacity.1, time_to_live),
+            tokens: bounded(capacity.0),
+            hashes: bounded(capacity.0),
+            unknown: bounded(capacity.1),
             validity,
             #[cfg(feature = "postgres")]
             listener: None,
@@ -243,7 +282,7 @@ impl<S: Storage> CachedStorage<S> {
     }
 
     /// Forgets every cached unknown hash when dropped, as [`tokens_change`](Self::tokens_change).
-    fn token_creation(&self) -> Forget<'_, u64> {
+    fn token_creation(&self) -> Forget<'_, Unknown> {
         Forget {
             generation: &self.validity.unknown_generation,
             cache: &self.unknown,
@@ -251,30 +290,31 @@ impl<S: Storage> CachedStorage<S> {
     }
 }
 
-/// A cache of at most `capacity` entries, each kept at most `time_to_live`.
-fn bounded<K, V>(capacity: u64, time_to_live: Duration) -> Cache<K, V>
-where
-    K: core::hash::Hash + Eq + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    Cache::builder()
-        .max_capacity(capacity)
-        .time_to_live(time_to_live)
-        .build()
+/// A cache of at most `capacity` entries.
+fn bounded<K: Eq + core::hash::Hash, V: Clone>(capacity: u64) -> Cache<K, V> {
+    // The estimate only sizes the shards; storage grows with use.
+    let estimate = usize::try_from(capacity).unwrap_or(usize::MAX);
+    Cache::with(
+        estimate,
+        capacity,
+        UnitWeighter,
+        foldhash::fast::RandomState::default(),
+        DefaultLifecycle::default(),
+    )
 }
 
 /// Bumps a generation and empties its cache when dropped.
-struct Forget<'a, V: Clone + Send + Sync + 'static> {
+struct Forget<'a, V: Clone> {
     generation: &'a AtomicU64,
     cache: &'a Cache<TokenHash, V>,
 }
 
-impl<V: Clone + Send + Sync + 'static> Drop for Forget<'_, V> {
+impl<V: Clone> Drop for Forget<'_, V> {
     fn drop(&mut self) {
         // The bump makes every entry read before it dead, including one a lookup that raced
         // with the change stores after this point; emptying only frees the memory.
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.cache.invalidate_all();
+        self.cache.clear();
     }
 }
 
@@ -322,15 +362,21 @@ impl<S: Storage> Storage for CachedStorage<S> {
         let generation = validity.generation.load(Ordering::SeqCst);
         if let Some(cached) = self.tokens.get(hash)
             && cached.generation == generation
+            && cached.stored_at.elapsed() < self.time_to_live
         {
             let mut found = cached.found.clone();
-            found.token.last_used_at = *cached.last_used();
+            found.token.last_used_at = cached.last_used();
             return Ok(Some(found));
         }
         let unknown_generation = validity.unknown_generation.load(Ordering::SeqCst);
-        if self.unknown.get(hash) == Some(unknown_generation) {
+        if let Some(unknown) = self.unknown.get(hash)
+            && unknown.generation == unknown_generation
+            && unknown.stored_at.elapsed() < self.time_to_live
+        {
             return Ok(None);
         }
+        // Read before the storage is asked: the answer is no fresher than this.
+        let stored_at = Instant::now();
         let answer = self.inner.token_by_hash(hash).await?;
         match &answer {
             Some(found) => {
@@ -338,11 +384,18 @@ impl<S: Storage> Storage for CachedStorage<S> {
                 let cached = Found {
                     found: found.clone(),
                     generation,
-                    last_used: Mutex::new(found.token.last_used_at),
+                    stored_at,
+                    last_used: AtomicI64::new(micros_of(found.token.last_used_at)),
                 };
                 self.tokens.insert(*hash, Arc::new(cached));
             }
-            None => self.unknown.insert(*hash, unknown_generation),
+            None => {
+                let unknown = Unknown {
+                    generation: unknown_generation,
+                    stored_at,
+                };
+                self.unknown.insert(*hash, unknown);
+            }
         }
         Ok(answer)
     }
@@ -392,8 +445,7 @@ impl<S: Storage> Storage for CachedStorage<S> {
             && let Some(cached) = self.tokens.get(&hash)
             && cached.found.token.id == id
         {
-            let mut last_used = cached.last_used();
-            *last_used = (*last_used).max(Some(at));
+            cached.used_at(at);
         }
         Ok(wrote)
     }
@@ -414,9 +466,9 @@ mod tests {
         let ttl = Duration::from_secs(5);
         let limits = |cache: &CachedStorage<MemoryStorage>| {
             (
-                cache.tokens.policy().max_capacity(),
-                cache.unknown.policy().max_capacity(),
-                cache.tokens.policy().time_to_live(),
+                cache.tokens.capacity(),
+                cache.unknown.capacity(),
+                cache.time_to_live,
             )
         };
         let capacity_first = CachedStorage::new(MemoryStorage::new())
@@ -426,7 +478,7 @@ mod tests {
             .with_time_to_live(ttl)
             .with_capacity(2, 3);
         for cache in [capacity_first, ttl_first] {
-            assert_eq!(limits(&cache), (Some(2), Some(3), Some(ttl)));
+            assert_eq!(limits(&cache), (2, 3, ttl));
         }
     }
 }
