@@ -17,6 +17,7 @@
 
 pub mod cedar;
 pub mod cors;
+pub mod end_to_end;
 pub mod scope;
 pub mod store;
 pub mod token;
@@ -120,4 +121,16 @@ pub fn same<T: PartialEq + core::fmt::Debug>(what: &str, ours: T, peer: T) -> Re
             "{what}: tollgate gives {ours:?}, the peer {peer:?}"
         ))
     }
+}
+
+/// The CPU model, from `/proc/cpuinfo` where there is one, for the reports' headers.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -37,7 +37,7 @@ use tollgate_benches::store::{
 };
 use tollgate_benches::token::{MintedTokens, Sha256Alone, TokenComparison};
 use tollgate_benches::writers::{WriterCheck, cedar_writer_check, check_writers};
-use tollgate_benches::{DISTINCT_INPUTS, Sizes, Workload, checked, postgres_available};
+use tollgate_benches::{DISTINCT_INPUTS, Sizes, Workload, checked, cpu_model, postgres_available};
 
 /// How long and how often each side is timed.
 #[derive(Debug, Clone, Copy)]
@@ -245,18 +245,6 @@ fn scope(timing: Timing) {
     checked("scope_check", check_scopes(&ours, &peer));
     let (ours, peer) = measure_pair(&ours, &peer, timing);
     ratio("scope_check", ours, "cedar-policy", peer);
-}
-
-/// The CPU model, from `/proc/cpuinfo` where there is one.
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|line| line.strip_prefix("model name"))
-                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn main() -> ExitCode {
