@@ -14,6 +14,8 @@ mod cache;
 mod cases;
 #[cfg(feature = "sqlite")]
 mod failures;
+#[cfg(feature = "sqlite")]
+mod sqlite_setup;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod urls;
 
