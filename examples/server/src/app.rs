@@ -153,7 +153,8 @@ fn flush_last_use_regularly(tokens: Arc<TokenService<SqlStorage>>) -> JoinHandle
 pub async fn start(settings: Settings) -> Result<Server, StartError> {
     let options = SqlOptions::default().acquire_timeout(settings.database_timeout);
     let tokens = Arc::new(token_service(&settings.database_url, options).await?);
-    let records = Records::open(tokens.storage().pool().clone()).await?;
+    let storage = tokens.storage();
+    let records = Records::open(storage.pool().clone(), storage.read_pool().clone()).await?;
     let realm = Realm::new(REALM).map_err(|_| StartError::Config("invalid realm"))?;
     let state = AppState {
         tokens: Arc::clone(&tokens),
