@@ -87,8 +87,8 @@ impl SqlStorage {
     /// [`StoreError::UnsupportedUrl`], [`StoreError::InMemorySqlite`],
     /// [`StoreError::BackendNotBuilt`] for a URL of a backend this build leaves out,
     /// [`StoreError::Unavailable`] when the database cannot be reached (or a SQLite file
-    /// cannot be switched to WAL), [`StoreError::SchemaTooNew`], [`StoreError::Corrupt`] when the schema table
-    /// holds a negative version.
+    /// cannot be switched to WAL), [`StoreError::SchemaTooNew`], [`StoreError::Corrupt`] when
+    /// the schema table holds a negative version.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         Self::open_with(url, SqlOptions::default()).await
     }
