@@ -72,6 +72,11 @@ pub enum StoreError {
     /// without that backend's feature. Holds the feature's name, `"sqlite"` or `"postgres"`.
     #[error("this build has no {0} backend: enable tollgate-store's `{0}` feature")]
     BackendNotBuilt(&'static str),
+    /// The database URL names an in-memory SQLite database (`sqlite::memory:`,
+    /// `sqlite://:memory:`, `mode=memory`): each of the store's connections would open a
+    /// database of its own, empty.
+    #[error("in-memory SQLite databases are not supported: use sqlite://PATH")]
+    InMemorySqlite,
     /// The database was migrated by a newer version of this crate.
     #[error(
         "the database schema is at version {found}, newer than the {supported} this build knows; upgrade the server"

@@ -24,8 +24,8 @@ pub struct SqlOptions {
     /// lock on the file (`busy_timeout`). Bounds the time a request waits on a database that
     /// is down or overloaded: keep it short, so that an overloaded server refuses fast.
     pub acquire_timeout: Duration,
-    /// The most connections the pool opens on PostgreSQL. A SQLite pool has one connection
-    /// whatever this says (see [`SqlStorage`]).
+    /// The most connections the pool opens on PostgreSQL; on SQLite, the most read-only
+    /// connections for plain reads, beside the one writer connection (see [`SqlStorage`]).
     pub max_connections: u32,
 }
 
@@ -50,7 +50,7 @@ impl SqlOptions {
     }
 }
 
-/// Users and tokens in a SQL database, through one connection pool.
+/// Users and tokens in a SQL database.
 ///
 /// Built with this crate's `sqlite` feature, `postgres` feature, or both (the default); a URL
 /// of a backend left out is refused with [`StoreError::BackendNotBuilt`].
@@ -59,14 +59,28 @@ impl SqlOptions {
 /// server. The schema is created or upgraded on open (see the crate docs), and every instance
 /// of a server may share one PostgreSQL database: nothing here keeps state between calls.
 ///
-/// On SQLite the pool has a single connection, so the operations of one process take turns,
-/// first come first served, each waiting at most the acquire timeout. SQLite lets one writer
-/// in at a time and makes the others poll for its lock, backing off up to 100 ms between
-/// tries: with several connections, a write could keep missing its turn until its timeout
-/// while every turn was short, and be refused although the queue was not long.
+/// On PostgreSQL one pool of [`SqlOptions::max_connections`] serves every operation.
+///
+/// On SQLite the file is switched to write-ahead logging (`journal_mode=WAL`, which persists in
+/// the file) with `synchronous=NORMAL`: readers do not wait for a writer nor a writer for
+/// readers, and a commit appends to the log without waiting for the disk (a power loss may
+/// lose the last commits, never corrupt the file). Every write and every transaction goes
+/// through [`pool`](Self::pool), one connection: SQLite lets one writer in at a time and makes
+/// the others poll for its lock with a growing back-off (up to 100 ms between tries), so
+/// several writer connections could keep a write missing its turn until its timeout although
+/// every turn was short; one connection serves this process's writes first come, first served,
+/// each waiting at most the acquire timeout. Plain reads go through
+/// [`read_pool`](Self::read_pool), [`SqlOptions::max_connections`] connections that refuse to
+/// write (`query_only`), and proceed while a write is under way. Another process writing the
+/// same file still takes SQLite's lock: a write waits for it at most the acquire timeout
+/// (`busy_timeout`). In-memory SQLite URLs are refused with [`StoreError::InMemorySqlite`]:
+/// each connection would open a database of its own.
 #[derive(Clone)]
 pub struct SqlStorage {
+    /// Writes and transactions: on SQLite one connection.
     pool: AnyPool,
+    /// Plain reads: on SQLite read-only connections, on PostgreSQL the same pool as `pool`.
+    readers: AnyPool,
     /// On PostgreSQL, the URL a change listener connects with. It may hold a password: never
     /// printed.
     #[cfg(feature = "postgres")]
@@ -77,6 +91,7 @@ impl fmt::Debug for SqlStorage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqlStorage")
             .field("pool", &self.pool)
+            .field("readers", &self.readers)
             .finish_non_exhaustive()
     }
 }
@@ -85,10 +100,11 @@ impl SqlStorage {
     /// Opens `url` with [`SqlOptions::default`] and migrates the schema.
     ///
     /// # Errors
-    /// [`StoreError::UnsupportedUrl`], [`StoreError::BackendNotBuilt`] for a URL of a backend
-    /// this build leaves out, [`StoreError::Unavailable`] when the database cannot be
-    /// reached, [`StoreError::SchemaTooNew`], [`StoreError::Corrupt`] when the schema table
-    /// holds a negative version.
+    /// [`StoreError::UnsupportedUrl`], [`StoreError::InMemorySqlite`],
+    /// [`StoreError::BackendNotBuilt`] for a URL of a backend this build leaves out,
+    /// [`StoreError::Unavailable`] when the database cannot be reached (or a SQLite file
+    /// cannot be switched to WAL), [`StoreError::SchemaTooNew`], [`StoreError::Corrupt`] when
+    /// the schema table holds a negative version.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         Self::open_with(url, SqlOptions::default()).await
     }
@@ -115,46 +131,62 @@ impl SqlStorage {
         // Before the driver is looked up: sqlx's own error for a driver left out would read
         // as a database that cannot be reached.
         dialect.ensure_built()?;
+        if dialect == Dialect::Sqlite && sqlite_in_memory(&url) {
+            return Err(StoreError::InMemorySqlite);
+        }
         sqlx::any::install_default_drivers();
-        let busy_timeout = format!(
-            "PRAGMA busy_timeout = {}",
-            options.acquire_timeout.as_millis()
-        );
-        let max_connections = match dialect {
-            Dialect::Sqlite => 1,
-            Dialect::Postgres => options.max_connections,
+        let timeout = options.acquire_timeout;
+        let (pool, readers) = match dialect {
+            Dialect::Postgres => {
+                let pool = connect(&url, timeout, options.max_connections, String::new()).await?;
+                (pool.clone(), pool)
+            }
+            Dialect::Sqlite => {
+                // Only digits are formatted into it.
+                let setup = format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL;",
+                    timeout.as_millis()
+                );
+                let pool = connect(&url, timeout, 1, setup.clone()).await?;
+                // Before any reader connects: the mode persists in the file, so a reader never
+                // opens it in another.
+                let mode = sqlx::query("PRAGMA journal_mode = WAL")
+                    .fetch_one(&pool)
+                    .await?;
+                let mode: String = mode.try_get(0)?;
+                if !mode.eq_ignore_ascii_case("wal") {
+                    return Err(StoreError::Unavailable(
+                        format!("SQLite kept journal mode {mode:?}, not WAL").into(),
+                    ));
+                }
+                let read_only = format!("{setup} PRAGMA query_only = ON;");
+                let readers = connect(&url, timeout, options.max_connections, read_only).await?;
+                (pool, readers)
+            }
         };
-        // sqlx hands connections out in the order they were asked for.
-        let pool = AnyPoolOptions::new()
-            .acquire_timeout(options.acquire_timeout)
-            .max_connections(max_connections)
-            .after_connect(move |connection, _| {
-                let busy_timeout = busy_timeout.clone();
-                Box::pin(async move {
-                    if dialect == Dialect::Sqlite {
-                        // Only digits are formatted into it.
-                        let statement = sqlx::AssertSqlSafe(busy_timeout);
-                        sqlx::raw_sql(statement).execute(connection).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
         schema::migrate(&pool, dialect, Utc::now().timestamp_micros()).await?;
         Ok(Self {
             pool,
+            readers,
             #[cfg(feature = "postgres")]
             changes_url: (dialect == Dialect::Postgres).then(|| Arc::from(url)),
         })
     }
 
-    /// The connection pool, for an application that keeps its own tables in the same
-    /// database (the example server's records do). On SQLite it has one connection: hold it
-    /// only for a statement or a transaction, never while asking the pool for another.
+    /// The pool for writes and transactions, for an application that keeps its own tables in
+    /// the same database (the example server's records do). On SQLite it has one connection:
+    /// hold it only for a statement or a transaction, never while asking it for another; read
+    /// through [`read_pool`](Self::read_pool) what needs no transaction.
     #[must_use]
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool for plain reads, outside any transaction. On SQLite its connections refuse to
+    /// write; on PostgreSQL it is [`pool`](Self::pool).
+    #[must_use]
+    pub fn read_pool(&self) -> &AnyPool {
+        &self.readers
     }
 
     /// The URL a change listener connects with, on PostgreSQL.
@@ -170,7 +202,46 @@ impl SqlStorage {
     /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
     pub async fn close(&self) {
         self.pool.close().await;
+        self.readers.close().await;
     }
+}
+
+/// A pool of at most `max_connections` on `url`, each connection set up by `setup` (SQL
+/// statements, none when empty) before first use. sqlx hands connections out in the order they
+/// were asked for.
+async fn connect(
+    url: &str,
+    timeout: Duration,
+    max_connections: u32,
+    setup: String,
+) -> Result<AnyPool, StoreError> {
+    let pool = AnyPoolOptions::new()
+        .acquire_timeout(timeout)
+        .max_connections(max_connections)
+        .after_connect(move |connection, _| {
+            let setup = setup.clone();
+            Box::pin(async move {
+                if !setup.is_empty() {
+                    // The caller's own statements, never a value from outside.
+                    sqlx::raw_sql(AssertSqlSafe(setup))
+                        .execute(connection)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?;
+    Ok(pool)
+}
+
+/// Whether a SQLite URL names an in-memory database (`sqlite::memory:`, `sqlite://:memory:`,
+/// `mode=memory`), which every connection would open anew, empty.
+fn sqlite_in_memory(url: &str) -> bool {
+    let rest = url.trim_start_matches("sqlite:");
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory")
 }
 
 /// `SELECT` of a token row and its owner, followed by the literal condition given.
@@ -194,7 +265,7 @@ impl Storage for SqlStorage {
     async fn user(&self, name: &UserName) -> Result<Option<User>, StoreError> {
         let row = sqlx::query("SELECT name, role FROM tollgate_users WHERE name_key = $1")
             .bind(name.key())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         row.map(|row| user_from(&row)).transpose()
     }
@@ -216,7 +287,7 @@ impl Storage for SqlStorage {
             for key in chunk {
                 query = query.bind(key.as_str());
             }
-            let rows = query.fetch_all(&self.pool).await?;
+            let rows = query.fetch_all(&self.readers).await?;
             for row in &rows {
                 users.push(user_from(row)?);
             }
@@ -232,7 +303,7 @@ impl Storage for SqlStorage {
         )
         .bind(after.map(UserName::key).unwrap_or_default())
         .bind(sql_limit(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?;
         rows.iter().map(user_from).collect()
     }
@@ -260,7 +331,7 @@ impl Storage for SqlStorage {
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
         let row = sqlx::query(select_tokens!("WHERE t.hash = $1"))
             .bind(hash.as_bytes().as_slice())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         row.map(|row| {
             Ok(Authenticated {
@@ -274,7 +345,7 @@ impl Storage for SqlStorage {
     async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
         let row = sqlx::query(select_tokens!("WHERE t.id = $1"))
             .bind(id.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         row.as_ref().map(token_from).transpose()
     }
@@ -292,7 +363,7 @@ impl Storage for SqlStorage {
         .bind(owner.key())
         .bind(after.map_or(0, |id| id.0))
         .bind(sql_limit(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?;
         rows.iter().map(token_from).collect()
     }

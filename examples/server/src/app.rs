@@ -171,7 +171,8 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
     let options = SqlOptions::default().acquire_timeout(settings.database_timeout);
     let store = open_store(&settings.database_url, options, settings.token_cache).await?;
     let tokens = Arc::new(token_service(store)?);
-    let records = Records::open(tokens.storage().inner().pool().clone()).await?;
+    let database = tokens.storage().inner();
+    let records = Records::open(database.pool().clone(), database.read_pool().clone()).await?;
     let realm = Realm::new(REALM).map_err(|_| StartError::Config("invalid realm"))?;
     let state = AppState {
         tokens: Arc::clone(&tokens),

@@ -52,10 +52,13 @@ pub(crate) enum SampleChange<'a> {
     Delete,
 }
 
-/// Record storage over its own pool on the server's database.
+/// Record storage on the server's database, through the token store's pools.
 #[derive(Debug, Clone)]
 pub(crate) struct Records {
+    /// Writes and transactions: on SQLite the store's one writer connection.
     pool: AnyPool,
+    /// Plain reads: on SQLite read-only connections that proceed while a write is under way.
+    readers: AnyPool,
 }
 
 const SCHEMA: &str = "
@@ -77,14 +80,15 @@ CREATE TABLE IF NOT EXISTS example_samples (
 );";
 
 impl Records {
-    /// The records in the token store's database, through its pool (so its timeouts apply);
-    /// creates their tables when missing.
-    pub(crate) async fn open(pool: AnyPool) -> Result<Self, StoreError> {
+    /// The records in the token store's database, through its pools (so its timeouts apply):
+    /// `pool` for writes and transactions, `readers` for plain reads (see
+    /// `SqlStorage::pool` and `SqlStorage::read_pool`); creates their tables when missing.
+    pub(crate) async fn open(pool: AnyPool, readers: AnyPool) -> Result<Self, StoreError> {
         sqlx::raw_sql(SCHEMA)
             .execute(&pool)
             .await
             .map_err(unavailable)?;
-        Ok(Self { pool })
+        Ok(Self { pool, readers })
     }
 
     /// One page of the records of `kind`, by name, starting after the name `after` (at the
@@ -129,7 +133,7 @@ impl Records {
         let fetched = i64::try_from(size.get() + 1).unwrap_or(i64::MAX);
         let rows = query
             .bind(fetched)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.readers)
             .await
             .map_err(unavailable)?;
         let mut records = rows
@@ -150,7 +154,7 @@ impl Records {
         )
         .bind(kind.as_str())
         .bind(name)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.readers)
         .await
         .map_err(unavailable)?;
         row.as_ref().map(record_from).transpose()
@@ -234,7 +238,7 @@ impl Records {
             sqlx::query("SELECT value FROM example_samples WHERE aspect = $1 AND subject = $2")
                 .bind(aspect)
                 .bind(subject)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.readers)
                 .await
                 .map_err(unavailable)?;
         row.map(|row| row.try_get("value").map_err(corrupt))
@@ -425,7 +429,9 @@ mod tests {
         ));
         let url = format!("sqlite://{}", path.display());
         let storage = tollgate::store::SqlStorage::open(&url).await.unwrap();
-        let records = Records::open(storage.pool().clone()).await.unwrap();
+        let records = Records::open(storage.pool().clone(), storage.read_pool().clone())
+            .await
+            .unwrap();
         assert!(records.create(Kind::Subjects, "s", None).await.unwrap());
         let mut record = records.get(Kind::Subjects, "s").await.unwrap().unwrap();
         record.writers = list(writers);
@@ -499,5 +505,29 @@ mod tests {
             let value = records.sample("a", "s").await.unwrap();
             assert_eq!(value.as_deref(), stored, "step {step}");
         }
+    }
+
+    /// Record reads do not wait for the writer connection: they answer, from the last commit,
+    /// while a write transaction holds it (with one connection they would wait for it until the
+    /// database timeout and fail).
+    #[tokio::test]
+    async fn records_are_read_while_a_write_transaction_is_open() {
+        let (records, _) = records_with_subject(&["alice"]).await;
+        let mut tx = records.pool.begin().await.unwrap();
+        sqlx::query("UPDATE example_records SET description = 'changing'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let stored = records.get(Kind::Subjects, "s").await.unwrap().unwrap();
+        assert_eq!(stored.description, None);
+        let page = records
+            .page(Kind::Subjects, None, None, PageSize::DEFAULT)
+            .await
+            .unwrap();
+        assert_eq!(page.items, vec![stored]);
+        assert_eq!(records.sample("a", "s").await.unwrap(), None);
+        tx.commit().await.unwrap();
+        let stored = records.get(Kind::Subjects, "s").await.unwrap().unwrap();
+        assert_eq!(stored.description.as_deref(), Some("changing"));
     }
 }

@@ -218,14 +218,3 @@ async fn a_busy_last_use_write_does_not_fail_authentication() {
         Some(used_at.timestamp_micros())
     );
 }
-
-/// SQLite makes waiting writers poll for its lock with a growing back-off, so with several
-/// connections a write can keep missing its turn until its timeout: a SQLite pool has one
-/// connection, whatever the options ask, and operations take turns on it.
-#[tokio::test]
-async fn a_sqlite_pool_has_one_connection() {
-    let options = SqlOptions::default();
-    assert!(options.max_connections > 1);
-    let storage = SqlStorage::open_with(&sqlite_url(), options).await.unwrap();
-    assert_eq!(storage.pool().options().get_max_connections(), 1);
-}

@@ -16,6 +16,8 @@ mod cases;
 mod failures;
 #[cfg(feature = "postgres")]
 mod listener;
+#[cfg(feature = "sqlite")]
+mod sqlite_setup;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod urls;
 

@@ -52,3 +52,25 @@ async fn a_sqlite_url_without_the_sqlite_feature_is_refused() {
     let path = url.trim_start_matches("sqlite://");
     assert!(!std::path::Path::new(path).exists(), "{path} was created");
 }
+
+/// An in-memory SQLite database would be a different, empty one on each of the store's
+/// connections: refused before any connection, with an error that says so.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn an_in_memory_sqlite_url_is_refused() {
+    for url in [
+        "sqlite::memory:",
+        "sqlite://:memory:",
+        "sqlite::memory:?cache=shared",
+        "sqlite://x.db?mode=memory",
+    ] {
+        let result = SqlStorage::open(url).await;
+        let Err(error @ StoreError::InMemorySqlite) = result else {
+            panic!("{url}: {result:?}");
+        };
+        assert_eq!(
+            error.to_string(),
+            "in-memory SQLite databases are not supported: use sqlite://PATH"
+        );
+    }
+}

@@ -5,10 +5,10 @@
 //! A regression test: SQLite lets one writer in at a time and makes the others poll for its
 //! lock with a growing back-off (up to 100 ms between tries), so with a pool of several
 //! connections a write could keep missing its turn for a whole second although every turn was
-//! short. The store now gives SQLite one connection, which serves requests in turn (the
-//! store's own tests check that it does). The database timeout here is a few seconds, not the
-//! default second: the turns are milliseconds on a quiet machine, and the test must not fail
-//! for a busy one.
+//! short. The store now gives SQLite one writer connection, which serves writes in turn (the
+//! store's own tests check that it does; reads have connections of their own). The database
+//! timeout here is a few seconds, not the default second: the turns are milliseconds on a
+//! quiet machine, and the test must not fail for a busy one.
 
 use http::Method;
 use serde_json::json;

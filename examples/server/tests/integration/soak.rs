@@ -105,8 +105,8 @@ async fn soak(backend: &str, database_url: &str) {
             ("DATABASE_URL", database_url),
             ("TOLLGATE_HEADER_READ_TIMEOUT", &header_read),
             ("TOLLGATE_REQUEST_TIMEOUT", &request_timeout),
-            // On SQLite every request takes its turn on one connection: milliseconds on a
-            // quiet machine, but the soak must not fail for a busy one (the default is 1 s).
+            // On SQLite every write takes its turn on one connection: milliseconds on a quiet
+            // machine, but the soak must not fail for a busy one (the default is 1 s).
             ("TOLLGATE_DATABASE_TIMEOUT", "4s"),
         ],
     )
