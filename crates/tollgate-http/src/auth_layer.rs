@@ -117,8 +117,15 @@ pub enum TokenRequirement {
 /// ```
 #[derive(Debug)]
 pub struct AuthLayer<St> {
+    /// Cloned into every request's future: one reference count, however many settings.
+    shared: Arc<Shared<St>>,
+}
+
+/// An [`AuthLayer`]'s settings.
+#[derive(Debug)]
+struct Shared<St> {
     tokens: Arc<TokenService<St>>,
-    realm: Arc<Realm>,
+    realm: Realm,
     requirement: TokenRequirement,
     clock: fn() -> DateTime<Utc>,
     throttle: Option<Arc<FailureThrottle>>,
@@ -127,8 +134,16 @@ pub struct AuthLayer<St> {
 impl<St> Clone for AuthLayer<St> {
     fn clone(&self) -> Self {
         Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<St> Clone for Shared<St> {
+    fn clone(&self) -> Self {
+        Self {
             tokens: Arc::clone(&self.tokens),
-            realm: Arc::clone(&self.realm),
+            realm: self.realm.clone(),
             requirement: self.requirement,
             clock: self.clock,
             throttle: self.throttle.clone(),
@@ -140,19 +155,31 @@ impl<St> AuthLayer<St> {
     /// A layer authenticating through `tokens`, naming `realm` in challenges.
     #[must_use]
     pub fn new(tokens: Arc<TokenService<St>>, realm: Realm, requirement: TokenRequirement) -> Self {
-        Self {
+        let shared = Shared {
             tokens,
-            realm: Arc::new(realm),
+            realm,
             requirement,
             clock: Utc::now,
             throttle: None,
+        };
+        Self {
+            shared: Arc::new(shared),
+        }
+    }
+
+    /// This layer with one setting changed (the others shared with its clones are kept).
+    fn changed(self, change: impl FnOnce(&mut Shared<St>)) -> Self {
+        let mut shared = Arc::unwrap_or_clone(self.shared);
+        change(&mut shared);
+        Self {
+            shared: Arc::new(shared),
         }
     }
 
     /// This layer reading the time from `clock` (for tests, or a server with its own clock).
     #[must_use]
     pub fn with_clock(self, clock: fn() -> DateTime<Utc>) -> Self {
-        Self { clock, ..self }
+        self.changed(|shared| shared.clock = clock)
     }
 
     /// This layer refusing credentials from addresses over `throttle`'s quota of failed
@@ -161,12 +188,11 @@ impl<St> AuthLayer<St> {
     /// the server must insert.
     #[must_use]
     pub fn with_failure_throttle(self, throttle: FailureThrottle) -> Self {
-        Self {
-            throttle: Some(Arc::new(throttle)),
-            ..self
-        }
+        self.changed(|shared| shared.throttle = Some(Arc::new(throttle)))
     }
+}
 
+impl<St> Shared<St> {
     /// 429 when `client` is over its quota of failed authentications.
     fn throttled(&self, client: Option<ClientAddr>) -> Option<Refusal> {
         let throttle = self.throttle.as_ref()?;
@@ -244,7 +270,7 @@ where
         // The service that was polled ready handles this request; a fresh clone takes its place.
         let clone = self.inner.clone();
         let mut inner = core::mem::replace(&mut self.inner, clone);
-        let layer = self.layer.clone();
+        let layer = Arc::clone(&self.layer.shared);
         Box::pin(async move {
             let client = request.extensions().get::<ClientAddr>().copied();
             let mut presented = request.headers().get_all(AUTHORIZATION).iter();
@@ -295,7 +321,7 @@ where
                 Caller::Anonymous => None,
             };
             request.extensions_mut().insert(caller);
-            request.extensions_mut().insert(Realm::clone(&layer.realm));
+            request.extensions_mut().insert(layer.realm.clone());
             let response = inner.call(request).await?;
             Ok(match token_id {
                 Some(id) => with_token_id(response, id),

@@ -1,14 +1,22 @@
 //! `WWW-Authenticate: Bearer` challenges (RFC 6750 section 3).
 
-use crate::RealmError;
+use std::sync::Arc;
+
 use http::HeaderValue;
+
+use crate::RealmError;
 
 /// The protection space named in challenges, such as `tollgate`.
 ///
 /// Validated once so that every challenge built from it is a valid header value: 1 to 64
-/// printable ASCII characters other than `"` and `\`.
+/// printable ASCII characters other than `"` and `\`. Cloned into every authenticated
+/// request (see [`AuthLayer`](crate::AuthLayer)), so a clone is one reference count.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Realm {
+pub struct Realm(Arc<Challenges>);
+
+/// A realm's three challenges, built once.
+#[derive(Debug, PartialEq, Eq)]
+struct Challenges {
     missing: HeaderValue,
     invalid_token: HeaderValue,
     insufficient_scope: HeaderValue,
@@ -31,28 +39,28 @@ impl Realm {
             HeaderValue::from_str(&format!("Bearer realm=\"{name}\"{suffix}"))
                 .map_err(|_| RealmError)
         };
-        Ok(Self {
+        Ok(Self(Arc::new(Challenges {
             missing: value("")?,
             invalid_token: value(", error=\"invalid_token\"")?,
             insufficient_scope: value(", error=\"insufficient_scope\"")?,
-        })
+        })))
     }
 
     /// For a request without credentials: `Bearer realm="..."`.
     #[must_use]
     pub fn missing(&self) -> HeaderValue {
-        self.missing.clone()
+        self.0.missing.clone()
     }
 
     /// For malformed, unknown, revoked or expired credentials.
     #[must_use]
     pub fn invalid_token(&self) -> HeaderValue {
-        self.invalid_token.clone()
+        self.0.invalid_token.clone()
     }
 
     /// For a token whose scope (or user) does not allow the operation.
     #[must_use]
     pub fn insufficient_scope(&self) -> HeaderValue {
-        self.insufficient_scope.clone()
+        self.0.insufficient_scope.clone()
     }
 }
