@@ -123,6 +123,16 @@ pub fn same<T: PartialEq + core::fmt::Debug>(what: &str, ours: T, peer: T) -> Re
     }
 }
 
+/// The build profile this report was compiled in, for the reports' headers: a debug build's
+/// figures mean nothing.
+pub fn build_profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
+
 /// The CPU model, from `/proc/cpuinfo` where there is one, for the reports' headers.
 pub fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")

@@ -37,7 +37,9 @@ use tollgate_benches::store::{
 };
 use tollgate_benches::token::{MintedTokens, Sha256Alone, TokenComparison};
 use tollgate_benches::writers::{WriterCheck, cedar_writer_check, check_writers};
-use tollgate_benches::{DISTINCT_INPUTS, Sizes, Workload, checked, cpu_model, postgres_available};
+use tollgate_benches::{
+    DISTINCT_INPUTS, Sizes, Workload, build_profile, checked, cpu_model, postgres_available,
+};
 
 /// How long and how often each side is timed.
 #[derive(Debug, Clone, Copy)]
@@ -257,11 +259,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
+    let profile = build_profile();
     eprintln!(
         "bench_report: {mode} mode, {profile} build, CPU: {}",
         cpu_model()

@@ -39,7 +39,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::runtime::Runtime;
-use tollgate_benches::cpu_model;
 use tollgate_benches::end_to_end::database::{self, Backend};
 use tollgate_benches::end_to_end::probe::expect_status;
 use tollgate_benches::end_to_end::sql_lookup::{KeyPool, sql_lookup_app};
@@ -48,6 +47,7 @@ use tollgate_benches::end_to_end::stack::{
 };
 use tollgate_benches::end_to_end::writes::{ASPECT, start_server};
 use tollgate_benches::end_to_end::wrk::{self, Load, Outcome};
+use tollgate_benches::{build_profile, cpu_model};
 
 /// Tokens (and API keys) the read requests cycle through, so the token cache holds more than
 /// one hot entry. Below the token service's cap on one user's live tokens (100).
@@ -304,11 +304,7 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
+    let profile = build_profile();
     eprintln!(
         "end_to_end: {} mode, {profile} build, CPU: {}, {} cores; wrk -t{} -c{}, {} s runs \
          after {} s warm-ups, {} round(s)",

@@ -75,31 +75,24 @@ impl KeyPool {
             }
         };
         const INSERT: &str = "INSERT INTO api_keys (owner, key_hash) VALUES ($1, $2)";
+        // The same statements through either pool type.
+        macro_rules! fill {
+            ($pool:expr) => {{
+                sqlx::query(table).execute($pool).await.expect("api_keys");
+                for key in keys {
+                    let hash = Sha256::digest(key.as_bytes());
+                    sqlx::query(INSERT)
+                        .bind("bench")
+                        .bind(hash.as_slice())
+                        .execute($pool)
+                        .await
+                        .expect("a key row");
+                }
+            }};
+        }
         match self {
-            Self::Sqlite(pool) => {
-                sqlx::query(table).execute(pool).await.expect("api_keys");
-                for key in keys {
-                    let hash = Sha256::digest(key.as_bytes());
-                    sqlx::query(INSERT)
-                        .bind("bench")
-                        .bind(hash.as_slice())
-                        .execute(pool)
-                        .await
-                        .expect("a key row");
-                }
-            }
-            Self::Postgres(pool) => {
-                sqlx::query(table).execute(pool).await.expect("api_keys");
-                for key in keys {
-                    let hash = Sha256::digest(key.as_bytes());
-                    sqlx::query(INSERT)
-                        .bind("bench")
-                        .bind(hash.as_slice())
-                        .execute(pool)
-                        .await
-                        .expect("a key row");
-                }
-            }
+            Self::Sqlite(pool) => fill!(pool),
+            Self::Postgres(pool) => fill!(pool),
         }
     }
 
