@@ -46,7 +46,8 @@ pub enum StoreError {
     /// Restoring a token that is not revoked.
     #[error("the token is not revoked")]
     NotRevoked,
-    /// Restoring a token whose parent (the token that made it) is revoked or deleted.
+    /// The token that made this token (its parent) is revoked or deleted: when restoring the
+    /// token, or when creating it (the parent was revoked after it authenticated the request).
     #[error("the token that made this token is revoked or deleted; restore that one first")]
     ParentNotActive,
     /// A new token's expiry time is not after its creation time.

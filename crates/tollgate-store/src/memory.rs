@@ -95,6 +95,15 @@ impl State {
             .get_key_value(request.owner.key().as_str())
             .ok_or(StoreError::UnknownUser)?;
         let (owner_key, role, owner) = (Arc::clone(owner_key), owner.role, owner.name.clone());
+        // Under the same write lock as the insert: a revocation either ran before (refused
+        // here) or runs after and finds this token among the parent's descendants.
+        if let Some(parent) = token.parent_id
+            && self
+                .token(parent)
+                .is_none_or(|parent| parent.record.revoked_at.is_some())
+        {
+            return Err(StoreError::ParentNotActive);
+        }
         let name_key = (owner_key, request.name.uniqueness_key());
         // A repeated digest is refused as the SQL backends' UNIQUE constraint refuses it:
         // keyed by digest, the second would replace the first.

@@ -122,8 +122,8 @@ CREATE INDEX tollgate_tokens_owner_id ON tollgate_tokens (owner_key, id);
 pub(crate) const CHANGES_CHANNEL: &str = "tollgate_token_changes";
 
 // 4 (PostgreSQL): a notification on `tollgate_token_changes` at the commit of any change to
-// what authentication reads: a token's revocation, limits, hash or owner, a token deleted, a
-// user's role changed or a user deleted; not a written last use. Triggers, not the store's
+// what authentication reads: a token's revocation, limits, hash, owner, name or parent, a token
+// deleted, a user's role or name changed, a user deleted; not a written last use. Triggers, not the store's
 // own statements, so that a change made with plain SQL notifies too. The payload is empty:
 // listeners forget every cached token, as a revocation also reaches descendants no payload
 // would name. Notifications sent in one transaction arrive once.
@@ -134,17 +134,26 @@ BEGIN
     RETURN NULL;
 END
 $$;
+-- Per row, and only on a real change: the no-op updates that lock a row (an owner while a
+-- token is created, a parent while a child is created or restored) are silent.
 CREATE TRIGGER tollgate_tokens_changed
-    AFTER UPDATE OF revoked_at, expires_at, kind, scope, allowed_origins, grants, hash, owner_key
-        OR DELETE OR TRUNCATE ON tollgate_tokens
+    AFTER UPDATE ON tollgate_tokens
+    FOR EACH ROW WHEN (
+        (OLD.revoked_at, OLD.expires_at, OLD.kind, OLD.scope, OLD.allowed_origins, OLD.grants,
+         OLD.hash, OLD.owner_key, OLD.name, OLD.parent_id)
+        IS DISTINCT FROM
+        (NEW.revoked_at, NEW.expires_at, NEW.kind, NEW.scope, NEW.allowed_origins, NEW.grants,
+         NEW.hash, NEW.owner_key, NEW.name, NEW.parent_id))
+    EXECUTE FUNCTION tollgate_notify_token_change();
+CREATE TRIGGER tollgate_tokens_removed
+    AFTER DELETE OR TRUNCATE ON tollgate_tokens
     FOR EACH STATEMENT EXECUTE FUNCTION tollgate_notify_token_change();
 CREATE TRIGGER tollgate_users_removed
     AFTER DELETE OR TRUNCATE ON tollgate_users
     FOR EACH STATEMENT EXECUTE FUNCTION tollgate_notify_token_change();
--- Per row, so that the no-op update that locks an owner while a token is created is silent.
-CREATE TRIGGER tollgate_users_role_changed
-    AFTER UPDATE OF role ON tollgate_users
-    FOR EACH ROW WHEN (OLD.role IS DISTINCT FROM NEW.role)
+CREATE TRIGGER tollgate_users_changed
+    AFTER UPDATE ON tollgate_users
+    FOR EACH ROW WHEN ((OLD.role, OLD.name) IS DISTINCT FROM (NEW.role, NEW.name))
     EXECUTE FUNCTION tollgate_notify_token_change();
 ";
 

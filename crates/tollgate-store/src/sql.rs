@@ -515,6 +515,23 @@ async fn insert_token(
         .map(user_from)
         .transpose()?
         .ok_or(StoreError::UnknownUser)?;
+    if let Some(parent) = token.parent_id {
+        // A no-op update of the parent's row, as in `restore`: the parent must still exist and
+        // not be revoked when this insert commits. A revocation (or deletion) of the parent
+        // either committed before, and this insert is refused, or waits for this one and then
+        // finds the new token among the parent's descendants. Without it, a caller holding a
+        // parent record read before its revocation (a cached one) could leave a token behind
+        // that no revocation reaches.
+        let active = sqlx::query(
+            "UPDATE tollgate_tokens SET revoked_at = revoked_at WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(parent.0)
+        .execute(&mut *connection)
+        .await?;
+        if active.rows_affected() == 0 {
+            return Err(StoreError::ParentNotActive);
+        }
+    }
     let live = sqlx::query(
         "SELECT COUNT(*) AS live FROM tollgate_tokens WHERE owner_key = $1 \
          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",

@@ -929,3 +929,63 @@ pub(crate) async fn a_repeated_digest_is_refused<S: Storage>(storage: S) {
         .await
         .unwrap();
 }
+
+/// A token presented before its revocation or deletion (as a cache may still hold it) makes no
+/// more tokens: the store checks the parent in the same step as the insert, so no token is left
+/// behind that the parent's revocation did not reach, and no user either.
+pub(crate) async fn a_parent_ended_after_it_authenticated_makes_no_more_tokens<S: Storage>(
+    storage: S,
+) {
+    let service = with_users(storage).await;
+    let name = |text: &str| TokenName::new(text).unwrap();
+    for delete in [false, true] {
+        let parent = created_and_presented(
+            &service,
+            &with_limits(&format!("parent-{delete}"), Limits::new(Scope::Full)),
+        )
+        .await;
+        if delete {
+            service
+                .delete_token(parent.token.id, &user("alice"), t0())
+                .await
+                .unwrap();
+        } else {
+            service.revoke(parent.token.id, t0()).await.unwrap();
+        }
+        let child = service
+            .derive_token(
+                &parent,
+                name(&format!("child-{delete}")),
+                LimitsRequest::new(Scope::ReadOnly),
+                t0(),
+            )
+            .await;
+        assert!(
+            matches!(child, Err(DeriveError::Store(StoreError::ParentNotActive))),
+            "{child:?}"
+        );
+        let newcomer = User {
+            name: user(&format!("carol-{delete}")),
+            role: Role::Reader,
+        };
+        let first = service
+            .create_user_with_token(
+                &parent,
+                newcomer.clone(),
+                name("first"),
+                LimitsRequest::new(Scope::ReadOnly),
+                t0(),
+            )
+            .await;
+        assert!(
+            matches!(first, Err(DeriveError::Store(StoreError::ParentNotActive))),
+            "{first:?}"
+        );
+        assert_eq!(service.user(&newcomer.name).await.unwrap(), None);
+    }
+    let listed = service
+        .list_tokens(&user("alice"), None, PageSize::MAX)
+        .await
+        .unwrap();
+    assert!(listed.items.iter().all(|token| token.parent_id.is_none()));
+}

@@ -101,6 +101,7 @@ all_backends![
     revocation_reaches_grandchildren,
     get_by_id_and_list_order,
     a_repeated_digest_is_refused,
+    a_parent_ended_after_it_authenticated_makes_no_more_tokens,
 ];
 
 /// The cases of `bounds`, as `bounded::{backend}::{case}`.
