@@ -174,3 +174,31 @@ async fn on_sqlite_a_change_by_another_process_is_seen_within_the_time_to_live()
     }
     server.stop().await;
 }
+
+/// A token revoked through one server, while another still has its check cached (SQLite: no
+/// notifications), makes no more tokens or users through the other: the database checks the
+/// parent when it stores the new token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_elsewhere_makes_nothing_while_still_cached() {
+    let vars = [("TOLLGATE_TOKEN_CACHE_TTL", "3600s")];
+    let a = TestServer::start(Backend::Sqlite, &vars).await;
+    let b = TestServer::start_on(&a.database_url, &vars).await;
+    b.get(&b.admin_token, "/v1/tokens/current").await.ok(200);
+    a.revocation(&a.admin_token, &b.admin_token, "revoke")
+        .await
+        .ok(200);
+    // Still answered from b's cache, as the contract allows for the time to live...
+    b.get(&b.admin_token, "/v1/tokens/current").await.ok(200);
+    // ...but nothing it would make is stored.
+    b.post(&b.admin_token, "/v1/tokens", json!({"name": "child"}))
+        .await
+        .refused(409, "parent_not_active");
+    let user = json!({"name": "carol", "role": "admin"});
+    b.post(&b.admin_token, "/v1/users", user)
+        .await
+        .refused(409, "parent_not_active");
+    let users = a.get(&a.admin_token, "/v1/users").await.ok(200);
+    assert!(!users.to_string().contains("carol"), "{users}");
+    b.stop().await;
+    a.stop().await;
+}
