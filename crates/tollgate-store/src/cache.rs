@@ -45,10 +45,11 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
 ///   within a notification's round trip, and stops the cache trusting itself while it cannot
 ///   hear. Without it (and on SQLite, or for a change made on [`inner`](Self::inner)
 ///   directly), a change made elsewhere is seen once the cached answer expires: at most the
-///   time to live ([`DEFAULT_CACHE_TIME_TO_LIVE`] unless set) after the change: an answer's
-///   time counts from before the query that read it. Until then a token revoked or deleted elsewhere
-///   still authenticates here. A token created elsewhere is never stale here: its secret is
-///   new, so no one presented its hash before.
+///   time to live ([`DEFAULT_CACHE_TIME_TO_LIVE`] unless set) after the change, an answer's
+///   time counting from before the query that read it. Until then a token revoked or deleted
+///   elsewhere still authenticates here, but it makes no more tokens: the store checks a new
+///   token's parent in the transaction that inserts it. A token created elsewhere is never
+///   stale here: its secret is new, so no one presented its hash before.
 /// - **Memory**: at most [`DEFAULT_CACHE_CAPACITY`] tokens and as many unknown hashes (each
 ///   configurable); beyond that, entries are evicted (by quick_cache's S3-FIFO policy,
 ///   which keeps entries used more than once over entries seen once). Entries past their
