@@ -1,17 +1,5 @@
 //! Hearing of token changes made by other processes on a shared PostgreSQL database.
 
-#[cfg(feature = "postgres")]
-use std::sync::Arc;
-#[cfg(feature = "postgres")]
-use std::time::Duration;
-
-#[cfg(feature = "postgres")]
-use sqlx::postgres::PgListener;
-
-#[cfg(feature = "postgres")]
-use crate::cache::Validity;
-#[cfg(feature = "postgres")]
-use crate::schema::CHANGES_CHANNEL;
 use crate::{CachedStorage, SqlStorage, StoreError};
 
 impl CachedStorage<SqlStorage> {
@@ -36,7 +24,8 @@ impl CachedStorage<SqlStorage> {
     ///   served by one process, whose own changes are heard in the same call; other processes
     ///   on the same file are seen within the time to live.
     ///
-    /// The listener stops when this cache is dropped. Call this after
+    /// The listener is a task on the tokio runtime this is called on, and stops when this
+    /// cache is dropped. Call this after
     /// [`with_time_to_live`](Self::with_time_to_live) and
     /// [`with_capacity`](Self::with_capacity) or before: either order keeps it.
     ///
@@ -46,70 +35,81 @@ impl CachedStorage<SqlStorage> {
     pub async fn listen_for_changes(self) -> Result<Self, StoreError> {
         #[cfg(feature = "postgres")]
         if let Some(url) = self.inner().changes_url() {
-            let listener = subscribe(&url).await?;
+            let listener = postgres::subscribe(&url).await?;
             // Whatever was cached before the first LISTEN may be stale.
             self.validity().trust();
-            let task = tokio::spawn(keep_listening(url, listener, Arc::clone(self.validity())));
+            let validity = std::sync::Arc::clone(self.validity());
+            let task = tokio::spawn(postgres::keep_listening(url, listener, validity));
             return Ok(self.with_listener(task));
         }
         Ok(self)
     }
 }
 
-/// The first wait before reconnecting, doubled after each failure up to [`MAX_RETRY_WAIT`].
 #[cfg(feature = "postgres")]
-const FIRST_RETRY_WAIT: Duration = Duration::from_millis(50);
-#[cfg(feature = "postgres")]
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
+mod postgres {
+    use std::sync::Arc;
+    use std::time::Duration;
 
-/// A connection listening on the changes channel. `LISTEN` is in effect when this returns.
-#[cfg(feature = "postgres")]
-async fn subscribe(url: &str) -> Result<PgListener, sqlx::Error> {
-    let mut listener = PgListener::connect(url).await?;
-    // A lost connection is reported at once rather than silently replaced: this module, not
-    // sqlx, decides what a gap in hearing means.
-    listener.eager_reconnect(false);
-    listener.listen(CHANGES_CHANNEL).await?;
-    Ok(listener)
-}
+    use sqlx::postgres::PgListener;
 
-/// Forgets every cached token on each notification; distrusts the cache from a lost
-/// connection until a new one listens.
-#[cfg(feature = "postgres")]
-async fn keep_listening(url: Arc<str>, mut listener: PgListener, validity: Arc<Validity>) {
-    loop {
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(_)) => validity.forget_tokens(),
-                Ok(None) => {
-                    tracing::warn!("token change listener lost its connection; reconnecting");
-                    break;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "token change listener failed; reconnecting");
-                    break;
-                }
-            }
-        }
-        validity.distrust();
-        drop(listener);
-        listener = resubscribe(&url).await;
-        validity.trust();
+    use crate::cache::Validity;
+    use crate::schema::CHANGES_CHANNEL;
+
+    /// The first wait before reconnecting, doubled after each failure up to [`MAX_RETRY_WAIT`].
+    const FIRST_RETRY_WAIT: Duration = Duration::from_millis(50);
+    const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
+
+    /// A connection listening on the changes channel. `LISTEN` is in effect when this returns.
+    pub(super) async fn subscribe(url: &str) -> Result<PgListener, sqlx::Error> {
+        let mut listener = PgListener::connect(url).await?;
+        // A lost connection is reported at once rather than silently replaced: this module, not
+        // sqlx, decides what a gap in hearing means.
+        listener.eager_reconnect(false);
+        listener.listen(CHANGES_CHANNEL).await?;
+        Ok(listener)
     }
-}
 
-/// Subscribes again, retrying with a doubling wait until it succeeds.
-#[cfg(feature = "postgres")]
-async fn resubscribe(url: &str) -> PgListener {
-    let mut wait = FIRST_RETRY_WAIT;
-    loop {
-        match subscribe(url).await {
-            Ok(listener) => return listener,
-            Err(error) => {
-                tracing::warn!(%error, ?wait, "token change listener cannot reconnect yet")
+    /// Forgets every cached token on each notification; distrusts the cache from a lost
+    /// connection until a new one listens.
+    pub(super) async fn keep_listening(
+        url: Arc<str>,
+        mut listener: PgListener,
+        validity: Arc<Validity>,
+    ) {
+        loop {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => validity.forget_tokens(),
+                    Ok(None) => {
+                        tracing::warn!("token change listener lost its connection; reconnecting");
+                        break;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "token change listener failed; reconnecting");
+                        break;
+                    }
+                }
             }
+            validity.distrust();
+            drop(listener);
+            listener = resubscribe(&url).await;
+            validity.trust();
         }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(MAX_RETRY_WAIT);
+    }
+
+    /// Subscribes again, retrying with a doubling wait until it succeeds.
+    async fn resubscribe(url: &str) -> PgListener {
+        let mut wait = FIRST_RETRY_WAIT;
+        loop {
+            match subscribe(url).await {
+                Ok(listener) => return listener,
+                Err(error) => {
+                    tracing::warn!(%error, ?wait, "token change listener cannot reconnect yet")
+                }
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(MAX_RETRY_WAIT);
+        }
     }
 }
