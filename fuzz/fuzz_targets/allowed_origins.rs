@@ -12,10 +12,18 @@ fuzz_target!(|value: &str| {
     match AllowedOrigins::from_env_value(value) {
         Ok(list) => {
             let printed = list.to_string();
-            assert_eq!(AllowedOrigins::from_env_value(&printed).as_ref(), Ok(&list), "{printed:?}");
+            assert_eq!(
+                AllowedOrigins::from_env_value(&printed).as_ref(),
+                Ok(&list),
+                "{printed:?}"
+            );
             for pattern in list.patterns() {
                 let text = pattern.to_string();
-                assert_eq!(OriginPattern::parse(&text).as_ref(), Ok(pattern), "{text:?}");
+                assert_eq!(
+                    OriginPattern::parse(&text).as_ref(),
+                    Ok(pattern),
+                    "{text:?}"
+                );
                 assert!(pattern.covers(pattern), "{text:?}");
                 if let OriginPattern::Exact(origin, PortPattern::Exact) = pattern {
                     assert!(list.allows(origin.as_str().as_bytes()), "{text:?}");

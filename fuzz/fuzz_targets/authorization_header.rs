@@ -12,17 +12,27 @@ use tollgate_fuzz::authorization::{self, Parsed};
 use tollgate_token::{AcceptedSchemes, HeaderError, Scheme, parse_authorization};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, value)) = data.split_first() else { return };
+    let Some((&flags, value)) = data.split_first() else {
+        return;
+    };
     if !tollgate_fuzz::is_field_value(value) {
         return;
     }
     let mut accepted = AcceptedSchemes::BEARER;
-    if flags & 1 != 0 { accepted = accepted.and(Scheme::Token) }
-    if flags & 2 != 0 { accepted = accepted.and(Scheme::Raw) }
+    if flags & 1 != 0 {
+        accepted = accepted.and(Scheme::Token)
+    }
+    if flags & 2 != 0 {
+        accepted = accepted.and(Scheme::Raw)
+    }
     let named = |word: &[u8]| {
-        if word.eq_ignore_ascii_case(b"bearer") { Some(Scheme::Bearer) }
-        else if word.eq_ignore_ascii_case(b"token") { Some(Scheme::Token) }
-        else { None }
+        if word.eq_ignore_ascii_case(b"bearer") {
+            Some(Scheme::Bearer)
+        } else if word.eq_ignore_ascii_case(b"token") {
+            Some(Scheme::Token)
+        } else {
+            None
+        }
     };
     let trimmed = authorization::trim_ows(value);
     let expected: Result<(Scheme, &[u8]), Option<HeaderError>> = match authorization::parse(value) {
@@ -35,8 +45,11 @@ fuzz_target!(|data: &[u8]| {
         Parsed::SchemeOnly(word) if named(word).is_some() => Err(Some(HeaderError::MissingToken)),
         // A bare `token68` that names no scheme: tollgate's raw-token extension.
         _ if authorization::is_token68(trimmed) && named(trimmed).is_none() => {
-            if accepted.accepts(Scheme::Raw) { Ok((Scheme::Raw, trimmed)) }
-            else { Err(Some(HeaderError::MissingScheme)) }
+            if accepted.accepts(Scheme::Raw) {
+                Ok((Scheme::Raw, trimmed))
+            } else {
+                Err(Some(HeaderError::MissingScheme))
+            }
         }
         // Other refusals: the exact variant depends on where tollgate stops reading.
         _ => Err(None),

@@ -42,15 +42,27 @@ struct NewUser {
 /// Parses `text`; if accepted, its printed form parses to an equal value.
 fn round_trip<T: FromStr + Display + PartialEq + std::fmt::Debug>(text: &str) {
     if let Ok(value) = text.parse::<T>() {
-        assert_eq!(value.to_string().parse::<T>().ok().as_ref(), Some(&value), "{text:?}");
+        assert_eq!(
+            value.to_string().parse::<T>().ok().as_ref(),
+            Some(&value),
+            "{text:?}"
+        );
     }
 }
 
 /// Reads `json` as `T`; if accepted, its JSON form reads back to an equal value.
-fn json_round_trip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(json: &[u8]) {
+fn json_round_trip<
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+>(
+    json: &[u8],
+) {
     if let Ok(value) = serde_json::from_slice::<T>(json) {
         let written = serde_json::to_string(&value).expect("serializes");
-        assert_eq!(serde_json::from_str::<T>(&written).ok().as_ref(), Some(&value), "{written}");
+        assert_eq!(
+            serde_json::from_str::<T>(&written).ok().as_ref(),
+            Some(&value),
+            "{written}"
+        );
     }
 }
 
@@ -64,7 +76,10 @@ fuzz_target!(|json: &[u8]| {
         if let Some(Ok(at)) = body.expires_at.as_deref().map(DateTime::parse_from_rfc3339) {
             assert_eq!(DateTime::parse_from_rfc3339(&at.to_rfc3339()), Ok(at));
         }
-        body.allowed_origins.iter().flatten().for_each(|o| round_trip::<OriginPattern>(o));
+        body.allowed_origins
+            .iter()
+            .flatten()
+            .for_each(|o| round_trip::<OriginPattern>(o));
         for (resource, accesses) in body.grants.iter().flatten() {
             round_trip::<ResourceName>(resource);
             accesses.iter().for_each(|a| round_trip::<Access>(a));

@@ -32,9 +32,15 @@ static POLICY: LazyLock<CorsPolicy> = LazyLock::new(|| {
 
 fn expected(method: &[u8], headers: Option<&[u8]>) -> Result<(), CorsDenial> {
     if !METHODS.iter().any(|m| m.as_bytes() == method) {
-        return Err(if is_token(method) { CorsDenial::MethodNotAllowed } else { CorsDenial::InvalidRequestMethod });
+        return Err(if is_token(method) {
+            CorsDenial::MethodNotAllowed
+        } else {
+            CorsDenial::InvalidRequestMethod
+        });
     }
-    let Some(headers) = headers else { return Ok(()) };
+    let Some(headers) = headers else {
+        return Ok(());
+    };
     if headers.len() > CorsPolicy::MAX_REQUEST_HEADERS_LEN {
         return Err(CorsDenial::RequestHeadersTooLong);
     }
@@ -43,10 +49,18 @@ fn expected(method: &[u8], headers: Option<&[u8]>) -> Result<(), CorsDenial> {
             return Err(CorsDenial::TooManyRequestHeaders);
         }
         let name = trim_ows(element);
-        if name.is_empty() || HEADERS.iter().any(|h| h.as_bytes().eq_ignore_ascii_case(name)) {
+        if name.is_empty()
+            || HEADERS
+                .iter()
+                .any(|h| h.as_bytes().eq_ignore_ascii_case(name))
+        {
             continue;
         }
-        return Err(if is_token(name) { CorsDenial::RequestHeaderNotAllowed } else { CorsDenial::InvalidRequestHeaderName });
+        return Err(if is_token(name) {
+            CorsDenial::RequestHeaderNotAllowed
+        } else {
+            CorsDenial::InvalidRequestHeaderName
+        });
     }
     Ok(())
 }
@@ -59,12 +73,20 @@ fuzz_target!(|data: &[u8]| {
     if !is_field_value(method) || !headers.is_none_or(is_field_value) {
         return;
     }
-    let mut request = CorsRequest::new("OPTIONS", "/v1/bots").origin(ORIGIN).request_method(method);
+    let mut request = CorsRequest::new("OPTIONS", "/v1/bots")
+        .origin(ORIGIN)
+        .request_method(method);
     request.access_control_request_headers = headers;
     match (POLICY.evaluate(&request), expected(method, headers)) {
         (CorsDecision::PreflightAllowed(found), Ok(())) => {
-            assert_eq!(found.get(CorsHeader::AllowOrigin), Some("https://app.example.com"));
-            assert_eq!(found.get(CorsHeader::AllowMethods), Some("GET,POST,X-Custom"));
+            assert_eq!(
+                found.get(CorsHeader::AllowOrigin),
+                Some("https://app.example.com")
+            );
+            assert_eq!(
+                found.get(CorsHeader::AllowMethods),
+                Some("GET,POST,X-Custom")
+            );
         }
         (CorsDecision::PreflightDenied(found), Err(wanted)) => assert_eq!(found, wanted),
         (found, wanted) => panic!("tollgate {found:?}, reference {wanted:?}"),

@@ -15,11 +15,23 @@ fuzz_target!(|path: &str| {
     let (all, none) = (RouteSet::all().lookup(path), RouteSet::none().lookup(path));
     match &segments {
         Some(segments) => {
-            assert_eq!((all, none), (RouteMatch::Listed, RouteMatch::NotListed), "{path:?}");
+            assert_eq!(
+                (all, none),
+                (RouteMatch::Listed, RouteMatch::NotListed),
+                "{path:?}"
+            );
             let rebuilt = format!("/{}", segments.join("/"));
             assert_eq!(route::normal_segments(&rebuilt).as_ref(), Some(segments));
-            assert_eq!(RouteSet::all().lookup(&rebuilt), RouteMatch::Listed, "{rebuilt:?}");
+            assert_eq!(
+                RouteSet::all().lookup(&rebuilt),
+                RouteMatch::Listed,
+                "{rebuilt:?}"
+            );
         }
-        None => assert_eq!((all, none), (RouteMatch::NotInNormalForm, RouteMatch::NotInNormalForm), "{path:?}"),
+        None => assert_eq!(
+            (all, none),
+            (RouteMatch::NotInNormalForm, RouteMatch::NotInNormalForm),
+            "{path:?}"
+        ),
     }
 });

@@ -11,13 +11,30 @@ use tollgate_cors::{RouteCase, RouteMatch, RouteSet};
 use tollgate_fuzz::route::{self, Lookup};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
-    let Some((value, path)) = text.split_once('\n') else { return };
-    let case = if flags & 1 == 0 { RouteCase::Sensitive } else { RouteCase::Insensitive };
-    let Ok(set) = RouteSet::from_env_value(value, case) else { return };
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let Some((value, path)) = text.split_once('\n') else {
+        return;
+    };
+    let case = if flags & 1 == 0 {
+        RouteCase::Sensitive
+    } else {
+        RouteCase::Insensitive
+    };
+    let Ok(set) = RouteSet::from_env_value(value, case) else {
+        return;
+    };
     let prefixes: Vec<&str> = set.prefixes().iter().map(|p| p.as_str()).collect();
-    let expected = match route::lookup(&prefixes, set.is_all(), case == RouteCase::Insensitive, path) {
+    let expected = match route::lookup(
+        &prefixes,
+        set.is_all(),
+        case == RouteCase::Insensitive,
+        path,
+    ) {
         Lookup::Listed => RouteMatch::Listed,
         Lookup::NotListed => RouteMatch::NotListed,
         Lookup::NotInNormalForm => RouteMatch::NotInNormalForm,

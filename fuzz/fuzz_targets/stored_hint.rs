@@ -13,7 +13,8 @@ fuzz_target!(|text: &str| {
         let (head, last) = bytes.split_at(bytes.len() - 4);
         last.iter().all(u8::is_ascii_alphanumeric)
             && head.ends_with(b"_...")
-            && std::str::from_utf8(&head[..head.len() - 4]).is_ok_and(|p| TokenFormat::new(p).is_ok())
+            && std::str::from_utf8(&head[..head.len() - 4])
+                .is_ok_and(|p| TokenFormat::new(p).is_ok())
     };
     let parsed = text.parse::<TokenHint>();
     assert_eq!(parsed.is_ok(), shaped, "{text:?}");

@@ -18,7 +18,11 @@ fn read_origins(text: &str) -> Option<AllowedOrigins> {
 }
 
 fn write_origins(list: &AllowedOrigins) -> String {
-    list.patterns().iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    list.patterns()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn read_grants(text: &str) -> Option<Grants> {
@@ -47,16 +51,24 @@ fn write_grants(grants: &Grants) -> String {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
     if which & 1 == 0 {
-        let Some(list) = read_origins(text) else { return };
+        let Some(list) = read_origins(text) else {
+            return;
+        };
         let stored = write_origins(&list);
         let again = read_origins(&stored).expect("stored origins read back");
         assert_eq!(again, list, "{stored:?}");
         assert_eq!(write_origins(&again), stored);
     } else {
-        let Some(grants) = read_grants(text) else { return };
+        let Some(grants) = read_grants(text) else {
+            return;
+        };
         let stored = write_grants(&grants);
         let again = read_grants(&stored).expect("stored grants read back");
         assert_eq!(again, grants, "{stored:?}");

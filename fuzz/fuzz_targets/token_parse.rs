@@ -14,7 +14,9 @@ use tollgate_token::{TokenFormat, TokenHash, TokenHint, TokenParseError};
 const PREFIXES: [&str; 4] = ["tg", "tgs", "a", "abcdefghijklmno9"];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else { return };
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
     let prefix = PREFIXES[usize::from(flags) % PREFIXES.len()];
     let mut text = rest.to_vec();
     if flags & 0x80 != 0 && text.len() > token::CHECKSUM_LEN {
@@ -22,12 +24,16 @@ fuzz_target!(|data: &[u8]| {
         let sum = token::checksum(&text[..signed]);
         text[signed..].copy_from_slice(&sum);
     }
-    let Ok(text) = std::str::from_utf8(&text) else { return };
+    let Ok(text) = std::str::from_utf8(&text) else {
+        return;
+    };
     let format = TokenFormat::new(prefix).expect("a valid prefix");
     let expected = token::check(prefix, text.as_bytes()).map_err(|refusal| match refusal {
         Refusal::Empty => TokenParseError::Empty,
         Refusal::WrongPrefix => TokenParseError::WrongPrefix,
-        Refusal::WrongLength { expected, actual } => TokenParseError::WrongLength { expected, actual },
+        Refusal::WrongLength { expected, actual } => {
+            TokenParseError::WrongLength { expected, actual }
+        }
         Refusal::BadCharacter { position } => TokenParseError::BadCharacter { position },
         Refusal::ChecksumMismatch => TokenParseError::ChecksumMismatch,
     });

@@ -37,8 +37,14 @@ fn is_ows(b: u8) -> bool {
 
 /// `value` without its leading and trailing `OWS`.
 pub fn trim_ows(value: &[u8]) -> &[u8] {
-    let start = value.iter().position(|&b| !is_ows(b)).unwrap_or(value.len());
-    let end = value.iter().rposition(|&b| !is_ows(b)).map_or(start, |i| i + 1);
+    let start = value
+        .iter()
+        .position(|&b| !is_ows(b))
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|&b| !is_ows(b))
+        .map_or(start, |i| i + 1);
     &value[start..end]
 }
 
@@ -59,7 +65,10 @@ pub fn parse(value: &[u8]) -> Parsed<'_> {
     if value.is_empty() {
         return Parsed::Empty;
     }
-    let scheme_end = value.iter().position(|&b| !crate::is_tchar(b)).unwrap_or(value.len());
+    let scheme_end = value
+        .iter()
+        .position(|&b| !crate::is_tchar(b))
+        .unwrap_or(value.len());
     let (scheme, rest) = value.split_at(scheme_end);
     if scheme.is_empty() {
         return Parsed::Invalid;

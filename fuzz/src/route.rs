@@ -56,10 +56,20 @@ pub fn lookup(prefixes: &[&str], all: bool, ignore_case: bool, path: &str) -> Lo
     if all {
         return Lookup::Listed;
     }
-    let same = |a: &str, b: &str| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b };
+    let same = |a: &str, b: &str| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
     let listed = prefixes.iter().any(|prefix| {
         let wanted: Vec<&str> = prefix.split('/').skip(1).collect();
         wanted.len() <= segments.len() && wanted.iter().zip(&segments).all(|(w, s)| same(w, s))
     });
-    if listed { Lookup::Listed } else { Lookup::NotListed }
+    if listed {
+        Lookup::Listed
+    } else {
+        Lookup::NotListed
+    }
 }

@@ -39,7 +39,10 @@ pub fn check(prefix: &str, text: &[u8]) -> Result<(), Refusal> {
         return Err(Refusal::Empty);
     }
     let head_len = prefix.len() + 1;
-    if text.len() < head_len || &text[..prefix.len()] != prefix.as_bytes() || text[prefix.len()] != b'_' {
+    if text.len() < head_len
+        || &text[..prefix.len()] != prefix.as_bytes()
+        || text[prefix.len()] != b'_'
+    {
         return Err(Refusal::WrongPrefix);
     }
     let expected = head_len + BODY_LEN + CHECKSUM_LEN;
@@ -49,7 +52,10 @@ pub fn check(prefix: &str, text: &[u8]) -> Result<(), Refusal> {
             actual: text.len(),
         });
     }
-    if let Some(offset) = text[head_len..].iter().position(|b| !b.is_ascii_alphanumeric()) {
+    if let Some(offset) = text[head_len..]
+        .iter()
+        .position(|b| !b.is_ascii_alphanumeric())
+    {
         return Err(Refusal::BadCharacter {
             position: head_len + offset,
         });
