@@ -14,7 +14,7 @@
 //! | a new token above its owner's role | 422 | `scope_above_role` |
 //! | a new token beyond its parent's expiry, origins or grants | 422 | `exceeds_parent` |
 //! | limits no token may have | 422 | `publishable_read_only`, `publishable_needs_origins`, `invalid_allowed_origin` |
-//! | restoring a token whose parent is revoked or deleted | 409 | `parent_not_active` |
+//! | restoring a token whose parent is revoked or deleted, or creating one with a token revoked or deleted since it authenticated the request | 409 | `parent_not_active` |
 //! | a new token for a user who holds the most live tokens allowed | 422 | `too_many_tokens` |
 
 use core::time::Duration;

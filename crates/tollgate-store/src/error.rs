@@ -48,7 +48,9 @@ pub enum StoreError {
     NotRevoked,
     /// The token that made this token (its parent) is revoked or deleted: when restoring the
     /// token, or when creating it (the parent was revoked after it authenticated the request).
-    #[error("the token that made this token is revoked or deleted; restore that one first")]
+    #[error(
+        "the token that made this token is revoked or deleted: restore that one first, or create tokens with an active one"
+    )]
     ParentNotActive,
     /// A new token's expiry time is not after its creation time.
     #[error("the expiry time must be in the future")]
