@@ -206,7 +206,8 @@ impl<S: Storage> TokenService<S> {
     /// The new token records `parent`'s id.
     ///
     /// # Errors
-    /// [`DeriveError::Denied`] when the rule refuses; otherwise as
+    /// [`DeriveError::Denied`] when the rule refuses; [`StoreError::ParentNotActive`] when
+    /// `parent` was revoked or deleted since it was read (a cached answer); otherwise as
     /// [`create_token`](Self::create_token).
     pub async fn derive_token(
         &self,
@@ -230,7 +231,8 @@ impl<S: Storage> TokenService<S> {
     /// Atomic: when anything fails, no user is left behind.
     ///
     /// # Errors
-    /// [`DeriveError::Denied`], [`StoreError::DuplicateUser`], or as
+    /// [`DeriveError::Denied`], [`StoreError::DuplicateUser`],
+    /// [`StoreError::ParentNotActive`] as in [`derive_token`](Self::derive_token), or as
     /// [`create_token`](Self::create_token).
     pub async fn create_user_with_token(
         &self,

@@ -64,7 +64,10 @@ pub trait Storage: Send + Sync {
     /// [`StoreError::TooManyTokens`] when the owner already holds
     /// [`NewToken::max_live_tokens`] live tokens (enforced atomically: concurrent inserts for
     /// one owner are counted one after the other, so they never pass the cap together);
-    /// [`StoreError::UnknownUser`] when the owner does not exist.
+    /// [`StoreError::UnknownUser`] when the owner does not exist;
+    /// [`StoreError::ParentNotActive`] when [`NewToken::parent_id`] names a token that is
+    /// revoked or gone (checked atomically with the insert: a revocation of the parent either
+    /// refuses this insert or reaches the new token).
     fn insert_token(
         &self,
         token: NewToken<'_>,
