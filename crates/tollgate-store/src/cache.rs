@@ -58,8 +58,6 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
 pub struct CachedStorage<S> {
     inner: S,
     time_to_live: Duration,
-    /// The most tokens, and the most unknown hashes, kept.
-    capacity: (u64, u64),
     tokens: Cache<TokenHash, Arc<Found>>,
     /// The hash of each cached token, so that a written last use reaches its entry.
     hashes: Cache<TokenId, TokenHash>,
@@ -199,7 +197,7 @@ impl<S: Storage> CachedStorage<S> {
     /// Empties the cache.
     #[must_use]
     pub fn with_time_to_live(self, time_to_live: Duration) -> Self {
-        let capacity = self.capacity;
+        let capacity = (self.tokens.capacity(), self.unknown.capacity());
         self.rebuilt(time_to_live, capacity)
     }
 
@@ -241,7 +239,6 @@ impl<S: Storage> CachedStorage<S> {
         Self {
             inner,
             time_to_live,
-            capacity,
             tokens: bounded(capacity.0),
             hashes: bounded(capacity.0),
             unknown: bounded(capacity.1),
