@@ -3,7 +3,7 @@
 mod cache;
 mod error;
 mod last_use;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", fuzzing))]
 mod limits_text;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod listener;
@@ -32,6 +32,36 @@ pub use service::{DEFAULT_LAST_USE_INTERVAL, DEFAULT_MAX_LIVE_TOKENS, TokenServi
 pub use sql::{SqlOptions, SqlStorage};
 pub use storage::Storage;
 pub use user::{User, UserName};
+
+/// The stored text of a token's limits, public only in cargo-fuzz builds (which pass
+/// `--cfg fuzzing`) so that the fuzz targets call the code the SQL backends run rather than a
+/// copy of it. Not part of the API: it does not exist in any other build.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    use tollgate_cors::AllowedOrigins;
+    use tollgate_scope::Grants;
+
+    /// See `limits_text::origins_text`.
+    pub fn origins_text(origins: Option<&AllowedOrigins>) -> String {
+        crate::limits_text::origins_text(origins)
+    }
+
+    /// See `limits_text::origins_from`.
+    pub fn origins_from(text: &str) -> Result<Option<AllowedOrigins>, String> {
+        crate::limits_text::origins_from(text)
+    }
+
+    /// See `limits_text::grants_text`.
+    pub fn grants_text(grants: Option<&Grants>) -> Option<String> {
+        crate::limits_text::grants_text(grants)
+    }
+
+    /// See `limits_text::grants_from`.
+    pub fn grants_from(text: Option<&str>) -> Result<Option<Grants>, String> {
+        crate::limits_text::grants_from(text)
+    }
+}
 
 /// Shared types must be usable across threads.
 const _: () = {
