@@ -17,7 +17,7 @@ use tollgate::cors::CorsPolicy;
 use tollgate::http::{
     AuthLayer, ClientAddr, CorsLayer, FailureThrottle, Realm, ScopeLayer, TokenRequirement,
 };
-use tollgate::limit::Quota;
+use tollgate::limit::Rate;
 use tollgate::scope::{Limits, Role, Scope};
 use tollgate::store::{CachedStorage, SqlStorage, TokenRequest, TokenService, UserName};
 use tollgate::token::{TokenFormat, TokenName};
@@ -48,20 +48,20 @@ pub fn bare_app() -> Router {
 /// throttled per address), and the scope check (reads for `GET`).
 ///
 /// # Panics
-/// If a constant policy, realm or quota is refused: a bug in this file.
+/// If a constant policy, realm or rate is refused: a bug in this file.
 pub fn tollgate_app(tokens: Arc<Tokens>) -> Router {
     let cors = CorsPolicy::builder()
         .routes("/v1")
         .allowed_origins(ORIGIN)
         .build()
         .expect("a valid CORS policy");
-    let quota = Quota::new(20, Duration::from_secs(60)).expect("a valid quota");
+    let rate = Rate::new(20, Duration::from_secs(60)).expect("a valid rate");
     let auth = AuthLayer::new(
         tokens,
         Realm::new("bench").expect("a valid realm"),
         TokenRequirement::Required,
     )
-    .with_failure_throttle(FailureThrottle::new(quota));
+    .with_failure_throttle(FailureThrottle::new(rate));
     bare_app()
         .layer(ScopeLayer::by_method())
         .layer(auth)

@@ -182,7 +182,7 @@ impl<St> AuthLayer<St> {
         self.changed(|shared| shared.clock = clock)
     }
 
-    /// This layer refusing credentials from addresses over `throttle`'s quota of failed
+    /// This layer refusing credentials from addresses over `throttle`'s rate of failed
     /// authentications, and counting each failure that is the client's doing (see
     /// [`FailureThrottle`]). Addresses come from the [`ClientAddr`] request extension, which
     /// the server must insert.
@@ -193,14 +193,14 @@ impl<St> AuthLayer<St> {
 }
 
 impl<St> Shared<St> {
-    /// 429 when `client` is over its quota of failed authentications.
+    /// 429 when `client` is over its rate of failed authentications.
     fn throttled(&self, client: Option<ClientAddr>) -> Option<Refusal> {
         let throttle = self.throttle.as_ref()?;
         let wait = throttle.check(client, Instant::now()).err()?;
         Some(refusal::too_many_failures(wait))
     }
 
-    /// Counts a failed authentication by `client` against its quota.
+    /// Counts a failed authentication by `client` against its rate.
     fn count_failure(&self, client: Option<ClientAddr>) {
         if let Some(throttle) = &self.throttle {
             throttle.record_failure(client, Instant::now());
@@ -369,7 +369,7 @@ mod tests {
     use chrono::TimeZone;
     use http::StatusCode;
     use tollgate_cors::{AllowedOrigins, OriginPattern};
-    use tollgate_limit::Quota;
+    use tollgate_limit::Rate;
     use tollgate_scope::{Limits, Role, Scope};
     use tollgate_store::{MemoryStorage, TokenId, TokenRequest, UserName};
     use tollgate_test_support::ObservedStorage;
@@ -473,10 +473,10 @@ mod tests {
         tokens: Arc<TokenService<ObservedStorage>>,
         requirement: TokenRequirement,
     ) -> AuthLayer<ObservedStorage> {
-        let quota = Quota::new(3, core::time::Duration::from_secs(60)).unwrap();
+        let rate = Rate::new(3, core::time::Duration::from_secs(60)).unwrap();
         AuthLayer::new(tokens, Realm::new("tollgate").unwrap(), requirement)
             .with_clock(|| at(1))
-            .with_failure_throttle(FailureThrottle::new(quota))
+            .with_failure_throttle(FailureThrottle::new(rate))
     }
 
     /// `GET /v1/subjects` from `client` (none: no `ClientAddr`) with these `Authorization`
@@ -520,7 +520,7 @@ mod tests {
         }
         assert_eq!(tokens.storage().lookups(), 3);
 
-        // Over the quota: refused without a lookup, whatever the credentials, valid ones too.
+        // Over the rate: refused without a lookup, whatever the credentials, valid ones too.
         for token in [unknown.clone(), format!("Bearer {ci}"), "junk".to_owned()] {
             let response = send_from(&layer, Some(ATTACKER), &[&token]).await;
             assert_eq!(

@@ -3,14 +3,14 @@
 use core::net::{IpAddr, Ipv6Addr};
 use std::time::Instant;
 
-use tollgate_limit::{Limiter, Quota, RetryAfter};
+use tollgate_limit::{Limiter, Rate, Refused};
 
 use crate::ClientAddr;
 
-/// A [`Quota`] of failed authentications per client address, for
+/// A [`Rate`] of failed authentications per client address, for
 /// [`AuthLayer::with_failure_throttle`](crate::AuthLayer::with_failure_throttle).
 ///
-/// While an address is over its quota, [`AuthLayer`](crate::AuthLayer) answers its requests
+/// While an address is over its rate, [`AuthLayer`](crate::AuthLayer) answers its requests
 /// that carry `Authorization` with 429 `too_many_failures` and `Retry-After`, before parsing
 /// the header, hashing or asking the database. Requests without credentials are not
 /// affected. Each failure that is the client's doing (a malformed, unknown, revoked or
@@ -31,31 +31,35 @@ use crate::ClientAddr;
 /// throttle; no per-address throttle stops such a client.
 #[derive(Debug)]
 pub struct FailureThrottle {
+    rate: Rate,
     limiter: Limiter<AddrKey>,
 }
 
 impl FailureThrottle {
-    /// A throttle allowing each address `quota` failed authentications (for example 20 per
+    /// A throttle allowing each address `rate` failed authentications (for example 20 per
     /// minute: 20 at once, then one every 3 s).
     #[must_use]
-    pub fn new(quota: Quota) -> Self {
+    pub fn new(rate: Rate) -> Self {
         Self {
-            limiter: Limiter::new(quota),
+            rate,
+            limiter: Limiter::new(),
         }
     }
 
     /// Whether `client` may present credentials at `now`: `Err` with the wait while it is over
-    /// its quota. Spends nothing.
-    pub(crate) fn check(&self, client: Option<ClientAddr>, now: Instant) -> Result<(), RetryAfter> {
-        self.limiter.peek(&AddrKey::of(client), now)
+    /// its rate. Spends nothing.
+    pub(crate) fn check(&self, client: Option<ClientAddr>, now: Instant) -> Result<(), Refused> {
+        self.limiter
+            .peek(&AddrKey::of(client), &self.rate, now)
+            .map(|_| ())
     }
 
     /// Counts one failed authentication by `client` at `now`. Once the address is over its
-    /// quota, further failures (from requests that raced past [`check`](Self::check)) count
+    /// rate, further failures (from requests that raced past [`check`](Self::check)) count
     /// nothing: the wait never grows past one `period / count`.
     pub(crate) fn record_failure(&self, client: Option<ClientAddr>, now: Instant) {
-        // A refusal here is the quota already being spent, which the next `check` reports.
-        let _ = self.limiter.spend(&AddrKey::of(client), now);
+        // A refusal here is the rate already being spent, which the next `check` reports.
+        let _ = self.limiter.spend(&AddrKey::of(client), &self.rate, now);
     }
 }
 
@@ -124,13 +128,16 @@ mod tests {
     #[test]
     fn requests_without_an_address_share_one_key() {
         assert_eq!(AddrKey::of(None), AddrKey::Unknown);
-        let throttle = FailureThrottle::new(Quota::new(2, Duration::from_secs(60)).unwrap());
+        let throttle = FailureThrottle::new("2/min".parse().unwrap());
         let now = Instant::now();
         throttle.record_failure(None, now);
         throttle.record_failure(None, now);
         assert_eq!(
             throttle.check(None, now),
-            Err(RetryAfter(Duration::from_secs(30)))
+            Err(Refused {
+                retry_after: Duration::from_secs(30),
+                reset: Duration::from_secs(60),
+            })
         );
         assert_eq!(
             throttle.check(Some(ClientAddr([192, 0, 2, 1].into())), now),

@@ -21,7 +21,7 @@ use core::time::Duration;
 
 use http::StatusCode;
 use tollgate_cors::OriginCheck;
-use tollgate_limit::RetryAfter;
+use tollgate_limit::Refused;
 use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
 use tollgate_store::{AuthError, DeriveError, StoreError};
 use tollgate_writers::WriteDenial;
@@ -73,14 +73,14 @@ pub fn repeated_authorization(realm: &Realm) -> Refusal {
 /// 429 for credentials from an address that failed to authenticate too often
 /// ([`FailureThrottle`](crate::FailureThrottle)), with `Retry-After`.
 #[must_use]
-pub fn too_many_failures(wait: RetryAfter) -> Refusal {
+pub fn too_many_failures(wait: Refused) -> Refusal {
     Refusal::new(
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_failures",
         "too many failed authentication attempts from your address: wait the number of seconds \
          in Retry-After before sending credentials again",
     )
-    .with_retry_after(wait.0)
+    .with_retry_after(wait.retry_after)
 }
 
 /// `?` on a store call in a handler returning `Result<_, Refusal>`: [`store_error`].
@@ -447,7 +447,10 @@ mod tests {
 
     #[test]
     fn too_many_failures_is_429_with_retry_after_and_no_challenge() {
-        let api = too_many_failures(RetryAfter(core::time::Duration::from_millis(2_500)));
+        let api = too_many_failures(Refused {
+            retry_after: core::time::Duration::from_millis(2_500),
+            reset: core::time::Duration::from_secs(60),
+        });
         assert_eq!(
             (api.status, api.code, api.retry_after),
             (StatusCode::TOO_MANY_REQUESTS, "too_many_failures", Some(3))

@@ -2,37 +2,67 @@
 //!
 //! A key's whole state is its theoretical arrival time (TAT): the instant at which its debt
 //! is repaid. A fresh key, or one whose TAT has passed, owes nothing. A spend costs one
-//! [`Quota::interval`] and is allowed while the debt after it stays within the quota's burst
+//! [`Rate::interval`] and is allowed while the debt after it stays within the rate's burst
 //! (`interval * count`); a refused spend costs nothing.
 
 use core::time::Duration;
 use std::time::Instant;
 
-use crate::Quota;
+use crate::Rate;
 
-/// Refused: the key is over its quota, and may spend again after this long.
+/// A spend was allowed; what the key has left after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Allowed {
+    /// How many more spends the key may make at once, now.
+    pub remaining: u32,
+    /// How long until the key's whole allowance is back (it owes nothing): zero only when a
+    /// spend costs nothing, which no rate does.
+    pub reset: Duration,
+}
+
+/// A spend was refused: the key is over its rate.
 ///
-/// The wait is never zero and never longer than one [`Quota::interval`] plus however far the
+/// The wait is never zero and never longer than one [`Rate::interval`] plus however far the
 /// caller's clock went backwards between calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, thiserror::Error)]
-#[error("over quota: retry in {0:?}")]
-pub struct RetryAfter(pub Duration);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("over the rate limit: retry in {retry_after:?}")]
+pub struct Refused {
+    /// How long until a spend would be allowed.
+    pub retry_after: Duration,
+    /// How long until the key's whole allowance is back.
+    pub reset: Duration,
+}
 
 /// What a spend at `now` would do to a key whose TAT is `tat` (`None`: not tracked, so fresh):
-/// `Ok` with the key's new TAT, or the wait until a spend would be allowed.
+/// the key's new TAT and what it has left, or the refusal.
 pub(crate) fn spend(
-    quota: &Quota,
+    rate: &Rate,
     tat: Option<Instant>,
     now: Instant,
-) -> Result<Instant, RetryAfter> {
+) -> Result<(Instant, Allowed), Refused> {
     let debt = tat.map_or(Duration::ZERO, |tat| tat.saturating_duration_since(now));
-    let debt_after = debt.saturating_add(quota.interval());
-    if debt_after > quota.burst() {
-        return Err(RetryAfter(debt_after - quota.burst()));
+    let debt_after = debt.saturating_add(rate.interval());
+    if debt_after > rate.burst() {
+        return Err(Refused {
+            retry_after: debt_after - rate.burst(),
+            reset: debt,
+        });
     }
     // Only an instant beyond the platform's clock range fails here; refusing keeps it closed.
-    now.checked_add(debt_after)
-        .ok_or(RetryAfter(quota.interval()))
+    let new_tat = now.checked_add(debt_after).ok_or(Refused {
+        retry_after: rate.interval(),
+        reset: debt,
+    })?;
+    // At most `count`: the burst is `interval * count` and `debt_after` at least `interval`.
+    let left = (rate.burst() - debt_after).as_nanos() / rate.interval().as_nanos();
+    let remaining = u32::try_from(left).unwrap_or(u32::MAX);
+    Ok((
+        new_tat,
+        Allowed {
+            remaining,
+            reset: debt_after,
+        },
+    ))
 }
 
 /// Whether a key whose TAT is `tat` owes nothing at `now`, so that forgetting it changes no
@@ -47,70 +77,118 @@ mod tests {
 
     const SECOND: Duration = Duration::from_secs(1);
 
-    fn twenty_per_minute() -> Quota {
-        Quota::new(20, Duration::from_secs(60)).unwrap()
+    fn twenty_per_minute() -> Rate {
+        Rate::new(20, Duration::from_secs(60)).unwrap()
+    }
+
+    fn refused(retry_after: Duration, reset: Duration) -> Refused {
+        Refused { retry_after, reset }
     }
 
     /// Spends at `now` until one is refused; returns how many were allowed, the TAT, and the
     /// refusal.
     fn spend_until_refused(
-        quota: &Quota,
+        rate: &Rate,
         mut tat: Option<Instant>,
         now: Instant,
-    ) -> (u32, Option<Instant>, RetryAfter) {
+    ) -> (u32, Option<Instant>, Refused) {
         let mut allowed = 0;
         loop {
-            match spend(quota, tat, now) {
-                Ok(new) => {
+            match spend(rate, tat, now) {
+                Ok((new, _)) => {
                     tat = Some(new);
                     allowed += 1;
                 }
-                Err(refused) => return (allowed, tat, refused),
+                Err(refusal) => return (allowed, tat, refusal),
             }
         }
     }
 
     #[test]
     fn a_fresh_key_may_spend_its_whole_count_at_once_then_waits_one_interval() {
-        let quota = twenty_per_minute();
+        let rate = twenty_per_minute();
         let now = Instant::now();
-        let (allowed, tat, refused) = spend_until_refused(&quota, None, now);
+        let (allowed, tat, refusal) = spend_until_refused(&rate, None, now);
         assert_eq!(allowed, 20);
         assert_eq!(tat, Some(now + 60 * SECOND));
-        assert_eq!(refused, RetryAfter(3 * SECOND));
+        assert_eq!(refusal, refused(3 * SECOND, 60 * SECOND));
         // The refusal cost nothing: the same answer again.
-        assert_eq!(spend(&quota, tat, now), Err(RetryAfter(3 * SECOND)));
+        assert_eq!(spend(&rate, tat, now), Err(refusal));
+    }
+
+    #[test]
+    fn an_allowed_spend_says_what_is_left_and_when_all_of_it_is_back() {
+        let rate = twenty_per_minute();
+        let now = Instant::now();
+        let (tat, first) = spend(&rate, None, now).unwrap();
+        assert_eq!(
+            first,
+            Allowed {
+                remaining: 19,
+                reset: 3 * SECOND
+            }
+        );
+        let (tat, second) = spend(&rate, Some(tat), now + SECOND).unwrap();
+        assert_eq!(
+            second,
+            Allowed {
+                remaining: 18,
+                reset: 5 * SECOND
+            }
+        );
+        // 4.5 s later the debt is 0.5 s: one interval and a half short of the burst is 18
+        // whole spends after this one.
+        let (_, third) = spend(&rate, Some(tat), now + Duration::from_millis(5_500)).unwrap();
+        assert_eq!(
+            third,
+            Allowed {
+                remaining: 18,
+                reset: Duration::from_millis(3_500)
+            }
+        );
+        let (_, exhausted, _) = spend_until_refused(&rate, None, now);
+        let (_, last) = spend(&rate, exhausted, now + 3 * SECOND).unwrap();
+        assert_eq!(
+            last,
+            Allowed {
+                remaining: 0,
+                reset: 60 * SECOND
+            }
+        );
     }
 
     #[test]
     fn the_allowance_comes_back_one_per_interval() {
-        let quota = twenty_per_minute();
+        let rate = twenty_per_minute();
         let start = Instant::now();
-        let (_, tat, _) = spend_until_refused(&quota, None, start);
+        let (_, tat, _) = spend_until_refused(&rate, None, start);
         let almost = start + 3 * SECOND - Duration::from_nanos(1);
         assert_eq!(
-            spend(&quota, tat, almost),
-            Err(RetryAfter(Duration::from_nanos(1)))
+            spend(&rate, tat, almost),
+            Err(refused(
+                Duration::from_nanos(1),
+                57 * SECOND + Duration::from_nanos(1)
+            ))
         );
         // After one interval, exactly one more.
         let later = start + 3 * SECOND;
-        let (allowed, _, refused) = spend_until_refused(&quota, tat, later);
-        assert_eq!((allowed, refused), (1, RetryAfter(3 * SECOND)));
+        let (allowed, _, refusal) = spend_until_refused(&rate, tat, later);
+        assert_eq!((allowed, refusal), (1, refused(3 * SECOND, 60 * SECOND)));
         // After seven and a half intervals, seven more, and the next one half an interval on.
         let later = start + Duration::from_millis(22_500);
-        let (allowed, _, refused) = spend_until_refused(&quota, tat, later);
+        let (allowed, _, refusal) = spend_until_refused(&rate, tat, later);
         assert_eq!(allowed, 7);
-        assert_eq!(refused, RetryAfter(Duration::from_millis(1_500)));
+        assert_eq!(refusal.retry_after, Duration::from_millis(1_500));
         // After a whole period the key owes nothing: a full burst again.
-        let (allowed, _, _) = spend_until_refused(&quota, tat, start + 60 * SECOND);
+        let (allowed, _, _) = spend_until_refused(&rate, tat, start + 60 * SECOND);
         assert_eq!(allowed, 20);
     }
 
     #[test]
     fn idle_means_the_debt_is_repaid() {
-        let quota = twenty_per_minute();
+        let rate = twenty_per_minute();
         let now = Instant::now();
-        let tat = spend(&quota, None, now).unwrap();
+        let (tat, _) = spend(&rate, None, now).unwrap();
         assert!(!is_idle(tat, now));
         assert!(!is_idle(tat, now + 3 * SECOND - Duration::from_nanos(1)));
         assert!(is_idle(tat, now + 3 * SECOND));
@@ -118,23 +196,26 @@ mod tests {
 
     #[test]
     fn a_clock_that_goes_backwards_only_makes_the_wait_longer() {
-        let quota = twenty_per_minute();
+        let rate = twenty_per_minute();
         let now = Instant::now() + 60 * SECOND;
-        let (_, tat, _) = spend_until_refused(&quota, None, now);
+        let (_, tat, _) = spend_until_refused(&rate, None, now);
         let earlier = now - 10 * SECOND;
-        assert_eq!(spend(&quota, tat, earlier), Err(RetryAfter(13 * SECOND)));
+        assert_eq!(
+            spend(&rate, tat, earlier),
+            Err(refused(13 * SECOND, 70 * SECOND))
+        );
     }
 
     #[test]
-    fn a_quota_of_one_allows_one_per_period() {
-        let quota = Quota::new(1, Duration::from_secs(60)).unwrap();
+    fn a_rate_of_one_allows_one_per_period() {
+        let rate = Rate::new(1, Duration::from_secs(60)).unwrap();
         let now = Instant::now();
-        let (allowed, tat, refused) = spend_until_refused(&quota, None, now);
-        assert_eq!((allowed, refused), (1, RetryAfter(60 * SECOND)));
+        let (allowed, tat, refusal) = spend_until_refused(&rate, None, now);
+        assert_eq!((allowed, refusal), (1, refused(60 * SECOND, 60 * SECOND)));
         assert_eq!(
-            spend(&quota, tat, now + 30 * SECOND),
-            Err(RetryAfter(30 * SECOND))
+            spend(&rate, tat, now + 30 * SECOND),
+            Err(refused(30 * SECOND, 30 * SECOND))
         );
-        assert!(spend(&quota, tat, now + 60 * SECOND).is_ok());
+        assert!(spend(&rate, tat, now + 60 * SECOND).is_ok());
     }
 }

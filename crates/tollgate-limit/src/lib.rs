@@ -3,16 +3,22 @@
 mod gcra;
 mod limiter;
 mod quota;
+mod rate;
 mod shard;
+mod usage;
 
-pub use gcra::RetryAfter;
+pub use gcra::{Allowed, Refused};
 pub use limiter::{DEFAULT_MAX_KEYS, Limiter};
-pub use quota::{Quota, QuotaError};
+pub use quota::{Period, Quota, QuotaError};
+pub use rate::{Rate, RateError};
+pub use usage::{Counting, QuotaStatus, Unsaved, UsageMeter};
 
-/// Compile-time check that a limiter can be shared between threads.
+/// Compile-time check that the shared types can be shared between threads.
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Limiter<std::net::IpAddr>>();
+    assert_send_sync::<UsageMeter<i64>>();
+    assert_send_sync::<Rate>();
     assert_send_sync::<Quota>();
-    assert_send_sync::<RetryAfter>();
+    assert_send_sync::<Refused>();
 };

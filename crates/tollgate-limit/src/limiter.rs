@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::shard::Shard;
-use crate::{Quota, RetryAfter};
+use crate::{Allowed, Rate, Refused};
 
 /// The most keys one shard holds: every scan to make room covers at most this many.
 ///
@@ -24,15 +24,17 @@ pub const DEFAULT_MAX_KEYS: NonZeroUsize = match NonZeroUsize::new(65_536) {
     None => NonZeroUsize::MIN,
 };
 
-/// A [`Quota`] per key, for keys of type `K` (client addresses, token ids), in at most
+/// A [`Rate`] per key, for keys of type `K` (client addresses, token ids), in at most
 /// [`max_keys`](Self::max_keys) entries.
 ///
-/// Two operations, both given the current time by the caller:
+/// Two operations, both given the key's rate and the current time by the caller:
 /// - [`peek`](Self::peek): would a spend be allowed now? Spends nothing.
 /// - [`spend`](Self::spend): spend one if allowed (check and consume in one step).
 ///
 /// A throttle on failures peeks before the work it protects and spends when the work fails; a
-/// limit on uses spends on every use.
+/// limit on uses spends on every use. Keys may have different rates (each token its own); a
+/// key's state is only the instant its debt is repaid, so a key whose rate changes is judged
+/// by the new rate from then on, its debt carried over.
 ///
 /// # Memory
 ///
@@ -47,7 +49,6 @@ pub const DEFAULT_MAX_KEYS: NonZeroUsize = match NonZeroUsize::new(65_536) {
 /// can get its keys forgotten while they are in debt, and escape the quota. No per-key limit
 /// stops a client with that many keys.
 pub struct Limiter<K> {
-    quota: Quota,
     shards: Box<[Mutex<Shard<K>>]>,
     max_keys: usize,
     /// Picks a key's shard; keyed at random like the shards' own maps, so clients cannot aim
@@ -56,15 +57,15 @@ pub struct Limiter<K> {
 }
 
 impl<K: Hash + Eq + Clone> Limiter<K> {
-    /// A limiter granting `quota` to each key, tracking at most [`DEFAULT_MAX_KEYS`].
+    /// A limiter tracking at most [`DEFAULT_MAX_KEYS`].
     #[must_use]
-    pub fn new(quota: Quota) -> Self {
-        Self::with_max_keys(quota, DEFAULT_MAX_KEYS)
+    pub fn new() -> Self {
+        Self::with_max_keys(DEFAULT_MAX_KEYS)
     }
 
-    /// A limiter granting `quota` to each key, tracking at most `max_keys` keys.
+    /// A limiter tracking at most `max_keys` keys.
     #[must_use]
-    pub fn with_max_keys(quota: Quota, max_keys: NonZeroUsize) -> Self {
+    pub fn with_max_keys(max_keys: NonZeroUsize) -> Self {
         let max_keys = max_keys.get();
         let shard_count = max_keys.div_ceil(MAX_KEYS_PER_SHARD);
         // Shares `max_keys` out as evenly as it goes: each shard gets at least one key, as
@@ -74,7 +75,6 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
             .map(|index| Mutex::new(Shard::new(share + usize::from(index < remainder))))
             .collect();
         Self {
-            quota,
             shards,
             max_keys,
             shard_hasher: RandomState::new(),
@@ -87,24 +87,24 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         self.max_keys
     }
 
-    /// Whether `key` may spend at `now`, without spending: `Err` with the wait while it is over
-    /// its quota.
+    /// What a spend by `key` at `rate` would answer at `now`, without spending: what would be
+    /// left, or the wait while the key is over its rate.
     ///
     /// # Errors
     ///
-    /// [`RetryAfter`] when a spend at `now` would be refused.
-    pub fn peek(&self, key: &K, now: Instant) -> Result<(), RetryAfter> {
-        self.shard(key).peek(&self.quota, key, now)
+    /// [`Refused`] when a spend at `now` would be refused.
+    pub fn peek(&self, key: &K, rate: &Rate, now: Instant) -> Result<Allowed, Refused> {
+        self.shard(key).peek(rate, key, now)
     }
 
-    /// Spends one of `key`'s allowance at `now`, if its quota allows; a refused spend records
-    /// nothing.
+    /// Spends one of `key`'s allowance at `rate` at `now`, if the rate allows, and says what
+    /// is left; a refused spend records nothing.
     ///
     /// # Errors
     ///
-    /// [`RetryAfter`] when the key is over its quota.
-    pub fn spend(&self, key: &K, now: Instant) -> Result<(), RetryAfter> {
-        self.shard(key).spend(&self.quota, key, now)
+    /// [`Refused`] when the key is over its rate.
+    pub fn spend(&self, key: &K, rate: &Rate, now: Instant) -> Result<Allowed, Refused> {
+        self.shard(key).spend(rate, key, now)
     }
 
     /// How many keys are tracked now, idle ones included (for metrics and tests). Locks each
@@ -128,12 +128,17 @@ fn lock<K>(shard: &Mutex<Shard<K>>) -> MutexGuard<'_, Shard<K>> {
     shard.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+impl<K: Hash + Eq + Clone> Default for Limiter<K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<K> fmt::Debug for Limiter<K> {
     /// The configuration only: the keys are clients' addresses or tokens' ids, which do not
     /// belong in logs, and there may be thousands.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Limiter")
-            .field("quota", &self.quota)
             .field("max_keys", &self.max_keys)
             .finish_non_exhaustive()
     }
@@ -148,8 +153,12 @@ mod tests {
 
     const SECOND: Duration = Duration::from_secs(1);
 
-    fn twenty_per_minute() -> Quota {
-        Quota::new(20, Duration::from_secs(60)).unwrap()
+    fn twenty_per_minute() -> Rate {
+        Rate::new(20, Duration::from_secs(60)).unwrap()
+    }
+
+    fn refused(retry_after: Duration, reset: Duration) -> Refused {
+        Refused { retry_after, reset }
     }
 
     fn max(keys: usize) -> NonZeroUsize {
@@ -159,7 +168,7 @@ mod tests {
     /// Spends for `key` at `now` until refused; returns how many spends were allowed.
     fn exhaust(limiter: &Limiter<u64>, key: u64, now: Instant) -> u32 {
         let mut allowed = 0;
-        while limiter.spend(&key, now).is_ok() {
+        while limiter.spend(&key, &twenty_per_minute(), now).is_ok() {
             allowed += 1;
         }
         allowed
@@ -167,40 +176,69 @@ mod tests {
 
     #[test]
     fn peek_answers_what_a_spend_would_without_spending() {
-        let limiter = Limiter::new(twenty_per_minute());
+        let limiter = Limiter::new();
         let now = Instant::now();
+        let rate = twenty_per_minute();
+        let fresh = Allowed {
+            remaining: 19,
+            reset: 3 * SECOND,
+        };
         for _ in 0..1_000 {
-            assert_eq!(limiter.peek(&7, now), Ok(()));
+            assert_eq!(limiter.peek(&7, &rate, now), Ok(fresh));
         }
         assert_eq!(limiter.tracked_keys(), 0, "a peek tracks nothing");
         assert_eq!(exhaust(&limiter, 7, now), 20);
-        assert_eq!(limiter.peek(&7, now), Err(RetryAfter(3 * SECOND)));
-        assert_eq!(limiter.peek(&7, now + 3 * SECOND), Ok(()));
-        assert_eq!(limiter.spend(&7, now + 3 * SECOND), Ok(()));
-        assert_eq!(
-            limiter.peek(&7, now + 3 * SECOND),
-            Err(RetryAfter(3 * SECOND))
-        );
+        let over = refused(3 * SECOND, 60 * SECOND);
+        assert_eq!(limiter.peek(&7, &rate, now), Err(over));
+        let later = now + 3 * SECOND;
+        let last = Allowed {
+            remaining: 0,
+            reset: 60 * SECOND,
+        };
+        assert_eq!(limiter.peek(&7, &rate, later), Ok(last));
+        assert_eq!(limiter.spend(&7, &rate, later), Ok(last));
+        assert_eq!(limiter.peek(&7, &rate, later), Err(over));
     }
 
     #[test]
     fn keys_are_independent() {
-        let limiter = Limiter::new(twenty_per_minute());
+        let limiter = Limiter::new();
         let now = Instant::now();
         assert_eq!(exhaust(&limiter, 1, now), 20);
-        assert!(limiter.peek(&1, now).is_err());
+        assert!(limiter.peek(&1, &twenty_per_minute(), now).is_err());
         for other in 2..100 {
-            assert_eq!(limiter.peek(&other, now), Ok(()));
-            assert_eq!(limiter.spend(&other, now), Ok(()));
+            assert!(limiter.peek(&other, &twenty_per_minute(), now).is_ok());
+            assert!(limiter.spend(&other, &twenty_per_minute(), now).is_ok());
         }
         assert_eq!(exhaust(&limiter, 2, now), 19);
     }
 
     #[test]
+    fn each_key_is_judged_by_the_rate_it_is_given() {
+        let limiter = Limiter::new();
+        let now = Instant::now();
+        let two_per_second = Rate::new(2, SECOND).unwrap();
+        assert!(limiter.spend(&1, &two_per_second, now).is_ok());
+        assert!(limiter.spend(&1, &two_per_second, now).is_ok());
+        assert_eq!(
+            limiter.spend(&1, &two_per_second, now),
+            Err(refused(SECOND / 2, SECOND))
+        );
+        assert_eq!(exhaust(&limiter, 2, now), 20);
+        // The debt carries over to a new rate: a second owed is within 20 per minute.
+        assert_eq!(
+            limiter.spend(&1, &twenty_per_minute(), now),
+            Ok(Allowed {
+                remaining: 18,
+                reset: 4 * SECOND,
+            })
+        );
+    }
+
+    #[test]
     fn max_keys_is_shared_out_among_shards_of_at_most_112() {
-        let quota = twenty_per_minute();
         for asked in [1, 2, 111, 112, 113, 1_000, 65_536, 1_000_003] {
-            let limiter: Limiter<u64> = Limiter::with_max_keys(quota, max(asked));
+            let limiter: Limiter<u64> = Limiter::with_max_keys(max(asked));
             assert_eq!(limiter.max_keys(), asked);
             let shares: Vec<usize> = limiter.shards.iter().map(|s| lock(s).max_keys()).collect();
             assert_eq!(shares.iter().sum::<usize>(), asked);
@@ -211,20 +249,23 @@ mod tests {
                 "{asked}"
             );
         }
-        assert_eq!(Limiter::<u64>::new(quota).max_keys(), 65_536);
+        assert_eq!(Limiter::<u64>::new().max_keys(), 65_536);
     }
 
     /// A million distinct keys, each spending once, never make the limiter track more than
     /// its cap; with time passing, the keys that went idle are the ones forgotten.
     #[test]
     fn the_cap_holds_with_a_million_distinct_keys() {
-        let limiter = Limiter::with_max_keys(twenty_per_minute(), max(1_024));
+        let limiter = Limiter::with_max_keys(max(1_024));
         let start = Instant::now();
         let at = |key: u64| start + Duration::from_millis(10 * key);
         for key in 0..1_000_000_u64 {
             // A new key every 10 ms; each is idle three seconds after its spend, so about 300
             // are in debt at any time.
-            assert_eq!(limiter.spend(&key, at(key)), Ok(()), "{key}");
+            assert!(
+                limiter.spend(&key, &twenty_per_minute(), at(key)).is_ok(),
+                "{key}"
+            );
             if key % 4_096 == 0 {
                 assert!(limiter.tracked_keys() <= 1_024, "{key}");
             }
@@ -242,11 +283,11 @@ mod tests {
     /// newcomers with the least debt.
     #[test]
     fn eviction_forgets_idle_keys_first_and_indebted_keys_last() {
-        let limiter = Limiter::with_max_keys(twenty_per_minute(), max(100));
+        let limiter = Limiter::with_max_keys(max(100));
         let start = Instant::now();
         // 60 keys that spend once, so are idle three seconds later...
         for key in 40..100 {
-            assert_eq!(limiter.spend(&key, start), Ok(()));
+            assert!(limiter.spend(&key, &twenty_per_minute(), start).is_ok());
         }
         // ... and 40 keys throttled a second before 100 000 newcomers arrive at once.
         let throttled_at = start + 9 * SECOND;
@@ -256,33 +297,37 @@ mod tests {
         assert_eq!(limiter.tracked_keys(), 100);
         let later = start + 10 * SECOND;
         for (arrived, key) in (1_000..101_000).enumerate() {
-            assert_eq!(limiter.spend(&key, later), Ok(()));
+            assert!(limiter.spend(&key, &twenty_per_minute(), later).is_ok());
             assert_eq!(limiter.tracked_keys(), 100.min(41 + arrived), "{key}");
         }
         for key in 0..40 {
-            assert!(limiter.peek(&key, later).is_err(), "{key} forgotten");
+            assert!(
+                limiter.peek(&key, &twenty_per_minute(), later).is_err(),
+                "{key} forgotten"
+            );
         }
     }
 
     #[test]
     fn a_limiter_of_one_key_forgets_it_for_a_newcomer() {
-        let limiter = Limiter::with_max_keys(twenty_per_minute(), max(1));
+        let limiter = Limiter::with_max_keys(max(1));
         let now = Instant::now();
         assert_eq!(exhaust(&limiter, 1, now), 20);
         // A newcomer takes the only place: the least-indebted key is the only one.
-        assert_eq!(limiter.spend(&2, now), Ok(()));
+        assert!(limiter.spend(&2, &twenty_per_minute(), now).is_ok());
         assert_eq!(limiter.tracked_keys(), 1);
-        assert_eq!(
-            limiter.peek(&1, now),
-            Ok(()),
+        assert!(
+            limiter.peek(&1, &twenty_per_minute(), now).is_ok(),
             "forgotten: the price of the cap"
         );
     }
 
     #[test]
     fn debug_shows_the_configuration_not_the_keys() {
-        let limiter = Limiter::with_max_keys(twenty_per_minute(), max(10));
-        limiter.spend(&"198.51.100.23", Instant::now()).unwrap();
+        let limiter = Limiter::with_max_keys(max(10));
+        limiter
+            .spend(&"198.51.100.23", &twenty_per_minute(), Instant::now())
+            .unwrap();
         let shown = format!("{limiter:?}");
         assert!(shown.contains("max_keys: 10"), "{shown}");
         assert!(!shown.contains("198.51.100.23"), "{shown}");

@@ -4,8 +4,8 @@ use core::hash::Hash;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::Quota;
-use crate::gcra::{self, RetryAfter};
+use crate::Rate;
+use crate::gcra::{self, Allowed, Refused};
 
 /// Keys and their TATs (see `gcra`), at most `max_keys` of them.
 ///
@@ -41,23 +41,24 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     }
 
     /// What a spend by `key` at `now` would do, without doing it.
-    pub(crate) fn peek(&self, quota: &Quota, key: &K, now: Instant) -> Result<(), RetryAfter> {
-        gcra::spend(quota, self.tats.get(key).copied(), now).map(|_| ())
+    pub(crate) fn peek(&self, rate: &Rate, key: &K, now: Instant) -> Result<Allowed, Refused> {
+        gcra::spend(rate, self.tats.get(key).copied(), now).map(|(_, allowed)| allowed)
     }
 
-    /// Spends one for `key` at `now` if the quota allows; a refusal records nothing. A key seen
+    /// Spends one for `key` at `now` if `rate` allows; a refusal records nothing. A key seen
     /// for the first time is tracked, making room first if the shard is full.
-    pub(crate) fn spend(&mut self, quota: &Quota, key: &K, now: Instant) -> Result<(), RetryAfter> {
+    pub(crate) fn spend(&mut self, rate: &Rate, key: &K, now: Instant) -> Result<Allowed, Refused> {
         if let Some(tat) = self.tats.get_mut(key) {
-            *tat = gcra::spend(quota, Some(*tat), now)?;
-            return Ok(());
+            let (new_tat, allowed) = gcra::spend(rate, Some(*tat), now)?;
+            *tat = new_tat;
+            return Ok(allowed);
         }
-        let tat = gcra::spend(quota, None, now)?;
+        let (tat, allowed) = gcra::spend(rate, None, now)?;
         if self.tats.len() >= self.max_keys {
             self.make_room(now);
         }
         self.tats.insert(key.clone(), tat);
-        Ok(())
+        Ok(allowed)
     }
 
     /// Frees at least one place: forgets every idle key (they owe nothing, so

@@ -1,4 +1,4 @@
-//! Property tests: the quota's guarantees hold for any sequence of peeks and spends.
+//! Property tests: a rate's guarantees hold for any sequence of peeks and spends.
 
 // A test binary: failing loudly on unexpected errors is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -8,7 +8,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use proptest::prelude::*;
-use tollgate_limit::{Limiter, Quota};
+use tollgate_limit::{Limiter, Rate};
 
 /// One step: after `advance_ms`, a peek or a spend by one of four keys.
 #[derive(Debug, Clone, Copy)]
@@ -34,9 +34,9 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
     )
 }
 
-fn quota() -> impl Strategy<Value = Quota> {
+fn rate() -> impl Strategy<Value = Rate> {
     (1..30_u32, 1..120_000_u64)
-        .prop_map(|(count, ms)| Quota::new(count, Duration::from_millis(ms)).unwrap())
+        .prop_map(|(count, ms)| Rate::new(count, Duration::from_millis(ms)).unwrap())
 }
 
 proptest! {
@@ -45,48 +45,53 @@ proptest! {
     /// A peek answers exactly what a spend at the same moment answers, and spends nothing:
     /// the spends' answers are the same with or without peeks between them.
     #[test]
-    fn peek_predicts_spend_and_changes_nothing(quota in quota(), steps in steps()) {
-        let with_peeks = Limiter::new(quota);
-        let without = Limiter::new(quota);
+    fn peek_predicts_spend_and_changes_nothing(rate in rate(), steps in steps()) {
+        let with_peeks = Limiter::new();
+        let without = Limiter::new();
         let mut now = Instant::now();
         for step in steps {
             now += Duration::from_millis(step.advance_ms);
-            let peeked = with_peeks.peek(&step.key, now);
+            let peeked = with_peeks.peek(&step.key, &rate, now);
             if step.spend {
-                let spent = with_peeks.spend(&step.key, now);
+                let spent = with_peeks.spend(&step.key, &rate, now);
                 prop_assert_eq!(peeked, spent);
-                prop_assert_eq!(without.spend(&step.key, now), spent);
+                prop_assert_eq!(without.spend(&step.key, &rate, now), spent);
             }
         }
     }
 
-    /// Between any two moments `t` apart, a key spends at most `count + t / interval`; a
-    /// refusal's wait is exact: a spend is allowed after it and not a nanosecond before.
+    /// Between any two moments `t` apart, a key spends at most `count + t / interval`; an
+    /// allowed spend leaves fewer than `count`, all of it back within a burst; a refusal's wait is exact: a spend is allowed after it and not a nanosecond before.
     #[test]
-    fn spends_stay_within_the_quota_and_waits_are_exact(quota in quota(), steps in steps()) {
-        let limiter = Limiter::new(quota);
+    fn spends_stay_within_the_rate_and_waits_are_exact(rate in rate(), steps in steps()) {
+        let limiter = Limiter::new();
         let start = Instant::now();
         let mut now = start;
         let mut allowed: Vec<Vec<Instant>> = vec![Vec::new(); 4];
         for step in steps {
             now += Duration::from_millis(step.advance_ms);
-            match limiter.spend(&step.key, now) {
-                Ok(()) => allowed[usize::from(step.key)].push(now),
-                Err(wait) => {
-                    prop_assert!(!wait.0.is_zero());
-                    prop_assert!(wait.0 <= quota.interval());
-                    prop_assert!(limiter.peek(&step.key, now + wait.0).is_ok());
-                    let just_before = now + wait.0 - Duration::from_nanos(1);
-                    prop_assert!(limiter.peek(&step.key, just_before).is_err());
+            match limiter.spend(&step.key, &rate, now) {
+                Ok(left) => {
+                    allowed[usize::from(step.key)].push(now);
+                    prop_assert!(left.remaining < rate.count());
+                    prop_assert!(!left.reset.is_zero() && left.reset <= rate.interval() * rate.count());
+                }
+                Err(refused) => {
+                    let wait = refused.retry_after;
+                    prop_assert!(!wait.is_zero());
+                    prop_assert!(wait <= rate.interval());
+                    prop_assert!(limiter.peek(&step.key, &rate, now + wait).is_ok());
+                    let just_before = now + wait - Duration::from_nanos(1);
+                    prop_assert!(limiter.peek(&step.key, &rate, just_before).is_err());
                 }
             }
         }
-        let interval = quota.interval().as_nanos();
+        let interval = rate.interval().as_nanos();
         for times in allowed {
             for (first, from) in times.iter().enumerate() {
                 for (last, to) in times.iter().enumerate().skip(first) {
                     let spends = u128::try_from(last - first + 1).unwrap();
-                    let most = u128::from(quota.count()) + (*to - *from).as_nanos() / interval;
+                    let most = u128::from(rate.count()) + (*to - *from).as_nanos() / interval;
                     prop_assert!(spends <= most, "{} spends in {:?}", spends, *to - *from);
                 }
             }
@@ -100,12 +105,12 @@ proptest! {
         keys in prop::collection::vec(0..5_000_u32, 1..2_000),
         advance_ms in 0..200_u64,
     ) {
-        let quota = Quota::new(5, Duration::from_secs(1)).unwrap();
-        let limiter = Limiter::with_max_keys(quota, NonZeroUsize::new(max_keys).unwrap());
+        let rate = Rate::new(5, Duration::from_secs(1)).unwrap();
+        let limiter = Limiter::with_max_keys(NonZeroUsize::new(max_keys).unwrap());
         let mut now = Instant::now();
         for key in keys {
             now += Duration::from_millis(advance_ms);
-            let _ = limiter.spend(&key, now);
+            let _ = limiter.spend(&key, &rate, now);
             prop_assert!(limiter.tracked_keys() <= max_keys);
         }
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tollgate::cors::CorsPolicy;
 use tollgate::http::TokenRequirement;
-use tollgate::limit::Quota;
+use tollgate::limit::Rate;
 use tollgate::store::{DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TIME_TO_LIVE};
 
 use crate::connections::ConnectionTimers;
@@ -35,7 +35,7 @@ pub struct Settings {
     pub token_cache: TokenCache,
     /// Failed authentications allowed per client address
     /// (`TOLLGATE_AUTH_FAILURES_PER_MINUTE`).
-    pub auth_failures: Quota,
+    pub auth_failures: Rate,
     /// Which log events are kept (`RUST_LOG`).
     pub log_filter: LogFilter,
 }
@@ -187,11 +187,11 @@ fn token_cache_capacity(var: &impl Fn(&str) -> Option<String>, problems: &mut Ve
     }
 }
 
-/// `TOLLGATE_AUTH_FAILURES_PER_MINUTE`: a whole number from 1 (a quota of 0 allows nothing).
+/// `TOLLGATE_AUTH_FAILURES_PER_MINUTE`: a whole number from 1 (a rate of 0 allows nothing).
 fn auth_failures_per_minute(
     var: &impl Fn(&str) -> Option<String>,
     problems: &mut Vec<String>,
-) -> Option<Quota> {
+) -> Option<Rate> {
     const NAME: &str = "TOLLGATE_AUTH_FAILURES_PER_MINUTE";
     let text = var(NAME);
     let count = text
@@ -199,10 +199,10 @@ fn auth_failures_per_minute(
         .map_or(Some(DEFAULT_AUTH_FAILURES_PER_MINUTE), |text| {
             text.trim().parse().ok()
         });
-    let quota = count.and_then(|count| Quota::new(count, Duration::from_secs(60)).ok());
-    if quota.is_none() {
+    let rate = count.and_then(|count| Rate::new(count, Duration::from_secs(60)).ok());
+    if rate.is_none() {
         let text = text.unwrap_or_default();
         problems.push(format!("{NAME}={text:?} must be a whole number from 1"));
     }
-    quota
+    rate
 }
