@@ -2,15 +2,15 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tollgate_store::{
-    Authenticated, MemoryStorage, NewToken, Storage, StoreError, TokenId, TokenRecord, User,
-    UserName,
+    Authenticated, DayCount, MemoryStorage, NewToken, Storage, StoreError, TokenId, TokenRecord,
+    User, UserName,
 };
 use tollgate_token::TokenHash;
 
 /// A [`MemoryStorage`] that counts lookups by hash and last-use writes, and whose lookups by
-/// hash can fail as an unavailable database's do.
+/// hash and reads and writes of use counts can fail as an unavailable database's do.
 #[derive(Debug, Default)]
 pub struct ObservedStorage {
     inner: MemoryStorage,
@@ -30,8 +30,8 @@ impl ObservedStorage {
         self.uses.load(Ordering::SeqCst)
     }
 
-    /// Makes every later lookup by hash fail with [`StoreError::Unavailable`] (`true`), or
-    /// answer again (`false`).
+    /// Makes every later lookup by hash and read or write of use counts fail with
+    /// [`StoreError::Unavailable`] (`true`), or answer again (`false`).
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
     }
@@ -46,13 +46,34 @@ macro_rules! forward {
     )*};
 }
 
-impl Storage for ObservedStorage {
-    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
-        self.lookups.fetch_add(1, Ordering::SeqCst);
+impl ObservedStorage {
+    fn available(&self) -> Result<(), StoreError> {
         if self.down.load(Ordering::SeqCst) {
             return Err(StoreError::Unavailable("down for the test".into()));
         }
+        Ok(())
+    }
+}
+
+impl Storage for ObservedStorage {
+    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        self.available()?;
         self.inner.token_by_hash(hash).await
+    }
+
+    async fn add_usage(&self, counts: &[DayCount]) -> Result<(), StoreError> {
+        self.available()?;
+        self.inner.add_usage(counts).await
+    }
+
+    async fn usage_since(
+        &self,
+        ids: &[TokenId],
+        since: NaiveDate,
+    ) -> Result<Vec<DayCount>, StoreError> {
+        self.available()?;
+        self.inner.usage_since(ids, since).await
     }
 
     async fn record_use(

@@ -166,8 +166,8 @@ pub fn scope_denial<S: core::fmt::Display>(denial: &Denial<S>, realm: &Realm) ->
 
 /// The answer to a token that could not be derived: 403 when the presenting token may not
 /// create tokens at all, 422 when the request asks for too much (`scope_above_role`,
-/// `exceeds_parent`, `publishable_read_only`, `publishable_needs_origins`), or the store's
-/// failure.
+/// `exceeds_parent`, `publishable_read_only`, `publishable_needs_origins`) or the presenting
+/// token is too far down its chain (`derivation_too_deep`), or the store's failure.
 #[must_use]
 pub fn derive_error(error: &DeriveError, realm: &Realm) -> Refusal {
     let (code, denial) = match error {
@@ -181,6 +181,13 @@ pub fn derive_error(error: &DeriveError, realm: &Realm) -> Refusal {
         DeriveError::Denied(denial @ DeriveDenial::ExceedsParent(_)) => ("exceeds_parent", denial),
         DeriveError::Denied(denial @ DeriveDenial::Invalid(invalid)) => {
             (invalid_limits_code(*invalid), denial)
+        }
+        too_deep @ DeriveError::TooDeep { .. } => {
+            return Refusal::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "derivation_too_deep",
+                too_deep.to_string(),
+            );
         }
     };
     Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, denial.to_string())

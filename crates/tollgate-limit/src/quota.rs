@@ -83,6 +83,8 @@ impl FromStr for Period {
 
 /// At most `limit` uses per calendar [`Period`]: a credit limit. Unlike a [`Rate`](crate::Rate),
 /// nothing comes back before the period ends, and then all of it does.
+///
+/// As text (`FromStr`, `Display`): `{limit}/{period}`, such as `10000/month` or `500/day`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Quota {
     limit: NonZeroU64,
@@ -99,6 +101,9 @@ pub enum QuotaError {
     /// The period is not `day` or `month`.
     #[error("a quota's period is day or month")]
     UnknownPeriod,
+    /// The text is not `{limit}/{period}` with a whole number from 1.
+    #[error("a quota is written as {{limit}}/{{period}}, such as 10000/month or 500/day")]
+    Syntax,
 }
 
 impl Quota {
@@ -130,6 +135,29 @@ impl Quota {
     #[must_use]
     pub fn is_within(&self, other: &Quota) -> bool {
         self.period == other.period && self.limit <= other.limit
+    }
+}
+
+impl fmt::Display for Quota {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.limit, self.period)
+    }
+}
+
+impl FromStr for Quota {
+    type Err = QuotaError;
+
+    /// `{limit}/{period}` as [`Quota`] describes: ASCII digits without a sign or leading zero.
+    fn from_str(text: &str) -> Result<Self, QuotaError> {
+        let (limit, period) = text.split_once('/').ok_or(QuotaError::Syntax)?;
+        if limit.is_empty() || !limit.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(QuotaError::Syntax);
+        }
+        if limit.starts_with('0') && limit != "0" {
+            return Err(QuotaError::Syntax);
+        }
+        let limit: u64 = limit.parse().map_err(|_| QuotaError::Syntax)?;
+        Self::new(limit, period.parse()?)
     }
 }
 
@@ -190,6 +218,27 @@ mod tests {
                 Err(QuotaError::UnknownPeriod),
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn quotas_parse_and_print() {
+        let quota: Quota = "10000/month".parse().unwrap();
+        assert_eq!(quota, Quota::new(10_000, Period::Month).unwrap());
+        assert_eq!(quota.to_string(), "10000/month");
+        assert_eq!("1/day".parse(), Quota::new(1, Period::Day));
+        assert_eq!("0/day".parse::<Quota>(), Err(QuotaError::ZeroLimit));
+        assert_eq!("5/week".parse::<Quota>(), Err(QuotaError::UnknownPeriod));
+        for text in [
+            "",
+            "5",
+            "/day",
+            "05/day",
+            "+5/day",
+            "5 /day",
+            "18446744073709551616/day",
+        ] {
+            assert_eq!(text.parse::<Quota>(), Err(QuotaError::Syntax), "{text:?}");
         }
     }
 

@@ -124,10 +124,15 @@ impl fmt::Display for Rate {
 impl FromStr for Rate {
     type Err = RateError;
 
-    /// `{count}/{unit}` as [`Rate`] describes; no white space, units in lowercase.
+    /// `{count}/{unit}` as [`Rate`] describes: ASCII digits without a sign or leading zero, no
+    /// white space, units in lowercase.
     fn from_str(text: &str) -> Result<Self, RateError> {
         let (count, period) = text.split_once('/').ok_or(RateError::Syntax)?;
         if count.is_empty() || !count.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(RateError::Syntax);
+        }
+        // A leading zero would give one rate two spellings.
+        if count.starts_with('0') && count != "0" {
             return Err(RateError::Syntax);
         }
         let count: u32 = count.parse().map_err(|_| RateError::Count)?;

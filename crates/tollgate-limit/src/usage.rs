@@ -75,7 +75,7 @@ pub struct Unsaved<K> {
 ///
 /// The saving loop: [`take_unsaved`](Self::take_unsaved) hands over everything unsaved; the
 /// caller adds it to the store (atomically, `count = count + uses`) and reads the keys' months
-/// back, then calls [`saved`](Self::saved) for each key; if the write fails it calls
+/// back, then calls [`saved`](Self::saved) for each key (with what it read, if it could); if the write fails it calls
 /// [`save_failed`](Self::save_failed), and the uses are handed over again next time. One save
 /// at a time.
 ///
@@ -227,12 +227,25 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
         taken
     }
 
-    /// The save of `key`'s uses went through, and the store's counts for the month starting
-    /// on `month` read after it are `days`.
-    pub fn saved(&self, key: &K, month: NaiveDate, days: Vec<(NaiveDate, u64)>) {
-        if let Some(counts) = self.shard(key).get_mut(key) {
-            counts.saving.clear();
-            counts.stored = Some((month, days));
+    /// The save of `key`'s uses went through. `read_back`: the store's counts for the month
+    /// starting on the date given, read after the save (they hold this instance's saved uses
+    /// and the other instances'); `None` when they could not be read, and the saved uses are
+    /// added to the counts last read instead.
+    pub fn saved(&self, key: &K, read_back: Option<(NaiveDate, Vec<(NaiveDate, u64)>)>) {
+        let mut shard = self.shard(key);
+        let Some(counts) = shard.get_mut(key) else {
+            return;
+        };
+        let saving = core::mem::take(&mut counts.saving);
+        match (read_back, &mut counts.stored) {
+            (Some(stored), _) => counts.stored = Some(stored),
+            (None, Some((_, stored))) => {
+                for (day, uses) in saving {
+                    add(stored, day, uses);
+                }
+            }
+            // Nothing read before either: nothing to keep current.
+            (None, None) => {}
         }
     }
 
@@ -444,11 +457,30 @@ mod tests {
         );
 
         // It goes through; the store, read back, holds 16 and another instance's 3.
-        meter.saved(&1, month, vec![(today, 19)]);
+        meter.saved(&1, Some((month, vec![(today, 19)])));
         assert_eq!(meter.unsaved_of(&1), vec![]);
         assert!(matches!(
             meter.count(&1, Some(&quota), today),
             Counting::Counted(Some(QuotaStatus { used: 20, .. }))
+        ));
+    }
+
+    /// A save whose counts cannot be read back still leaves them counted.
+    #[test]
+    fn a_save_not_read_back_adds_what_it_saved() {
+        let meter = meter();
+        let quota = Quota::new(10, Period::Day).unwrap();
+        let today = day("2026-11-30");
+        meter.load(&1, day("2026-11-01"), vec![(today, 4)]);
+        for _ in 0..3 {
+            let _ = meter.count(&1, Some(&quota), today);
+        }
+        let _batch = meter.take_unsaved();
+        meter.saved(&1, None);
+        assert_eq!(meter.unsaved_of(&1), vec![]);
+        assert!(matches!(
+            meter.count(&1, Some(&quota), today),
+            Counting::Counted(Some(QuotaStatus { used: 8, .. }))
         ));
     }
 
@@ -463,7 +495,7 @@ mod tests {
         let batch = meter.take_unsaved();
         assert_eq!(batch.len(), 10_000);
         for unsaved in &batch {
-            meter.saved(&unsaved.key, day("2026-11-01"), vec![(today, 1)]);
+            meter.saved(&unsaved.key, Some((day("2026-11-01"), vec![(today, 1)])));
         }
         for key in 10_000..20_000_u32 {
             let _ = meter.count(&key, None, today);

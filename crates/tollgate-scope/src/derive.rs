@@ -4,6 +4,7 @@ use core::fmt;
 
 use chrono::{DateTime, Utc};
 use tollgate_cors::{AllowedOrigins, OriginPattern};
+use tollgate_limit::{Quota, Rate};
 
 use crate::{
     Access, Decision, Denial, Grants, InvalidLimits, Limits, Operation, ResourceName, Scope,
@@ -24,6 +25,10 @@ pub struct LimitsRequest {
     pub allowed_origins: Option<Vec<OriginPattern>>,
     /// Grants within the parent's; `None` inherits the parent's.
     pub grants: Option<Grants>,
+    /// A rate limit [within](Rate::is_within) the parent's; `None` inherits the parent's.
+    pub rate_limit: Option<Rate>,
+    /// A quota [within](Quota::is_within) the parent's; `None` inherits the parent's.
+    pub quota: Option<Quota>,
 }
 
 impl LimitsRequest {
@@ -36,6 +41,8 @@ impl LimitsRequest {
             expires_at: None,
             allowed_origins: None,
             grants: None,
+            rate_limit: None,
+            quota: None,
         }
     }
 }
@@ -61,6 +68,16 @@ pub enum Exceeded {
         /// The access the parent lacks on it.
         access: Access,
     },
+    /// The request asks for a rate limit not [within](Rate::is_within) the parent's.
+    RateLimit {
+        /// The parent's rate limit.
+        parent: Rate,
+    },
+    /// The request asks for a quota not [within](Quota::is_within) the parent's.
+    Quota {
+        /// The parent's quota.
+        parent: Quota,
+    },
 }
 
 impl fmt::Display for Exceeded {
@@ -83,6 +100,16 @@ impl fmt::Display for Exceeded {
             Exceeded::Grants { resource, access } => write!(
                 f,
                 "grants: this token has no {access} access to {resource} to pass on"
+            ),
+            Exceeded::RateLimit { parent } => write!(
+                f,
+                "rate_limit: the new token may not be used faster or in larger bursts than this \
+                 token's {parent}"
+            ),
+            Exceeded::Quota { parent } => write!(
+                f,
+                "quota: the new token's quota must be per {} and at most this token's {parent}",
+                parent.period()
             ),
         }
     }
@@ -183,7 +210,11 @@ pub fn highest_usable_scope<U: UserPermissions + ?Sized>(user: &U) -> Option<Sco
 ///    the parent's; omitted, the parent's; a parent without origins allows any.
 /// 5. Grants: each requested access is one the parent's grants include; omitted, the parent's;
 ///    a parent without grants allows any.
-/// 6. The result is valid for any token ([`Limits::validate`]): a publishable token is
+/// 6. Rate limit, then quota: [within](Rate::is_within) the parent's; omitted, the parent's;
+///    a parent without one allows any. (The server also counts every use of the new token
+///    against the parent's rate and quota, so that parent and children together stay within
+///    the parent's.)
+/// 7. The result is valid for any token ([`Limits::validate`]): a publishable token is
 ///    read-only and bound to origins (not `*`).
 ///
 /// Whether the expiry is still in the future is the caller's to check against its clock.
@@ -249,12 +280,28 @@ pub fn derive<U: UserPermissions + ?Sized>(
             Some(grants)
         }
     };
+    let rate_limit = match (request.rate_limit, parent.rate_limit) {
+        (Some(child), Some(parent)) if !child.is_within(&parent) => {
+            return exceeds(Exceeded::RateLimit { parent });
+        }
+        (Some(child), _) => Some(child),
+        (None, inherited) => inherited,
+    };
+    let quota = match (request.quota, parent.quota) {
+        (Some(child), Some(parent)) if !child.is_within(&parent) => {
+            return exceeds(Exceeded::Quota { parent });
+        }
+        (Some(child), _) => Some(child),
+        (None, inherited) => inherited,
+    };
     let limits = Limits {
         kind: request.kind,
         scope: request.scope,
         expires_at,
         allowed_origins,
         grants,
+        rate_limit,
+        quota,
     };
     limits.validate().map_err(DeriveDenial::Invalid)?;
     Ok(limits)
@@ -474,6 +521,76 @@ mod tests {
                 .unwrap()
                 .grants,
             Some(any)
+        );
+    }
+
+    #[test]
+    fn rate_limits_and_quotas_may_only_narrow_and_are_inherited_when_omitted() {
+        let rate = |text: &str| text.parse::<Rate>().unwrap();
+        let quota = |text: &str| text.parse::<Quota>().unwrap();
+        let parent = Limits {
+            rate_limit: Some(rate("100/min")),
+            quota: Some(quota("1000/month")),
+            ..Limits::new(Scope::Full)
+        };
+        let inherited = derive(&parent, &Role::Admin, asking(Scope::ReadOnly)).unwrap();
+        assert_eq!(
+            (inherited.rate_limit, inherited.quota),
+            (parent.rate_limit, parent.quota)
+        );
+        let narrower = LimitsRequest {
+            rate_limit: Some(rate("10/min")),
+            quota: Some(quota("10/month")),
+            ..asking(Scope::ReadOnly)
+        };
+        let child = derive(&parent, &Role::Admin, narrower).unwrap();
+        assert_eq!(
+            (child.rate_limit, child.quota),
+            (Some(rate("10/min")), Some(quota("10/month")))
+        );
+        for wider in ["101/min", "2/s", "6000/h"] {
+            let request = LimitsRequest {
+                rate_limit: Some(rate(wider)),
+                ..asking(Scope::ReadOnly)
+            };
+            assert_eq!(
+                derive(&parent, &Role::Admin, request),
+                Err(DeriveDenial::ExceedsParent(Exceeded::RateLimit {
+                    parent: rate("100/min")
+                })),
+                "{wider}"
+            );
+        }
+        for wider in ["1001/month", "10/day"] {
+            let request = LimitsRequest {
+                quota: Some(quota(wider)),
+                ..asking(Scope::ReadOnly)
+            };
+            let refused = derive(&parent, &Role::Admin, request).unwrap_err();
+            assert_eq!(
+                refused,
+                DeriveDenial::ExceedsParent(Exceeded::Quota {
+                    parent: quota("1000/month")
+                }),
+                "{wider}"
+            );
+            assert_eq!(
+                refused.to_string(),
+                "the new token would exceed this one in quota: the new token's quota must be \
+                 per month and at most this token's 1000/month"
+            );
+        }
+        // A parent without them allows any.
+        let unlimited = Limits::new(Scope::Full);
+        let request = LimitsRequest {
+            rate_limit: Some(rate("1000000/s")),
+            quota: Some(quota("5/day")),
+            ..asking(Scope::ReadOnly)
+        };
+        let child = derive(&unlimited, &Role::Admin, request).unwrap();
+        assert_eq!(
+            (child.rate_limit, child.quota),
+            (Some(rate("1000000/s")), Some(quota("5/day")))
         );
     }
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use tollgate_cors::{AllowedOrigins, OriginCheck};
+use tollgate_limit::{Quota, Rate};
 
 use crate::{
     Access, Decision, Denial, Grants, InvalidLimits, Operation, Scope, TokenKind, UserPermissions,
@@ -26,6 +27,13 @@ pub struct Limits {
     pub allowed_origins: Option<AllowedOrigins>,
     /// The records it may touch, and how; `None` every record its scope and role allow.
     pub grants: Option<Grants>,
+    /// How fast it may be used; `None` as fast as the server allows. Enforced by the server
+    /// (this crate only carries it and narrows it): a use of the token counts against its own
+    /// rate and those of the tokens it derives from.
+    pub rate_limit: Option<Rate>,
+    /// How many uses it may make per calendar day or month; `None` no limit. Enforced like
+    /// [`rate_limit`](Self::rate_limit).
+    pub quota: Option<Quota>,
 }
 
 /// One use of a token, as [`Limits::check`] judges it.
@@ -54,7 +62,8 @@ pub enum LimitDenial<S> {
 }
 
 impl Limits {
-    /// A secret token of `scope` with no other limit: no expiry, any origin, any record.
+    /// A secret token of `scope` with no other limit: no expiry, any origin, any record, no
+    /// rate limit or quota.
     #[must_use]
     pub const fn new(scope: Scope) -> Limits {
         Limits {
@@ -63,6 +72,8 @@ impl Limits {
             expires_at: None,
             allowed_origins: None,
             grants: None,
+            rate_limit: None,
+            quota: None,
         }
     }
 

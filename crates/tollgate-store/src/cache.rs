@@ -4,12 +4,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use quick_cache::UnitWeighter;
 use quick_cache::sync::DefaultLifecycle;
 use tollgate_token::TokenHash;
 
-use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
+use crate::{
+    Authenticated, DayCount, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName,
+};
 
 /// The default longest time an answer stays cached: 30 seconds.
 pub const DEFAULT_CACHE_TIME_TO_LIVE: Duration = Duration::from_secs(30);
@@ -451,6 +453,18 @@ impl<S: Storage> Storage for CachedStorage<S> {
     async fn purge_unused_since(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         let _forget = self.tokens_change();
         self.inner.purge_unused_since(cutoff).await
+    }
+
+    async fn add_usage(&self, counts: &[DayCount]) -> Result<(), StoreError> {
+        self.inner.add_usage(counts).await
+    }
+
+    async fn usage_since(
+        &self,
+        ids: &[TokenId],
+        since: NaiveDate,
+    ) -> Result<Vec<DayCount>, StoreError> {
+        self.inner.usage_since(ids, since).await
     }
 }
 

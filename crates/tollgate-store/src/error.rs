@@ -114,6 +114,15 @@ pub enum DeriveError {
     /// owner's role.
     #[error("{0}")]
     Denied(DeriveDenial<RoleShortfall>),
+    /// The parent already has [`MAX_ANCESTORS`](crate::MAX_ANCESTORS) ancestors: every use
+    /// of a token counts against each ancestor's limits, so chains stay short.
+    #[error(
+        "this token is {max} derivations away from a token made outside any token, the most allowed; create the new token with a token higher up the chain"
+    )]
+    TooDeep {
+        /// The most ancestors a token may have.
+        max: usize,
+    },
     /// Storing it failed.
     #[error(transparent)]
     Store(#[from] StoreError),

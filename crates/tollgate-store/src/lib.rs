@@ -8,6 +8,7 @@ mod limits_text;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod listener;
 mod memory;
+mod metering;
 mod page;
 mod record;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -25,8 +26,12 @@ pub use cache::{CachedStorage, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TIME_TO_LIV
 pub use chrono;
 pub use error::{AuthError, DeriveError, DriverError, StoreError, UserNameError};
 pub use memory::MemoryStorage;
+pub use metering::{MeterError, Metered, TokenUsage};
 pub use page::{Page, PageSize};
-pub use record::{Authenticated, CreatedToken, NewToken, TokenId, TokenRecord, TokenRequest};
+pub use record::{
+    Ancestor, Authenticated, CreatedToken, DayCount, MAX_ANCESTORS, NewToken, TokenId, TokenRecord,
+    TokenRequest,
+};
 pub use service::{DEFAULT_LAST_USE_INTERVAL, DEFAULT_MAX_LIVE_TOKENS, TokenService};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{SqlOptions, SqlStorage};

@@ -4,10 +4,15 @@
 //! origin" (the service never stores an empty list). Grants: `NULL` means "every resource";
 //! otherwise one line per resource, `{resource} {access} {access}...`, and the empty text
 //! grants nothing. Resource names, accesses and patterns hold no white space, so the split is
-//! unambiguous. Reading back is strict: anything else is a corrupt row.
+//! unambiguous. Rate limits and quotas are their text forms (`100/min`, `10000/month`), `NULL`
+//! for none. Ancestors: one line per ancestor, first made first, `{id} {rate limit} {quota}`
+//! with `-` for none; the empty text means none. Reading back is strict: anything else is a
+//! corrupt row.
 
 use tollgate_cors::{AllowedOrigins, OriginPattern};
 use tollgate_scope::{Access, Grants, ResourceName};
+
+use crate::{Ancestor, TokenId};
 
 /// The stored text of a token's allowed origins.
 pub(crate) fn origins_text(origins: Option<&AllowedOrigins>) -> String {
@@ -78,6 +83,56 @@ pub(crate) fn grants_from(text: Option<&str>) -> Result<Option<Grants>, String> 
     Ok(Some(grants))
 }
 
+/// The stored text of a token's ancestors.
+pub(crate) fn ancestors_text(ancestors: &[Ancestor]) -> String {
+    let lines: Vec<String> = ancestors
+        .iter()
+        .map(|ancestor| {
+            let rate = ancestor
+                .rate_limit
+                .map_or_else(|| "-".to_owned(), |rate| rate.to_string());
+            let quota = ancestor
+                .quota
+                .map_or_else(|| "-".to_owned(), |quota| quota.to_string());
+            format!("{} {rate} {quota}", ancestor.id)
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// A token's ancestors read back from [`ancestors_text`].
+pub(crate) fn ancestors_from(text: &str) -> Result<Vec<Ancestor>, String> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split('\n')
+        .map(|line| {
+            let mut words = line.split(' ');
+            let (Some(id), Some(rate), Some(quota), None) =
+                (words.next(), words.next(), words.next(), words.next())
+            else {
+                return Err(format!("ancestor {line:?} is not three words"));
+            };
+            let id = id
+                .parse::<i64>()
+                .map_err(|error| format!("ancestor id {id:?}: {error}"))?;
+            let rate_limit = (rate != "-")
+                .then(|| rate.parse())
+                .transpose()
+                .map_err(|error| format!("ancestor rate limit {rate:?}: {error}"))?;
+            let quota = (quota != "-")
+                .then(|| quota.parse())
+                .transpose()
+                .map_err(|error| format!("ancestor quota {quota:?}: {error}"))?;
+            Ok(Ancestor {
+                id: TokenId(id),
+                rate_limit,
+                quota,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +154,38 @@ mod tests {
         assert_eq!(origins_from(""), Ok(None));
         assert!(origins_from("https://a.example.com\n\n").is_err());
         assert!(origins_from("not an origin").is_err());
+    }
+
+    #[test]
+    fn ancestors_round_trip_and_corrupt_lines_are_refused() {
+        let ancestors = vec![
+            Ancestor {
+                id: TokenId(1),
+                rate_limit: None,
+                quota: Some("10000/month".parse().unwrap()),
+            },
+            Ancestor {
+                id: TokenId(7),
+                rate_limit: Some("100/min".parse().unwrap()),
+                quota: None,
+            },
+        ];
+        let text = ancestors_text(&ancestors);
+        assert_eq!(text, "1 - 10000/month\n7 100/min -");
+        assert_eq!(ancestors_from(&text), Ok(ancestors));
+        assert_eq!(ancestors_text(&[]), "");
+        assert_eq!(ancestors_from(""), Ok(Vec::new()));
+        for corrupt in [
+            "1",
+            "1 - ",
+            "1 - - -",
+            "x - -",
+            "1 0/min -",
+            "1 - 5/week",
+            "\n",
+        ] {
+            assert!(ancestors_from(corrupt).is_err(), "{corrupt:?}");
+        }
     }
 
     #[test]

@@ -5,12 +5,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use foldhash::fast::RandomState;
 use tollgate_scope::Role;
 use tollgate_token::TokenHash;
 
-use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
+use crate::{
+    Authenticated, DayCount, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName,
+};
 
 /// Users and tokens in process memory, behind one read-write lock.
 ///
@@ -38,6 +40,8 @@ struct State {
     names: HashSet<(Arc<str>, String)>,
     /// (owner key, id) of every token: an owner's tokens in id order, without a full scan.
     by_owner: BTreeSet<(Arc<str>, TokenId)>,
+    /// Use counts by token and day.
+    usage: BTreeMap<(TokenId, NaiveDate), u64>,
     last_id: i64,
 }
 
@@ -138,6 +142,7 @@ impl State {
             name: request.name.clone(),
             limits: request.limits.clone(),
             parent_id: token.parent_id,
+            ancestors: token.ancestors.clone(),
             hint: token.hint,
             created_at: token.created_at,
             last_used_at: None,
@@ -352,5 +357,28 @@ impl Storage for MemoryStorage {
             state.remove(id);
         }
         Ok(unused.len() as u64)
+    }
+
+    async fn add_usage(&self, counts: &[DayCount]) -> Result<(), StoreError> {
+        let mut state = self.write();
+        for count in counts {
+            let uses = state.usage.entry((count.token, count.day)).or_default();
+            *uses = uses.saturating_add(count.uses);
+        }
+        Ok(())
+    }
+
+    async fn usage_since(
+        &self,
+        ids: &[TokenId],
+        since: NaiveDate,
+    ) -> Result<Vec<DayCount>, StoreError> {
+        let state = self.read();
+        let mut found = Vec::new();
+        for &token in ids {
+            let days = state.usage.range((token, since)..=(token, NaiveDate::MAX));
+            found.extend(days.map(|(&(token, day), &uses)| DayCount { token, day, uses }));
+        }
+        Ok(found)
     }
 }

@@ -3,7 +3,8 @@
 use core::fmt;
 use core::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use tollgate_limit::{Quota, Rate};
 use tollgate_scope::{Limits, Role};
 use tollgate_token::{TokenHash, TokenHint, TokenName, TokenSecret, Validity};
 
@@ -42,6 +43,11 @@ pub struct TokenRecord {
     /// The token that created it; `None` for tokens created outside any token (bootstrap,
     /// administration). Kept after the parent is deleted, as history.
     pub parent_id: Option<TokenId>,
+    /// The tokens it derives from, the first made outside any token first and its parent
+    /// last (empty when it has no parent), with their rate limits and quotas as they were
+    /// when it was made (they never change): every use of this token also counts as a use of
+    /// each of them. Kept after they are deleted.
+    pub ancestors: Vec<Ancestor>,
     /// Prefix and last 4 characters, for listings.
     pub hint: TokenHint,
     /// When it was created.
@@ -61,6 +67,32 @@ impl TokenRecord {
             revoked_at: self.revoked_at,
         }
     }
+}
+
+/// A token another one derives from, as that one keeps it: its id and its limits on use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ancestor {
+    /// The ancestor's id.
+    pub id: TokenId,
+    /// Its rate limit, which its descendants' uses count against too.
+    pub rate_limit: Option<Rate>,
+    /// Its quota, which its descendants' uses count against too.
+    pub quota: Option<Quota>,
+}
+
+/// The most ancestors a token may have: a token with this many may not create tokens.
+/// Every use of a token counts against each ancestor's limits, so the chain is kept short.
+pub const MAX_ANCESTORS: usize = 8;
+
+/// How many times a token, or a token derived from it, was used on one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DayCount {
+    /// The token.
+    pub token: TokenId,
+    /// The day, in UTC.
+    pub day: NaiveDate,
+    /// How many uses (for [`Storage::add_usage`](crate::Storage::add_usage), how many to add).
+    pub uses: u64,
 }
 
 /// A token found by its hash, with its owner's role: everything a request check needs.
@@ -112,6 +144,9 @@ pub struct NewToken<'a> {
     pub request: &'a TokenRequest,
     /// The token that creates it, if any.
     pub parent_id: Option<TokenId>,
+    /// The tokens it derives from, first made first (see [`TokenRecord::ancestors`]): the
+    /// parent's ancestors, then the parent.
+    pub ancestors: Vec<Ancestor>,
     /// SHA-256 of the secret.
     pub hash: TokenHash,
     /// Prefix and last 4 characters of the secret.

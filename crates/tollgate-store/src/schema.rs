@@ -73,6 +73,7 @@ CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, na
     OWNER_ID_INDEX,
     // 4: nothing: one SQLite file is served by one process, which hears its own changes.
     "SELECT 1",
+    SQLITE_USE_LIMITS,
 ];
 
 const POSTGRES: &[&str] = &[
@@ -102,6 +103,7 @@ CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, na
     TOKEN_LIMITS,
     OWNER_ID_INDEX,
     CHANGE_NOTIFICATIONS,
+    POSTGRES_USE_LIMITS,
 ];
 
 // 2: token kinds, the token that made each token, and per-resource grants.
@@ -155,6 +157,61 @@ CREATE TRIGGER tollgate_users_changed
     AFTER UPDATE ON tollgate_users
     FOR EACH ROW WHEN ((OLD.role, OLD.name) IS DISTINCT FROM (NEW.role, NEW.name))
     EXECUTE FUNCTION tollgate_notify_token_change();
+";
+
+// 5: rate limits, quotas, each token's ancestors (see `limits_text`), and use counts per token
+// and UTC day (`day` in days since 1970-01-01). Existing tokens had no rate limit or quota, so
+// their ancestors are filled in as ids with `-` for both; a token whose parent was deleted
+// starts its list at that parent. A parent always has a smaller id than its children, which
+// ends the walk even on a corrupted table.
+const SQLITE_USE_LIMITS: &str = r"
+ALTER TABLE tollgate_tokens ADD COLUMN rate_limit TEXT;
+ALTER TABLE tollgate_tokens ADD COLUMN quota TEXT;
+ALTER TABLE tollgate_tokens ADD COLUMN ancestors TEXT NOT NULL DEFAULT '';
+WITH RECURSIVE chain (id, ancestors) AS (
+    SELECT t.id, t.parent_id || ' - -' FROM tollgate_tokens t
+    WHERE t.parent_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM tollgate_tokens p WHERE p.id = t.parent_id)
+    UNION ALL
+    SELECT t.id, t.parent_id || ' - -' FROM tollgate_tokens t JOIN tollgate_tokens p
+        ON p.id = t.parent_id AND p.parent_id IS NULL
+    UNION ALL
+    SELECT t.id, c.ancestors || char(10) || t.parent_id || ' - -'
+    FROM tollgate_tokens t JOIN chain c ON t.parent_id = c.id AND t.id > c.id
+)
+UPDATE tollgate_tokens SET ancestors = (SELECT c.ancestors FROM chain c WHERE c.id = tollgate_tokens.id)
+WHERE id IN (SELECT id FROM chain);
+CREATE TABLE tollgate_token_usage (
+    token_id BIGINT NOT NULL,
+    day      BIGINT NOT NULL,
+    uses     BIGINT NOT NULL,
+    PRIMARY KEY (token_id, day)
+);
+";
+
+const POSTGRES_USE_LIMITS: &str = r"
+ALTER TABLE tollgate_tokens ADD COLUMN rate_limit TEXT;
+ALTER TABLE tollgate_tokens ADD COLUMN quota TEXT;
+ALTER TABLE tollgate_tokens ADD COLUMN ancestors TEXT NOT NULL DEFAULT '';
+WITH RECURSIVE chain (id, ancestors) AS (
+    SELECT t.id, t.parent_id || ' - -' FROM tollgate_tokens t
+    WHERE t.parent_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM tollgate_tokens p WHERE p.id = t.parent_id)
+    UNION ALL
+    SELECT t.id, t.parent_id || ' - -' FROM tollgate_tokens t JOIN tollgate_tokens p
+        ON p.id = t.parent_id AND p.parent_id IS NULL
+    UNION ALL
+    SELECT t.id, c.ancestors || chr(10) || t.parent_id || ' - -'
+    FROM tollgate_tokens t JOIN chain c ON t.parent_id = c.id AND t.id > c.id
+)
+UPDATE tollgate_tokens SET ancestors = chain.ancestors FROM chain
+WHERE chain.id = tollgate_tokens.id;
+CREATE TABLE tollgate_token_usage (
+    token_id BIGINT NOT NULL,
+    day      BIGINT NOT NULL,
+    uses     BIGINT NOT NULL,
+    PRIMARY KEY (token_id, day)
+);
 ";
 
 /// Arbitrary key for the PostgreSQL advisory lock that serialises concurrent migrations
@@ -219,5 +276,77 @@ mod tests {
     #[test]
     fn both_dialects_have_the_same_number_of_migrations() {
         assert_eq!(SQLITE.len(), POSTGRES.len());
+    }
+
+    /// Migration 5 fills in the ancestors of tokens made before it: a chain of three, a
+    /// token made outside any token, and a child whose parent was deleted, and its child.
+    async fn existing_tokens_get_their_ancestors(url: &str, migrations: &[&'static str]) {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await
+            .unwrap();
+        for sql in &migrations[..4] {
+            sqlx::raw_sql(*sql).execute(&pool).await.unwrap();
+        }
+        sqlx::query("INSERT INTO tollgate_users VALUES ('a', 'a', 'admin', 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        for (id, parent) in [
+            (1, None),
+            (2, Some(1)),
+            (3, Some(2)),
+            (5, Some(4)),
+            (6, Some(5)),
+        ] {
+            sqlx::query(
+                "INSERT INTO tollgate_tokens (id, owner_key, name, name_key, scope, hash, hint, \
+                 created_at, allowed_origins, parent_id) \
+                 VALUES ($1, 'a', $2, $2, 'full', $3, 'tg_...0000', 0, '', $4)",
+            )
+            .bind(id)
+            .bind(format!("token {id}"))
+            .bind(vec![u8::try_from(id).unwrap()])
+            .bind(parent)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::raw_sql(migrations[4]).execute(&pool).await.unwrap();
+        let rows = sqlx::query("SELECT id, ancestors FROM tollgate_tokens ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let ancestors: Vec<(i64, String)> = rows
+            .iter()
+            .map(|row| (row.get("id"), row.get("ancestors")))
+            .collect();
+        let expected = [
+            (1, ""),
+            (2, "1 - -"),
+            (3, "1 - -\n2 - -"),
+            (5, "4 - -"),
+            (6, "4 - -\n5 - -"),
+        ];
+        assert_eq!(
+            ancestors,
+            expected.map(|(id, text)| (id, text.to_owned())).to_vec()
+        );
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn existing_tokens_get_their_ancestors_on_sqlite() {
+        existing_tokens_get_their_ancestors("sqlite::memory:", SQLITE).await;
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    #[ignore = "needs PostgreSQL: TOLLGATE_TEST_POSTGRES_URL"]
+    async fn existing_tokens_get_their_ancestors_on_postgres() {
+        let url = tollgate_test_support::postgres_database_url().await;
+        existing_tokens_get_their_ancestors(&url, POSTGRES).await;
     }
 }

@@ -1,15 +1,20 @@
 //! The token lifecycle: the rules, over any [`Storage`].
 
+use std::time::Instant;
+
 use chrono::{DateTime, TimeDelta, Utc};
+use tollgate_limit::Rate;
 use tollgate_scope::{LimitsRequest, Role, TokenKind, derive};
 use tollgate_token::{
     AcceptedSchemes, Token, TokenFormat, TokenName, TokenParseError, parse_authorization,
 };
 
 use crate::last_use::LastUse;
+use crate::metering::Metering;
 use crate::{
-    AuthError, Authenticated, CreatedToken, DeriveError, NewToken, Page, PageSize, Storage,
-    StoreError, TokenId, TokenRecord, TokenRequest, User, UserName,
+    Ancestor, AuthError, Authenticated, CreatedToken, DeriveError, MAX_ANCESTORS, MeterError,
+    Metered, NewToken, Page, PageSize, Storage, StoreError, TokenId, TokenRecord, TokenRequest,
+    TokenUsage, User, UserName,
 };
 
 /// The default interval between two last-use writes for one token: 60 seconds.
@@ -37,6 +42,7 @@ pub struct TokenService<S> {
     publishable_format: Option<TokenFormat>,
     schemes: AcceptedSchemes,
     last_use: LastUse,
+    metering: Metering,
     max_live_tokens: u32,
 }
 
@@ -53,6 +59,7 @@ impl<S: Storage> TokenService<S> {
             publishable_format: None,
             schemes: AcceptedSchemes::BEARER,
             last_use: LastUse::new(DEFAULT_LAST_USE_INTERVAL),
+            metering: Metering::new(None),
             max_live_tokens: DEFAULT_MAX_LIVE_TOKENS,
         }
     }
@@ -109,6 +116,17 @@ impl<S: Storage> TokenService<S> {
     pub fn with_max_live_tokens(self, max: u32) -> Self {
         Self {
             max_live_tokens: max,
+            ..self
+        }
+    }
+
+    /// This service applying `rate` to every token with no rate limit of its own and none
+    /// among its ancestors (`None`, the default: such tokens are not rate limited). See
+    /// [`meter`](Self::meter).
+    #[must_use]
+    pub fn with_default_rate_limit(self, rate: Option<Rate>) -> Self {
+        Self {
+            metering: self.metering.with_default_rate(rate),
             ..self
         }
     }
@@ -197,16 +215,19 @@ impl<S: Storage> TokenService<S> {
         request: &TokenRequest,
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, StoreError> {
-        self.store(request, None, now, |token| self.storage.insert_token(token))
-            .await
+        self.store(request, Vec::new(), None, now, |token| {
+            self.storage.insert_token(token)
+        })
+        .await
     }
 
     /// Mints and stores a token for `parent`'s owner, with the limits
     /// [`tollgate_scope::derive()`] gives `request` from `parent`'s limits and its owner's role.
-    /// The new token records `parent`'s id.
+    /// The new token records `parent`'s id, and its ancestors: `parent`'s, then `parent`.
     ///
     /// # Errors
-    /// [`DeriveError::Denied`] when the rule refuses; [`StoreError::ParentNotActive`] when
+    /// [`DeriveError::Denied`] when the rule refuses; [`DeriveError::TooDeep`] when `parent`
+    /// has [`MAX_ANCESTORS`](crate::MAX_ANCESTORS) ancestors; [`StoreError::ParentNotActive`] when
     /// `parent` was revoked or deleted since it was read (a cached answer); otherwise as
     /// [`create_token`](Self::create_token).
     pub async fn derive_token(
@@ -217,9 +238,9 @@ impl<S: Storage> TokenService<S> {
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, DeriveError> {
         let request = derived(parent, parent.token.owner.clone(), name, request)?;
-        let parent_id = Some(parent.token.id);
+        let ancestors = ancestors_of_child(parent)?;
         Ok(self
-            .store(&request, parent_id, now, |token| {
+            .store(&request, ancestors, Some(parent.token.id), now, |token| {
                 self.storage.insert_token(token)
             })
             .await?)
@@ -231,7 +252,7 @@ impl<S: Storage> TokenService<S> {
     /// Atomic: when anything fails, no user is left behind.
     ///
     /// # Errors
-    /// [`DeriveError::Denied`], [`StoreError::DuplicateUser`],
+    /// [`DeriveError::Denied`], [`DeriveError::TooDeep`], [`StoreError::DuplicateUser`],
     /// [`StoreError::ParentNotActive`] as in [`derive_token`](Self::derive_token), or as
     /// [`create_token`](Self::create_token).
     pub async fn create_user_with_token(
@@ -243,9 +264,9 @@ impl<S: Storage> TokenService<S> {
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, DeriveError> {
         let request = derived(parent, user.name.clone(), name, request)?;
-        let parent_id = Some(parent.token.id);
+        let ancestors = ancestors_of_child(parent)?;
         Ok(self
-            .store(&request, parent_id, now, |token| {
+            .store(&request, ancestors, Some(parent.token.id), now, |token| {
                 self.storage.create_user_with_token(&user, now, token)
             })
             .await?)
@@ -256,6 +277,7 @@ impl<S: Storage> TokenService<S> {
     async fn store<'r, F>(
         &self,
         request: &'r TokenRequest,
+        ancestors: Vec<Ancestor>,
         parent_id: Option<TokenId>,
         now: DateTime<Utc>,
         insert: impl FnOnce(NewToken<'r>) -> F,
@@ -276,6 +298,7 @@ impl<S: Storage> TokenService<S> {
         let record = insert(NewToken {
             request,
             parent_id,
+            ancestors,
             hash: minted.hash,
             hint: minted.secret.hint(),
             created_at: now,
@@ -411,11 +434,85 @@ impl<S: Storage> TokenService<S> {
         self.last_use.flush(&self.storage).await
     }
 
+    /// Counts one use of the token `found` (just authenticated) at `at`, or refuses it for its
+    /// rate limit or quota. Call it once per request, after authentication.
+    ///
+    /// A use counts against the token's own rate limit and quota and against those of every
+    /// token it derives from (its [ancestors](crate::TokenRecord::ancestors)), so that a
+    /// token and the tokens it made together stay within its limits; without a rate limit
+    /// anywhere in that chain, the [default rate](Self::with_default_rate_limit) applies to
+    /// the token alone. Rates are checked first, without spending; then quotas are checked
+    /// and the use counted, for the token and each ancestor (the counts
+    /// [`usage`](Self::usage) reports); then the rates are spent. A refused use counts
+    /// nowhere.
+    ///
+    /// Rates live in this process's memory (at most 65 536 tokens' states; past that, the
+    /// tokens whose debt is repaid are forgotten first). Counts are kept in memory and added
+    /// to the store by [`flush_usage`](Self::flush_usage); the first check of a quota in a
+    /// month reads the token's stored counts. `at` gives the UTC day counted; `now` the
+    /// monotonic time rates are measured in.
+    ///
+    /// # Errors
+    /// [`MeterError::RateLimited`], [`MeterError::QuotaExceeded`], or
+    /// [`MeterError::Store`] when the counts a quota needs cannot be read (never an allow).
+    pub async fn meter(
+        &self,
+        found: &Authenticated,
+        at: DateTime<Utc>,
+        now: Instant,
+    ) -> Result<Metered, MeterError> {
+        self.metering.meter(&self.storage, found, at, now).await
+    }
+
+    /// Adds the uses counted by [`meter`](Self::meter) and not saved yet to the store, then
+    /// reads the saved tokens' counts back, so quotas also see other instances' uses. Call it
+    /// regularly (every [`last_use_interval`](Self::last_use_interval), say) and on shutdown:
+    /// a restart loses only the uses counted since the last flush. Instances sharing a store
+    /// may overshoot a quota by the uses the others have not flushed: at most what they
+    /// counted in their last two flush intervals. Returns how many (token, day) counts were
+    /// saved; `at` is the time now, for the month read back.
+    ///
+    /// # Errors
+    /// A database failure; the counts are kept for the next flush.
+    pub async fn flush_usage(&self, at: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.metering.flush(&self.storage, at).await
+    }
+
+    /// The uses of token `record` and the tokens derived from it in the current period of its
+    /// quota (a calendar month without one), at `at`: saved and not yet saved.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn usage(
+        &self,
+        record: &TokenRecord,
+        at: DateTime<Utc>,
+    ) -> Result<TokenUsage, StoreError> {
+        self.metering
+            .usage(&self.storage, record.id, record.limits.quota, at)
+            .await
+    }
+
     /// How many last-use writes this service has made: for monitoring and tests.
     #[must_use]
     pub fn last_use_writes(&self) -> u64 {
         self.last_use.writes()
     }
+}
+
+/// The ancestors of a token `parent` makes: `parent`'s, then `parent` itself.
+fn ancestors_of_child(parent: &Authenticated) -> Result<Vec<Ancestor>, DeriveError> {
+    let token = &parent.token;
+    if token.ancestors.len() >= MAX_ANCESTORS {
+        return Err(DeriveError::TooDeep { max: MAX_ANCESTORS });
+    }
+    let mut ancestors = token.ancestors.clone();
+    ancestors.push(Ancestor {
+        id: token.id,
+        rate_limit: token.limits.rate_limit,
+        quota: token.limits.quota,
+    });
+    Ok(ancestors)
 }
 
 /// The token `parent` may make for `owner` as `request` asks: its limits from

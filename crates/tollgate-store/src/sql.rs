@@ -5,15 +5,19 @@ use core::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use tollgate_scope::Limits;
 use tollgate_token::{TokenHash, TokenName};
 
-use crate::limits_text::{grants_from, grants_text, origins_from, origins_text};
+use crate::limits_text::{
+    ancestors_from, ancestors_text, grants_from, grants_text, origins_from, origins_text,
+};
 use crate::schema::{self, Dialect};
-use crate::{Authenticated, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName};
+use crate::{
+    Authenticated, DayCount, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName,
+};
 
 /// Connection settings for [`SqlStorage::open_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,7 +253,8 @@ macro_rules! select_tokens {
     ($condition:literal) => {
         concat!(
             "SELECT t.id, u.name AS owner, u.role, t.name, t.kind, t.scope, t.hint, t.created_at, ",
-            "t.expires_at, t.last_used_at, t.revoked_at, t.allowed_origins, t.grants, t.parent_id ",
+            "t.expires_at, t.last_used_at, t.revoked_at, t.allowed_origins, t.grants, t.parent_id, ",
+            "t.rate_limit, t.quota, t.ancestors ",
             "FROM tollgate_tokens t JOIN tollgate_users u ON u.name_key = t.owner_key ",
             $condition
         )
@@ -470,6 +475,69 @@ impl Storage for SqlStorage {
         .await?;
         Ok(done.rows_affected())
     }
+
+    async fn add_usage(&self, counts: &[DayCount]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for count in counts {
+            sqlx::query(
+                "INSERT INTO tollgate_token_usage (token_id, day, uses) VALUES ($1, $2, $3) \
+                 ON CONFLICT (token_id, day) DO UPDATE \
+                 SET uses = tollgate_token_usage.uses + excluded.uses",
+            )
+            .bind(count.token.0)
+            .bind(epoch_day(count.day))
+            .bind(i64::try_from(count.uses).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn usage_since(
+        &self,
+        ids: &[TokenId],
+        since: NaiveDate,
+    ) -> Result<Vec<DayCount>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(Self::USERS_PER_QUERY) {
+            let placeholders = (2..chunk.len() + 2)
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT token_id, day, uses FROM tollgate_token_usage \
+                 WHERE day >= $1 AND token_id IN ({placeholders})"
+            );
+            // The text is numbered placeholders and nothing else; the values are bound.
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(epoch_day(since));
+            for id in chunk {
+                query = query.bind(id.0);
+            }
+            for row in query.fetch_all(&self.readers).await? {
+                let uses: i64 = row.try_get("uses")?;
+                found.push(DayCount {
+                    token: TokenId(row.try_get("token_id")?),
+                    day: day_from_epoch(row.try_get("day")?)?,
+                    uses: u64::try_from(uses).map_err(|error| corrupt("uses", error))?,
+                });
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A day as `tollgate_token_usage` stores it: days since 1970-01-01.
+fn epoch_day(day: NaiveDate) -> i64 {
+    day.signed_duration_since(DateTime::UNIX_EPOCH.date_naive())
+        .num_days()
+}
+
+/// The day `days` after 1970-01-01.
+fn day_from_epoch(days: i64) -> Result<NaiveDate, StoreError> {
+    TimeDelta::try_days(days)
+        .and_then(|days| DateTime::UNIX_EPOCH.date_naive().checked_add_signed(days))
+        .ok_or_else(|| corrupt("day", format!("{days} is out of range")))
 }
 
 async fn insert_user(
@@ -548,8 +616,8 @@ async fn insert_token(
     let row = sqlx::query(
         "INSERT INTO tollgate_tokens \
          (owner_key, name, name_key, kind, scope, hash, hint, created_at, expires_at, \
-          allowed_origins, grants, parent_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+          allowed_origins, grants, parent_id, rate_limit, quota, ancestors) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
     )
     .bind(owner.name.key())
     .bind(request.name.as_str())
@@ -563,6 +631,9 @@ async fn insert_token(
     .bind(origins_text(limits.allowed_origins.as_ref()))
     .bind(grants_text(limits.grants.as_ref()))
     .bind(token.parent_id.map(|id| id.0))
+    .bind(limits.rate_limit.map(|rate| rate.to_string()))
+    .bind(limits.quota.map(|quota| quota.to_string()))
+    .bind(ancestors_text(&token.ancestors))
     .fetch_one(&mut *connection)
     .await
     .map_err(|error| match error {
@@ -575,6 +646,7 @@ async fn insert_token(
         name: request.name.clone(),
         limits: limits.clone(),
         parent_id: token.parent_id,
+        ancestors: token.ancestors.clone(),
         hint: token.hint,
         created_at: token.created_at,
         last_used_at: None,
@@ -644,13 +716,17 @@ fn token_from(row: &AnyRow) -> Result<TokenRecord, StoreError> {
         allowed_origins: origins_from(origins)
             .map_err(|error| corrupt("allowed_origins", error))?,
         grants: grants_from(grants).map_err(|error| corrupt("grants", error))?,
+        rate_limit: optional_column(row, "rate_limit")?,
+        quota: optional_column(row, "quota")?,
     };
+    let ancestors: &str = row.try_get("ancestors")?;
     Ok(TokenRecord {
         id: TokenId(row.try_get("id")?),
         owner: parse_column(row, "owner")?,
         name: TokenName::new(row.try_get("name")?).map_err(|error| corrupt("name", error))?,
         limits,
         parent_id: row.try_get::<Option<i64>, _>("parent_id")?.map(TokenId),
+        ancestors: ancestors_from(ancestors).map_err(|error| corrupt("ancestors", error))?,
         hint: parse_column(row, "hint")?,
         created_at: time(row.try_get("created_at")?)?,
         last_used_at: optional_time(row, "last_used_at")?,
@@ -670,6 +746,17 @@ where
 {
     let text: &str = row.try_get(column)?;
     text.parse().map_err(|error| corrupt(column, error))
+}
+
+/// A nullable text column parsed into a validated type.
+fn optional_column<T>(row: &AnyRow, column: &str) -> Result<Option<T>, StoreError>
+where
+    T: core::str::FromStr,
+    T::Err: core::fmt::Display,
+{
+    let text: Option<&str> = row.try_get(column)?;
+    text.map(|text| text.parse().map_err(|error| corrupt(column, error)))
+        .transpose()
 }
 
 fn corrupt(column: &str, error: impl core::fmt::Display) -> StoreError {

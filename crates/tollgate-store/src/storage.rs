@@ -2,10 +2,10 @@
 
 use core::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tollgate_token::TokenHash;
 
-use crate::{Authenticated, NewToken, StoreError, TokenId, TokenRecord, User, UserName};
+use crate::{Authenticated, DayCount, NewToken, StoreError, TokenId, TokenRecord, User, UserName};
 
 /// A place to keep users and tokens. Implemented by [`MemoryStorage`](crate::MemoryStorage)
 /// and [`SqlStorage`](crate::SqlStorage), and by [`CachedStorage`](crate::CachedStorage) in
@@ -169,4 +169,24 @@ pub trait Storage: Send + Sync {
         &self,
         cutoff: DateTime<Utc>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Adds each count's uses to the stored count of its token and day, creating it when
+    /// missing, in one transaction: all are added or none. Counts of tokens that no longer
+    /// exist are kept (a deleted ancestor's descendants still count against it).
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn add_usage(&self, counts: &[DayCount])
+    -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The stored counts of the tokens `ids` on `since` and the days after it, in no
+    /// particular order; days without uses are left out.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn usage_since(
+        &self,
+        ids: &[TokenId],
+        since: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<DayCount>, StoreError>> + Send;
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use tollgate_cors::{AllowedOrigins, OriginPattern};
+use tollgate_limit::{Quota, Rate};
 use tollgate_scope::{
     Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope, TokenKind, Use, derive,
 };
@@ -71,6 +72,22 @@ fn any_grants() -> impl Strategy<Value = Grants> {
     })
 }
 
+const RATES: [&str; 6] = ["10/s", "100/min", "50/min", "6000/h", "1/s", "100/day"];
+
+const QUOTAS: [&str; 4] = ["10/day", "100/day", "1000/month", "10/month"];
+
+fn any_rate() -> impl Strategy<Value = Option<Rate>> {
+    proptest::option::of(
+        proptest::sample::select(RATES.to_vec()).prop_map(|text| text.parse().unwrap()),
+    )
+}
+
+fn any_quota() -> impl Strategy<Value = Option<Quota>> {
+    proptest::option::of(
+        proptest::sample::select(QUOTAS.to_vec()).prop_map(|text| text.parse().unwrap()),
+    )
+}
+
 /// Parents that may mint most of the time: full, secret.
 fn any_parent() -> impl Strategy<Value = Limits> {
     (
@@ -79,14 +96,18 @@ fn any_parent() -> impl Strategy<Value = Limits> {
         any_expiry(),
         proptest::option::of(any_patterns().prop_map(AllowedOrigins::from_patterns)),
         proptest::option::of(any_grants()),
+        any_rate(),
+        any_quota(),
     )
         .prop_map(
-            |(kind, scope, expires_at, allowed_origins, grants)| Limits {
+            |(kind, scope, expires_at, allowed_origins, grants, rate_limit, quota)| Limits {
                 kind,
                 scope,
                 expires_at,
                 allowed_origins,
                 grants,
+                rate_limit,
+                quota,
             },
         )
 }
@@ -98,14 +119,18 @@ fn any_request() -> impl Strategy<Value = LimitsRequest> {
         any_expiry(),
         proptest::option::of(any_patterns()),
         proptest::option::of(any_grants()),
+        any_rate(),
+        any_quota(),
     )
         .prop_map(
-            |(kind, scope, expires_at, allowed_origins, grants)| LimitsRequest {
+            |(kind, scope, expires_at, allowed_origins, grants, rate_limit, quota)| LimitsRequest {
                 kind,
                 scope,
                 expires_at,
                 allowed_origins,
                 grants,
+                rate_limit,
+                quota,
             },
         )
 }
@@ -142,7 +167,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(8192))]
 
     /// For every parent, owner, request, operation, origin, resource and instant: if the
-    /// derived token is allowed something, so is its parent.
+    /// derived token is allowed something, so is its parent; and its rate limit and quota
+    /// are within the parent's.
     #[test]
     fn a_derived_token_never_exceeds_its_parent(
         parent in any_parent(),
@@ -153,6 +179,12 @@ proptest! {
         let Ok(child) = derive(&parent, &owner, request) else {
             return Ok(());
         };
+        if let Some(limit) = parent.rate_limit {
+            prop_assert!(child.rate_limit.is_some_and(|rate| rate.is_within(&limit)));
+        }
+        if let Some(limit) = parent.quota {
+            prop_assert!(child.quota.is_some_and(|quota| quota.is_within(&limit)));
+        }
         if child.check(&owner, &attempt).is_allowed() {
             prop_assert!(
                 parent.check(&owner, &attempt).is_allowed(),

@@ -87,6 +87,7 @@ fn with_digest_of<'r>(token: &CreatedToken, request: &'r TokenRequest) -> NewTok
     NewToken {
         request,
         parent_id: None,
+        ancestors: Vec::new(),
         hash: tollgate_token::TokenHash::of(token.secret.expose_secret()),
         hint: "tg_...xxxx".parse().unwrap(),
         created_at: t0(),
@@ -515,6 +516,8 @@ pub(crate) async fn limits_round_trip<S: Storage>(storage: S) {
                 .with(resource("aspects/cpu"), Access::Read)
                 .with(resource("aspects/cpu"), Access::Delete),
         ),
+        rate_limit: Some("100/min".parse().unwrap()),
+        quota: Some("10000/month".parse().unwrap()),
     };
     let nothing_granted = Limits {
         grants: Some(Grants::new()),

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tollgate::cors::OriginPattern;
 use tollgate::http::{CallerToken, Refusal, refusal};
+use tollgate::limit::{Period, Quota, Rate};
 use tollgate::scope::{Access, Grants, Limits, LimitsRequest, ResourceName, Scope};
 use tollgate::store::{Authenticated, CreatedToken, TokenId, TokenRecord};
 use tollgate::token::TokenName;
@@ -40,6 +41,16 @@ pub(crate) struct NewToken {
     expires_at: Option<String>,
     allowed_origins: Option<Vec<String>>,
     grants: Option<BTreeMap<String, Vec<String>>>,
+    rate_limit: Option<String>,
+    quota: Option<NewQuota>,
+}
+
+/// `"quota": {"limit": 10000, "period": "month"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewQuota {
+    limit: u64,
+    period: String,
 }
 
 fn optional_time(at: Option<DateTime<Utc>>) -> Value {
@@ -74,8 +85,21 @@ fn limits_fields(token: &TokenRecord) -> serde_json::Map<String, Value> {
     fields.insert("expires_at".into(), optional_time(limits.expires_at));
     fields.insert("allowed_origins".into(), json!(origins));
     fields.insert("grants".into(), json!(grants));
+    fields.insert(
+        "rate_limit".into(),
+        json!(limits.rate_limit.map(|rate| rate.to_string())),
+    );
+    fields.insert("quota".into(), quota_json(limits.quota));
     fields.insert("parent_id".into(), json!(token.parent_id.map(|id| id.0)));
     fields
+}
+
+/// `{"limit": 10000, "period": "month"}`, or `null`.
+fn quota_json(quota: Option<Quota>) -> Value {
+    quota.map_or(
+        Value::Null,
+        |quota| json!({"limit": quota.limit(), "period": quota.period().as_str()}),
+    )
 }
 
 /// A token as listed: metadata and hint, never the secret or hash.
@@ -191,12 +215,27 @@ fn limits_request(body: NewToken) -> Result<(TokenName, LimitsRequest), Refusal>
         })
         .transpose()?;
     let grants = body.grants.map(parse_grants).transpose()?;
+    let rate_limit = body
+        .rate_limit
+        .map(|text| text.parse::<Rate>())
+        .transpose()
+        .map_err(|error| bad_request("invalid_rate_limit", error.to_string()))?;
+    let quota = body
+        .quota
+        .map(|quota| {
+            let period = quota.period.parse::<Period>()?;
+            Quota::new(quota.limit, period)
+        })
+        .transpose()
+        .map_err(|error| bad_request("invalid_quota", error.to_string()))?;
     let request = LimitsRequest {
         kind,
         scope,
         expires_at,
         allowed_origins,
         grants,
+        rate_limit,
+        quota,
     };
     Ok((name, request))
 }

@@ -1,0 +1,356 @@
+//! Rate limits and quotas enforced on each use of a token, and its uses counted per day.
+
+use core::num::NonZeroUsize;
+use std::collections::HashMap;
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use thiserror::Error;
+use tollgate_limit::{
+    Allowed, Counting, Limiter, Period, Quota, QuotaStatus, Rate, Refused, UsageMeter,
+};
+
+use crate::{Authenticated, DayCount, Storage, StoreError, TokenId};
+
+/// The most tokens whose rate state and saved use counts are kept in memory (tokens with
+/// unsaved uses are kept beyond it until saved; see [`UsageMeter`]).
+const MAX_METERED_TOKENS: NonZeroUsize = match NonZeroUsize::new(65_536) {
+    Some(max) => max,
+    None => NonZeroUsize::MIN,
+};
+
+/// Where a use stands against the limits that apply to it, for a response's `RateLimit`
+/// headers: of each kind, the limit with the least left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Metered {
+    /// The rate limit with the fewest uses left, and what it has left.
+    pub rate: Option<(Rate, Allowed)>,
+    /// The quota with the fewest uses left, and where it stands.
+    pub quota: Option<(Quota, QuotaStatus)>,
+}
+
+/// Why a use of a token was refused, or could not be judged.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum MeterError {
+    /// The token, or a token it derives from, is over its rate limit (or, without one, the
+    /// service's default rate).
+    #[error("rate limit {rate} reached: retry in {} s", refused.retry_after.as_secs_f64().ceil())]
+    RateLimited {
+        /// The limit that refused.
+        rate: Rate,
+        /// The wait, and when the whole allowance is back.
+        refused: Refused,
+    },
+    /// The token, or a token it derives from, used its whole quota for this period.
+    #[error("quota {quota} used up until {}", status.period_end.map_or_else(|| "the end of time".to_owned(), |day| day.to_string()))]
+    QuotaExceeded {
+        /// The quota that refused.
+        quota: Quota,
+        /// Its state: used, limit, and the period.
+        status: QuotaStatus,
+    },
+    /// The stored counts a quota needs could not be read: the use is refused, never allowed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A token's use counts for the current period of its quota (or, without one, the current
+/// month), stored and not yet saved together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUsage {
+    /// The period counted: the token's quota's, else a month.
+    pub period: Period,
+    /// The first day of the period, in UTC.
+    pub period_start: NaiveDate,
+    /// Uses of the token and of the tokens derived from it in the period.
+    pub used: u64,
+    /// The token's quota (set or inherited), if any. Uses are also counted against its
+    /// ancestors' quotas, which may refuse first.
+    pub quota: Option<Quota>,
+    /// Uses per day of the period, days without uses left out, oldest first.
+    pub days: Vec<(NaiveDate, u64)>,
+}
+
+/// The rate limits and quotas of tokens, and their use counts: see
+/// [`TokenService::meter`](crate::TokenService::meter).
+#[derive(Debug)]
+pub(crate) struct Metering {
+    rates: Limiter<TokenId>,
+    uses: UsageMeter<TokenId>,
+    default_rate: Option<Rate>,
+    /// Held while a save runs: [`UsageMeter`] takes one save at a time.
+    saving: tokio::sync::Mutex<()>,
+}
+
+/// One token whose limits a use counts against: the token or one of its ancestors.
+struct Member {
+    id: TokenId,
+    rate: Option<Rate>,
+    quota: Option<Quota>,
+}
+
+impl Metering {
+    pub(crate) fn new(default_rate: Option<Rate>) -> Self {
+        Self {
+            rates: Limiter::with_max_keys(MAX_METERED_TOKENS),
+            uses: UsageMeter::new(MAX_METERED_TOKENS),
+            default_rate,
+            saving: tokio::sync::Mutex::const_new(()),
+        }
+    }
+
+    pub(crate) fn with_default_rate(self, default_rate: Option<Rate>) -> Self {
+        Self {
+            default_rate,
+            ..self
+        }
+    }
+
+    /// Counts one use of `found` at `at` (UTC) / `now` (monotonic) against its limits and its
+    /// ancestors', or refuses it; see [`TokenService::meter`](crate::TokenService::meter).
+    pub(crate) async fn meter<S: Storage>(
+        &self,
+        storage: &S,
+        found: &Authenticated,
+        at: DateTime<Utc>,
+        now: Instant,
+    ) -> Result<Metered, MeterError> {
+        let members = self.members(found);
+        let mut metered = Metered::default();
+        // Rates first, without spending: a use refused for its rate counts nowhere.
+        for member in &members {
+            if let Some(rate) = member.rate {
+                let allowed = self
+                    .rates
+                    .peek(&member.id, &rate, now)
+                    .map_err(|refused| MeterError::RateLimited { rate, refused })?;
+                keep_least_left(&mut metered.rate, rate, allowed);
+            }
+        }
+        let today = at.date_naive();
+        self.count(storage, &members, today, &mut metered).await?;
+        // Then spend them. A spend refused now lost a race with a concurrent use since the
+        // peek: the use is refused, its counts taken back (rates spent above stay spent,
+        // which only errs towards refusing).
+        for member in &members {
+            if let Some(rate) = member.rate
+                && let Err(refused) = self.rates.spend(&member.id, &rate, now)
+            {
+                for counted in &members {
+                    self.uses.uncount(&counted.id, today);
+                }
+                return Err(MeterError::RateLimited { rate, refused });
+            }
+        }
+        Ok(metered)
+    }
+
+    /// Counts the use for every member, checking their quotas; on a refusal, takes back what
+    /// it counted. Reads the stored counts of the members' month when a quota needs them.
+    async fn count<S: Storage>(
+        &self,
+        storage: &S,
+        members: &[Member],
+        today: NaiveDate,
+        metered: &mut Metered,
+    ) -> Result<(), MeterError> {
+        // Twice at most: once, and once more after reading the stored counts. A month that
+        // turns between the two only costs another read.
+        let mut read = 0;
+        'again: loop {
+            for (index, member) in members.iter().enumerate() {
+                let refused = match self.uses.count(&member.id, member.quota.as_ref(), today) {
+                    Counting::Counted(status) => {
+                        if let (Some(quota), Some(status)) = (member.quota, status) {
+                            keep_least_remaining(&mut metered.quota, quota, status);
+                        }
+                        continue;
+                    }
+                    Counting::Exceeded(status) => member.quota.map(|quota| (quota, status)),
+                    Counting::NeedsStored { month } => {
+                        read += 1;
+                        if read > 2 {
+                            None
+                        } else {
+                            for counted in &members[..index] {
+                                self.uses.uncount(&counted.id, today);
+                            }
+                            metered.quota = None;
+                            self.load(storage, members, month).await?;
+                            continue 'again;
+                        }
+                    }
+                };
+                for counted in &members[..index] {
+                    self.uses.uncount(&counted.id, today);
+                }
+                return Err(match refused {
+                    Some((quota, status)) => MeterError::QuotaExceeded { quota, status },
+                    None => StoreError::Corrupt(
+                        "the stored use counts keep changing month while being read".to_owned(),
+                    )
+                    .into(),
+                });
+            }
+            return Ok(());
+        }
+    }
+
+    /// Reads the stored counts of the members with a quota for the month starting on `month`.
+    async fn load<S: Storage>(
+        &self,
+        storage: &S,
+        members: &[Member],
+        month: NaiveDate,
+    ) -> Result<(), StoreError> {
+        let ids: Vec<TokenId> = members
+            .iter()
+            .filter(|member| member.quota.is_some())
+            .map(|member| member.id)
+            .collect();
+        let mut days = by_token(storage.usage_since(&ids, month).await?);
+        for id in ids {
+            self.uses
+                .load(&id, month, days.remove(&id).unwrap_or_default());
+        }
+        Ok(())
+    }
+
+    /// The token and its ancestors, each with the limits worth checking: a limit equal to
+    /// the one of the member before it (its parent, or nearer ancestor that set it) is left
+    /// out, as every use it sees that one sees too, so it never refuses first. Without any
+    /// rate limit in the chain, the service's default rate applies to the token itself.
+    fn members(&self, found: &Authenticated) -> Vec<Member> {
+        let token = &found.token;
+        let chain = token
+            .ancestors
+            .iter()
+            .map(|ancestor| (ancestor.id, ancestor.rate_limit, ancestor.quota))
+            .chain([(token.id, token.limits.rate_limit, token.limits.quota)]);
+        let (mut last_rate, mut last_quota) = (None, None);
+        let mut members: Vec<Member> = chain
+            .map(|(id, rate, quota)| {
+                let member = Member {
+                    id,
+                    rate: rate.filter(|rate| last_rate != Some(*rate)),
+                    quota: quota.filter(|quota| last_quota != Some(*quota)),
+                };
+                (last_rate, last_quota) = (rate.or(last_rate), quota.or(last_quota));
+                member
+            })
+            .collect();
+        if last_rate.is_none()
+            && let Some(member) = members.last_mut()
+        {
+            member.rate = self.default_rate;
+        }
+        members
+    }
+
+    /// Saves every use counted and not saved yet; see
+    /// [`TokenService::flush_usage`](crate::TokenService::flush_usage).
+    pub(crate) async fn flush<S: Storage>(
+        &self,
+        storage: &S,
+        at: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let _one_save = self.saving.lock().await;
+        let batch = self.uses.take_unsaved();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let counts: Vec<DayCount> = batch
+            .iter()
+            .map(|unsaved| DayCount {
+                token: unsaved.key,
+                day: unsaved.day,
+                uses: unsaved.uses,
+            })
+            .collect();
+        if let Err(error) = storage.add_usage(&counts).await {
+            self.uses.save_failed(batch);
+            return Err(error);
+        }
+        // Saved. Reading the month back lets quotas see the other instances' uses; if the
+        // read fails, the counts stay as they are and the next save reads again.
+        let month = Period::Month.first_day(at.date_naive());
+        let mut ids: Vec<TokenId> = counts.iter().map(|count| count.token).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut read = storage.usage_since(&ids, month).await.map(by_token);
+        if let Err(error) = &read {
+            tracing::warn!(%error, "use counts saved, but not read back: other instances' uses are seen at the next save");
+        }
+        for id in &ids {
+            let read_back = read
+                .as_mut()
+                .ok()
+                .map(|days| (month, days.remove(id).unwrap_or_default()));
+            self.uses.saved(id, read_back);
+        }
+        Ok(counts.len())
+    }
+
+    /// `id`'s counts for the current period of `quota` (a month without one), saved and not.
+    pub(crate) async fn usage<S: Storage>(
+        &self,
+        storage: &S,
+        id: TokenId,
+        quota: Option<Quota>,
+        at: DateTime<Utc>,
+    ) -> Result<TokenUsage, StoreError> {
+        let period = quota.map_or(Period::Month, |quota| quota.period());
+        let today = at.date_naive();
+        let start = period.first_day(today);
+        let mut days: HashMap<NaiveDate, u64> = HashMap::new();
+        let stored = storage.usage_since(&[id], start).await?;
+        let stored = stored.into_iter().map(|count| (count.day, count.uses));
+        for (day, uses) in stored.chain(self.uses.unsaved_of(&id)) {
+            if (start..=today).contains(&day) {
+                let total = days.entry(day).or_default();
+                *total = total.saturating_add(uses);
+            }
+        }
+        let mut days: Vec<(NaiveDate, u64)> = days.into_iter().collect();
+        days.sort_unstable();
+        Ok(TokenUsage {
+            period,
+            period_start: start,
+            used: days
+                .iter()
+                .map(|(_, uses)| uses)
+                .fold(0, |sum, uses| sum.saturating_add(*uses)),
+            quota,
+            days,
+        })
+    }
+}
+
+/// Counts grouped by token.
+fn by_token(counts: Vec<DayCount>) -> HashMap<TokenId, Vec<(NaiveDate, u64)>> {
+    let mut grouped: HashMap<TokenId, Vec<(NaiveDate, u64)>> = HashMap::new();
+    for count in counts {
+        grouped
+            .entry(count.token)
+            .or_default()
+            .push((count.day, count.uses));
+    }
+    grouped
+}
+
+fn keep_least_left(kept: &mut Option<(Rate, Allowed)>, rate: Rate, allowed: Allowed) {
+    if kept.is_none_or(|(_, least)| allowed.remaining < least.remaining) {
+        *kept = Some((rate, allowed));
+    }
+}
+
+fn keep_least_remaining(
+    kept: &mut Option<(Quota, QuotaStatus)>,
+    quota: Quota,
+    status: QuotaStatus,
+) {
+    if kept.is_none_or(|(_, least)| status.remaining() < least.remaining()) {
+        *kept = Some((quota, status));
+    }
+}
