@@ -16,6 +16,7 @@ mod cases;
 mod failures;
 #[cfg(feature = "postgres")]
 mod listener;
+mod metering;
 #[cfg(feature = "sqlite")]
 mod sqlite_setup;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -103,6 +104,39 @@ all_backends![
     a_repeated_digest_is_refused,
     a_parent_ended_after_it_authenticated_makes_no_more_tokens,
 ];
+
+/// The cases of `metering`, as `metered::{backend}::{case}`.
+mod metered {
+    all_backends!(metering: [
+        a_rate_limit_refuses_the_sixth_use_in_a_minute,
+        a_quota_refuses_the_eleventh_use_until_the_month_turns,
+        children_count_against_their_parents_limits,
+        children_share_their_parents_rate,
+        the_default_rate_applies_to_tokens_without_one,
+        uses_are_counted_per_day_and_saved,
+        chains_of_tokens_are_bounded,
+    ]);
+
+    #[tokio::test]
+    async fn unreadable_counts_refuse_and_failed_saves_are_kept() {
+        crate::metering::unreadable_counts_refuse_and_failed_saves_are_kept().await;
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn instances_and_restarts_share_saved_counts_on_sqlite() {
+        let url = tollgate_test_support::sqlite_url();
+        crate::metering::instances_and_restarts_share_saved_counts(&url).await;
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
+    async fn instances_and_restarts_share_saved_counts_on_postgres() {
+        let url = tollgate_test_support::postgres_database_url().await;
+        crate::metering::instances_and_restarts_share_saved_counts(&url).await;
+    }
+}
 
 /// The cases of `bounds`, as `bounded::{backend}::{case}`.
 mod bounded {
