@@ -12,7 +12,7 @@ use tollgate_store::{AuthError, Authenticated, Storage, TokenId, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{ClientAddr, FailureThrottle, Realm, Refusal, refusal};
+use crate::{ClientAddr, FailureThrottle, RateLimitHeaders, Realm, Refusal, refusal};
 
 /// The future of [`Auth`]: boxed, as it awaits the store's lookup, whose type has no name.
 type BoxFuture<T> = core::pin::Pin<Box<dyn core::future::Future<Output = T> + Send>>;
@@ -83,6 +83,13 @@ pub enum TokenRequirement {
 /// 403 `origin_not_allowed`, or 503 when the database is unavailable; with a
 /// [`FailureThrottle`], 429 `too_many_failures` first for credentials from an address that
 /// failed too often.
+///
+/// Each request with a valid token is metered ([`TokenService::meter`]): counted for the
+/// token's use counts, and refused with 429 `rate_limited` or `quota_exceeded` when the
+/// token, or a token it derives from, is over its rate limit or quota (or, without any rate
+/// limit, over the service's default rate). Responses to metered requests carry the
+/// `RateLimit-Policy` and `RateLimit` fields ([`RateLimitHeaders`]) whenever a limit applied,
+/// allowed ones included.
 ///
 /// When the token authenticated, the response's extensions hold its [`TokenId`] (never its
 /// secret), so that a request log wrapped around this layer can say whose request it was.
@@ -288,6 +295,8 @@ where
                 layer.count_failure(client);
                 return Ok(refusal::repeated_authorization(&layer.realm).to_response());
             }
+            let now = (layer.clock)();
+            let mut rate_limit = None;
             let caller = match header {
                 None => match layer.requirement {
                     TokenRequirement::Required => {
@@ -297,7 +306,7 @@ where
                 },
                 Some(value) => match layer
                     .tokens
-                    .authenticate_header(value.as_bytes(), (layer.clock)())
+                    .authenticate_header(value.as_bytes(), now)
                     .await
                 {
                     Ok(found) => {
@@ -305,6 +314,15 @@ where
                         if let Some(refused) = origin_refusal(&found, request.headers().get(ORIGIN))
                         {
                             return Ok(with_token_id(refused.to_response(), found.token.id));
+                        }
+                        match layer.tokens.meter(&found, now, Instant::now()).await {
+                            Ok(metered) => {
+                                rate_limit = RateLimitHeaders::allowed(&metered, now);
+                            }
+                            Err(error) => {
+                                let refused = refusal::meter_error(&error, now);
+                                return Ok(with_token_id(refused.to_response(), found.token.id));
+                            }
                         }
                         Caller::Token(found)
                     }
@@ -322,7 +340,10 @@ where
             };
             request.extensions_mut().insert(caller);
             request.extensions_mut().insert(layer.realm.clone());
-            let response = inner.call(request).await?;
+            let mut response = inner.call(request).await?;
+            if let Some(rate_limit) = rate_limit {
+                rate_limit.apply(response.headers_mut());
+            }
             Ok(match token_id {
                 Some(id) => with_token_id(response, id),
                 None => response,
@@ -706,5 +727,94 @@ mod tests {
         let after = send(&layer.with_clock(|| at(60)), &token).await;
         assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
         assert!(after.body().contains("invalid_token"), "{}", after.body());
+    }
+
+    /// A service holding "ci", limited by `rate_limit` and `quota`.
+    async fn limited_service(
+        rate_limit: Option<&str>,
+        quota: Option<&str>,
+    ) -> (Arc<TokenService<MemoryStorage>>, String) {
+        let service = TokenService::new(MemoryStorage::new(), TokenFormat::new("tg").unwrap());
+        let alice = UserName::new("alice").unwrap();
+        service
+            .create_user(alice.clone(), Role::Reader, at(0))
+            .await
+            .unwrap();
+        let request = TokenRequest {
+            owner: alice,
+            name: TokenName::new("ci").unwrap(),
+            limits: Limits {
+                rate_limit: rate_limit.map(|text| text.parse().unwrap()),
+                quota: quota.map(|text| text.parse().unwrap()),
+                ..Limits::new(Scope::ReadOnly)
+            },
+        };
+        let created = service.create_token(&request, at(0)).await.unwrap();
+        (Arc::new(service), created.secret.expose_secret().to_owned())
+    }
+
+    fn header<'r>(response: &'r Response<String>, name: &str) -> Option<&'r str> {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap())
+    }
+
+    /// Allowed requests carry both policies; the third in a minute is refused with 429
+    /// `rate_limited`, `Retry-After` and the rate's fields; the handler never sees it.
+    #[tokio::test]
+    async fn a_token_over_its_rate_limit_gets_429_with_the_ratelimit_fields() {
+        let (tokens, token) = limited_service(Some("2/min"), Some("3/day")).await;
+        let realm = Realm::new("tollgate").unwrap();
+        // 1 800 000 000 s is 2027-01-15T08:00:00Z: sixteen hours left in the day.
+        let layer = AuthLayer::new(tokens, realm, TokenRequirement::Required).with_clock(|| at(0));
+        let first = send(&layer, &token).await;
+        assert_eq!(first.status(), StatusCode::OK);
+        assert_eq!(
+            header(&first, "ratelimit-policy"),
+            Some("\"rate\";q=2;w=60, \"quota\";q=3;w=86400")
+        );
+        assert_eq!(
+            header(&first, "ratelimit"),
+            Some("\"rate\";r=1;t=30, \"quota\";r=2;t=57600")
+        );
+        assert_eq!(send(&layer, &token).await.status(), StatusCode::OK);
+        let refused = send(&layer, &token).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            refused.body().contains("\"rate_limited\""),
+            "{}",
+            refused.body()
+        );
+        assert_eq!(header(&refused, "retry-after"), Some("30"));
+        assert_eq!(
+            header(&refused, "ratelimit-policy"),
+            Some("\"rate\";q=2;w=60")
+        );
+        assert_eq!(header(&refused, "ratelimit"), Some("\"rate\";r=0;t=60"));
+        assert!(refused.extensions().get::<TokenId>().is_some());
+    }
+
+    /// Once the day's quota is used, 429 `quota_exceeded` until midnight UTC.
+    #[tokio::test]
+    async fn a_token_over_its_quota_gets_429_until_the_period_ends() {
+        let (tokens, token) = limited_service(None, Some("3/day")).await;
+        let realm = Realm::new("tollgate").unwrap();
+        let layer = AuthLayer::new(tokens, realm, TokenRequirement::Required).with_clock(|| at(0));
+        for _ in 0..3 {
+            assert_eq!(send(&layer, &token).await.status(), StatusCode::OK);
+        }
+        let refused = send(&layer, &token).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            refused.body().contains("\"quota_exceeded\""),
+            "{}",
+            refused.body()
+        );
+        assert_eq!(header(&refused, "retry-after"), Some("57600"));
+        assert_eq!(header(&refused, "ratelimit"), Some("\"quota\";r=0;t=57600"));
+        // The next day, the quota is whole again.
+        let tomorrow = layer.with_clock(|| at(57_600));
+        assert_eq!(send(&tomorrow, &token).await.status(), StatusCode::OK);
     }
 }

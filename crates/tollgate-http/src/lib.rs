@@ -72,6 +72,7 @@ mod error;
 #[cfg(feature = "axum")]
 mod extract;
 mod failure_throttle;
+mod rate_limit_headers;
 pub mod refusal;
 mod refusal_response;
 mod response_future;
@@ -85,6 +86,7 @@ pub use error::RealmError;
 #[cfg(feature = "axum")]
 pub use extract::CallerToken;
 pub use failure_throttle::FailureThrottle;
+pub use rate_limit_headers::{RATELIMIT, RATELIMIT_POLICY, RateLimitHeaders};
 pub use refusal_response::{Refusal, RefusalCode};
 pub use response_future::ResponseFuture;
 pub use scope_layer::{ScopeLayer, Scoped};

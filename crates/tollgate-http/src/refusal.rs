@@ -4,7 +4,9 @@
 //! |---|---|---|
 //! | no credentials | 401 + challenge | `missing_token` |
 //! | malformed header or token, unknown, revoked, expired; two `Authorization` fields | 401 + `invalid_token` | `invalid_token` |
-//! | credentials from an address over its quota of failed authentications | 429 + `Retry-After` | `too_many_failures` |
+//! | credentials from an address over its rate of failed authentications | 429 + `Retry-After` | `too_many_failures` |
+//! | a token (or a token it derives from) over its rate limit | 429 + `Retry-After` + `RateLimit` fields | `rate_limited` |
+//! | a token (or a token it derives from) that used its quota for the period | 429 + `Retry-After` + `RateLimit` fields | `quota_exceeded` |
 //! | database unavailable | 503 | `unavailable` |
 //! | malformed stored row | 500 | `internal` |
 //! | scope or role too low, a publishable token beyond reading, or never for tokens | 403 + `insufficient_scope` | `insufficient_scope` |
@@ -12,21 +14,24 @@
 //! | not a writer | 403 | `not_a_writer` |
 //! | token's allowed origins do not match `Origin` | 403 | `origin_not_allowed` |
 //! | a new token above its owner's role | 422 | `scope_above_role` |
-//! | a new token beyond its parent's expiry, origins or grants | 422 | `exceeds_parent` |
+//! | a new token beyond its parent's expiry, origins, grants, rate limit or quota | 422 | `exceeds_parent` |
+//! | a new token made by a token with the most ancestors allowed | 422 | `derivation_too_deep` |
 //! | limits no token may have | 422 | `publishable_read_only`, `publishable_needs_origins`, `invalid_allowed_origin` |
 //! | restoring a token whose parent is revoked or deleted, or creating one with a token revoked or deleted since it authenticated the request | 409 | `parent_not_active` |
 //! | a new token for a user who holds the most live tokens allowed | 422 | `too_many_tokens` |
 
 use core::time::Duration;
 
+use chrono::{DateTime, Utc};
 use http::StatusCode;
 use tollgate_cors::OriginCheck;
 use tollgate_limit::Refused;
 use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
-use tollgate_store::{AuthError, DeriveError, StoreError};
+use tollgate_store::{AuthError, DeriveError, MeterError, StoreError};
 use tollgate_writers::WriteDenial;
 
-use crate::{Realm, Refusal, cause};
+use crate::rate_limit_headers::quota_wait;
+use crate::{RateLimitHeaders, Realm, Refusal, cause};
 
 /// 401 for a request that must carry a token and does not.
 #[must_use]
@@ -81,6 +86,45 @@ pub fn too_many_failures(wait: Refused) -> Refusal {
          in Retry-After before sending credentials again",
     )
     .with_retry_after(wait.retry_after)
+}
+
+/// 429 for a token over its rate limit (`rate_limited`) or quota (`quota_exceeded`), its own
+/// or a token's it derives from, with `Retry-After` and the `RateLimit` fields
+/// ([`RateLimitHeaders`]); the store's failure otherwise. `at` is the time now, for the wait
+/// until a quota's period ends.
+#[must_use]
+pub fn meter_error(error: &MeterError, at: DateTime<Utc>) -> Refusal {
+    let refusal = match error {
+        MeterError::RateLimited { rate, refused } => Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "this token may be used {rate} (with the tokens it derives from or that derive \
+                 from it): wait the number of seconds in Retry-After"
+            ),
+        )
+        .with_retry_after(refused.retry_after),
+        MeterError::QuotaExceeded { quota, status } => {
+            let resets = status.period_end.map_or_else(
+                || "never".to_owned(),
+                |day| format!("on {day} at 00:00 UTC"),
+            );
+            Refusal::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota_exceeded",
+                format!(
+                    "this token's quota of {} uses per {} is used up (with the tokens it \
+                     derives from or that derive from it); it is whole again {resets}",
+                    quota.limit(),
+                    quota.period()
+                ),
+            )
+            .with_retry_after(quota_wait(status, at))
+        }
+        MeterError::Store(store) => return store_error(store),
+        other => return internal(other),
+    };
+    refusal.with_rate_limit(RateLimitHeaders::refused(error, at))
 }
 
 /// `?` on a store call in a handler returning `Result<_, Refusal>`: [`store_error`].

@@ -5,8 +5,11 @@ use core::time::Duration;
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 
+use crate::RateLimitHeaders;
+
 /// A refusal: the status, a stable snake_case code, a message for people, for 401 and some
-/// 403 responses a `WWW-Authenticate` challenge, and for 429 a `Retry-After`.
+/// 403 responses a `WWW-Authenticate` challenge, and for 429 a `Retry-After` (and, for a
+/// token's rate limit or quota, the `RateLimit` fields).
 ///
 /// The body is `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +24,9 @@ pub struct Refusal {
     pub challenge: Option<HeaderValue>,
     /// The whole seconds to wait before trying again, sent as `Retry-After`.
     pub retry_after: Option<u64>,
+    /// The `RateLimit-Policy` and `RateLimit` fields, for a refusal by a rate limit or quota
+    /// (boxed: most refusals have none, and a refusal is returned by value everywhere).
+    pub rate_limit: Option<Box<RateLimitHeaders>>,
 }
 
 impl Refusal {
@@ -33,6 +39,7 @@ impl Refusal {
             message: message.into(),
             challenge: None,
             retry_after: None,
+            rate_limit: None,
         }
     }
 
@@ -58,6 +65,15 @@ impl Refusal {
         }
     }
 
+    /// This refusal with the `RateLimit` fields of the limit that refused.
+    #[must_use]
+    pub fn with_rate_limit(self, headers: Option<RateLimitHeaders>) -> Self {
+        Self {
+            rate_limit: headers.map(Box::new),
+            ..self
+        }
+    }
+
     /// The JSON body text.
     #[must_use]
     pub fn body(&self) -> String {
@@ -78,6 +94,9 @@ impl Refusal {
         }
         if let Some(seconds) = self.retry_after {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(rate_limit) = &self.rate_limit {
+            rate_limit.apply(headers);
         }
         response
     }

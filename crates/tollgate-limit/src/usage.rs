@@ -5,6 +5,7 @@ use core::hash::{BuildHasher, Hash};
 use core::num::NonZeroUsize;
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::NaiveDate;
@@ -42,7 +43,8 @@ pub enum Counting {
     /// Not counted: the quota is spent for this period.
     Exceeded(QuotaStatus),
     /// Not counted: the quota cannot be checked until the store's counts for the key's month
-    /// starting on `month` are read and handed to [`UsageMeter::load`]. Count again then.
+    /// starting on `month` are read (for the first time, or again in a new save interval)
+    /// and handed to [`UsageMeter::load`]. Count again then.
     NeedsStored {
         /// The first day of the month to read.
         month: NaiveDate,
@@ -69,13 +71,16 @@ pub struct Unsaved<K> {
 /// or [`saved`](Self::saved) after each save), plus the uses counted here since and not yet
 /// confirmed saved. So on one instance the count is exact: every use counted is either
 /// unsaved here or in the store, never both. Instances sharing a store see each other's
-/// uses when they read it, so a quota may be overshot by what other instances counted and
-/// had not saved, or saved after this one last read: with every instance saving each
-/// interval, at most the uses the others counted in the last two intervals.
+/// uses when they read it, and counts read before the current save interval
+/// ([`next_interval`](Self::next_interval)) are read again before a quota is checked against
+/// them. So a quota may be overshot by what other instances counted and had not saved, or
+/// saved after this one last read: with every instance saving each interval, at most the
+/// uses the others counted in the last two intervals.
 ///
 /// The saving loop: [`take_unsaved`](Self::take_unsaved) hands over everything unsaved; the
-/// caller adds it to the store (atomically, `count = count + uses`) and reads the keys' months
-/// back, then calls [`saved`](Self::saved) for each key (with what it read, if it could); if the write fails it calls
+/// caller adds it to the store (atomically, `count = count + uses`), calls
+/// [`next_interval`](Self::next_interval), reads the keys' months back, then calls
+/// [`saved`](Self::saved) for each key (with what it read, if it could); if the write fails it calls
 /// [`save_failed`](Self::save_failed), and the uses are handed over again next time. One save
 /// at a time.
 ///
@@ -90,30 +95,52 @@ pub struct UsageMeter<K> {
     shards: Box<[Mutex<HashMap<K, Counts>>]>,
     max_keys_per_shard: usize,
     hasher: RandomState,
+    /// The current save interval: counts read in an earlier one are read again.
+    interval: AtomicU64,
 }
 
 /// One key's counts.
 #[derive(Debug, Default)]
 struct Counts {
-    /// The store's counts for the days of one month as last read, and that month's first day.
-    stored: Option<(NaiveDate, Vec<(NaiveDate, u64)>)>,
+    /// The store's counts for the days of one month as last read.
+    stored: Option<Stored>,
     /// Uses counted here and not handed to a save yet, per day.
     unsaved: Vec<(NaiveDate, u64)>,
     /// Uses handed to the save in progress, per day.
     saving: Vec<(NaiveDate, u64)>,
+    /// The save interval in which they were handed over: counts read in a later interval
+    /// were read after the save's write, and hold them already.
+    saving_interval: u64,
+}
+
+/// A month of a key's counts as read from the store.
+#[derive(Debug)]
+struct Stored {
+    /// The month's first day.
+    month: NaiveDate,
+    /// The counts per day.
+    days: Vec<(NaiveDate, u64)>,
+    /// The save interval they were read in (see [`UsageMeter::next_interval`]).
+    interval: u64,
 }
 
 const SHARDS: usize = 64;
 
 impl Counts {
-    /// Uses in the period starting on `first` up to `day`, if the month holding `day` is known.
-    fn used(&self, first: NaiveDate, day: NaiveDate) -> Option<u64> {
-        let (month, stored) = self.stored.as_ref()?;
-        if *month != Period::Month.first_day(day) {
+    /// Uses in the period starting on `first` up to `day`, if the month holding `day` was read
+    /// in the save interval `interval`.
+    fn used(&self, first: NaiveDate, day: NaiveDate, interval: u64) -> Option<u64> {
+        let stored = self.stored.as_ref()?;
+        if stored.month != Period::Month.first_day(day) || stored.interval != interval {
             return None;
         }
         let in_period = |(on, uses): &(NaiveDate, u64)| (first..=day).contains(on).then_some(*uses);
-        let all = stored.iter().chain(&self.unsaved).chain(&self.saving);
+        let saving = if stored.interval > self.saving_interval {
+            &[][..]
+        } else {
+            &self.saving[..]
+        };
+        let all = stored.days.iter().chain(&self.unsaved).chain(saving);
         Some(all.filter_map(in_period).fold(0, u64::saturating_add))
     }
 
@@ -137,7 +164,21 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             max_keys_per_shard: max_keys.get().div_ceil(SHARDS),
             hasher: RandomState::new(),
+            interval: AtomicU64::new(0),
         }
+    }
+
+    /// Starts a new save interval: counts read from the store before it are read again
+    /// ([`Counting::NeedsStored`]) before a quota is checked against them, so that a quota
+    /// sees the other instances' saved uses within an interval. Call it at each save, after
+    /// the store took the uses handed over (so that counts read from then on are known to
+    /// hold them) and before reading the saved keys back.
+    pub fn next_interval(&self) {
+        self.interval.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn current_interval(&self) -> u64 {
+        self.interval.load(Ordering::Relaxed)
     }
 
     /// Counts one use of `key` on `day` if `quota` allows it (`None`: no quota, always
@@ -154,7 +195,7 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
             return Counting::Counted(None);
         };
         let first = quota.period().first_day(day);
-        let Some(used) = counts.used(first, day) else {
+        let Some(used) = counts.used(first, day, self.current_interval()) else {
             return Counting::NeedsStored {
                 month: Period::Month.first_day(day),
             };
@@ -187,7 +228,12 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     /// The store's counts of `key` for the days of the month starting on `month` (each day
     /// once; days without uses may be left out).
     pub fn load(&self, key: &K, month: NaiveDate, days: Vec<(NaiveDate, u64)>) {
-        self.shard(key).entry(key.clone()).or_default().stored = Some((month, days));
+        let interval = self.current_interval();
+        self.shard(key).entry(key.clone()).or_default().stored = Some(Stored {
+            month,
+            days,
+            interval,
+        });
     }
 
     /// `key`'s uses counted here and not confirmed saved, per day.
@@ -210,8 +256,12 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     #[must_use]
     pub fn take_unsaved(&self) -> Vec<Unsaved<K>> {
         let mut taken = Vec::new();
+        let interval = self.current_interval();
         for shard in &self.shards {
             for (key, counts) in lock(shard).iter_mut() {
+                if !counts.unsaved.is_empty() {
+                    counts.saving_interval = interval;
+                }
                 for (day, uses) in core::mem::take(&mut counts.unsaved) {
                     if uses > 0 {
                         taken.push(Unsaved {
@@ -229,8 +279,8 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
 
     /// The save of `key`'s uses went through. `read_back`: the store's counts for the month
     /// starting on the date given, read after the save (they hold this instance's saved uses
-    /// and the other instances'); `None` when they could not be read, and the saved uses are
-    /// added to the counts last read instead.
+    /// and the other instances'), current for this save interval; `None` when they could not
+    /// be read, and the saved uses are added to the counts last read instead.
     pub fn saved(&self, key: &K, read_back: Option<(NaiveDate, Vec<(NaiveDate, u64)>)>) {
         let mut shard = self.shard(key);
         let Some(counts) = shard.get_mut(key) else {
@@ -238,10 +288,16 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
         };
         let saving = core::mem::take(&mut counts.saving);
         match (read_back, &mut counts.stored) {
-            (Some(stored), _) => counts.stored = Some(stored),
-            (None, Some((_, stored))) => {
+            (Some((month, days)), _) => {
+                counts.stored = Some(Stored {
+                    month,
+                    days,
+                    interval: self.interval.load(Ordering::Relaxed),
+                });
+            }
+            (None, Some(stored)) => {
                 for (day, uses) in saving {
-                    add(stored, day, uses);
+                    add(&mut stored.days, day, uses);
                 }
             }
             // Nothing read before either: nothing to keep current.
@@ -381,6 +437,69 @@ mod tests {
         assert!(matches!(
             meter.count(&1, Some(&quota), day("2026-12-01")),
             Counting::Counted(Some(QuotaStatus { used: 1, .. }))
+        ));
+    }
+
+    /// Counts read in an earlier save interval are read again before a quota is checked: an
+    /// instance sees the uses other instances saved since.
+    #[test]
+    fn counts_from_an_earlier_interval_are_read_again() {
+        let meter = meter();
+        let quota = Quota::new(10, Period::Month).unwrap();
+        let today = day("2026-11-30");
+        meter.load(&1, day("2026-11-01"), vec![(today, 2)]);
+        assert!(matches!(
+            meter.count(&1, Some(&quota), today),
+            Counting::Counted(_)
+        ));
+        meter.next_interval();
+        assert_eq!(
+            meter.count(&1, Some(&quota), today),
+            Counting::NeedsStored {
+                month: day("2026-11-01")
+            }
+        );
+        // Another instance saved six meanwhile; this one's own use is still unsaved here.
+        meter.load(&1, day("2026-11-01"), vec![(today, 8)]);
+        assert_eq!(
+            meter.count(&1, Some(&quota), today),
+            Counting::Counted(Some(status(10, 10, "2026-11-01", "2026-12-01")))
+        );
+        // Counts without a quota need no read.
+        meter.next_interval();
+        assert_eq!(meter.count(&1, None, today), Counting::Counted(None));
+    }
+
+    /// Counts read while a save is in flight hold its uses when read after its write (a later
+    /// interval), and not when read before: either way each use counts once.
+    #[test]
+    fn counts_read_during_a_save_count_each_use_once() {
+        let meter = meter();
+        let quota = Quota::new(100, Period::Month).unwrap();
+        let today = day("2026-11-30");
+        let month = day("2026-11-01");
+        meter.load(&1, month, vec![]);
+        for _ in 0..5 {
+            let _ = meter.count(&1, Some(&quota), today);
+        }
+        let _batch = meter.take_unsaved();
+        // Read before the write: the five are not in the store yet.
+        meter.load(&1, month, vec![]);
+        assert!(matches!(
+            meter.count(&1, Some(&quota), today),
+            Counting::Counted(Some(QuotaStatus { used: 6, .. }))
+        ));
+        // The write; then a read, which holds them.
+        meter.next_interval();
+        meter.load(&1, month, vec![(today, 5)]);
+        assert!(matches!(
+            meter.count(&1, Some(&quota), today),
+            Counting::Counted(Some(QuotaStatus { used: 7, .. }))
+        ));
+        meter.saved(&1, Some((month, vec![(today, 5)])));
+        assert!(matches!(
+            meter.count(&1, Some(&quota), today),
+            Counting::Counted(Some(QuotaStatus { used: 8, .. }))
         ));
     }
 

@@ -258,6 +258,8 @@ impl Metering {
         let _one_save = self.saving.lock().await;
         let batch = self.uses.take_unsaved();
         if batch.is_empty() {
+            // Counts read before now are read again before a quota is checked against them.
+            self.uses.next_interval();
             return Ok(0);
         }
         let counts: Vec<DayCount> = batch
@@ -272,6 +274,8 @@ impl Metering {
             self.uses.save_failed(batch);
             return Err(error);
         }
+        // As above; from here on, counts read hold the uses just saved.
+        self.uses.next_interval();
         // Saved. Reading the month back lets quotas see the other instances' uses; if the
         // read fails, the counts stay as they are and the next save reads again.
         let month = Period::Month.first_day(at.date_naive());

@@ -120,12 +120,12 @@ pub struct Server {
 
 impl Server {
     /// Stops accepting requests, lets those in flight finish within the shutdown grace period,
-    /// closes every connection, and writes pending last uses.
+    /// closes every connection, and writes pending last uses and use counts.
     ///
     /// # Errors
     ///
     /// [`StartError::Io`] if the serving task failed, [`StartError::Store`] if the pending
-    /// last uses could not be written.
+    /// last uses or use counts could not be written.
     pub async fn stop(self) -> Result<(), StartError> {
         // The task may have ended already; then there is nobody to tell.
         let _ = self.shutdown.send(());
@@ -134,14 +134,15 @@ impl Server {
             .map_err(|error| StartError::Io(std::io::Error::other(error)))?;
         self.flusher.abort();
         self.tokens.flush_last_use().await?;
+        self.tokens.flush_usage(Utc::now()).await?;
         Ok(())
     }
 }
 
-/// Writes pending last uses every last-use interval, so that a use noted but not written
-/// (coalesced, or refused by a busy database) reaches the database without waiting for
-/// shutdown.
-fn flush_last_use_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> {
+/// Writes pending last uses and use counts every last-use interval, so that a use noted but
+/// not written (coalesced, or refused by a busy database) reaches the database without
+/// waiting for shutdown, and quotas see the other instances' uses.
+fn flush_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> {
     // The service's own interval; one of zero or less (every use written at once) still
     // retries refused writes, each second.
     let period = tokens
@@ -157,6 +158,9 @@ fn flush_last_use_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> 
             if let Err(error) = tokens.flush_last_use().await {
                 tracing::warn!(%error, "pending last uses not written; the next flush retries them");
             }
+            if let Err(error) = tokens.flush_usage(Utc::now()).await {
+                tracing::warn!(%error, "use counts not saved; the next flush retries them");
+            }
         }
     })
 }
@@ -170,7 +174,8 @@ fn flush_last_use_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> 
 pub async fn start(settings: Settings) -> Result<Server, StartError> {
     let options = SqlOptions::default().acquire_timeout(settings.database_timeout);
     let store = open_store(&settings.database_url, options, settings.token_cache).await?;
-    let tokens = Arc::new(token_service(store)?);
+    let tokens =
+        Arc::new(token_service(store)?.with_default_rate_limit(settings.default_rate_limit));
     let database = tokens.storage().inner();
     let records = Records::open(database.pool().clone(), database.read_pool().clone()).await?;
     let realm = Realm::new(REALM).map_err(|_| StartError::Config("invalid realm"))?;
@@ -209,7 +214,7 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
         addr,
         shutdown,
         task,
-        flusher: flush_last_use_regularly(Arc::clone(&tokens)),
+        flusher: flush_regularly(Arc::clone(&tokens)),
         tokens,
     })
 }
@@ -298,6 +303,10 @@ fn router(state: AppState) -> Router {
         .route(
             "/v1/tokens/{id}",
             delete(tokens::delete).route_layer(manage_account()),
+        )
+        .route(
+            "/v1/tokens/{id}/usage",
+            get(tokens::usage).route_layer(manage_account()),
         )
         .route(
             "/v1/tokens/{id}/revoke",

@@ -36,6 +36,9 @@ pub struct Settings {
     /// Failed authentications allowed per client address
     /// (`TOLLGATE_AUTH_FAILURES_PER_MINUTE`).
     pub auth_failures: Rate,
+    /// The rate limit of tokens with none of their own or their ancestors'
+    /// (`TOLLGATE_DEFAULT_RATE_LIMIT`, such as `100/min`; unset, none).
+    pub default_rate_limit: Option<Rate>,
     /// Which log events are kept (`RUST_LOG`).
     pub log_filter: LogFilter,
 }
@@ -130,6 +133,14 @@ impl Settings {
             capacity: token_cache_capacity(&var, &mut problems),
         };
         let auth_failures = auth_failures_per_minute(&var, &mut problems);
+        let default_rate_limit = var("TOLLGATE_DEFAULT_RATE_LIMIT").and_then(|text| {
+            text.trim()
+                .parse()
+                .map_err(|error| {
+                    problems.push(format!("TOLLGATE_DEFAULT_RATE_LIMIT={text:?}: {error}"));
+                })
+                .ok()
+        });
         // A default in place of an invalid value is never used: its problem refuses them all.
         let log_filter = LogFilter::from_var(var("RUST_LOG"))
             .map_err(|problem| problems.push(problem))
@@ -148,6 +159,7 @@ impl Settings {
                     database_timeout,
                     token_cache,
                     auth_failures,
+                    default_rate_limit,
                     log_filter,
                 })
             }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tollgate::cors::OriginPattern;
 use tollgate::http::{CallerToken, Refusal, refusal};
 use tollgate::limit::{Period, Quota, Rate};
-use tollgate::scope::{Access, Grants, Limits, LimitsRequest, ResourceName, Scope};
+use tollgate::scope::{Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope};
 use tollgate::store::{Authenticated, CreatedToken, TokenId, TokenRecord};
 use tollgate::token::TokenName;
 
@@ -299,6 +299,45 @@ pub(crate) async fn current(
     fields.insert("created_at".into(), json!(rfc3339(token.created_at)));
     fields.insert("last_used_at".into(), optional_time(token.last_used_at));
     Ok(Json(Value::Object(fields)))
+}
+
+/// `GET /v1/tokens/{id}/usage`: the uses of the token and the tokens derived from it in the
+/// current period of its quota (a calendar month without one), for its owner (the route's
+/// scope layer asks for a token that may manage the account) or an administrator (a token
+/// that may read sensitive data). Anyone else learns nothing: 404, as for no token.
+pub(crate) async fn usage(
+    State(state): State<AppState>,
+    CallerToken(found): CallerToken,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Refusal> {
+    let id = token_id(&id)?;
+    let token = state
+        .tokens
+        .token(id)
+        .await?
+        .ok_or_else(|| not_found("token"))?;
+    let owns = token.owner.key() == found.token.owner.key();
+    let administers = found
+        .token
+        .limits
+        .check_operation(&found.role, Operation::ReadSensitive, None)
+        .is_allowed();
+    if !owns && !administers {
+        return Err(not_found("token"));
+    }
+    let usage = state.tokens.usage(&token, Utc::now()).await?;
+    let days: Vec<Value> = usage
+        .days
+        .iter()
+        .map(|(day, uses)| json!({"day": day.to_string(), "uses": uses}))
+        .collect();
+    Ok(Json(json!({
+        "period": usage.period.as_str(),
+        "period_start": usage.period_start.to_string(),
+        "used": usage.used,
+        "limit": usage.quota.map(|quota| quota.limit()),
+        "days": days,
+    })))
 }
 
 /// A token id from the path; anything that is not one names no token.

@@ -45,6 +45,8 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "kind",
             "name",
             "parent_id",
+            "quota",
+            "rate_limit",
             "scope",
             "token"
         ]
@@ -79,6 +81,8 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "last_used_at",
             "name",
             "parent_id",
+            "quota",
+            "rate_limit",
             "revoked",
             "scope"
         ]
@@ -111,6 +115,8 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "last_used_at",
             "name",
             "parent_id",
+            "quota",
+            "rate_limit",
             "scope",
             "user"
         ]
