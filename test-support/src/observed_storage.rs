@@ -100,5 +100,6 @@ impl Storage for ObservedStorage {
         fn restore(id: TokenId) -> ();
         fn delete_token(id: TokenId, owner: &UserName, at: DateTime<Utc>) -> bool;
         fn purge_unused_since(cutoff: DateTime<Utc>) -> u64;
+        fn delete_usage_before(day: NaiveDate) -> u64;
     }
 }

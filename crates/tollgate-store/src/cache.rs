@@ -466,6 +466,10 @@ impl<S: Storage> Storage for CachedStorage<S> {
     ) -> Result<Vec<DayCount>, StoreError> {
         self.inner.usage_since(ids, since).await
     }
+
+    async fn delete_usage_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
+        self.inner.delete_usage_before(day).await
+    }
 }
 
 #[cfg(test)]

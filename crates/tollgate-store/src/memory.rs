@@ -368,6 +368,13 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
+    async fn delete_usage_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
+        let mut state = self.write();
+        let before = state.usage.len();
+        state.usage.retain(|&(_, on), _| on >= day);
+        Ok((before - state.usage.len()) as u64)
+    }
+
     async fn usage_since(
         &self,
         ids: &[TokenId],

@@ -79,8 +79,9 @@ pub(crate) struct Metering {
     rates: Limiter<TokenId>,
     uses: UsageMeter<TokenId>,
     default_rate: Option<Rate>,
-    /// Held while a save runs: [`UsageMeter`] takes one save at a time.
-    saving: tokio::sync::Mutex<()>,
+    /// Held while a save runs: [`UsageMeter`] takes one save at a time. Holds the last
+    /// day old counts were deleted on.
+    saving: tokio::sync::Mutex<Option<NaiveDate>>,
 }
 
 /// One token whose limits a use counts against: the token or one of its ancestors.
@@ -96,7 +97,7 @@ impl Metering {
             rates: Limiter::with_max_keys(MAX_METERED_TOKENS),
             uses: UsageMeter::new(MAX_METERED_TOKENS),
             default_rate,
-            saving: tokio::sync::Mutex::const_new(()),
+            saving: tokio::sync::Mutex::const_new(None),
         }
     }
 
@@ -255,7 +256,24 @@ impl Metering {
         storage: &S,
         at: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let _one_save = self.saving.lock().await;
+        let mut last_deleted = self.saving.lock().await;
+        let today = at.date_naive();
+        if *last_deleted != Some(today) {
+            // Nothing reads counts before the current period; the previous month is kept for
+            // people who look.
+            let keep_from = Period::Month
+                .first_day(today)
+                .checked_sub_months(chrono::Months::new(1));
+            match keep_from.map(|day| storage.delete_usage_before(day)) {
+                Some(deleting) => match deleting.await {
+                    Ok(_) => *last_deleted = Some(today),
+                    Err(error) => {
+                        tracing::warn!(%error, "old use counts not deleted; the next save retries");
+                    }
+                },
+                None => *last_deleted = Some(today),
+            }
+        }
         let batch = self.uses.take_unsaved();
         if batch.is_empty() {
             // Counts read before now are read again before a quota is checked against them.

@@ -494,6 +494,14 @@ impl Storage for SqlStorage {
         Ok(())
     }
 
+    async fn delete_usage_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM tollgate_token_usage WHERE day < $1")
+            .bind(epoch_day(day))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn usage_since(
         &self,
         ids: &[TokenId],

@@ -189,4 +189,14 @@ pub trait Storage: Send + Sync {
         ids: &[TokenId],
         since: NaiveDate,
     ) -> impl Future<Output = Result<Vec<DayCount>, StoreError>> + Send;
+
+    /// Deletes the stored counts of every token for the days before `day`. Returns how many
+    /// (token, day) counts were deleted.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn delete_usage_before(
+        &self,
+        day: NaiveDate,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }

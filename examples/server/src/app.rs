@@ -114,7 +114,7 @@ pub struct Server {
     pub addr: SocketAddr,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
-    flusher: JoinHandle<()>,
+    flushers: [JoinHandle<()>; 2],
     tokens: Arc<TokenService<Store>>,
 }
 
@@ -132,17 +132,19 @@ impl Server {
         self.task
             .await
             .map_err(|error| StartError::Io(std::io::Error::other(error)))?;
-        self.flusher.abort();
+        for flusher in &self.flushers {
+            flusher.abort();
+        }
         self.tokens.flush_last_use().await?;
         self.tokens.flush_usage(Utc::now()).await?;
         Ok(())
     }
 }
 
-/// Writes pending last uses and use counts every last-use interval, so that a use noted but
-/// not written (coalesced, or refused by a busy database) reaches the database without
-/// waiting for shutdown, and quotas see the other instances' uses.
-fn flush_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> {
+/// Writes pending last uses every last-use interval, so that a use noted but not written
+/// (coalesced, or refused by a busy database) reaches the database without waiting for
+/// shutdown.
+fn flush_last_use_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> {
     // The service's own interval; one of zero or less (every use written at once) still
     // retries refused writes, each second.
     let period = tokens
@@ -150,17 +152,40 @@ fn flush_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> {
         .to_std()
         .unwrap_or_default()
         .max(Duration::from_secs(1));
+    every(period, move || {
+        let tokens = Arc::clone(&tokens);
+        async move {
+            if let Err(error) = tokens.flush_last_use().await {
+                tracing::warn!(%error, "pending last uses not written; the next flush retries them");
+            }
+        }
+    })
+}
+
+/// Saves use counts every `period`, and so reads back what other instances saved: a quota
+/// sees their uses within two periods.
+fn save_usage_regularly(tokens: Arc<TokenService<Store>>, period: Duration) -> JoinHandle<()> {
+    every(period, move || {
+        let tokens = Arc::clone(&tokens);
+        async move {
+            if let Err(error) = tokens.flush_usage(Utc::now()).await {
+                tracing::warn!(%error, "use counts not saved; the next save retries them");
+            }
+        }
+    })
+}
+
+/// Runs `work` every `period`, one run at a time, until aborted.
+fn every<F>(period: Duration, work: impl Fn() -> F + Send + 'static) -> JoinHandle<()>
+where
+    F: Future<Output = ()> + Send,
+{
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if let Err(error) = tokens.flush_last_use().await {
-                tracing::warn!(%error, "pending last uses not written; the next flush retries them");
-            }
-            if let Err(error) = tokens.flush_usage(Utc::now()).await {
-                tracing::warn!(%error, "use counts not saved; the next flush retries them");
-            }
+            work().await;
         }
     })
 }
@@ -214,7 +239,10 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
         addr,
         shutdown,
         task,
-        flusher: flush_regularly(Arc::clone(&tokens)),
+        flushers: [
+            flush_last_use_regularly(Arc::clone(&tokens)),
+            save_usage_regularly(Arc::clone(&tokens), settings.usage_save_interval),
+        ],
         tokens,
     })
 }

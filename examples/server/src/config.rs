@@ -39,6 +39,9 @@ pub struct Settings {
     /// The rate limit of tokens with none of their own or their ancestors'
     /// (`TOLLGATE_DEFAULT_RATE_LIMIT`, such as `100/min`; unset, none).
     pub default_rate_limit: Option<Rate>,
+    /// How often use counts are saved to the database and read back
+    /// (`TOLLGATE_USAGE_SAVE_INTERVAL`).
+    pub usage_save_interval: Duration,
     /// Which log events are kept (`RUST_LOG`).
     pub log_filter: LogFilter,
 }
@@ -128,6 +131,7 @@ impl Settings {
         };
         let request_timeout = duration("TOLLGATE_REQUEST_TIMEOUT", Duration::from_secs(30));
         let database_timeout = duration("TOLLGATE_DATABASE_TIMEOUT", Duration::from_secs(1));
+        let usage_save_interval = duration("TOLLGATE_USAGE_SAVE_INTERVAL", Duration::from_secs(10));
         let token_cache = TokenCache {
             time_to_live: duration("TOLLGATE_TOKEN_CACHE_TTL", DEFAULT_CACHE_TIME_TO_LIVE),
             capacity: token_cache_capacity(&var, &mut problems),
@@ -160,6 +164,7 @@ impl Settings {
                     token_cache,
                     auth_failures,
                     default_rate_limit,
+                    usage_save_interval,
                     log_filter,
                 })
             }

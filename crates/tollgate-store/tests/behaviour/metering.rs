@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use tollgate_limit::{Period, Quota, Rate};
 use tollgate_scope::{Limits, LimitsRequest, Role, Scope};
 use tollgate_store::{
-    Authenticated, DeriveError, MAX_ANCESTORS, MeterError, Storage, TokenRequest, TokenService,
+    Authenticated, DayCount, DeriveError, MAX_ANCESTORS, MeterError, Storage, TokenRequest,
+    TokenService,
 };
 use tollgate_token::TokenName;
 
@@ -248,10 +249,21 @@ pub(crate) async fn the_default_rate_applies_to_tokens_without_one<S: Storage>(s
     assert!(service.meter(&limited, at(), now).await.is_err());
 }
 
-/// Uses are counted for every token, limited or not, per day, and saved by a flush.
+/// Uses are counted for every token, limited or not, per day, and saved by a flush, which
+/// deletes the counts of days before the previous month.
 pub(crate) async fn uses_are_counted_per_day_and_saved<S: Storage>(storage: S) {
     let (service, token) = alice_with(storage, None, None).await;
     let now = Instant::now();
+    let old = |day: &str| DayCount {
+        token: token.token.id,
+        day: day.parse().unwrap(),
+        uses: 7,
+    };
+    service
+        .storage()
+        .add_usage(&[old("2026-09-30"), old("2026-10-01")])
+        .await
+        .unwrap();
     let yesterday = at() - TimeDelta::days(1);
     for _ in 0..2 {
         service.meter(&token, yesterday, now).await.unwrap();
@@ -272,10 +284,20 @@ pub(crate) async fn uses_are_counted_per_day_and_saved<S: Storage>(storage: S) {
     );
     let stored = service
         .storage()
-        .usage_since(&[token.token.id], day("2026-11-01"))
+        .usage_since(&[token.token.id], day("2026-01-01"))
         .await
         .unwrap();
-    assert_eq!(stored.iter().map(|count| count.uses).sum::<u64>(), 3);
+    let mut stored: Vec<(NaiveDate, u64)> =
+        stored.iter().map(|count| (count.day, count.uses)).collect();
+    stored.sort_unstable();
+    assert_eq!(
+        stored,
+        [
+            (day("2026-10-01"), 7),
+            (day("2026-11-29"), 2),
+            (day("2026-11-30"), 1)
+        ]
+    );
 }
 
 /// A token with the most ancestors may not make tokens; each token keeps its chain.

@@ -54,6 +54,7 @@ mod instances;
 mod limits;
 mod logs;
 mod malformed;
+mod metering;
 mod narrowing;
 mod origins;
 mod paging;
