@@ -18,6 +18,7 @@
 pub mod cedar;
 pub mod cors;
 pub mod end_to_end;
+pub mod limit;
 pub mod scope;
 pub mod store;
 pub mod token;
@@ -55,6 +56,8 @@ pub struct Sizes {
     pub sqlite_tokens: [usize; 2],
     /// Tokens in the PostgreSQL database.
     pub postgres_tokens: usize,
+    /// Keys a rate limiter tracks, for the limit-check series.
+    pub limit_keys: [usize; 3],
 }
 
 impl Sizes {
@@ -65,7 +68,16 @@ impl Sizes {
         memory_tokens: [1_000, 100_000, 1_000_000],
         sqlite_tokens: [1_000, 100_000],
         postgres_tokens: 1_000,
+        limit_keys: [1_000, 100_000, 1_000_000],
     };
+}
+
+/// This process's resident memory in bytes, from `/proc/self/statm` (Linux; 4 KiB pages, as
+/// on the x86-64 machines the report runs on); `None` elsewhere.
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 /// Whether the PostgreSQL series can run: `TOLLGATE_TEST_POSTGRES_URL` names a server whose

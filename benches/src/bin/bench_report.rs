@@ -8,7 +8,8 @@
 //!
 //! Prints one line per comparison, `ratio <name> ours_ns=<f> peer=<peer> peer_ns=<f>
 //! speedup=<peer_ns/ours_ns>`, and one per scaling point, `scale <name> n=<N> ns=<f>`, on
-//! standard output; the CPU, the mode and the elapsed time go to standard error. Each
+//! standard output, and `memory <name> n=<N> bytes=<B> per_key=<B/N>` for the rate limiter's
+//! memory; the CPU, the mode and the elapsed time go to standard error. Each
 //! comparison first checks that both sides give the same answers, then times them in
 //! alternating rounds (ours first in even rounds, the peer first in odd ones) and reports
 //! the median time per iteration of each side, so a noisy neighbour slows both. The smoke
@@ -30,6 +31,7 @@ use tollgate_benches::cors::{
     CorsCase, MatchitLookup, ResponseFloor, RouteLookup, check_cors, check_routes, tollgate_cors,
     tower_http_cors,
 };
+use tollgate_benches::limit::{GovernorCheck, LimitCheck, check_limits};
 use tollgate_benches::scope::{ScopeCheck, cedar_scope_check, check_scopes};
 use tollgate_benches::store::{
     CachedTokenAuth, MemoryTokenLookup, SqlSelectByHash, SqlTokenAuth, SqlTokens, check_memory,
@@ -39,6 +41,7 @@ use tollgate_benches::token::{MintedTokens, Sha256Alone, TokenComparison};
 use tollgate_benches::writers::{WriterCheck, cedar_writer_check, check_writers};
 use tollgate_benches::{
     DISTINCT_INPUTS, Sizes, Workload, build_profile, checked, cpu_model, postgres_available,
+    resident_bytes,
 };
 
 /// How long and how often each side is timed.
@@ -66,6 +69,7 @@ const SMOKE_SIZES: Sizes = Sizes {
     memory_tokens: [1_000, 2_000, 10_000],
     sqlite_tokens: [1_000, 2_000],
     postgres_tokens: 1_000,
+    limit_keys: [1_000, 2_000, 10_000],
 };
 
 const SMOKE: Timing = Timing {
@@ -249,6 +253,35 @@ fn scope(timing: Timing) {
     ratio("scope_check", ours, "cedar-policy", peer);
 }
 
+/// Ours against governor on the same 10 000 keys, both on std's clock, then ours with more and
+/// more keys: the time of a check, and the memory the limiter holds (resident memory before
+/// and after filling it, so a rough figure: allocator slack and page granularity included).
+fn limit(sizes: Sizes, timing: Timing) {
+    checked("limit_check", check_limits());
+    let (ours, peer) = (LimitCheck::new(10_000), GovernorCheck::new(10_000));
+    let (ours, peer) = measure_pair(&ours, &peer, timing);
+    ratio("limit_check", ours, "governor", peer);
+    for keys in sizes.limit_keys {
+        let before = resident_bytes();
+        let limiter = LimitCheck::new(keys);
+        let after = resident_bytes();
+        if limiter.tracked_keys() != keys {
+            eprintln!(
+                "note: limit_check n={keys}: {} keys tracked, some forgotten to make room",
+                limiter.tracked_keys()
+            );
+        }
+        scale("limit_check", keys, measure(&limiter, timing));
+        if let (Some(before), Some(after)) = (before, after) {
+            let bytes = after.saturating_sub(before);
+            println!(
+                "memory limit_check n={keys} bytes={bytes} per_key={:.1}",
+                bytes as f64 / keys as f64
+            );
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mode, sizes, timing) = match args.as_slice() {
@@ -271,6 +304,7 @@ fn main() -> ExitCode {
     cors(sizes, timing);
     writers(sizes, timing);
     scope(timing);
+    limit(sizes, timing);
     eprintln!(
         "bench_report: done in {:.1} s",
         start.elapsed().as_secs_f64()

@@ -53,16 +53,25 @@ pub(crate) fn spend(
         retry_after: rate.interval(),
         reset: debt,
     })?;
-    // At most `count`: the burst is `interval * count` and `debt_after` at least `interval`.
-    let left = (rate.burst() - debt_after).as_nanos() / rate.interval().as_nanos();
-    let remaining = u32::try_from(left).unwrap_or(u32::MAX);
     Ok((
         new_tat,
         Allowed {
-            remaining,
+            remaining: whole_intervals(rate.burst() - debt_after, rate.interval()),
             reset: debt_after,
         },
     ))
+}
+
+/// How many whole `interval`s fit in `span`: at most the rate's count, as `span` is at most
+/// its burst, `interval * count`. In 64 bits when both fit (spans under 584 years), as a
+/// 128-bit division costs more than the rest of a spend.
+fn whole_intervals(span: Duration, interval: Duration) -> u32 {
+    let (span, interval) = (span.as_nanos(), interval.as_nanos());
+    let whole = match (u64::try_from(span), u64::try_from(interval)) {
+        (Ok(span), Ok(interval)) => u128::from(span / interval),
+        _ => span / interval,
+    };
+    u32::try_from(whole).unwrap_or(u32::MAX)
 }
 
 /// Whether a key whose TAT is `tat` owes nothing at `now`, so that forgetting it changes no
@@ -182,6 +191,17 @@ mod tests {
         // After a whole period the key owes nothing: a full burst again.
         let (allowed, _, _) = spend_until_refused(&rate, tat, start + 60 * SECOND);
         assert_eq!(allowed, 20);
+    }
+
+    #[test]
+    fn whole_intervals_in_64_and_128_bits() {
+        assert_eq!(whole_intervals(57 * SECOND, 3 * SECOND), 19);
+        assert_eq!(whole_intervals(Duration::ZERO, SECOND), 0);
+        assert_eq!(whole_intervals(Duration::MAX, Duration::MAX / 7), 7);
+        assert_eq!(
+            whole_intervals(Duration::MAX, Duration::from_nanos(1)),
+            u32::MAX
+        );
     }
 
     #[test]
