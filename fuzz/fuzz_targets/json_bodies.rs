@@ -15,6 +15,7 @@ use chrono::DateTime;
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 use tollgate_cors::{AllowedOrigins, OriginPattern};
+use tollgate_limit::{Period, Quota, Rate};
 use tollgate_scope::{Access, Grants, ResourceName, Role, Scope, TokenKind};
 use tollgate_store::UserName;
 use tollgate_token::TokenName;
@@ -29,6 +30,16 @@ struct NewToken {
     expires_at: Option<String>,
     allowed_origins: Option<Vec<String>>,
     grants: Option<BTreeMap<String, Vec<String>>>,
+    rate_limit: Option<String>,
+    quota: Option<NewQuota>,
+}
+
+/// A token's `quota` (the server's `handlers::tokens::NewQuota`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewQuota {
+    limit: u64,
+    period: String,
 }
 
 /// `POST /v1/users` (the server's `handlers::users::NewUser`).
@@ -83,6 +94,13 @@ fuzz_target!(|json: &[u8]| {
         for (resource, accesses) in body.grants.iter().flatten() {
             round_trip::<ResourceName>(resource);
             accesses.iter().for_each(|a| round_trip::<Access>(a));
+        }
+        body.rate_limit.as_deref().map(round_trip::<Rate>);
+        if let Some(quota) = body.quota
+            && let Ok(period) = quota.period.parse::<Period>()
+            && let Ok(quota) = Quota::new(quota.limit, period)
+        {
+            assert_eq!(quota.to_string().parse(), Ok(quota));
         }
     }
     if let Ok(body) = serde_json::from_slice::<NewUser>(json) {

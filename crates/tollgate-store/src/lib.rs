@@ -66,6 +66,16 @@ pub mod fuzzing {
     pub fn grants_from(text: Option<&str>) -> Result<Option<Grants>, String> {
         crate::limits_text::grants_from(text)
     }
+
+    /// See `limits_text::ancestors_text`.
+    pub fn ancestors_text(ancestors: &[crate::Ancestor]) -> String {
+        crate::limits_text::ancestors_text(ancestors)
+    }
+
+    /// See `limits_text::ancestors_from`.
+    pub fn ancestors_from(text: &str) -> Result<Vec<crate::Ancestor>, String> {
+        crate::limits_text::ancestors_from(text)
+    }
 }
 
 /// Shared types must be usable across threads.
