@@ -425,8 +425,8 @@ mod tests {
         Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
     }
 
-    /// A service holding one token, named "ci", that expires at `at(60)`.
-    async fn service_with_token() -> (Arc<TokenService<MemoryStorage>>, String) {
+    /// A service holding one token of alice's (a reader), named "ci", with `limits`.
+    async fn service_holding(limits: Limits) -> (Arc<TokenService<MemoryStorage>>, String) {
         let service = TokenService::new(MemoryStorage::new(), TokenFormat::new("tg").unwrap());
         let alice = UserName::new("alice").unwrap();
         service
@@ -436,14 +436,19 @@ mod tests {
         let request = TokenRequest {
             owner: alice,
             name: TokenName::new("ci").unwrap(),
-            limits: Limits {
-                expires_at: Some(at(60)),
-                ..Limits::new(Scope::ReadOnly)
-            },
+            limits,
         };
         let created = service.create_token(&request, at(0)).await.unwrap();
-        let secret = created.secret.expose_secret().to_owned();
-        (Arc::new(service), secret)
+        (Arc::new(service), created.secret.expose_secret().to_owned())
+    }
+
+    /// A service holding one token, named "ci", that expires at `at(60)`.
+    async fn service_with_token() -> (Arc<TokenService<MemoryStorage>>, String) {
+        service_holding(Limits {
+            expires_at: Some(at(60)),
+            ..Limits::new(Scope::ReadOnly)
+        })
+        .await
     }
 
     async fn send(layer: &AuthLayer<MemoryStorage>, token: &str) -> Response<String> {
@@ -734,23 +739,12 @@ mod tests {
         rate_limit: Option<&str>,
         quota: Option<&str>,
     ) -> (Arc<TokenService<MemoryStorage>>, String) {
-        let service = TokenService::new(MemoryStorage::new(), TokenFormat::new("tg").unwrap());
-        let alice = UserName::new("alice").unwrap();
-        service
-            .create_user(alice.clone(), Role::Reader, at(0))
-            .await
-            .unwrap();
-        let request = TokenRequest {
-            owner: alice,
-            name: TokenName::new("ci").unwrap(),
-            limits: Limits {
-                rate_limit: rate_limit.map(|text| text.parse().unwrap()),
-                quota: quota.map(|text| text.parse().unwrap()),
-                ..Limits::new(Scope::ReadOnly)
-            },
-        };
-        let created = service.create_token(&request, at(0)).await.unwrap();
-        (Arc::new(service), created.secret.expose_secret().to_owned())
+        service_holding(Limits {
+            rate_limit: rate_limit.map(|text| text.parse().unwrap()),
+            quota: quota.map(|text| text.parse().unwrap()),
+            ..Limits::new(Scope::ReadOnly)
+        })
+        .await
     }
 
     fn header<'r>(response: &'r Response<String>, name: &str) -> Option<&'r str> {

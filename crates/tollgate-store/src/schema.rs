@@ -73,7 +73,8 @@ CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, na
     OWNER_ID_INDEX,
     // 4: nothing: one SQLite file is served by one process, which hears its own changes.
     "SELECT 1",
-    SQLITE_USE_LIMITS,
+    USE_LIMITS,
+    SQLITE_ANCESTORS,
 ];
 
 const POSTGRES: &[&str] = &[
@@ -103,7 +104,8 @@ CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, na
     TOKEN_LIMITS,
     OWNER_ID_INDEX,
     CHANGE_NOTIFICATIONS,
-    POSTGRES_USE_LIMITS,
+    USE_LIMITS,
+    POSTGRES_ANCESTORS,
 ];
 
 // 2: token kinds, the token that made each token, and per-resource grants.
@@ -160,14 +162,24 @@ CREATE TRIGGER tollgate_users_changed
 ";
 
 // 5: rate limits, quotas, each token's ancestors (see `limits_text`), and use counts per token
-// and UTC day (`day` in days since 1970-01-01). Existing tokens had no rate limit or quota, so
-// their ancestors are filled in as ids with `-` for both; a token whose parent was deleted
-// starts its list at that parent. A parent always has a smaller id than its children, which
-// ends the walk even on a corrupted table.
-const SQLITE_USE_LIMITS: &str = r"
+// and UTC day (`day` in days since 1970-01-01).
+const USE_LIMITS: &str = r"
 ALTER TABLE tollgate_tokens ADD COLUMN rate_limit TEXT;
 ALTER TABLE tollgate_tokens ADD COLUMN quota TEXT;
 ALTER TABLE tollgate_tokens ADD COLUMN ancestors TEXT NOT NULL DEFAULT '';
+CREATE TABLE tollgate_token_usage (
+    token_id BIGINT NOT NULL,
+    day      BIGINT NOT NULL,
+    uses     BIGINT NOT NULL,
+    PRIMARY KEY (token_id, day)
+);
+";
+
+// 6: the ancestors of the tokens made before 5. They had no rate limit or quota, so each is
+// an id with `-` for both; a token whose parent was deleted starts its list at that parent.
+// A parent always has a smaller id than its children, which ends the walk even on a corrupted
+// table. The dialects differ only in the newline function and the form of `UPDATE ... FROM`.
+const SQLITE_ANCESTORS: &str = r"
 WITH RECURSIVE chain (id, ancestors) AS (
     SELECT t.id, t.parent_id || ' - -' FROM tollgate_tokens t
     WHERE t.parent_id IS NOT NULL
@@ -181,18 +193,9 @@ WITH RECURSIVE chain (id, ancestors) AS (
 )
 UPDATE tollgate_tokens SET ancestors = (SELECT c.ancestors FROM chain c WHERE c.id = tollgate_tokens.id)
 WHERE id IN (SELECT id FROM chain);
-CREATE TABLE tollgate_token_usage (
-    token_id BIGINT NOT NULL,
-    day      BIGINT NOT NULL,
-    uses     BIGINT NOT NULL,
-    PRIMARY KEY (token_id, day)
-);
 ";
 
-const POSTGRES_USE_LIMITS: &str = r"
-ALTER TABLE tollgate_tokens ADD COLUMN rate_limit TEXT;
-ALTER TABLE tollgate_tokens ADD COLUMN quota TEXT;
-ALTER TABLE tollgate_tokens ADD COLUMN ancestors TEXT NOT NULL DEFAULT '';
+const POSTGRES_ANCESTORS: &str = r"
 WITH RECURSIVE chain (id, ancestors) AS (
     SELECT t.id, t.parent_id || ' - -' FROM tollgate_tokens t
     WHERE t.parent_id IS NOT NULL
@@ -206,12 +209,6 @@ WITH RECURSIVE chain (id, ancestors) AS (
 )
 UPDATE tollgate_tokens SET ancestors = chain.ancestors FROM chain
 WHERE chain.id = tollgate_tokens.id;
-CREATE TABLE tollgate_token_usage (
-    token_id BIGINT NOT NULL,
-    day      BIGINT NOT NULL,
-    uses     BIGINT NOT NULL,
-    PRIMARY KEY (token_id, day)
-);
 ";
 
 /// Arbitrary key for the PostgreSQL advisory lock that serialises concurrent migrations
@@ -278,7 +275,7 @@ mod tests {
         assert_eq!(SQLITE.len(), POSTGRES.len());
     }
 
-    /// Migration 5 fills in the ancestors of tokens made before it: a chain of three, a
+    /// Migration 6 fills in the ancestors of tokens made before 5: a chain of three, a
     /// token made outside any token, and a child whose parent was deleted, and its child.
     async fn existing_tokens_get_their_ancestors(url: &str, migrations: &[&'static str]) {
         sqlx::any::install_default_drivers();
@@ -314,7 +311,9 @@ mod tests {
             .await
             .unwrap();
         }
-        sqlx::raw_sql(migrations[4]).execute(&pool).await.unwrap();
+        for sql in &migrations[4..6] {
+            sqlx::raw_sql(*sql).execute(&pool).await.unwrap();
+        }
         let rows = sqlx::query("SELECT id, ancestors FROM tollgate_tokens ORDER BY id")
             .fetch_all(&pool)
             .await
