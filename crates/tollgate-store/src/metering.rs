@@ -156,8 +156,10 @@ impl Metering {
         today: NaiveDate,
         metered: &mut Metered,
     ) -> Result<(), MeterError> {
-        // Twice at most: once, and once more after reading the stored counts. A month that
-        // turns between the two only costs another read.
+        // The stored counts are read when a quota needs them (the first time in a month or
+        // a save interval); a save or a new month between the read and the count makes them
+        // needed again. Three reads at most, then the use is refused: only a save interval far
+        // shorter than a read gets there.
         let mut read = 0;
         'again: loop {
             for (index, member) in members.iter().enumerate() {
@@ -171,7 +173,7 @@ impl Metering {
                     Counting::Exceeded(status) => member.quota.map(|quota| (quota, status)),
                     Counting::NeedsStored { month } => {
                         read += 1;
-                        if read > 2 {
+                        if read > 3 {
                             None
                         } else {
                             for counted in &members[..index] {
@@ -188,8 +190,8 @@ impl Metering {
                 }
                 return Err(match refused {
                     Some((quota, status)) => MeterError::QuotaExceeded { quota, status },
-                    None => StoreError::Corrupt(
-                        "the stored use counts keep changing month while being read".to_owned(),
+                    None => StoreError::Unavailable(
+                        "the stored use counts changed while being read, three times".into(),
                     )
                     .into(),
                 });
