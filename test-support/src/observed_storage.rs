@@ -17,6 +17,7 @@ pub struct ObservedStorage {
     lookups: AtomicUsize,
     uses: AtomicUsize,
     down: AtomicBool,
+    stalled: AtomicBool,
 }
 
 impl ObservedStorage {
@@ -47,6 +48,12 @@ macro_rules! forward {
 }
 
 impl ObservedStorage {
+    /// Makes every later write of use counts wait for ever (`true`), as a database that hangs
+    /// mid-transaction does, or answer again (`false`).
+    pub fn set_stalled(&self, stalled: bool) {
+        self.stalled.store(stalled, Ordering::SeqCst);
+    }
+
     fn available(&self) -> Result<(), StoreError> {
         if self.down.load(Ordering::SeqCst) {
             return Err(StoreError::Unavailable("down for the test".into()));
@@ -64,6 +71,9 @@ impl Storage for ObservedStorage {
 
     async fn add_usage(&self, counts: &[DayCount]) -> Result<(), StoreError> {
         self.available()?;
+        if self.stalled.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
         self.inner.add_usage(counts).await
     }
 

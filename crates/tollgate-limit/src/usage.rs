@@ -92,7 +92,7 @@ pub struct Unsaved<K> {
 /// at most the distinct keys used within one save interval beyond `max_keys`.
 #[derive(Debug)]
 pub struct UsageMeter<K> {
-    shards: Box<[Mutex<HashMap<K, Counts>>]>,
+    shards: Box<[Mutex<Shard<K>>]>,
     max_keys_per_shard: usize,
     hasher: RandomState,
     /// The current save interval: counts read in an earlier one are read again.
@@ -111,6 +111,15 @@ struct Counts {
     /// The save interval in which they were handed over: counts read in a later interval
     /// were read after the save's write, and hold them already.
     saving_interval: u64,
+}
+
+/// One lock's share of the keys.
+#[derive(Debug)]
+struct Shard<K> {
+    map: HashMap<K, Counts>,
+    /// The size at which the next new key sweeps the saved keys out: twice what a sweep
+    /// left, so that a shard full of unsaved keys is not swept again on every new key.
+    sweep_at: usize,
 }
 
 /// A month of a key's counts as read from the store.
@@ -161,7 +170,14 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     #[must_use]
     pub fn new(max_keys: NonZeroUsize) -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shards: (0..SHARDS)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        map: HashMap::new(),
+                        sweep_at: max_keys.get().div_ceil(SHARDS),
+                    })
+                })
+                .collect(),
             max_keys_per_shard: max_keys.get().div_ceil(SHARDS),
             hasher: RandomState::new(),
             interval: AtomicU64::new(0),
@@ -177,8 +193,25 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
         self.interval.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn current_interval(&self) -> u64 {
+    /// The current save interval: read it before reading a key's counts from the store, and
+    /// hand it to [`load`](Self::load) with them.
+    #[must_use]
+    pub fn interval(&self) -> u64 {
         self.interval.load(Ordering::Relaxed)
+    }
+
+    /// Whether `key`'s counts for the month holding `day` were read in the current save
+    /// interval, so that a quota can be checked without reading them again.
+    #[must_use]
+    pub fn is_current(&self, key: &K, day: NaiveDate) -> bool {
+        let interval = self.interval();
+        self.shard(key)
+            .map
+            .get(key)
+            .and_then(|counts| counts.stored.as_ref())
+            .is_some_and(|stored| {
+                stored.month == Period::Month.first_day(day) && stored.interval == interval
+            })
     }
 
     /// Counts one use of `key` on `day` if `quota` allows it (`None`: no quota, always
@@ -186,16 +219,17 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     /// last one.
     pub fn count(&self, key: &K, quota: Option<&Quota>, day: NaiveDate) -> Counting {
         let mut shard = self.shard(key);
-        if !shard.contains_key(key) && shard.len() >= self.max_keys_per_shard {
-            shard.retain(|_, counts| !counts.is_saved());
+        if !shard.map.contains_key(key) && shard.map.len() >= shard.sweep_at {
+            shard.map.retain(|_, counts| !counts.is_saved());
+            shard.sweep_at = self.max_keys_per_shard.max(2 * shard.map.len());
         }
-        let counts = shard.entry(key.clone()).or_default();
+        let counts = shard.map.entry(key.clone()).or_default();
         let Some(quota) = quota else {
             add(&mut counts.unsaved, day, 1);
             return Counting::Counted(None);
         };
         let first = quota.period().first_day(day);
-        let Some(used) = counts.used(first, day, self.current_interval()) else {
+        let Some(used) = counts.used(first, day, self.interval()) else {
             return Counting::NeedsStored {
                 month: Period::Month.first_day(day),
             };
@@ -218,7 +252,7 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     /// yet: for a request refused after it was counted (by a rate limit, or another key's
     /// quota).
     pub fn uncount(&self, key: &K, day: NaiveDate) {
-        if let Some(counts) = self.shard(key).get_mut(key)
+        if let Some(counts) = self.shard(key).map.get_mut(key)
             && let Some((_, uses)) = counts.unsaved.iter_mut().find(|(on, _)| *on == day)
         {
             *uses = uses.saturating_sub(1);
@@ -226,13 +260,24 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     }
 
     /// The store's counts of `key` for the days of the month starting on `month` (each day
-    /// once; days without uses may be left out).
-    pub fn load(&self, key: &K, month: NaiveDate, days: Vec<(NaiveDate, u64)>) {
-        let interval = self.current_interval();
-        self.shard(key).entry(key.clone()).or_default().stored = Some(Stored {
+    /// once; days without uses may be left out), read in the save interval `read_in` (the
+    /// [`interval`](Self::interval) taken before the read began). Counts read in an earlier
+    /// interval than the ones already held are dropped: a slow read never replaces a newer
+    /// one, and counts read while a save ran are read again before they are trusted.
+    pub fn load(&self, key: &K, month: NaiveDate, days: Vec<(NaiveDate, u64)>, read_in: u64) {
+        let mut shard = self.shard(key);
+        let counts = shard.map.entry(key.clone()).or_default();
+        if counts
+            .stored
+            .as_ref()
+            .is_some_and(|held| held.interval > read_in)
+        {
+            return;
+        }
+        counts.stored = Some(Stored {
             month,
             days,
-            interval,
+            interval: read_in,
         });
     }
 
@@ -240,7 +285,7 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     #[must_use]
     pub fn unsaved_of(&self, key: &K) -> Vec<(NaiveDate, u64)> {
         let shard = self.shard(key);
-        let Some(counts) = shard.get(key) else {
+        let Some(counts) = shard.map.get(key) else {
             return Vec::new();
         };
         let mut days = Vec::new();
@@ -256,9 +301,9 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     #[must_use]
     pub fn take_unsaved(&self) -> Vec<Unsaved<K>> {
         let mut taken = Vec::new();
-        let interval = self.current_interval();
+        let interval = self.interval();
         for shard in &self.shards {
-            for (key, counts) in lock(shard).iter_mut() {
+            for (key, counts) in lock(shard).map.iter_mut() {
                 if !counts.unsaved.is_empty() {
                     counts.saving_interval = interval;
                 }
@@ -283,7 +328,7 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     /// be read, and the saved uses are added to the counts last read instead.
     pub fn saved(&self, key: &K, read_back: Option<(NaiveDate, Vec<(NaiveDate, u64)>)>) {
         let mut shard = self.shard(key);
-        let Some(counts) = shard.get_mut(key) else {
+        let Some(counts) = shard.map.get_mut(key) else {
             return;
         };
         let saving = core::mem::take(&mut counts.saving);
@@ -309,7 +354,7 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     pub fn save_failed(&self, batch: Vec<Unsaved<K>>) {
         for Unsaved { key, day, uses } in batch {
             let mut shard = self.shard(&key);
-            let counts = shard.entry(key).or_default();
+            let counts = shard.map.entry(key).or_default();
             counts.saving.clear();
             add(&mut counts.unsaved, day, uses);
         }
@@ -318,10 +363,10 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     /// How many keys are held now (for metrics and tests).
     #[must_use]
     pub fn tracked_keys(&self) -> usize {
-        self.shards.iter().map(|shard| lock(shard).len()).sum()
+        self.shards.iter().map(|shard| lock(shard).map.len()).sum()
     }
 
-    fn shard(&self, key: &K) -> MutexGuard<'_, HashMap<K, Counts>> {
+    fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K>> {
         // The index is a remainder of the shards' number, so indexing cannot fail.
         lock(&self.shards[self.hasher.hash_one(key) as usize % SHARDS])
     }
@@ -395,6 +440,7 @@ mod tests {
             &1,
             day("2026-11-01"),
             vec![(day("2026-11-02"), 4), (today, 3)],
+            meter.interval(),
         );
         for used in 8..=10 {
             assert_eq!(
@@ -422,7 +468,12 @@ mod tests {
     fn a_new_month_needs_its_own_counts() {
         let meter = meter();
         let quota = Quota::new(1, Period::Month).unwrap();
-        meter.load(&1, day("2026-11-01"), vec![(day("2026-11-30"), 1)]);
+        meter.load(
+            &1,
+            day("2026-11-01"),
+            vec![(day("2026-11-30"), 1)],
+            meter.interval(),
+        );
         assert!(matches!(
             meter.count(&1, Some(&quota), day("2026-11-30")),
             Counting::Exceeded(_)
@@ -433,7 +484,7 @@ mod tests {
                 month: day("2026-12-01")
             }
         );
-        meter.load(&1, day("2026-12-01"), vec![]);
+        meter.load(&1, day("2026-12-01"), vec![], meter.interval());
         assert!(matches!(
             meter.count(&1, Some(&quota), day("2026-12-01")),
             Counting::Counted(Some(QuotaStatus { used: 1, .. }))
@@ -447,7 +498,7 @@ mod tests {
         let meter = meter();
         let quota = Quota::new(10, Period::Month).unwrap();
         let today = day("2026-11-30");
-        meter.load(&1, day("2026-11-01"), vec![(today, 2)]);
+        meter.load(&1, day("2026-11-01"), vec![(today, 2)], meter.interval());
         assert!(matches!(
             meter.count(&1, Some(&quota), today),
             Counting::Counted(_)
@@ -460,7 +511,7 @@ mod tests {
             }
         );
         // Another instance saved six meanwhile; this one's own use is still unsaved here.
-        meter.load(&1, day("2026-11-01"), vec![(today, 8)]);
+        meter.load(&1, day("2026-11-01"), vec![(today, 8)], meter.interval());
         assert_eq!(
             meter.count(&1, Some(&quota), today),
             Counting::Counted(Some(status(10, 10, "2026-11-01", "2026-12-01")))
@@ -478,20 +529,20 @@ mod tests {
         let quota = Quota::new(100, Period::Month).unwrap();
         let today = day("2026-11-30");
         let month = day("2026-11-01");
-        meter.load(&1, month, vec![]);
+        meter.load(&1, month, vec![], meter.interval());
         for _ in 0..5 {
             let _ = meter.count(&1, Some(&quota), today);
         }
         let _batch = meter.take_unsaved();
         // Read before the write: the five are not in the store yet.
-        meter.load(&1, month, vec![]);
+        meter.load(&1, month, vec![], meter.interval());
         assert!(matches!(
             meter.count(&1, Some(&quota), today),
             Counting::Counted(Some(QuotaStatus { used: 6, .. }))
         ));
         // The write; then a read, which holds them.
         meter.next_interval();
-        meter.load(&1, month, vec![(today, 5)]);
+        meter.load(&1, month, vec![(today, 5)], meter.interval());
         assert!(matches!(
             meter.count(&1, Some(&quota), today),
             Counting::Counted(Some(QuotaStatus { used: 7, .. }))
@@ -503,12 +554,47 @@ mod tests {
         ));
     }
 
+    /// A slow read, begun before a save, never replaces the counts the save read back.
+    #[test]
+    fn a_read_begun_before_a_save_does_not_replace_newer_counts() {
+        let meter = meter();
+        let quota = Quota::new(100, Period::Day).unwrap();
+        let today = day("2026-11-30");
+        let month = day("2026-11-01");
+        meter.load(&1, month, vec![], meter.interval());
+        for _ in 0..100 {
+            let _ = meter.count(&1, None, today);
+        }
+        // A request begins a read of the store, which does not hold the hundred yet...
+        let read_in = meter.interval();
+        let _batch = meter.take_unsaved();
+        meter.next_interval();
+        meter.saved(&1, Some((month, vec![(today, 100)])));
+        // ...and finishes after the save read the hundred back: its counts are dropped.
+        meter.load(&1, month, vec![], read_in);
+        assert!(meter.is_current(&1, today));
+        assert!(matches!(
+            meter.count(&1, Some(&quota), today),
+            Counting::Exceeded(QuotaStatus { used: 100, .. })
+        ));
+        // Counts read in an interval already past are not current: they are read again.
+        let meter = self::meter();
+        let read_in = meter.interval();
+        meter.next_interval();
+        meter.load(&2, month, vec![], read_in);
+        assert!(!meter.is_current(&2, today));
+        assert!(matches!(
+            meter.count(&2, Some(&quota), today),
+            Counting::NeedsStored { .. }
+        ));
+    }
+
     #[test]
     fn uncount_takes_back_a_use() {
         let meter = meter();
         let quota = Quota::new(1, Period::Day).unwrap();
         let today = day("2026-11-30");
-        meter.load(&1, day("2026-11-01"), vec![]);
+        meter.load(&1, day("2026-11-01"), vec![], meter.interval());
         assert!(matches!(
             meter.count(&1, Some(&quota), today),
             Counting::Counted(_)
@@ -532,7 +618,7 @@ mod tests {
         let quota = Quota::new(100, Period::Month).unwrap();
         let today = day("2026-11-30");
         let month = day("2026-11-01");
-        meter.load(&1, month, vec![(today, 10)]);
+        meter.load(&1, month, vec![(today, 10)], meter.interval());
         for _ in 0..5 {
             let _ = meter.count(&1, Some(&quota), today);
         }
@@ -590,7 +676,7 @@ mod tests {
         let meter = meter();
         let quota = Quota::new(10, Period::Day).unwrap();
         let today = day("2026-11-30");
-        meter.load(&1, day("2026-11-01"), vec![(today, 4)]);
+        meter.load(&1, day("2026-11-01"), vec![(today, 4)], meter.interval());
         for _ in 0..3 {
             let _ = meter.count(&1, Some(&quota), today);
         }

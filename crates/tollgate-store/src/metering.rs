@@ -7,10 +7,10 @@ use std::time::Instant;
 use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 use tollgate_limit::{
-    Allowed, Counting, Limiter, Period, Quota, QuotaStatus, Rate, Refused, UsageMeter,
+    Allowed, Counting, Limiter, Period, Quota, QuotaStatus, Rate, Refused, Unsaved, UsageMeter,
 };
 
-use crate::{Authenticated, DayCount, Storage, StoreError, TokenId};
+use crate::{Authenticated, DayCount, Storage, StoreError, TokenId, UserName};
 
 /// The most tokens whose rate state and saved use counts are kept in memory (tokens with
 /// unsaved uses are kept beyond it until saved; see [`UsageMeter`]).
@@ -77,6 +77,9 @@ pub struct TokenUsage {
 #[derive(Debug)]
 pub(crate) struct Metering {
     rates: Limiter<TokenId>,
+    /// The default rate's state, per owner: it bounds all of a user's tokens that have no
+    /// rate limit in their chain together, so making tokens adds no capacity under it.
+    default_rates: Limiter<UserName>,
     uses: UsageMeter<TokenId>,
     default_rate: Option<Rate>,
     /// Held while a save runs: [`UsageMeter`] takes one save at a time. Holds the last
@@ -95,6 +98,7 @@ impl Metering {
     pub(crate) fn new(default_rate: Option<Rate>) -> Self {
         Self {
             rates: Limiter::with_max_keys(MAX_METERED_TOKENS),
+            default_rates: Limiter::with_max_keys(MAX_METERED_TOKENS),
             uses: UsageMeter::new(MAX_METERED_TOKENS),
             default_rate,
             saving: tokio::sync::Mutex::const_new(None),
@@ -108,6 +112,10 @@ impl Metering {
         }
     }
 
+    pub(crate) fn default_rate(&self) -> Option<Rate> {
+        self.default_rate
+    }
+
     /// Counts one use of `found` at `at` (UTC) / `now` (monotonic) against its limits and its
     /// ancestors', or refuses it; see [`TokenService::meter`](crate::TokenService::meter).
     pub(crate) async fn meter<S: Storage>(
@@ -118,6 +126,8 @@ impl Metering {
         now: Instant,
     ) -> Result<Metered, MeterError> {
         let members = self.members(found);
+        let owner = &found.token.owner;
+        let default_rate = self.default_rate.filter(|_| chain_has_no_rate(found));
         let mut metered = Metered::default();
         // Rates first, without spending: a use refused for its rate counts nowhere.
         for member in &members {
@@ -129,15 +139,28 @@ impl Metering {
                 keep_least_left(&mut metered.rate, rate, allowed);
             }
         }
+        if let Some(rate) = default_rate {
+            let allowed = self
+                .default_rates
+                .peek(owner, &rate, now)
+                .map_err(|refused| MeterError::RateLimited { rate, refused })?;
+            keep_least_left(&mut metered.rate, rate, allowed);
+        }
         let today = at.date_naive();
         self.count(storage, &members, today, &mut metered).await?;
         // Then spend them. A spend refused now lost a race with a concurrent use since the
         // peek: the use is refused, its counts taken back (rates spent above stay spent,
         // which only errs towards refusing).
-        for member in &members {
-            if let Some(rate) = member.rate
-                && let Err(refused) = self.rates.spend(&member.id, &rate, now)
-            {
+        let spends = members
+            .iter()
+            .filter_map(|member| {
+                member
+                    .rate
+                    .map(|rate| (rate, self.rates.spend(&member.id, &rate, now)))
+            })
+            .chain(default_rate.map(|rate| (rate, self.default_rates.spend(owner, &rate, now))));
+        for (rate, spent) in spends {
+            if let Err(refused) = spent {
                 for counted in &members {
                     self.uses.uncount(&counted.id, today);
                 }
@@ -200,7 +223,8 @@ impl Metering {
         }
     }
 
-    /// Reads the stored counts of the members with a quota for the month starting on `month`.
+    /// Reads the stored counts, for the month starting on `month`, of the members whose quota
+    /// needs them (whose counts were not read in this save interval).
     async fn load<S: Storage>(
         &self,
         storage: &S,
@@ -209,21 +233,21 @@ impl Metering {
     ) -> Result<(), StoreError> {
         let ids: Vec<TokenId> = members
             .iter()
-            .filter(|member| member.quota.is_some())
+            .filter(|member| member.quota.is_some() && !self.uses.is_current(&member.id, month))
             .map(|member| member.id)
             .collect();
+        let read_in = self.uses.interval();
         let mut days = by_token(storage.usage_since(&ids, month).await?);
         for id in ids {
-            self.uses
-                .load(&id, month, days.remove(&id).unwrap_or_default());
+            let read = days.remove(&id).unwrap_or_default();
+            self.uses.load(&id, month, read, read_in);
         }
         Ok(())
     }
 
     /// The token and its ancestors, each with the limits worth checking: a limit equal to
     /// the one of the member before it (its parent, or nearer ancestor that set it) is left
-    /// out, as every use it sees that one sees too, so it never refuses first. Without any
-    /// rate limit in the chain, the service's default rate applies to the token itself.
+    /// out, as every use it sees that one sees too, so it never refuses first.
     fn members(&self, found: &Authenticated) -> Vec<Member> {
         let token = &found.token;
         let chain = token
@@ -232,7 +256,7 @@ impl Metering {
             .map(|ancestor| (ancestor.id, ancestor.rate_limit, ancestor.quota))
             .chain([(token.id, token.limits.rate_limit, token.limits.quota)]);
         let (mut last_rate, mut last_quota) = (None, None);
-        let mut members: Vec<Member> = chain
+        chain
             .map(|(id, rate, quota)| {
                 let member = Member {
                     id,
@@ -242,13 +266,7 @@ impl Metering {
                 (last_rate, last_quota) = (rate.or(last_rate), quota.or(last_quota));
                 member
             })
-            .collect();
-        if last_rate.is_none()
-            && let Some(member) = members.last_mut()
-        {
-            member.rate = self.default_rate;
-        }
-        members
+            .collect()
     }
 
     /// Saves every use counted and not saved yet; see
@@ -282,7 +300,7 @@ impl Metering {
             self.uses.next_interval();
             return Ok(0);
         }
-        let counts: Vec<DayCount> = batch
+        let mut counts: Vec<DayCount> = batch
             .iter()
             .map(|unsaved| DayCount {
                 token: unsaved.key,
@@ -290,10 +308,20 @@ impl Metering {
                 uses: unsaved.uses,
             })
             .collect();
+        // In one order on every instance, so that two saves lock shared rows in the same
+        // order and never deadlock each other on PostgreSQL.
+        counts.sort_unstable();
+        // Dropped before the write is known to be done (the flush was cancelled), the batch
+        // is handed over again: counted twice if the write did commit, never lost.
+        let mut unconfirmed = Unconfirmed {
+            uses: &self.uses,
+            batch: Some(batch),
+        };
         if let Err(error) = storage.add_usage(&counts).await {
-            self.uses.save_failed(batch);
+            unconfirmed.failed();
             return Err(error);
         }
+        unconfirmed.written();
         // As above; from here on, counts read hold the uses just saved.
         self.uses.next_interval();
         // Saved. Reading the month back lets quotas see the other instances' uses; if the
@@ -324,6 +352,8 @@ impl Metering {
         quota: Option<Quota>,
         at: DateTime<Utc>,
     ) -> Result<TokenUsage, StoreError> {
+        // Not during a save, whose uses would be both in the store and in memory.
+        let _no_save = self.saving.lock().await;
         let period = quota.map_or(Period::Month, |quota| quota.period());
         let today = at.date_naive();
         let start = period.first_day(today);
@@ -349,6 +379,43 @@ impl Metering {
             days,
         })
     }
+}
+
+/// A batch handed to a save: given back to the meter ([`UsageMeter::save_failed`]) unless the
+/// save confirms it was written, also when the save is dropped halfway.
+struct Unconfirmed<'m> {
+    uses: &'m UsageMeter<TokenId>,
+    batch: Option<Vec<Unsaved<TokenId>>>,
+}
+
+impl Unconfirmed<'_> {
+    fn written(&mut self) {
+        self.batch = None;
+    }
+
+    fn failed(&mut self) {
+        if let Some(batch) = self.batch.take() {
+            self.uses.save_failed(batch);
+        }
+    }
+}
+
+impl Drop for Unconfirmed<'_> {
+    fn drop(&mut self) {
+        self.failed();
+    }
+}
+
+/// Whether the default rate applies to `found`: when the token its chain starts from (its
+/// first ancestor, or itself) has no rate limit. Tokens further down may have set one, held
+/// within the default (`TokenService::derive_token`); their uses spend it besides the default.
+fn chain_has_no_rate(found: &Authenticated) -> bool {
+    let token = &found.token;
+    token
+        .ancestors
+        .first()
+        .map_or(token.limits.rate_limit, |root| root.rate_limit)
+        .is_none()
 }
 
 /// Counts grouped by token.

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use tollgate_limit::Rate;
-use tollgate_scope::{LimitsRequest, Role, TokenKind, derive};
+use tollgate_scope::{DeriveDenial, Exceeded, LimitsRequest, Role, TokenKind, derive};
 use tollgate_token::{
     AcceptedSchemes, Token, TokenFormat, TokenName, TokenParseError, parse_authorization,
 };
@@ -120,9 +120,11 @@ impl<S: Storage> TokenService<S> {
         }
     }
 
-    /// This service applying `rate` to every token with no rate limit of its own and none
-    /// among its ancestors (`None`, the default: such tokens are not rate limited). See
-    /// [`meter`](Self::meter).
+    /// This service applying `rate` to every token whose chain (its first ancestor, or itself
+    /// without ancestors) starts without a rate limit, per owner: all of a user's such tokens
+    /// share one allowance, so making tokens adds nothing under it. A token derived under it
+    /// may ask for a rate limit within `rate` only. `None`, the default: such tokens are not
+    /// rate limited. See [`meter`](Self::meter).
     #[must_use]
     pub fn with_default_rate_limit(self, rate: Option<Rate>) -> Self {
         Self {
@@ -237,7 +239,7 @@ impl<S: Storage> TokenService<S> {
         request: LimitsRequest,
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, DeriveError> {
-        let request = derived(parent, parent.token.owner.clone(), name, request)?;
+        let request = self.derived(parent, parent.token.owner.clone(), name, request)?;
         let ancestors = ancestors_of_child(parent)?;
         Ok(self
             .store(&request, ancestors, Some(parent.token.id), now, |token| {
@@ -249,10 +251,12 @@ impl<S: Storage> TokenService<S> {
     /// Adds `user` and a first token for them named `name`, made by `parent`: its limits are
     /// derived as in [`derive_token`](Self::derive_token), against `parent`'s limits and role
     /// (the creator's, not the new user's: the new user's role caps the token at each use).
+    /// The token records `parent` as its parent (so revoking `parent` revokes it) but has no
+    /// ancestors: its uses count against its own rate limit and quota, not the creator's.
     /// Atomic: when anything fails, no user is left behind.
     ///
     /// # Errors
-    /// [`DeriveError::Denied`], [`DeriveError::TooDeep`], [`StoreError::DuplicateUser`],
+    /// [`DeriveError::Denied`], [`StoreError::DuplicateUser`],
     /// [`StoreError::ParentNotActive`] as in [`derive_token`](Self::derive_token), or as
     /// [`create_token`](Self::create_token).
     pub async fn create_user_with_token(
@@ -263,13 +267,40 @@ impl<S: Storage> TokenService<S> {
         request: LimitsRequest,
         now: DateTime<Utc>,
     ) -> Result<CreatedToken, DeriveError> {
-        let request = derived(parent, user.name.clone(), name, request)?;
-        let ancestors = ancestors_of_child(parent)?;
+        let request = self.derived(parent, user.name.clone(), name, request)?;
+        // A new user's uses are theirs: their first token starts a chain of its own (its
+        // limits within `parent`'s all the same).
         Ok(self
-            .store(&request, ancestors, Some(parent.token.id), now, |token| {
+            .store(&request, Vec::new(), Some(parent.token.id), now, |token| {
                 self.storage.create_user_with_token(&user, now, token)
             })
             .await?)
+    }
+
+    /// The token `parent` may make for `owner` as `request` asks: its limits from
+    /// [`tollgate_scope::derive()`] against `parent`'s limits and role. A parent under the
+    /// [default rate](Self::with_default_rate_limit) (no rate limit in its chain) counts as
+    /// limited by it: a rate limit asked for must be within it. One omitted stays omitted,
+    /// and the default keeps applying.
+    fn derived(
+        &self,
+        parent: &Authenticated,
+        owner: UserName,
+        name: TokenName,
+        request: LimitsRequest,
+    ) -> Result<TokenRequest, DeriveError> {
+        if let (None, Some(default), Some(asked)) = (
+            parent.token.limits.rate_limit,
+            self.metering.default_rate(),
+            request.rate_limit,
+        ) && !asked.is_within(&default)
+        {
+            let exceeded = Exceeded::RateLimit { parent: default };
+            return Err(DeriveError::Denied(DeriveDenial::ExceedsParent(exceeded)));
+        }
+        let limits =
+            derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
+        Ok(TokenRequest::new(owner, name, limits))
     }
 
     /// Checks `request` against the clock and this service's formats, mints its secret, and
@@ -439,9 +470,9 @@ impl<S: Storage> TokenService<S> {
     ///
     /// A use counts against the token's own rate limit and quota and against those of every
     /// token it derives from (its [ancestors](crate::TokenRecord::ancestors)), so that a
-    /// token and the tokens it made together stay within its limits; without a rate limit
-    /// anywhere in that chain, the [default rate](Self::with_default_rate_limit) applies to
-    /// the token alone. Rates are checked first, without spending; then quotas are checked
+    /// token and the tokens it made together stay within its limits; when the chain starts
+    /// without a rate limit, the [default rate](Self::with_default_rate_limit) applies too,
+    /// per owner. Rates are checked first, without spending; then quotas are checked
     /// and the use counted, for the token and each ancestor (the counts
     /// [`usage`](Self::usage) reports); then the rates are spent. A refused use counts
     /// nowhere.
@@ -513,17 +544,4 @@ fn ancestors_of_child(parent: &Authenticated) -> Result<Vec<Ancestor>, DeriveErr
         quota: token.limits.quota,
     });
     Ok(ancestors)
-}
-
-/// The token `parent` may make for `owner` as `request` asks: its limits from
-/// [`tollgate_scope::derive()`] against `parent`'s limits and role.
-fn derived(
-    parent: &Authenticated,
-    owner: UserName,
-    name: TokenName,
-    request: LimitsRequest,
-) -> Result<TokenRequest, DeriveError> {
-    let limits =
-        derive(&parent.token.limits, &parent.role, request).map_err(DeriveError::Denied)?;
-    Ok(TokenRequest::new(owner, name, limits))
 }

@@ -10,7 +10,7 @@ use axum::handler::Handler;
 use axum::routing::{delete, get, post, put};
 use chrono::Utc;
 use http::StatusCode;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm, Refusal, ScopeLayer};
 use tollgate::scope::{Limits, Operation, Role, Scope};
@@ -115,6 +115,8 @@ pub struct Server {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
     flushers: [JoinHandle<()>; 2],
+    /// Tells the flushers to stop once their current run is over.
+    stop_flushers: watch::Sender<bool>,
     tokens: Arc<TokenService<Store>>,
 }
 
@@ -132,11 +134,17 @@ impl Server {
         self.task
             .await
             .map_err(|error| StartError::Io(std::io::Error::other(error)))?;
-        for flusher in &self.flushers {
-            flusher.abort();
+        // Not aborted: a save cut off halfway would leave its uses unsaved or saved twice.
+        let _ = self.stop_flushers.send(true);
+        for flusher in self.flushers {
+            flusher
+                .await
+                .map_err(|error| StartError::Io(std::io::Error::other(error)))?;
         }
-        self.tokens.flush_last_use().await?;
-        self.tokens.flush_usage(Utc::now()).await?;
+        let last_use = self.tokens.flush_last_use().await;
+        let usage = self.tokens.flush_usage(Utc::now()).await;
+        last_use?;
+        usage?;
         Ok(())
     }
 }
@@ -144,7 +152,10 @@ impl Server {
 /// Writes pending last uses every last-use interval, so that a use noted but not written
 /// (coalesced, or refused by a busy database) reaches the database without waiting for
 /// shutdown.
-fn flush_last_use_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> {
+fn flush_last_use_regularly(
+    tokens: Arc<TokenService<Store>>,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
     // The service's own interval; one of zero or less (every use written at once) still
     // retries refused writes, each second.
     let period = tokens
@@ -152,7 +163,7 @@ fn flush_last_use_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> 
         .to_std()
         .unwrap_or_default()
         .max(Duration::from_secs(1));
-    every(period, move || {
+    every(period, stop, move || {
         let tokens = Arc::clone(&tokens);
         async move {
             if let Err(error) = tokens.flush_last_use().await {
@@ -164,8 +175,12 @@ fn flush_last_use_regularly(tokens: Arc<TokenService<Store>>) -> JoinHandle<()> 
 
 /// Saves use counts every `period`, and so reads back what other instances saved: a quota
 /// sees their uses within two periods.
-fn save_usage_regularly(tokens: Arc<TokenService<Store>>, period: Duration) -> JoinHandle<()> {
-    every(period, move || {
+fn save_usage_regularly(
+    tokens: Arc<TokenService<Store>>,
+    period: Duration,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    every(period, stop, move || {
         let tokens = Arc::clone(&tokens);
         async move {
             if let Err(error) = tokens.flush_usage(Utc::now()).await {
@@ -175,8 +190,13 @@ fn save_usage_regularly(tokens: Arc<TokenService<Store>>, period: Duration) -> J
     })
 }
 
-/// Runs `work` every `period`, one run at a time, until aborted.
-fn every<F>(period: Duration, work: impl Fn() -> F + Send + 'static) -> JoinHandle<()>
+/// Runs `work` every `period`, one run at a time, until `stop` changes (or its sender is
+/// gone): a run in progress then finishes first.
+fn every<F>(
+    period: Duration,
+    mut stop: watch::Receiver<bool>,
+    work: impl Fn() -> F + Send + 'static,
+) -> JoinHandle<()>
 where
     F: Future<Output = ()> + Send,
 {
@@ -184,8 +204,11 @@ where
         let mut ticks = tokio::time::interval(period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
-            work().await;
+            tokio::select! {
+                _ = ticks.tick() => work().await,
+                // The one change ever sent is the stop; a dropped sender stops too.
+                _ = stop.changed() => return,
+            }
         }
     })
 }
@@ -226,6 +249,7 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
+    let (stop_flushers, stop) = watch::channel(false);
     let task = tokio::spawn(connections::serve(
         listener,
         app,
@@ -240,9 +264,10 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
         shutdown,
         task,
         flushers: [
-            flush_last_use_regularly(Arc::clone(&tokens)),
-            save_usage_regularly(Arc::clone(&tokens), settings.usage_save_interval),
+            flush_last_use_regularly(Arc::clone(&tokens), stop.clone()),
+            save_usage_regularly(Arc::clone(&tokens), settings.usage_save_interval, stop),
         ],
+        stop_flushers,
         tokens,
     })
 }

@@ -112,10 +112,16 @@ mod metered {
         a_quota_refuses_the_eleventh_use_until_the_month_turns,
         children_count_against_their_parents_limits,
         children_share_their_parents_rate,
-        the_default_rate_applies_to_tokens_without_one,
+        the_default_rate_bounds_each_users_unlimited_tokens_together,
+        a_new_users_first_token_starts_a_chain_of_its_own,
         uses_are_counted_per_day_and_saved,
         chains_of_tokens_are_bounded,
     ]);
+
+    #[tokio::test]
+    async fn a_save_dropped_halfway_loses_no_use() {
+        crate::metering::a_save_dropped_halfway_loses_no_use().await;
+    }
 
     #[tokio::test]
     async fn unreadable_counts_refuse_and_failed_saves_are_kept() {

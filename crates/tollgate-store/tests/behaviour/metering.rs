@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use tollgate_limit::{Period, Quota, Rate};
-use tollgate_scope::{Limits, LimitsRequest, Role, Scope};
+use tollgate_scope::{DeriveDenial, Exceeded, Limits, LimitsRequest, Role, Scope};
 use tollgate_store::{
     Authenticated, DayCount, DeriveError, MAX_ANCESTORS, MeterError, Storage, TokenRequest,
-    TokenService,
+    TokenService, User,
 };
 use tollgate_token::TokenName;
 
@@ -230,23 +230,113 @@ pub(crate) async fn children_share_their_parents_rate<S: Storage>(storage: S) {
     }
 }
 
-/// The service's default rate applies to tokens with no rate limit in their chain, each on
-/// its own; a token with a rate limit is judged by it alone.
-pub(crate) async fn the_default_rate_applies_to_tokens_without_one<S: Storage>(storage: S) {
-    let (service, unlimited) = alice_with(storage, None, None).await;
-    let service = service.with_default_rate_limit(Some(rate("2/h")));
-    let other = authenticated(&service, "other", None, None).await;
-    let limited = authenticated(&service, "limited", Some(rate("3/h")), None).await;
+/// The service's default rate bounds all of a user's tokens with no rate limit in their chain
+/// together: making tokens adds nothing under it. A token made by one of them may ask for a
+/// rate within the default only, and its uses spend both. A token with a rate limit from the
+/// start of its chain is judged by that alone; another user has an allowance of their own.
+pub(crate) async fn the_default_rate_bounds_each_users_unlimited_tokens_together<S: Storage>(
+    storage: S,
+) {
+    let (service, first) = alice_with(storage, None, None).await;
+    let service = service.with_default_rate_limit(Some(rate("4/h")));
     let now = Instant::now();
-    for token in [&unlimited, &unlimited, &other, &other] {
+    let second = authenticated(&service, "second", None, None).await;
+    let inheriting = child(&service, &first, "inheriting", full()).await;
+    assert_eq!(
+        inheriting.token.limits.rate_limit, None,
+        "the default is not copied"
+    );
+    let too_fast = LimitsRequest {
+        rate_limit: Some(rate("5/h")),
+        ..full()
+    };
+    let refused = service
+        .derive_token(&first, TokenName::new("too fast").unwrap(), too_fast, at())
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(DeriveError::Denied(DeriveDenial::ExceedsParent(Exceeded::RateLimit { parent })))
+                if parent == rate("4/h")
+        ),
+        "{refused:?}"
+    );
+    let slower = LimitsRequest {
+        rate_limit: Some(rate("1/h")),
+        ..full()
+    };
+    let slower = child(&service, &first, "slower", slower).await;
+    for token in [&first, &second, &inheriting] {
         service.meter(token, at(), now).await.unwrap();
     }
-    assert!(service.meter(&unlimited, at(), now).await.is_err());
-    assert!(service.meter(&other, at(), now).await.is_err());
-    for _ in 0..3 {
+    // The slower child spends its own 1/h and alice's fourth.
+    service.meter(&slower, at(), now).await.unwrap();
+    for token in [&first, &second, &inheriting] {
+        assert!(matches!(
+            service.meter(token, at(), now).await,
+            Err(MeterError::RateLimited { rate: r, .. }) if r == rate("4/h")
+        ));
+    }
+    assert!(service.meter(&slower, at(), now).await.is_err());
+    // bob, another user, has four of his own; a token limited from the start, its own rate.
+    service
+        .create_user(user("bob"), Role::Editor, at())
+        .await
+        .unwrap();
+    let bobs = TokenRequest::new(
+        user("bob"),
+        TokenName::new("bob's").unwrap(),
+        Limits::new(Scope::Edit),
+    );
+    let created = service.create_token(&bobs, at()).await.unwrap();
+    let bobs = service
+        .authenticate(created.secret.expose_secret(), at())
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        service.meter(&bobs, at(), now).await.unwrap();
+    }
+    assert!(service.meter(&bobs, at(), now).await.is_err());
+    let limited = authenticated(&service, "limited", Some(rate("10/h")), None).await;
+    for _ in 0..10 {
         service.meter(&limited, at(), now).await.unwrap();
     }
     assert!(service.meter(&limited, at(), now).await.is_err());
+}
+
+/// A new user's first token, made by a token with a quota, keeps within that quota's value
+/// but counts its uses against its own: the new user's uses are not the creator's.
+pub(crate) async fn a_new_users_first_token_starts_a_chain_of_its_own<S: Storage>(storage: S) {
+    let (service, admin) = alice_with(storage, None, Some(quota("3/day"))).await;
+    let now = Instant::now();
+    let created = service
+        .create_user_with_token(
+            &admin,
+            User {
+                name: user("carol"),
+                role: Role::Reader,
+            },
+            TokenName::new("initial").unwrap(),
+            LimitsRequest::new(Scope::Full),
+            at(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.record.parent_id, Some(admin.token.id));
+    assert_eq!(created.record.ancestors, Vec::new());
+    assert_eq!(created.record.limits.quota, Some(quota("3/day")));
+    let carol = service
+        .authenticate(created.secret.expose_secret(), at())
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        service.meter(&carol, at(), now).await.unwrap();
+    }
+    assert!(service.meter(&carol, at(), now).await.is_err());
+    for _ in 0..3 {
+        service.meter(&admin, at(), now).await.unwrap();
+    }
+    assert_eq!(service.usage(&admin.token, at()).await.unwrap().used, 3);
 }
 
 /// Uses are counted for every token, limited or not, per day, and saved by a flush, which
@@ -375,6 +465,29 @@ pub(crate) async fn instances_and_restarts_share_saved_counts(url: &str) {
         Err(MeterError::QuotaExceeded { status, .. }) if status.used == 11
     ));
     assert_eq!(restarted.usage(&token.token, at()).await.unwrap().used, 11);
+}
+
+/// A save dropped halfway (its server stopping, a timeout around it) hands its uses back to
+/// be saved again: none is lost.
+pub(crate) async fn a_save_dropped_halfway_loses_no_use() {
+    use tollgate_test_support::ObservedStorage;
+
+    let (service, token) = alice_with(ObservedStorage::default(), None, None).await;
+    let now = Instant::now();
+    for _ in 0..3 {
+        service.meter(&token, at(), now).await.unwrap();
+    }
+    service.storage().set_stalled(true);
+    let save = tokio::time::timeout(Duration::from_millis(50), service.flush_usage(at())).await;
+    assert!(save.is_err(), "the save hangs, and is dropped");
+    service.storage().set_stalled(false);
+    assert_eq!(service.flush_usage(at()).await.unwrap(), 1);
+    let stored = service
+        .storage()
+        .usage_since(&[token.token.id], day("2026-11-01"))
+        .await
+        .unwrap();
+    assert_eq!(stored.iter().map(|count| count.uses).sum::<u64>(), 3);
 }
 
 /// A quota whose stored counts cannot be read refuses the use (never allows it); a save that

@@ -17,7 +17,7 @@ on_every_backend![
     a_token_limited_to_five_a_minute_gets_429_on_the_sixth,
     usage_is_exact_and_shown_to_the_owner_and_administrators,
     rate_limits_and_quotas_narrow_like_the_other_limits,
-    the_default_rate_applies_to_tokens_without_one with DEFAULT_RATE,
+    the_default_rate_bounds_each_users_tokens_together with DEFAULT_RATE,
 ];
 
 /// `POST /v1/tokens` as the admin with `body`; the answer.
@@ -250,26 +250,40 @@ async fn rate_limits_and_quotas_narrow_like_the_other_limits(server: &TestServer
     assert_eq!(parent_usage["used"], 8, "{parent_usage}");
 }
 
-/// `TOLLGATE_DEFAULT_RATE_LIMIT=3/min`: a token without a rate limit gets three a minute; a
-/// token with its own is judged by that alone.
-async fn the_default_rate_applies_to_tokens_without_one(server: &TestServer) {
-    let plain = text(&new_token(server, json!({"name": "plain"})).await["token"]);
-    let own =
-        text(&new_token(server, json!({"name": "own", "rate_limit": "5/min"})).await["token"]);
-    for _ in 0..3 {
-        let reply = server.get(&plain, "/v1/tokens/current").await;
-        reply.expect(200);
-        assert_eq!(reply.header("ratelimit-policy"), Some("\"rate\";q=3;w=60"));
-    }
-    server
-        .get(&plain, "/v1/tokens/current")
+/// `TOLLGATE_DEFAULT_RATE_LIMIT=3/min`: all of a user's tokens without a rate limit share
+/// three a minute, a token they make may not ask for more, and another user has their own.
+async fn the_default_rate_bounds_each_users_tokens_together(server: &TestServer) {
+    let bob = server.user("bob", "editor").await;
+    let made = server
+        .post(&bob, "/v1/tokens", json!({"name": "made"}))
         .await
-        .refused(429, "rate_limited");
-    for _ in 0..5 {
-        server.get(&own, "/v1/tokens/current").await.expect(200);
+        .ok(201);
+    assert_eq!(made["rate_limit"], Value::Null, "the default is not copied");
+    server
+        .post(
+            &bob,
+            "/v1/tokens",
+            json!({"name": "fast", "rate_limit": "10/min"}),
+        )
+        .await
+        .refused(422, "exceeds_parent");
+    let made = text(&made["token"]);
+    let reply = server.get(&made, "/v1/tokens/current").await;
+    reply.expect(200);
+    assert_eq!(reply.header("ratelimit-policy"), Some("\"rate\";q=3;w=60"));
+    assert_eq!(reply.header("ratelimit"), Some("\"rate\";r=0;t=60"));
+    for token in [&made, &bob] {
+        server
+            .get(token, "/v1/tokens/current")
+            .await
+            .refused(429, "rate_limited");
+    }
+    let carol = server.user("carol", "reader").await;
+    for _ in 0..3 {
+        server.get(&carol, "/v1/tokens/current").await.expect(200);
     }
     server
-        .get(&own, "/v1/tokens/current")
+        .get(&carol, "/v1/tokens/current")
         .await
         .refused(429, "rate_limited");
 }
