@@ -253,32 +253,58 @@ fn scope(timing: Timing) {
     ratio("scope_check", ours, "cedar-policy", peer);
 }
 
-/// Ours against governor on the same 10 000 keys, both on std's clock, then ours with more and
-/// more keys: the time of a check, and the memory the limiter holds (resident memory before
-/// and after filling it, so a rough figure: allocator slack and page granularity included).
+/// Ours against governor on the same 10 000 keys, both on std's clock, then both with more
+/// and more keys: the time of a check, and the memory ours holds (measured in a process of
+/// its own: see [`limiter_memory`]).
 fn limit(sizes: Sizes, timing: Timing) {
     checked("limit_check", check_limits());
     let (ours, peer) = (LimitCheck::new(10_000), GovernorCheck::new(10_000));
     let (ours, peer) = measure_pair(&ours, &peer, timing);
     ratio("limit_check", ours, "governor", peer);
     for keys in sizes.limit_keys {
-        let before = resident_bytes();
-        let limiter = LimitCheck::new(keys);
-        let after = resident_bytes();
-        if limiter.tracked_keys() != keys {
+        let (ours, peer) = (LimitCheck::new(keys), GovernorCheck::new(keys));
+        if ours.tracked_keys() != keys {
             eprintln!(
                 "note: limit_check n={keys}: {} keys tracked, some forgotten to make room",
-                limiter.tracked_keys()
+                ours.tracked_keys()
             );
         }
-        scale("limit_check", keys, measure(&limiter, timing));
-        if let (Some(before), Some(after)) = (before, after) {
-            let bytes = after.saturating_sub(before);
-            println!(
+        let (ours, peer) = measure_pair(&ours, &peer, timing);
+        scale("limit_check", keys, ours);
+        scale("governor_check", keys, peer);
+        match limiter_memory(keys) {
+            Some(bytes) => println!(
                 "memory limit_check n={keys} bytes={bytes} per_key={:.1}",
                 bytes as f64 / keys as f64
-            );
+            ),
+            None => eprintln!("note: limit_check n={keys}: memory not measured"),
         }
+    }
+}
+
+/// The resident memory a limiter holding `keys` keys adds to a fresh process: this program
+/// run again with `--limiter-memory <keys>`, so that no memory freed by earlier series is
+/// reused for it. Page granularity and allocator slack included: a rough figure.
+fn limiter_memory(keys: usize) -> Option<u64> {
+    let output = std::process::Command::new(std::env::current_exe().ok()?)
+        .args(["--limiter-memory", &keys.to_string()])
+        .output()
+        .ok()?;
+    String::from_utf8(output.stdout).ok()?.trim().parse().ok()
+}
+
+/// `--limiter-memory <keys>`: prints the resident bytes a limiter of `keys` keys adds.
+fn print_limiter_memory(keys: usize) -> ExitCode {
+    let before = resident_bytes();
+    let limiter = LimitCheck::new(keys);
+    let after = resident_bytes();
+    match (before, after) {
+        (Some(before), Some(after)) => {
+            println!("{}", after.saturating_sub(before));
+            drop(limiter);
+            ExitCode::SUCCESS
+        }
+        _ => ExitCode::FAILURE,
     }
 }
 
@@ -287,6 +313,10 @@ fn main() -> ExitCode {
     let (mode, sizes, timing) = match args.as_slice() {
         [] => ("full", Sizes::FULL, FULL),
         [flag] if flag == "--smoke" => ("smoke", SMOKE_SIZES, SMOKE),
+        [flag, keys] if flag == "--limiter-memory" => match keys.parse() {
+            Ok(keys) => return print_limiter_memory(keys),
+            Err(_) => return ExitCode::from(2),
+        },
         _ => {
             eprintln!("usage: bench_report [--smoke]");
             return ExitCode::from(2);

@@ -22,6 +22,10 @@ pub struct Rate {
     interval: Duration,
     /// How far ahead of now a key's debt may reach: `interval * count`.
     burst: Duration,
+    /// `interval` and `burst` in nanoseconds, as the limiter counts (see `gcra`), at most
+    /// 2^62 each (146 years: longer is no different), so that adding them never overflows.
+    interval_nanos: u64,
+    burst_nanos: u64,
 }
 
 /// A rate that allows nothing, or text that is not a rate.
@@ -43,6 +47,9 @@ pub enum RateError {
     #[error("a rate's count must be a whole number from 1 to 4294967295")]
     Count,
 }
+
+/// The longest interval or burst the limiter counts, in nanoseconds: 2^62, 146 years.
+const MAX_NANOS: u64 = 1 << 62;
 
 const UNITS: [(&str, Duration); 4] = [
     ("day", Duration::from_secs(86_400)),
@@ -69,11 +76,16 @@ impl Rate {
         // Saturates only for periods near `Duration::MAX` (about 585 billion years), where a
         // burst one spend short of `count` changes nothing that matters.
         let burst = interval.saturating_mul(count);
+        let nanos = |duration: Duration| {
+            u64::try_from(duration.as_nanos()).map_or(MAX_NANOS, |nanos| nanos.min(MAX_NANOS))
+        };
         Ok(Self {
             count,
             period,
             interval,
             burst,
+            interval_nanos: nanos(interval),
+            burst_nanos: nanos(burst),
         })
     }
 
@@ -103,8 +115,19 @@ impl Rate {
     }
 
     /// How far ahead of now a key's debt may reach: `interval * count`.
+    #[cfg(test)]
     pub(crate) fn burst(&self) -> Duration {
         self.burst
+    }
+
+    /// [`interval`](Self::interval) in nanoseconds, at most 2^62.
+    pub(crate) fn interval_nanos(&self) -> u64 {
+        self.interval_nanos
+    }
+
+    /// The burst, `interval * count`, in nanoseconds, at most 2^62.
+    pub(crate) fn burst_nanos(&self) -> u64 {
+        self.burst_nanos
     }
 }
 

@@ -1,22 +1,18 @@
 //! One lock's share of a limiter's keys, with room made by eviction.
 
+use crate::Rate;
+use crate::gcra::{self, Allowed, Nanos, Refused};
 use core::hash::Hash;
 use std::collections::HashMap;
-use std::time::Instant;
-
-use crate::Rate;
-use crate::gcra::{self, Allowed, Refused};
 
 /// Keys and their TATs (see `gcra`), at most `max_keys` of them.
 ///
-/// The map's hasher is foldhash, seeded at random in each process: fast, and not made to
-/// resist clients who choose keys that collide. Here it need not: clients cannot choose the
-/// shard their keys land in (`Limiter` picks it with std's keyed SipHash), and a shard holds
-/// at most 112 keys in at most 256 slots, so keys that all collide cost a lookup a scan of
-/// those slots, about a microsecond, never more.
+/// The map's hasher is aHash, keyed at random in each process: keys are chosen by clients
+/// (their addresses), who must not be able to make them collide. (Were they to, a shard
+/// holds at most 112 keys in at most 256 slots: a lookup would scan those, never more.)
 #[derive(Debug)]
 pub(crate) struct Shard<K> {
-    tats: HashMap<K, Instant, foldhash::fast::RandomState>,
+    tats: HashMap<K, Nanos, ahash::RandomState>,
     max_keys: usize,
 }
 
@@ -44,13 +40,13 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     }
 
     /// What a spend by `key` at `now` would do, without doing it.
-    pub(crate) fn peek(&self, rate: &Rate, key: &K, now: Instant) -> Result<Allowed, Refused> {
+    pub(crate) fn peek(&self, rate: &Rate, key: &K, now: Nanos) -> Result<Allowed, Refused> {
         gcra::spend(rate, self.tats.get(key).copied(), now).map(|(_, allowed)| allowed)
     }
 
     /// Spends one for `key` at `now` if `rate` allows; a refusal records nothing. A key seen
     /// for the first time is tracked, making room first if the shard is full.
-    pub(crate) fn spend(&mut self, rate: &Rate, key: &K, now: Instant) -> Result<Allowed, Refused> {
+    pub(crate) fn spend(&mut self, rate: &Rate, key: &K, now: Nanos) -> Result<Allowed, Refused> {
         if let Some(tat) = self.tats.get_mut(key) {
             let (new_tat, allowed) = gcra::spend(rate, Some(*tat), now)?;
             *tat = new_tat;
@@ -70,7 +66,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     /// forgotten last.
     ///
     /// At most two passes over the shard, which `Limiter` keeps small.
-    fn make_room(&mut self, now: Instant) {
+    fn make_room(&mut self, now: Nanos) {
         self.tats.retain(|_, tat| !gcra::is_idle(*tat, now));
         if self.tats.len() < self.max_keys {
             return;
