@@ -5,6 +5,7 @@ mod limiter;
 mod quota;
 mod rate;
 mod shard;
+mod shards;
 mod usage;
 
 pub use gcra::{Allowed, Refused};

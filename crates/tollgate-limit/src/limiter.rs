@@ -3,11 +3,11 @@
 use core::fmt;
 use core::hash::Hash;
 use core::num::NonZeroUsize;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::gcra::Nanos;
 use crate::shard::Shard;
+use crate::shards::Shards;
 use crate::{Allowed, Rate, Refused};
 
 /// The most keys one shard holds: every scan to make room covers at most this many.
@@ -50,15 +50,11 @@ pub const DEFAULT_MAX_KEYS: NonZeroUsize = match NonZeroUsize::new(65_536) {
 /// can get its keys forgotten while they are in debt, and escape the rate. No per-key limit
 /// stops a client with that many keys.
 pub struct Limiter<K> {
-    shards: Box<[Mutex<Shard<K>>]>,
+    shards: Shards<Shard<K>>,
     /// The instant counted as 2^62 ns on the limiter's scale (see `gcra::Nanos`): instants
     /// up to 146 years either side of it are counted exactly, farther ones saturate.
     epoch: Instant,
     max_keys: usize,
-    /// Picks a key's shard: aHash, keyed at random like the shards' own maps, so clients
-    /// cannot aim their keys at one shard. (aHash rather than std's SipHash: keyed too, and
-    /// made to resist chosen colliding keys, and measured, a tenth of a check's time cheaper.)
-    shard_hasher: ahash::RandomState,
 }
 
 impl<K: Hash + Eq + Clone> Limiter<K> {
@@ -76,14 +72,12 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         // Shares `max_keys` out as evenly as it goes: each shard gets at least one key, as
         // there are no more shards than keys, and at most `MAX_KEYS_PER_SHARD`.
         let (share, remainder) = (max_keys / shard_count, max_keys % shard_count);
-        let shards = (0..shard_count)
-            .map(|index| Mutex::new(Shard::new(share + usize::from(index < remainder))))
-            .collect();
+        let shards =
+            (0..shard_count).map(|index| Shard::new(share + usize::from(index < remainder)));
         Self {
-            shards,
+            shards: Shards::new(shards),
             epoch: Instant::now(),
             max_keys,
-            shard_hasher: ahash::RandomState::new(),
         }
     }
 
@@ -101,7 +95,7 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     /// [`Refused`] when a spend at `now` would be refused.
     pub fn peek(&self, key: &K, rate: &Rate, now: Instant) -> Result<Allowed, Refused> {
         let now = self.nanos(now);
-        self.shard(key).peek(rate, key, now)
+        self.shards.of(key).peek(rate, key, now)
     }
 
     /// Spends one of `key`'s allowance at `rate` at `now`, if the rate allows, and says what
@@ -112,7 +106,7 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     /// [`Refused`] when the key is over its rate.
     pub fn spend(&self, key: &K, rate: &Rate, now: Instant) -> Result<Allowed, Refused> {
         let now = self.nanos(now);
-        self.shard(key).spend(rate, key, now)
+        self.shards.of(key).spend(rate, key, now)
     }
 
     /// `now` on the limiter's scale: 2^62 ns at its epoch, so that instants from before it
@@ -133,21 +127,8 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     /// shard in turn, so the total may mix moments.
     #[must_use]
     pub fn tracked_keys(&self) -> usize {
-        self.shards.iter().map(|shard| lock(shard).len()).sum()
+        self.shards.each().map(|shard| shard.len()).sum()
     }
-
-    fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K>> {
-        // Truncating the hash on 32-bit targets keeps it uniform. `shards` is never empty and
-        // the index is a remainder of its length, so indexing cannot fail.
-        let index = self.shard_hasher.hash_one(key) as usize % self.shards.len();
-        lock(&self.shards[index])
-    }
-}
-
-/// Locks a shard. A panic while it was held cannot leave it inconsistent (every change is one
-/// insert, update or removal of a map entry), so a poisoned lock is used as is.
-fn lock<K>(shard: &Mutex<Shard<K>>) -> MutexGuard<'_, Shard<K>> {
-    shard.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<K: Hash + Eq + Clone> Default for Limiter<K> {
@@ -262,7 +243,7 @@ mod tests {
         for asked in [1, 2, 111, 112, 113, 1_000, 65_536, 1_000_003] {
             let limiter: Limiter<u64> = Limiter::with_max_keys(max(asked));
             assert_eq!(limiter.max_keys(), asked);
-            let shares: Vec<usize> = limiter.shards.iter().map(|s| lock(s).max_keys()).collect();
+            let shares: Vec<usize> = limiter.shards.each().map(|s| s.max_keys()).collect();
             assert_eq!(shares.iter().sum::<usize>(), asked);
             assert!(
                 shares
@@ -296,7 +277,7 @@ mod tests {
         // Every key still in debt is still tracked: only idle ones were forgotten.
         let end = at(999_999);
         for key in 999_700..1_000_000 {
-            assert!(limiter.shard(&key).tracks(&key), "{key}");
+            assert!(limiter.shards.of(&key).tracks(&key), "{key}");
         }
         let tat = limiter.nanos(at(999_700) + 3 * SECOND);
         assert!(!gcra::is_idle(tat, limiter.nanos(end)));

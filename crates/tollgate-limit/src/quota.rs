@@ -6,6 +6,8 @@ use core::str::FromStr;
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 
+use crate::rate::is_canonical_number;
+
 /// A calendar period in UTC: a day starts at 00:00, a month on its first day at 00:00.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Period {
@@ -150,10 +152,7 @@ impl FromStr for Quota {
     /// `{limit}/{period}` as [`Quota`] describes: ASCII digits without a sign or leading zero.
     fn from_str(text: &str) -> Result<Self, QuotaError> {
         let (limit, period) = text.split_once('/').ok_or(QuotaError::Syntax)?;
-        if limit.is_empty() || !limit.bytes().all(|byte| byte.is_ascii_digit()) {
-            return Err(QuotaError::Syntax);
-        }
-        if limit.starts_with('0') && limit != "0" {
+        if !is_canonical_number(limit) {
             return Err(QuotaError::Syntax);
         }
         let limit: u64 = limit.parse().map_err(|_| QuotaError::Syntax)?;

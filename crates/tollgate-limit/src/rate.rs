@@ -151,16 +151,20 @@ impl FromStr for Rate {
     /// white space, units in lowercase.
     fn from_str(text: &str) -> Result<Self, RateError> {
         let (count, period) = text.split_once('/').ok_or(RateError::Syntax)?;
-        if count.is_empty() || !count.bytes().all(|byte| byte.is_ascii_digit()) {
-            return Err(RateError::Syntax);
-        }
-        // A leading zero would give one rate two spellings.
-        if count.starts_with('0') && count != "0" {
+        if !is_canonical_number(count) {
             return Err(RateError::Syntax);
         }
         let count: u32 = count.parse().map_err(|_| RateError::Count)?;
         Self::new(count, period_from(period)?)
     }
+}
+
+/// Whether `text` is a whole number as rates and quotas write one: ASCII digits, no sign, and
+/// no leading zero (which would give one value two spellings).
+pub(crate) fn is_canonical_number(text: &str) -> bool {
+    !text.is_empty()
+        && text.bytes().all(|byte| byte.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
 }
 
 /// `day`, `h`, `min`, `s`, or a whole number of seconds (`90s`) or nanoseconds (`250ns`).
@@ -175,8 +179,8 @@ fn period_from(text: &str) -> Result<Duration, RateError> {
     } else {
         return Err(RateError::Syntax);
     };
-    // A leading zero would give one period two spellings.
-    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    // A period of zero is refused here, as text: `0s` is no period.
+    if !is_canonical_number(digits) || digits == "0" {
         return Err(RateError::Syntax);
     }
     let amount: u64 = digits.parse().map_err(|_| RateError::Syntax)?;

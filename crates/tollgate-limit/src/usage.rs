@@ -1,15 +1,15 @@
 //! Counting uses per key and calendar day in memory, checked against quotas, and handed to a
 //! store in batches.
 
-use core::hash::{BuildHasher, Hash};
+use core::hash::Hash;
 use core::num::NonZeroUsize;
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
+use std::sync::MutexGuard;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::NaiveDate;
 
+use crate::shards::Shards;
 use crate::{Period, Quota};
 
 /// Where a key stands against its quota, after the use just counted (or, refused, before it).
@@ -92,9 +92,8 @@ pub struct Unsaved<K> {
 /// at most the distinct keys used within one save interval beyond `max_keys`.
 #[derive(Debug)]
 pub struct UsageMeter<K> {
-    shards: Box<[Mutex<Shard<K>>]>,
+    shards: Shards<Shard<K>>,
     max_keys_per_shard: usize,
-    hasher: RandomState,
     /// The current save interval: counts read in an earlier one are read again.
     interval: AtomicU64,
 }
@@ -116,7 +115,7 @@ struct Counts {
 /// One lock's share of the keys.
 #[derive(Debug)]
 struct Shard<K> {
-    map: HashMap<K, Counts>,
+    map: HashMap<K, Counts, ahash::RandomState>,
     /// The size at which the next new key sweeps the saved keys out: twice what a sweep
     /// left, so that a shard full of unsaved keys is not swept again on every new key.
     sweep_at: usize,
@@ -170,16 +169,11 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     #[must_use]
     pub fn new(max_keys: NonZeroUsize) -> Self {
         Self {
-            shards: (0..SHARDS)
-                .map(|_| {
-                    Mutex::new(Shard {
-                        map: HashMap::new(),
-                        sweep_at: max_keys.get().div_ceil(SHARDS),
-                    })
-                })
-                .collect(),
+            shards: Shards::new((0..SHARDS).map(|_| Shard {
+                map: HashMap::default(),
+                sweep_at: max_keys.get().div_ceil(SHARDS),
+            })),
             max_keys_per_shard: max_keys.get().div_ceil(SHARDS),
-            hasher: RandomState::new(),
             interval: AtomicU64::new(0),
         }
     }
@@ -302,8 +296,8 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     pub fn take_unsaved(&self) -> Vec<Unsaved<K>> {
         let mut taken = Vec::new();
         let interval = self.interval();
-        for shard in &self.shards {
-            for (key, counts) in lock(shard).map.iter_mut() {
+        for mut shard in self.shards.each() {
+            for (key, counts) in shard.map.iter_mut() {
                 if !counts.unsaved.is_empty() {
                     counts.saving_interval = interval;
                 }
@@ -337,7 +331,7 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
                 counts.stored = Some(Stored {
                     month,
                     days,
-                    interval: self.interval.load(Ordering::Relaxed),
+                    interval: self.interval(),
                 });
             }
             (None, Some(stored)) => {
@@ -363,19 +357,12 @@ impl<K: Hash + Eq + Clone> UsageMeter<K> {
     /// How many keys are held now (for metrics and tests).
     #[must_use]
     pub fn tracked_keys(&self) -> usize {
-        self.shards.iter().map(|shard| lock(shard).map.len()).sum()
+        self.shards.each().map(|shard| shard.map.len()).sum()
     }
 
     fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K>> {
-        // The index is a remainder of the shards' number, so indexing cannot fail.
-        lock(&self.shards[self.hasher.hash_one(key) as usize % SHARDS])
+        self.shards.of(key)
     }
-}
-
-/// A panic while a shard was held cannot leave it inconsistent (each change is one update of
-/// one entry), so a poisoned lock is used as is.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
