@@ -1,7 +1,7 @@
 //! Rate limits and quotas enforced on each use of a token, and its uses counted per day.
 
 use core::num::NonZeroUsize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -43,7 +43,7 @@ pub enum MeterError {
         refused: Refused,
     },
     /// The token, or a token it derives from, used its whole quota for this period.
-    #[error("quota {quota} used up until {}", status.period_end.map_or_else(|| "the end of time".to_owned(), |day| day.to_string()))]
+    #[error("quota {quota} used up for this {}", quota.period())]
     QuotaExceeded {
         /// The quota that refused.
         quota: Quota,
@@ -87,6 +87,14 @@ pub(crate) struct Metering {
     saving: tokio::sync::Mutex<Option<NaiveDate>>,
 }
 
+/// Why [`Metering::count_each`] stopped before counting every member.
+enum Stopped {
+    /// A quota is used up.
+    Exceeded(Quota, QuotaStatus),
+    /// The stored counts for the month starting on this day must be read first.
+    NeedsStored(NaiveDate),
+}
+
 /// One token whose limits a use counts against: the token or one of its ancestors.
 struct Member {
     id: TokenId,
@@ -95,12 +103,13 @@ struct Member {
 }
 
 impl Metering {
-    pub(crate) fn new(default_rate: Option<Rate>) -> Self {
+    /// No default rate.
+    pub(crate) fn new() -> Self {
         Self {
             rates: Limiter::with_max_keys(MAX_METERED_TOKENS),
             default_rates: Limiter::with_max_keys(MAX_METERED_TOKENS),
             uses: UsageMeter::new(MAX_METERED_TOKENS),
-            default_rate,
+            default_rate: None,
             saving: tokio::sync::Mutex::const_new(None),
         }
     }
@@ -136,7 +145,9 @@ impl Metering {
                     .rates
                     .peek(&member.id, &rate, now)
                     .map_err(|refused| MeterError::RateLimited { rate, refused })?;
-                keep_least_left(&mut metered.rate, rate, allowed);
+                keep_least(&mut metered.rate, rate, allowed, |allowed| {
+                    allowed.remaining
+                });
             }
         }
         if let Some(rate) = default_rate {
@@ -144,10 +155,12 @@ impl Metering {
                 .default_rates
                 .peek(owner, &rate, now)
                 .map_err(|refused| MeterError::RateLimited { rate, refused })?;
-            keep_least_left(&mut metered.rate, rate, allowed);
+            keep_least(&mut metered.rate, rate, allowed, |allowed| {
+                allowed.remaining
+            });
         }
         let today = at.date_naive();
-        self.count(storage, &members, today, &mut metered).await?;
+        metered.quota = self.count(storage, &members, today).await?;
         // Then spend them. A spend refused now lost a race with a concurrent use since the
         // peek: the use is refused, its counts taken back (rates spent above stay spent,
         // which only errs towards refusing).
@@ -177,50 +190,60 @@ impl Metering {
         storage: &S,
         members: &[Member],
         today: NaiveDate,
-        metered: &mut Metered,
-    ) -> Result<(), MeterError> {
+    ) -> Result<Option<(Quota, QuotaStatus)>, MeterError> {
         // The stored counts are read when a quota needs them (the first time in a month or
         // a save interval); a save or a new month between the read and the count makes them
         // needed again. Three reads at most, then the use is refused: only a save interval far
         // shorter than a read gets there.
-        let mut read = 0;
-        'again: loop {
-            for (index, member) in members.iter().enumerate() {
-                let refused = match self.uses.count(&member.id, member.quota.as_ref(), today) {
-                    Counting::Counted(status) => {
-                        if let (Some(quota), Some(status)) = (member.quota, status) {
-                            keep_least_remaining(&mut metered.quota, quota, status);
-                        }
-                        continue;
-                    }
-                    Counting::Exceeded(status) => member.quota.map(|quota| (quota, status)),
-                    Counting::NeedsStored { month } => {
-                        read += 1;
-                        if read > 3 {
-                            None
-                        } else {
-                            for counted in &members[..index] {
-                                self.uses.uncount(&counted.id, today);
-                            }
-                            metered.quota = None;
-                            self.load(storage, members, month).await?;
-                            continue 'again;
-                        }
-                    }
-                };
-                for counted in &members[..index] {
-                    self.uses.uncount(&counted.id, today);
+        let mut reads = 0;
+        loop {
+            match self.count_each(members, today) {
+                Ok(least) => return Ok(least),
+                Err(Stopped::Exceeded(quota, status)) => {
+                    return Err(MeterError::QuotaExceeded { quota, status });
                 }
-                return Err(match refused {
-                    Some((quota, status)) => MeterError::QuotaExceeded { quota, status },
-                    None => StoreError::Unavailable(
-                        "the stored use counts changed while being read, three times".into(),
-                    )
-                    .into(),
-                });
+                Err(Stopped::NeedsStored(month)) if reads < 3 => {
+                    reads += 1;
+                    self.load(storage, members, month).await?;
+                }
+                Err(Stopped::NeedsStored(_)) => {
+                    let changing = "the stored use counts changed while being read";
+                    return Err(StoreError::Unavailable(changing.into()).into());
+                }
             }
-            return Ok(());
         }
+    }
+
+    /// Counts the use for each member in turn; at the first that is not counted, takes back
+    /// the ones before it and says why. Counted, the quota with the fewest uses left.
+    fn count_each(
+        &self,
+        members: &[Member],
+        today: NaiveDate,
+    ) -> Result<Option<(Quota, QuotaStatus)>, Stopped> {
+        let mut least = None;
+        for (index, member) in members.iter().enumerate() {
+            let Some(quota) = member.quota else {
+                // Without a quota, a use is always counted.
+                let _counted = self.uses.count(&member.id, None, today);
+                continue;
+            };
+            let stopped = match self.uses.count(&member.id, Some(&quota), today) {
+                Counting::Counted(status) => {
+                    if let Some(status) = status {
+                        keep_least(&mut least, quota, status, QuotaStatus::remaining);
+                    }
+                    continue;
+                }
+                Counting::Exceeded(status) => Stopped::Exceeded(quota, status),
+                Counting::NeedsStored { month } => Stopped::NeedsStored(month),
+            };
+            for counted in &members[..index] {
+                self.uses.uncount(&counted.id, today);
+            }
+            return Err(stopped);
+        }
+        Ok(least)
     }
 
     /// Reads the stored counts, for the month starting on `month`, of the members whose quota
@@ -284,14 +307,15 @@ impl Metering {
             let keep_from = Period::Month
                 .first_day(today)
                 .checked_sub_months(chrono::Months::new(1));
-            match keep_from.map(|day| storage.delete_usage_before(day)) {
-                Some(deleting) => match deleting.await {
-                    Ok(_) => *last_deleted = Some(today),
-                    Err(error) => {
-                        tracing::warn!(%error, "old use counts not deleted; the next save retries");
-                    }
-                },
-                None => *last_deleted = Some(today),
+            let deleted = match keep_from {
+                Some(day) => storage.delete_usage_before(day).await.map(drop),
+                None => Ok(()),
+            };
+            match deleted {
+                Ok(()) => *last_deleted = Some(today),
+                Err(error) => {
+                    tracing::warn!(%error, "old use counts not deleted; the next save retries");
+                }
             }
         }
         let batch = self.uses.take_unsaved();
@@ -311,17 +335,14 @@ impl Metering {
         // In one order on every instance, so that two saves lock shared rows in the same
         // order and never deadlock each other on PostgreSQL.
         counts.sort_unstable();
-        // Dropped before the write is known to be done (the flush was cancelled), the batch
-        // is handed over again: counted twice if the write did commit, never lost.
+        // Unless the write is known to be done, the batch is handed over again, also when the
+        // flush is cancelled: counted twice if the write did commit, never lost.
         let mut unconfirmed = Unconfirmed {
             uses: &self.uses,
             batch: Some(batch),
         };
-        if let Err(error) = storage.add_usage(&counts).await {
-            unconfirmed.failed();
-            return Err(error);
-        }
-        unconfirmed.written();
+        storage.add_usage(&counts).await?;
+        unconfirmed.batch = None;
         // As above; from here on, counts read hold the uses just saved.
         self.uses.next_interval();
         // Saved. Reading the month back lets quotas see the other instances' uses; if the
@@ -357,7 +378,7 @@ impl Metering {
         let period = quota.map_or(Period::Month, |quota| quota.period());
         let today = at.date_naive();
         let start = period.first_day(today);
-        let mut days: HashMap<NaiveDate, u64> = HashMap::new();
+        let mut days: BTreeMap<NaiveDate, u64> = BTreeMap::new();
         let stored = storage.usage_since(&[id], start).await?;
         let stored = stored.into_iter().map(|count| (count.day, count.uses));
         for (day, uses) in stored.chain(self.uses.unsaved_of(&id)) {
@@ -366,8 +387,7 @@ impl Metering {
                 *total = total.saturating_add(uses);
             }
         }
-        let mut days: Vec<(NaiveDate, u64)> = days.into_iter().collect();
-        days.sort_unstable();
+        let days: Vec<(NaiveDate, u64)> = days.into_iter().collect();
         Ok(TokenUsage {
             period,
             period_start: start,
@@ -381,28 +401,19 @@ impl Metering {
     }
 }
 
-/// A batch handed to a save: given back to the meter ([`UsageMeter::save_failed`]) unless the
-/// save confirms it was written, also when the save is dropped halfway.
+/// A batch handed to a save: given back to the meter ([`UsageMeter::save_failed`]) when
+/// dropped unless the save took it (`batch` set to `None`), so also when the save is dropped
+/// halfway.
 struct Unconfirmed<'m> {
     uses: &'m UsageMeter<TokenId>,
     batch: Option<Vec<Unsaved<TokenId>>>,
 }
 
-impl Unconfirmed<'_> {
-    fn written(&mut self) {
-        self.batch = None;
-    }
-
-    fn failed(&mut self) {
+impl Drop for Unconfirmed<'_> {
+    fn drop(&mut self) {
         if let Some(batch) = self.batch.take() {
             self.uses.save_failed(batch);
         }
-    }
-}
-
-impl Drop for Unconfirmed<'_> {
-    fn drop(&mut self) {
-        self.failed();
     }
 }
 
@@ -430,18 +441,12 @@ fn by_token(counts: Vec<DayCount>) -> HashMap<TokenId, Vec<(NaiveDate, u64)>> {
     grouped
 }
 
-fn keep_least_left(kept: &mut Option<(Rate, Allowed)>, rate: Rate, allowed: Allowed) {
-    if kept.is_none_or(|(_, least)| allowed.remaining < least.remaining) {
-        *kept = Some((rate, allowed));
-    }
-}
-
-fn keep_least_remaining(
-    kept: &mut Option<(Quota, QuotaStatus)>,
-    quota: Quota,
-    status: QuotaStatus,
-) {
-    if kept.is_none_or(|(_, least)| status.remaining() < least.remaining()) {
-        *kept = Some((quota, status));
+/// Keeps in `kept` whichever of it and (`limit`, `state`) has the fewest uses `left`.
+fn keep_least<L, S, N: Ord>(kept: &mut Option<(L, S)>, limit: L, state: S, left: impl Fn(&S) -> N) {
+    if kept
+        .as_ref()
+        .is_none_or(|(_, least)| left(&state) < left(least))
+    {
+        *kept = Some((limit, state));
     }
 }

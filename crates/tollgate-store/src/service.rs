@@ -59,7 +59,7 @@ impl<S: Storage> TokenService<S> {
             publishable_format: None,
             schemes: AcceptedSchemes::BEARER,
             last_use: LastUse::new(DEFAULT_LAST_USE_INTERVAL),
-            metering: Metering::new(None),
+            metering: Metering::new(),
             max_live_tokens: DEFAULT_MAX_LIVE_TOKENS,
         }
     }
