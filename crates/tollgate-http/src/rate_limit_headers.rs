@@ -4,10 +4,12 @@
 
 use core::time::Duration;
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
-use tollgate_limit::{Allowed, Quota, QuotaStatus, Rate, Refused};
+use tollgate_limit::{Quota, QuotaStatus, Rate};
 use tollgate_store::{MeterError, Metered};
+
+use crate::refusal_response::whole_seconds;
 
 /// `RateLimit-Policy`: the limits that apply, which stay the same from response to response.
 pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -48,7 +50,7 @@ impl RateLimitHeaders {
     pub fn allowed(metered: &Metered, at: DateTime<Utc>) -> Option<Self> {
         let rate = metered
             .rate
-            .map(|(rate, allowed)| rate_policy(&rate, allowed));
+            .map(|(rate, allowed)| rate_policy(&rate, allowed.remaining, allowed.reset));
         let quota = metered
             .quota
             .map(|(quota, status)| quota_policy(&quota, &status, at));
@@ -61,7 +63,7 @@ impl RateLimitHeaders {
     pub fn refused(error: &MeterError, at: DateTime<Utc>) -> Option<Self> {
         match error {
             MeterError::RateLimited { rate, refused } => {
-                Self::of([refused_rate_policy(rate, refused)].into_iter())
+                Self::of([rate_policy(rate, 0, refused.reset)].into_iter())
             }
             MeterError::QuotaExceeded { quota, status } => {
                 Self::of([quota_policy(quota, status, at)].into_iter())
@@ -93,61 +95,48 @@ impl RateLimitHeaders {
     }
 }
 
-/// Whole seconds, rounded up.
-fn seconds(duration: Duration) -> u64 {
-    duration
-        .as_secs()
-        .saturating_add(u64::from(duration.subsec_nanos() > 0))
-}
-
-fn rate_policy(rate: &Rate, allowed: Allowed) -> Policy {
+fn rate_policy(rate: &Rate, remaining: u32, reset: Duration) -> Policy {
     Policy {
         name: "rate",
         limit: u64::from(rate.count()),
-        window: seconds(rate.period()),
-        remaining: u64::from(allowed.remaining),
-        reset: seconds(allowed.reset),
+        window: whole_seconds(rate.period()),
+        remaining: u64::from(remaining),
+        reset: whole_seconds(reset),
     }
 }
 
-fn refused_rate_policy(rate: &Rate, refused: &Refused) -> Policy {
-    Policy {
-        name: "rate",
-        limit: u64::from(rate.count()),
-        window: seconds(rate.period()),
-        remaining: 0,
-        reset: seconds(refused.reset),
-    }
-}
-
+/// The quota's current period is the one holding `at`, as `TokenService::meter` judged it at
+/// the same `at`.
 fn quota_policy(quota: &Quota, status: &QuotaStatus, at: DateTime<Utc>) -> Policy {
-    let midnight = |day: chrono::NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
-    let start = midnight(status.period_start);
-    let end = status.period_end.map(midnight);
-    let until = |later: DateTime<Utc>, earlier: DateTime<Utc>| {
-        u64::try_from((later - earlier).num_seconds()).unwrap_or(0)
+    let period = quota.period();
+    let seconds = |from: DateTime<Utc>| {
+        period
+            .end(at)
+            .and_then(|end| (end - from).to_std().ok())
+            .map_or(u64::MAX, whole_seconds)
     };
     Policy {
         name: "quota",
         limit: quota.limit(),
-        window: end.map_or(u64::MAX, |end| until(end, start)),
+        window: seconds(period.start(at)),
         remaining: status.remaining(),
-        reset: end.map_or(u64::MAX, |end| until(end, at)),
+        reset: seconds(at),
     }
 }
 
-/// Seconds from `at` until the quota in `status` is whole again, at least 1.
-pub(crate) fn quota_wait(status: &QuotaStatus, at: DateTime<Utc>) -> Duration {
-    let end = status
-        .period_end
-        .map(|day| day.and_time(NaiveTime::MIN).and_utc());
-    end.and_then(|end| (end - at).to_std().ok())
+/// How long from `at` until `quota`, in its period holding `at`, is whole again.
+pub(crate) fn quota_wait(quota: &Quota, at: DateTime<Utc>) -> Duration {
+    quota
+        .period()
+        .end(at)
+        .and_then(|end| (end - at).to_std().ok())
         .unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+    use tollgate_limit::{Allowed, Refused};
 
     use super::*;
 
@@ -208,9 +197,9 @@ mod tests {
         let headers = RateLimitHeaders::refused(&exceeded, at()).unwrap();
         assert_eq!(headers.policy, "\"quota\";q=10;w=86400");
         assert_eq!(headers.state, "\"quota\";r=0;t=3600");
-        let MeterError::QuotaExceeded { status, .. } = exceeded else {
+        let MeterError::QuotaExceeded { quota, .. } = exceeded else {
             unreachable!()
         };
-        assert_eq!(quota_wait(&status, at()), Duration::from_secs(3600));
+        assert_eq!(quota_wait(&quota, at()), Duration::from_secs(3600));
     }
 }

@@ -119,7 +119,7 @@ pub fn meter_error(error: &MeterError, at: DateTime<Utc>) -> Refusal {
                     quota.period()
                 ),
             )
-            .with_retry_after(quota_wait(status, at))
+            .with_retry_after(quota_wait(quota, at))
         }
         MeterError::Store(store) => return store_error(store),
         other => return internal(other),

@@ -56,11 +56,8 @@ impl Refusal {
     /// whole seconds, rounded up, and at least 1 (0 would invite an immediate retry).
     #[must_use]
     pub fn with_retry_after(self, wait: Duration) -> Self {
-        let seconds = wait
-            .as_secs()
-            .saturating_add(u64::from(wait.subsec_nanos() > 0));
         Self {
-            retry_after: Some(seconds.max(1)),
+            retry_after: Some(whole_seconds(wait).max(1)),
             ..self
         }
     }
@@ -100,6 +97,13 @@ impl Refusal {
         }
         response
     }
+}
+
+/// `duration` in whole seconds, rounded up: what `Retry-After` and the `RateLimit` fields carry.
+pub(crate) fn whole_seconds(duration: Duration) -> u64 {
+    duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0))
 }
 
 /// With the `axum` feature, a handler may return `Result<_, Refusal>`: the refusal is sent as
