@@ -281,10 +281,7 @@ impl Storage for SqlStorage {
         keys.dedup();
         let mut users = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(Self::USERS_PER_QUERY) {
-            let placeholders = (1..=chunk.len())
-                .map(|n| format!("${n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let placeholders = numbered_placeholders(1, chunk.len());
             let sql =
                 format!("SELECT name, role FROM tollgate_users WHERE name_key IN ({placeholders})");
             // The text is numbered placeholders and nothing else; the names are bound.
@@ -508,11 +505,9 @@ impl Storage for SqlStorage {
         since: NaiveDate,
     ) -> Result<Vec<DayCount>, StoreError> {
         let mut found = Vec::new();
+        // As many bound values a query as for names: well within every driver's limit.
         for chunk in ids.chunks(Self::USERS_PER_QUERY) {
-            let placeholders = (2..chunk.len() + 2)
-                .map(|n| format!("${n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let placeholders = numbered_placeholders(2, chunk.len());
             let sql = format!(
                 "SELECT token_id, day, uses FROM tollgate_token_usage \
                  WHERE day >= $1 AND token_id IN ({placeholders})"
@@ -693,6 +688,15 @@ async fn revoke_descendants(
     .execute(connection)
     .await?;
     Ok(())
+}
+
+/// `count` numbered placeholders from `$first` on, comma-separated, for an `IN (...)` list
+/// whose values are bound: the only text of a query built at run time.
+fn numbered_placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A row count for `LIMIT`: SQL integers are signed.
