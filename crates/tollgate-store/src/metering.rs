@@ -7,17 +7,16 @@ use std::time::Instant;
 use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 use tollgate_limit::{
-    Allowed, Counting, Limiter, Period, Quota, QuotaStatus, Rate, Refused, Unsaved, UsageMeter,
+    Allowed, Counting, DEFAULT_MAX_KEYS, Limiter, Period, Quota, QuotaStatus, Rate, Refused,
+    Unsaved, UsageMeter,
 };
 
 use crate::{Authenticated, DayCount, Storage, StoreError, TokenId, UserName};
 
-/// The most tokens whose rate state and saved use counts are kept in memory (tokens with
-/// unsaved uses are kept beyond it until saved; see [`UsageMeter`]).
-const MAX_METERED_TOKENS: NonZeroUsize = match NonZeroUsize::new(65_536) {
-    Some(max) => max,
-    None => NonZeroUsize::MIN,
-};
+/// The most tokens (and owners, for the default rate) whose rate state and saved use counts
+/// are kept in memory, tollgate-limit's default: 65 536 (tokens with unsaved uses are kept
+/// beyond it until saved; see [`UsageMeter`]).
+const MAX_METERED_TOKENS: NonZeroUsize = DEFAULT_MAX_KEYS;
 
 /// Where a use stands against the limits that apply to it, for a response's `RateLimit`
 /// headers: of each kind, the limit with the least left.
