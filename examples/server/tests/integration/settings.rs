@@ -50,6 +50,8 @@ fn defaults_are_loopback_8080_sqlite_tokens_required_and_no_cors_route() {
             capacity: 100_000
         }
     );
+    assert_eq!(defaults.default_rate_limit, None);
+    assert_eq!(defaults.usage_save_interval, seconds(10));
 }
 
 #[test]
@@ -129,6 +131,8 @@ fn every_invalid_setting_is_named_at_once() {
             "TOLLGATE_SHUTDOWN_GRACE" => "3601s",
             "TOLLGATE_TOKEN_CACHE_TTL" => "forever",
             "TOLLGATE_TOKEN_CACHE_CAPACITY" => "0",
+            "TOLLGATE_DEFAULT_RATE_LIMIT" => "100 per minute",
+            "TOLLGATE_USAGE_SAVE_INTERVAL" => "0ms",
             _ => return None,
         };
         Some(value.to_owned())
@@ -147,6 +151,8 @@ fn every_invalid_setting_is_named_at_once() {
         "TOLLGATE_SHUTDOWN_GRACE=\"3601s\"",
         "TOLLGATE_TOKEN_CACHE_TTL=\"forever\"",
         "TOLLGATE_TOKEN_CACHE_CAPACITY=\"0\"",
+        "TOLLGATE_DEFAULT_RATE_LIMIT=\"100 per minute\": a rate is written as {count}/{unit}",
+        "TOLLGATE_USAGE_SAVE_INTERVAL=\"0ms\"",
     ] {
         assert!(
             problems.contains(named),
