@@ -393,6 +393,61 @@ mod tests {
             (stored.status, stored.code),
             (StatusCode::CONFLICT, "duplicate_name")
         );
+        let too_deep = DeriveError::TooDeep { max: 8 };
+        let api = derive_error(&too_deep, &realm());
+        assert_eq!(
+            (api.status, api.code, api.message),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "derivation_too_deep",
+                too_deep.to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn meter_errors_are_429_with_their_wait_or_the_stores_status() {
+        use chrono::TimeZone;
+
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0).unwrap();
+        let rate = MeterError::RateLimited {
+            rate: "5/min".parse().unwrap(),
+            refused: Refused {
+                retry_after: Duration::from_millis(11_500),
+                reset: Duration::from_secs(60),
+            },
+        };
+        let api = meter_error(&rate, at);
+        assert_eq!(
+            (api.status, api.code, api.retry_after),
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limited", Some(12))
+        );
+        assert!(api.message.contains("5/min"), "{}", api.message);
+        let quota = MeterError::QuotaExceeded {
+            quota: "10/day".parse().unwrap(),
+            status: tollgate_limit::QuotaStatus {
+                used: 10,
+                limit: 10,
+                period_start: "2026-11-30".parse().unwrap(),
+                period_end: Some("2026-12-01".parse().unwrap()),
+            },
+        };
+        let api = meter_error(&quota, at);
+        assert_eq!(
+            (api.status, api.code, api.retry_after),
+            (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", Some(3600))
+        );
+        assert!(
+            api.message.contains("on 2026-12-01 at 00:00 UTC"),
+            "{}",
+            api.message
+        );
+        let down = MeterError::Store(StoreError::Unavailable("down".into()));
+        let api = meter_error(&down, at);
+        assert_eq!(
+            (api.status, api.code, api.rate_limit),
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None)
+        );
     }
 
     #[test]
