@@ -5,8 +5,8 @@ use core::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest, Sha256, Sha512};
 use sfv::{BareItem, Dictionary, ListEntry, Parser};
+use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
 /// A digest algorithm of RFC 9530's registry that this crate computes and checks. (The
@@ -109,5 +109,60 @@ pub fn verify_content_digest(field: &str, content: &[u8]) -> Result<(), DigestEr
         Ok(())
     } else {
         Err(DigestError::NoSupportedAlgorithm)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 9421's test-request body and RFC 9530's examples: `{"hello": "world"}`, 18 bytes.
+    const BODY: &[u8] = br#"{"hello": "world"}"#;
+    const SHA_256: &str = "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:";
+    const SHA_512: &str = "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:";
+
+    #[test]
+    fn the_rfc_examples_are_computed() {
+        assert_eq!(content_digest(BODY, DigestAlgorithm::Sha256), SHA_256);
+        assert_eq!(content_digest(BODY, DigestAlgorithm::Sha512), SHA_512);
+    }
+
+    #[test]
+    fn every_digest_checked_must_match_and_one_is_needed() {
+        assert_eq!(verify_content_digest(SHA_256, BODY), Ok(()));
+        assert_eq!(verify_content_digest(SHA_512, BODY), Ok(()));
+        let both = format!("{SHA_256}, {SHA_512}");
+        assert_eq!(verify_content_digest(&both, BODY), Ok(()));
+        // Unknown and deprecated algorithms are ignored, but one checked digest is needed.
+        let with_md5 = format!("md5=:AAAA:, {SHA_256}");
+        assert_eq!(verify_content_digest(&with_md5, BODY), Ok(()));
+        assert_eq!(
+            verify_content_digest("md5=:AAAA:", BODY),
+            Err(DigestError::NoSupportedAlgorithm)
+        );
+        assert_eq!(
+            verify_content_digest(SHA_256, b"{\"hello\": \"world\"}\n"),
+            Err(DigestError::Mismatch(DigestAlgorithm::Sha256))
+        );
+        let one_wrong = format!("{SHA_256}, sha-512=:AAAA:");
+        assert_eq!(
+            verify_content_digest(&one_wrong, BODY),
+            Err(DigestError::Mismatch(DigestAlgorithm::Sha512))
+        );
+        for malformed in [
+            "",
+            "sha-256",
+            "sha-256=X48E9q",
+            "sha-256=(:AAAA:)",
+            "sha-256=:***:",
+        ] {
+            assert!(
+                matches!(
+                    verify_content_digest(malformed, BODY),
+                    Err(DigestError::Malformed | DigestError::NoSupportedAlgorithm)
+                ),
+                "{malformed:?}"
+            );
+        }
     }
 }
