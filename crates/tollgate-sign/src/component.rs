@@ -1,0 +1,256 @@
+//! Component identifiers (RFC 9421 section 2) and their values: the lines of a signature base.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http::HeaderMap;
+use sfv::{BareItem, Dictionary, FieldType, Item, List, ListEntry, Parser};
+
+use crate::Request;
+
+/// Why a signature base cannot be built from the covered components.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BaseError {
+    /// A covered component is not a string with parameters, or its name or a parameter is
+    /// one this crate does not know (such as `@status` in a request, or `tr`).
+    #[error("component {0} is not supported")]
+    Unsupported(String),
+    /// A component is covered twice.
+    #[error("component {0} is covered twice")]
+    Duplicate(String),
+    /// A covered header field, dictionary member or query parameter is absent from the
+    /// request (or a query parameter occurs more than once, which RFC 9421 forbids signing).
+    #[error("component {0} is not in the request, or not once")]
+    Absent(String),
+    /// A field covered with `sf` or `key` is not a structured field, or a field's value is
+    /// not text.
+    #[error("component {0} does not hold a valid value")]
+    InvalidValue(String),
+}
+
+/// A component identifier: a derived component or a header field, with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Component {
+    Method,
+    TargetUri,
+    Authority,
+    Scheme,
+    RequestTarget,
+    Path,
+    Query,
+    /// `@query-param;name=...`, the name as encoded in the identifier.
+    QueryParam(String),
+    Field {
+        name: String,
+        form: FieldForm,
+    },
+}
+
+/// How a header field's value is written (RFC 9421 section 2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FieldForm {
+    /// The field lines, trimmed and joined with `, `.
+    Plain,
+    /// `sf`: re-serialised as a structured field (a dictionary, or else a list).
+    Strict,
+    /// `key="..."`: one member of a dictionary field.
+    Member(String),
+    /// `bs`: each field line wrapped as a byte sequence.
+    Binary,
+}
+
+impl Component {
+    fn parse(item: &Item) -> Result<Self, BaseError> {
+        let unsupported = || BaseError::Unsupported(item.serialize());
+        let BareItem::String(name) = &item.bare_item else {
+            return Err(unsupported());
+        };
+        let name = name.as_str();
+        let mut params = item.params.iter().map(|(key, value)| (key.as_str(), value));
+        if name == "@query-param" {
+            return match (params.next(), params.next()) {
+                (Some(("name", BareItem::String(encoded))), None) => {
+                    Ok(Self::QueryParam(encoded.as_str().to_owned()))
+                }
+                _ => Err(unsupported()),
+            };
+        }
+        if let Some(derived) = name.strip_prefix('@') {
+            if !item.params.is_empty() {
+                return Err(unsupported());
+            }
+            return match derived {
+                "method" => Ok(Self::Method),
+                "target-uri" => Ok(Self::TargetUri),
+                "authority" => Ok(Self::Authority),
+                "scheme" => Ok(Self::Scheme),
+                "request-target" => Ok(Self::RequestTarget),
+                "path" => Ok(Self::Path),
+                "query" => Ok(Self::Query),
+                _ => Err(unsupported()),
+            };
+        }
+        let is_field_name = !name.is_empty()
+            && name.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b)
+            });
+        if !is_field_name {
+            return Err(unsupported());
+        }
+        let form = match (params.next(), params.next()) {
+            (None, _) => FieldForm::Plain,
+            (Some(("sf", BareItem::Boolean(true))), None) => FieldForm::Strict,
+            (Some(("bs", BareItem::Boolean(true))), None) => FieldForm::Binary,
+            (Some(("key", BareItem::String(key))), None) => {
+                FieldForm::Member(key.as_str().to_owned())
+            }
+            // `req` and `tr` (responses and trailers), combinations, and unknown parameters.
+            _ => return Err(unsupported()),
+        };
+        Ok(Self::Field {
+            name: name.to_owned(),
+            form,
+        })
+    }
+
+    /// Appends this component's value for `request` to `out`.
+    fn write_value(
+        &self,
+        item: &Item,
+        request: &Request<'_>,
+        headers: &HeaderMap,
+        out: &mut Vec<u8>,
+    ) -> Result<(), BaseError> {
+        match self {
+            Self::Method => out.extend_from_slice(request.method.as_bytes()),
+            Self::TargetUri => {
+                out.extend_from_slice(request.scheme().as_bytes());
+                out.extend_from_slice(b"://");
+                out.extend_from_slice(request.authority().as_bytes());
+                out.extend_from_slice(request.request_target().as_bytes());
+            }
+            Self::Authority => out.extend_from_slice(request.authority().as_bytes()),
+            Self::Scheme => out.extend_from_slice(request.scheme().as_bytes()),
+            Self::RequestTarget => out.extend_from_slice(request.request_target().as_bytes()),
+            Self::Path => out.extend_from_slice(request.path().as_bytes()),
+            Self::Query => {
+                out.push(b'?');
+                out.extend_from_slice(request.query().unwrap_or_default().as_bytes());
+            }
+            Self::QueryParam(encoded_name) => {
+                let query = request.query().unwrap_or_default().as_bytes();
+                let mut values = form_urlencoded::parse(query)
+                    .filter(|(name, _)| form_encode(name.as_bytes()) == *encoded_name);
+                match (values.next(), values.next()) {
+                    (Some((_, value)), None) => {
+                        out.extend_from_slice(form_encode(value.as_bytes()).as_bytes());
+                    }
+                    _ => return Err(BaseError::Absent(item.serialize())),
+                }
+            }
+            Self::Field { name, form } => {
+                let lines = headers.get_all(name.as_str());
+                if lines.iter().next().is_none() {
+                    return Err(BaseError::Absent(item.serialize()));
+                }
+                let mut trimmed = lines.iter().map(|line| line.as_bytes().trim_ascii());
+                match form {
+                    FieldForm::Plain => join(out, trimmed, |out, line| out.extend_from_slice(line)),
+                    FieldForm::Binary => join(out, trimmed, |out, line| {
+                        out.push(b':');
+                        out.extend_from_slice(STANDARD.encode(line).as_bytes());
+                        out.push(b':');
+                    }),
+                    FieldForm::Strict | FieldForm::Member(_) => {
+                        let invalid = || BaseError::InvalidValue(item.serialize());
+                        let mut joined = Vec::new();
+                        join(&mut joined, &mut trimmed, |out, line| {
+                            out.extend_from_slice(line)
+                        });
+                        let text = match form {
+                            FieldForm::Member(key) => {
+                                let dictionary: Dictionary =
+                                    Parser::new(&joined).parse().map_err(|_| invalid())?;
+                                let member = dictionary
+                                    .get(key.as_str())
+                                    .ok_or_else(|| BaseError::Absent(item.serialize()))?;
+                                serialize_entry(member)
+                            }
+                            _ => match Parser::new(&joined).parse::<Dictionary>() {
+                                Ok(dictionary) => dictionary.serialize(),
+                                Err(_) => Parser::new(&joined)
+                                    .parse::<List>()
+                                    .map_err(|_| invalid())?
+                                    .serialize(),
+                            },
+                        };
+                        // Serialising an empty dictionary or list gives nothing.
+                        out.extend_from_slice(text.unwrap_or_default().as_bytes());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes each line with `write`, separated by `, `.
+fn join<'a>(
+    out: &mut Vec<u8>,
+    lines: impl Iterator<Item = &'a [u8]>,
+    mut write: impl FnMut(&mut Vec<u8>, &[u8]),
+) {
+    for (index, line) in lines.enumerate() {
+        if index > 0 {
+            out.extend_from_slice(b", ");
+        }
+        write(out, line);
+    }
+}
+
+/// A dictionary member as RFC 8941 serialises it: an item or an inner list, with parameters.
+fn serialize_entry(entry: &ListEntry) -> Option<String> {
+    match entry {
+        ListEntry::Item(item) => Some(item.serialize()),
+        ListEntry::InnerList(_) => vec![entry.clone()].serialize(),
+    }
+}
+
+/// A query parameter's name or value encoded as RFC 9421 section 2.2.8 asks: the
+/// `application/x-www-form-urlencoded` byte serialisation, with a space as `%20` (as in the
+/// RFC's example), not `+`. The serialiser writes `+` only for a space.
+fn form_encode(bytes: &[u8]) -> String {
+    form_urlencoded::byte_serialize(bytes)
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// Builds the signature base (RFC 9421 section 2.5) of `request` for the covered components
+/// and parameters in `signature_params`: one line per component, then `@signature-params`.
+pub(crate) fn signature_base(
+    request: &Request<'_>,
+    headers: &HeaderMap,
+    signature_params: &sfv::InnerList,
+) -> Result<Vec<u8>, BaseError> {
+    let mut base = Vec::with_capacity(256);
+    let mut seen = Vec::with_capacity(signature_params.items.len());
+    for item in &signature_params.items {
+        let component = Component::parse(item)?;
+        if seen.contains(&component) {
+            return Err(BaseError::Duplicate(item.serialize()));
+        }
+        base.extend_from_slice(item.serialize().as_bytes());
+        base.extend_from_slice(b": ");
+        component.write_value(item, request, headers, &mut base)?;
+        base.push(b'\n');
+        seen.push(component);
+    }
+    base.extend_from_slice(b"\"@signature-params\": ");
+    base.extend_from_slice(serialize_inner_list(signature_params).as_bytes());
+    Ok(base)
+}
+
+/// An inner list with its parameters, as it appears as a dictionary member's value.
+pub(crate) fn serialize_inner_list(list: &sfv::InnerList) -> String {
+    serialize_entry(&ListEntry::InnerList(list.clone())).unwrap_or_default()
+}
