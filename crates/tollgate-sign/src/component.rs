@@ -123,10 +123,12 @@ impl Component {
     ) -> Result<(), BaseError> {
         match self {
             Self::Method => out.extend_from_slice(request.method.as_bytes()),
+            // The URI as the request names it: unlike `@authority`, not normalised (RFC 9421
+            // section 2.2.2 reconstructs it; independent implementations write it as given).
             Self::TargetUri => {
-                out.extend_from_slice(request.scheme().as_bytes());
+                out.extend_from_slice(request.scheme.as_bytes());
                 out.extend_from_slice(b"://");
-                out.extend_from_slice(request.authority().as_bytes());
+                out.extend_from_slice(request.authority.as_bytes());
                 out.extend_from_slice(request.request_target().as_bytes());
             }
             Self::Authority => out.extend_from_slice(request.authority().as_bytes()),

@@ -58,7 +58,8 @@ pub enum VerifyError {
 /// The policy, and its defaults:
 /// - the signature is the one in `Signature-Input` whose `keyid` is the expected key's id
 ///   (two such signatures are refused as ambiguous);
-/// - it covers `@method`, `@authority` and `@path`; `@query` when the target has a query;
+/// - it covers `@method`, `@authority` and `@path`, and `@query` when the target has a query
+///   (`@target-uri` covers all three, `@request-target` the path and query);
 ///   `content-digest` when there is a body, and then the digest must match the body; and any
 ///   header field added with [`Verifier::requiring`];
 /// - `created` is required, not older than [`DEFAULT_MAX_AGE`] and not in the future, each
@@ -84,6 +85,17 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(30);
 /// How many nonces are remembered at most by default: a million, about 20 MB.
 pub const DEFAULT_MAX_NONCES: usize = 1_000_000;
+
+/// The policy, not the nonces.
+impl core::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("max_age", &self.max_age)
+            .field("clock_skew", &self.clock_skew)
+            .field("required_fields", &self.required_fields)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Default for Verifier {
     fn default() -> Self {
@@ -234,16 +246,24 @@ impl Verifier {
             .iter()
             .map(String::as_str)
             .filter(|name| headers.contains_key(*name));
+        let covered = |name: &str| {
+            input.items.iter().any(|item| {
+                item.params.is_empty()
+                    && matches!(&item.bare_item, BareItem::String(covered) if covered.as_str() == name)
+            })
+        };
         for required in ["@method", "@authority", "@path"]
             .into_iter()
             .chain(query)
             .chain(digest)
             .chain(fields)
         {
-            let covered = input
-                .items
-                .iter()
-                .any(|item| item.params.is_empty() && matches!(&item.bare_item, BareItem::String(name) if name.as_str() == required));
+            // `@target-uri` holds the authority, path and query; `@request-target` the path
+            // and query.
+            let covered = covered(required)
+                || (matches!(required, "@authority" | "@path" | "@query")
+                    && covered("@target-uri"))
+                || (matches!(required, "@path" | "@query") && covered("@request-target"));
             if !covered {
                 return Err(VerifyError::NotCovered(required.to_owned()));
             }

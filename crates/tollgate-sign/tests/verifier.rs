@@ -256,6 +256,11 @@ fn the_policy_requires_its_components_and_parameters() {
         signed.verify()
     };
     assert_eq!(check(full, &params), Ok(()));
+    // `@target-uri` covers the authority, path and query; `@request-target` the path and query.
+    let whole_uri = r#"("@method" "@target-uri" "content-digest")"#;
+    assert_eq!(check(whole_uri, &params), Ok(()));
+    let request_target = r#"("@method" "@authority" "@request-target" "content-digest")"#;
+    assert_eq!(check(request_target, &params), Ok(()));
     for (missing, covered) in [
         (
             "@method",
