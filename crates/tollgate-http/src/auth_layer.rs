@@ -4,15 +4,19 @@ use core::task::{Context, Poll};
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::header::{AUTHORIZATION, ORIGIN};
-use http::{HeaderValue, Request, Response};
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body::Body;
 use tollgate_scope::{Access, Decision, Operation};
 use tollgate_store::{AuthError, Authenticated, Storage, TokenId, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{ClientAddr, FailureThrottle, RateLimitHeaders, Realm, Refusal, refusal};
+use crate::{
+    ClientAddr, FailureThrottle, RateLimitHeaders, Realm, Refusal, SignedRequests, refusal,
+};
 
 /// The future of [`Auth`]: boxed, as it awaits the store's lookup, whose type has no name.
 type BoxFuture<T> = core::pin::Pin<Box<dyn core::future::Future<Output = T> + Send>>;
@@ -136,6 +140,7 @@ struct Shared<St> {
     requirement: TokenRequirement,
     clock: fn() -> DateTime<Utc>,
     throttle: Option<Arc<FailureThrottle>>,
+    signed: Arc<SignedRequests>,
 }
 
 impl<St> Clone for AuthLayer<St> {
@@ -154,6 +159,7 @@ impl<St> Clone for Shared<St> {
             requirement: self.requirement,
             clock: self.clock,
             throttle: self.throttle.clone(),
+            signed: Arc::clone(&self.signed),
         }
     }
 }
@@ -168,6 +174,7 @@ impl<St> AuthLayer<St> {
             requirement,
             clock: Utc::now,
             throttle: None,
+            signed: Arc::new(SignedRequests::new()),
         };
         Self {
             shared: Arc::new(shared),
@@ -196,6 +203,13 @@ impl<St> AuthLayer<St> {
     #[must_use]
     pub fn with_failure_throttle(self, throttle: FailureThrottle) -> Self {
         self.changed(|shared| shared.throttle = Some(Arc::new(throttle)))
+    }
+
+    /// This layer checking the requests of tokens with a signing key as `signed` says, rather
+    /// than with [`SignedRequests::new`]'s defaults.
+    #[must_use]
+    pub fn with_signed_requests(self, signed: SignedRequests) -> Self {
+        self.changed(|shared| shared.signed = Arc::new(signed))
     }
 }
 
@@ -262,7 +276,9 @@ where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     St: Storage + 'static,
-    ReqBody: Send + 'static,
+    ReqBody: Body + From<Bytes> + Send + 'static,
+    ReqBody::Data: Send,
+    ReqBody::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     ResBody: From<String> + Send + 'static,
 {
     type Response = Response<ResBody>;
@@ -314,6 +330,26 @@ where
                         if let Some(refused) = origin_refusal(&found, request.headers().get(ORIGIN))
                         {
                             return Ok(with_token_id(refused.to_response(), found.token.id));
+                        }
+                        // Before metering: a copied token without its key uses up nothing.
+                        if let Some(key) = &found.token.limits.signing_key {
+                            let key_id = found.token.id.0.to_string();
+                            match layer
+                                .signed
+                                .check(request, key, &key_id, now, &layer.realm)
+                                .await
+                            {
+                                Ok(checked) => request = checked,
+                                Err(refused) => {
+                                    if refused.status == StatusCode::UNAUTHORIZED {
+                                        layer.count_failure(client);
+                                    }
+                                    return Ok(with_token_id(
+                                        refused.to_response(),
+                                        found.token.id,
+                                    ));
+                                }
+                            }
                         }
                         match layer.tokens.meter(&found, now, Instant::now()).await {
                             Ok(metered) => {
@@ -398,11 +434,14 @@ mod tests {
 
     use super::*;
 
+    /// A body the layer can read and rebuild, as servers' bodies are.
+    type TestBody = http_body_util::Full<Bytes>;
+
     /// An inner service answering 200 with the caller's token name, or "anonymous".
     #[derive(Clone)]
     struct Echo;
 
-    impl Service<Request<()>> for Echo {
+    impl Service<Request<TestBody>> for Echo {
         type Response = Response<String>;
         type Error = Infallible;
         type Future = Ready<Result<Response<String>, Infallible>>;
@@ -411,7 +450,7 @@ mod tests {
             Poll::Ready(Ok(()))
         }
 
-        fn call(&mut self, request: Request<()>) -> Self::Future {
+        fn call(&mut self, request: Request<TestBody>) -> Self::Future {
             let body = match request.extensions().get::<Caller>() {
                 Some(Caller::Token(found)) => found.token.name.as_str().to_owned(),
                 Some(Caller::Anonymous) => "anonymous".to_owned(),
@@ -455,7 +494,7 @@ mod tests {
         let request = Request::builder()
             .uri("/v1/subjects")
             .header(AUTHORIZATION, format!("Bearer {token}"))
-            .body(())
+            .body(TestBody::default())
             .unwrap();
         layer.layer(Echo).call(request).await.unwrap()
     }
@@ -516,7 +555,7 @@ mod tests {
         for value in authorization {
             request = request.header(AUTHORIZATION, *value);
         }
-        let mut request = request.body(()).unwrap();
+        let mut request = request.body(TestBody::default()).unwrap();
         if let Some(octets) = client {
             request.extensions_mut().insert(ClientAddr(octets.into()));
         }
@@ -674,7 +713,7 @@ mod tests {
                 .uri("/v1/subjects")
                 .header(AUTHORIZATION, pair[0])
                 .header(AUTHORIZATION, pair[1])
-                .body(())
+                .body(TestBody::default())
                 .unwrap();
             let response = layer.layer(Echo).call(request).await.unwrap();
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{pair:?}");
@@ -713,7 +752,10 @@ mod tests {
         let code = refused.extensions().get::<crate::RefusalCode>().copied();
         assert_eq!(code.map(crate::RefusalCode::as_str), Some("invalid_token"));
 
-        let anonymous = Request::builder().uri("/v1/subjects").body(()).unwrap();
+        let anonymous = Request::builder()
+            .uri("/v1/subjects")
+            .body(TestBody::default())
+            .unwrap();
         let anonymous = layer.layer(Echo).call(anonymous).await.unwrap();
         assert_eq!(anonymous.body(), "anonymous");
         assert_eq!(anonymous.extensions().get::<TokenId>(), None);

@@ -14,9 +14,10 @@ use crate::RealmError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Realm(Arc<Challenges>);
 
-/// A realm's three challenges, built once.
+/// A realm's three challenges, built once, and its name for the rarer ones.
 #[derive(Debug, PartialEq, Eq)]
 struct Challenges {
+    name: Box<str>,
     missing: HeaderValue,
     invalid_token: HeaderValue,
     insufficient_scope: HeaderValue,
@@ -40,6 +41,7 @@ impl Realm {
                 .map_err(|_| RealmError)
         };
         Ok(Self(Arc::new(Challenges {
+            name: name.into(),
             missing: value("")?,
             invalid_token: value(", error=\"invalid_token\"")?,
             insufficient_scope: value(", error=\"insufficient_scope\"")?,
@@ -62,5 +64,17 @@ impl Realm {
     #[must_use]
     pub fn insufficient_scope(&self) -> HeaderValue {
         self.0.insufficient_scope.clone()
+    }
+
+    /// For a request refused by its signature (HTTP Message Signatures), naming the error:
+    /// `Bearer realm="...", error="signature_required"`, and so on.
+    #[must_use]
+    pub(crate) fn signature_error(&self, code: &'static str) -> HeaderValue {
+        // The realm and the code are printable ASCII without quotes, so this is a valid value.
+        HeaderValue::from_str(&format!(
+            "Bearer realm=\"{}\", error=\"{code}\"",
+            self.0.name
+        ))
+        .unwrap_or_else(|_| self.invalid_token())
     }
 }

@@ -77,6 +77,7 @@ pub mod refusal;
 mod refusal_response;
 mod response_future;
 mod scope_layer;
+mod signed_requests;
 
 pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
 pub use challenge::Realm;
@@ -90,6 +91,7 @@ pub use rate_limit_headers::{RATELIMIT, RATELIMIT_POLICY, RateLimitHeaders};
 pub use refusal_response::{Refusal, RefusalCode};
 pub use response_future::ResponseFuture;
 pub use scope_layer::{ScopeLayer, Scoped};
+pub use signed_requests::{DEFAULT_MAX_SIGNED_BODY, SignedRequests};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

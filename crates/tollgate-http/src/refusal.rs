@@ -27,6 +27,7 @@ use http::StatusCode;
 use tollgate_cors::OriginCheck;
 use tollgate_limit::Refused;
 use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
+use tollgate_sign::VerifyError;
 use tollgate_store::{AuthError, DeriveError, MeterError, StoreError};
 use tollgate_writers::WriteDenial;
 
@@ -62,6 +63,44 @@ pub fn auth_error(error: &AuthError, realm: &Realm) -> Refusal {
         other => Refusal::new(StatusCode::UNAUTHORIZED, "invalid_token", other.to_string())
             .with_challenge(realm.invalid_token()),
     }
+}
+
+/// 401 for a request that a token with a signing key did not sign as its verifier requires,
+/// the challenge naming the code: `signature_required` (no signature by the token's key),
+/// `signature_expired` (`created` too old, or `expires` passed), `replayed_request` (a nonce
+/// seen before) or `invalid_signature` (anything else: a mismatch, a component not covered, a
+/// body that does not match its digest). 503 `unavailable` when the verifier remembers as
+/// many recent nonces as it may.
+#[must_use]
+pub fn signature_error(error: &VerifyError, realm: &Realm) -> Refusal {
+    let (code, message) = match error {
+        VerifyError::Busy => {
+            return Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "too many signed requests to check at once; try again later",
+            )
+            .with_retry_after(Duration::from_secs(1));
+        }
+        VerifyError::Missing => (
+            "signature_required",
+            "this token is accepted only on requests it signed: sign the request with its key \
+             (HTTP Message Signatures, RFC 9421), keyid = the token's id"
+                .to_owned(),
+        ),
+        VerifyError::Expired => (
+            "signature_expired",
+            "the signature is too old or has expired: sign the request again".to_owned(),
+        ),
+        VerifyError::Replayed => (
+            "replayed_request",
+            "this signed request was received before: sign each request with a new nonce"
+                .to_owned(),
+        ),
+        other => ("invalid_signature", other.to_string()),
+    };
+    Refusal::new(StatusCode::UNAUTHORIZED, code, message)
+        .with_challenge(realm.signature_error(code))
 }
 
 /// 401 for a request with more than one `Authorization` field: ambiguous, so malformed.

@@ -8,7 +8,7 @@ use tollgate_limit::{Quota, Rate};
 
 use crate::{
     Access, Decision, Denial, Grants, InvalidLimits, Limits, Operation, ResourceName, Scope,
-    TokenKind, UserPermissions,
+    SignatureKey, TokenKind, UserPermissions,
 };
 
 /// What a new token should be, as its creator asks. `None` fields inherit the parent's value.
@@ -29,6 +29,10 @@ pub struct LimitsRequest {
     pub rate_limit: Option<Rate>,
     /// A quota [within](Quota::is_within) the parent's; `None` inherits the parent's.
     pub quota: Option<Quota>,
+    /// The key the new token's requests must be signed with; `None` inherits the parent's
+    /// (none, or its key). So a token derived from a signed-only token is signed-only too,
+    /// with its own key or the parent's.
+    pub signing_key: Option<SignatureKey>,
 }
 
 impl LimitsRequest {
@@ -43,6 +47,7 @@ impl LimitsRequest {
             grants: None,
             rate_limit: None,
             quota: None,
+            signing_key: None,
         }
     }
 }
@@ -213,7 +218,8 @@ pub fn highest_usable_scope<U: UserPermissions + ?Sized>(user: &U) -> Option<Sco
 /// 6. Rate limit, then quota: [within](Rate::is_within) the parent's; omitted, the parent's;
 ///    a parent without one allows any. (The server also counts every use of the new token
 ///    against the parent's rate and quota, so that parent and children together stay within
-///    the parent's.)
+///    the parent's.) A signing key: any key asked for; omitted, the parent's, so a child of
+///    a signed-only token is always signed-only.
 /// 7. The result is valid for any token ([`Limits::validate`]): a publishable token is
 ///    read-only and bound to origins (not `*`).
 ///
@@ -302,6 +308,7 @@ pub fn derive<U: UserPermissions + ?Sized>(
         grants,
         rate_limit,
         quota,
+        signing_key: request.signing_key.or(parent.signing_key),
     };
     limits.validate().map_err(DeriveDenial::Invalid)?;
     Ok(limits)

@@ -12,6 +12,7 @@ mod resource;
 mod scope;
 #[cfg(feature = "serde")]
 mod serde_text;
+mod signature_key;
 mod user;
 
 pub use access::Access;
@@ -27,6 +28,7 @@ pub use limits::{LimitDenial, Limits, Use};
 pub use operation::Operation;
 pub use resource::ResourceName;
 pub use scope::Scope;
+pub use signature_key::{SignatureKey, SignatureKeyError};
 pub use user::{Role, RoleShortfall, UserPermissions};
 
 /// Compile-time check that the shared types can cross threads.

@@ -5,8 +5,8 @@ use tollgate_cors::{AllowedOrigins, OriginCheck};
 use tollgate_limit::{Quota, Rate};
 
 use crate::{
-    Access, Decision, Denial, Grants, InvalidLimits, Operation, Scope, TokenKind, UserPermissions,
-    check,
+    Access, Decision, Denial, Grants, InvalidLimits, Operation, Scope, SignatureKey, TokenKind,
+    UserPermissions, check,
 };
 
 /// Everything that bounds what a token may do, apart from its owner's role (applied at each
@@ -34,6 +34,10 @@ pub struct Limits {
     /// How many uses it may make per calendar day or month; `None` no limit. Enforced like
     /// [`rate_limit`](Self::rate_limit).
     pub quota: Option<Quota>,
+    /// The key its requests must be signed with; `None` when the bearer token alone is
+    /// enough. Enforced by the server (tollgate-http verifies the signature); a token derived
+    /// from one with a key has a key too.
+    pub signing_key: Option<SignatureKey>,
 }
 
 /// One use of a token, as [`Limits::check`] judges it.
@@ -74,6 +78,7 @@ impl Limits {
             grants: None,
             rate_limit: None,
             quota: None,
+            signing_key: None,
         }
     }
 

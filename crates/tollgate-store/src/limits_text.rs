@@ -5,7 +5,7 @@
 //! otherwise one line per resource, `{resource} {access} {access}...`, and the empty text
 //! grants nothing. Resource names, accesses and patterns hold no white space, so the split is
 //! unambiguous. Rate limits and quotas are their text forms (`100/min`, `10000/month`), `NULL`
-//! for none. Ancestors: one line per ancestor, first made first, `{id} {rate limit} {quota}`
+//! for none, and so is a signing key (`ed25519:` and the public key in base64). Ancestors: one line per ancestor, first made first, `{id} {rate limit} {quota}`
 //! with `-` for none; the empty text means none. Reading back is strict: anything else is a
 //! corrupt row.
 

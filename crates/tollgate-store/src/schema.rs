@@ -75,6 +75,7 @@ CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, na
     "SELECT 1",
     USE_LIMITS,
     SQLITE_ANCESTORS,
+    SIGNING_KEYS,
 ];
 
 const POSTGRES: &[&str] = &[
@@ -106,6 +107,7 @@ CREATE UNIQUE INDEX tollgate_tokens_owner_name ON tollgate_tokens (owner_key, na
     CHANGE_NOTIFICATIONS,
     USE_LIMITS,
     POSTGRES_ANCESTORS,
+    SIGNING_KEYS,
 ];
 
 // 2: token kinds, the token that made each token, and per-resource grants.
@@ -174,6 +176,9 @@ CREATE TABLE tollgate_token_usage (
     PRIMARY KEY (token_id, day)
 );
 ";
+
+// 7: the key each token's requests must be signed with, `NULL` for none (see `limits_text`).
+const SIGNING_KEYS: &str = "ALTER TABLE tollgate_tokens ADD COLUMN signing_key TEXT";
 
 // 6: the ancestors of the tokens made before 5. They had no rate limit or quota, so each is
 // an id with `-` for both; a token whose parent was deleted starts its list at that parent.

@@ -254,7 +254,7 @@ macro_rules! select_tokens {
         concat!(
             "SELECT t.id, u.name AS owner, u.role, t.name, t.kind, t.scope, t.hint, t.created_at, ",
             "t.expires_at, t.last_used_at, t.revoked_at, t.allowed_origins, t.grants, t.parent_id, ",
-            "t.rate_limit, t.quota, t.ancestors ",
+            "t.rate_limit, t.quota, t.ancestors, t.signing_key ",
             "FROM tollgate_tokens t JOIN tollgate_users u ON u.name_key = t.owner_key ",
             $condition
         )
@@ -619,8 +619,9 @@ async fn insert_token(
     let row = sqlx::query(
         "INSERT INTO tollgate_tokens \
          (owner_key, name, name_key, kind, scope, hash, hint, created_at, expires_at, \
-          allowed_origins, grants, parent_id, rate_limit, quota, ancestors) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+          allowed_origins, grants, parent_id, rate_limit, quota, ancestors, signing_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         RETURNING id",
     )
     .bind(owner.name.key())
     .bind(request.name.as_str())
@@ -637,6 +638,7 @@ async fn insert_token(
     .bind(limits.rate_limit.map(|rate| rate.to_string()))
     .bind(limits.quota.map(|quota| quota.to_string()))
     .bind(ancestors_text(&token.ancestors))
+    .bind(limits.signing_key.map(|key| key.to_string()))
     .fetch_one(&mut *connection)
     .await
     .map_err(|error| match error {
@@ -730,6 +732,7 @@ fn token_from(row: &AnyRow) -> Result<TokenRecord, StoreError> {
         grants: grants_from(grants).map_err(|error| corrupt("grants", error))?,
         rate_limit: optional_column(row, "rate_limit")?,
         quota: optional_column(row, "quota")?,
+        signing_key: optional_column(row, "signing_key")?,
     };
     let ancestors: &str = row.try_get("ancestors")?;
     Ok(TokenRecord {

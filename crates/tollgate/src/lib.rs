@@ -24,6 +24,10 @@ pub use tollgate_cors as cors;
 #[doc(inline)]
 pub use tollgate_http as http;
 
+#[cfg(feature = "sign")]
+#[doc(inline)]
+pub use tollgate_sign as sign;
+
 #[cfg(feature = "limit")]
 #[doc(inline)]
 pub use tollgate_limit as limit;

@@ -12,7 +12,9 @@ use chrono::Utc;
 use http::StatusCode;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
-use tollgate::http::{AuthLayer, CorsLayer, FailureThrottle, Realm, Refusal, ScopeLayer};
+use tollgate::http::{
+    AuthLayer, CorsLayer, FailureThrottle, Realm, Refusal, ScopeLayer, SignedRequests,
+};
 use tollgate::scope::{Limits, Operation, Role, Scope};
 use tollgate::store::{
     CachedStorage, SqlOptions, SqlStorage, Storage, StoreError, TokenRequest, TokenService,
@@ -236,7 +238,10 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
     let app = router(state)
         .layer(
             AuthLayer::new(Arc::clone(&tokens), realm, settings.requirement)
-                .with_failure_throttle(FailureThrottle::new(settings.auth_failures)),
+                .with_failure_throttle(FailureThrottle::new(settings.auth_failures))
+                // A signed request's body is read by the signature check, within the same
+                // limit as the handlers'.
+                .with_signed_requests(SignedRequests::new().with_max_body(body::MAX_BODY_BYTES)),
         )
         .layer(axum::middleware::from_fn(body::drain_unread))
         .layer(axum::middleware::from_fn_with_state(

@@ -7,7 +7,8 @@ use proptest::strategy::ValueTree;
 use tollgate_cors::{AllowedOrigins, OriginPattern};
 use tollgate_limit::{Quota, Rate};
 use tollgate_scope::{
-    Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope, TokenKind, Use, derive,
+    Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope, SignatureKey, TokenKind,
+    Use, derive,
 };
 
 use crate::{PermissionSet, any_operation, any_scope};
@@ -88,6 +89,13 @@ fn any_quota() -> impl Strategy<Value = Option<Quota>> {
     )
 }
 
+/// No signing key, or one of two.
+fn any_signing_key() -> impl Strategy<Value = Option<SignatureKey>> {
+    proptest::option::of(
+        proptest::sample::select(vec![1_u8, 2]).prop_map(|byte| SignatureKey::Ed25519([byte; 32])),
+    )
+}
+
 /// Parents that may mint most of the time: full, secret.
 fn any_parent() -> impl Strategy<Value = Limits> {
     (
@@ -98,16 +106,20 @@ fn any_parent() -> impl Strategy<Value = Limits> {
         proptest::option::of(any_grants()),
         any_rate(),
         any_quota(),
+        any_signing_key(),
     )
         .prop_map(
-            |(kind, scope, expires_at, allowed_origins, grants, rate_limit, quota)| Limits {
-                kind,
-                scope,
-                expires_at,
-                allowed_origins,
-                grants,
-                rate_limit,
-                quota,
+            |(kind, scope, expires_at, allowed_origins, grants, rate_limit, quota, signing_key)| {
+                Limits {
+                    kind,
+                    scope,
+                    expires_at,
+                    allowed_origins,
+                    grants,
+                    rate_limit,
+                    quota,
+                    signing_key,
+                }
             },
         )
 }
@@ -121,16 +133,20 @@ fn any_request() -> impl Strategy<Value = LimitsRequest> {
         proptest::option::of(any_grants()),
         any_rate(),
         any_quota(),
+        any_signing_key(),
     )
         .prop_map(
-            |(kind, scope, expires_at, allowed_origins, grants, rate_limit, quota)| LimitsRequest {
-                kind,
-                scope,
-                expires_at,
-                allowed_origins,
-                grants,
-                rate_limit,
-                quota,
+            |(kind, scope, expires_at, allowed_origins, grants, rate_limit, quota, signing_key)| {
+                LimitsRequest {
+                    kind,
+                    scope,
+                    expires_at,
+                    allowed_origins,
+                    grants,
+                    rate_limit,
+                    quota,
+                    signing_key,
+                }
             },
         )
 }
@@ -167,8 +183,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(8192))]
 
     /// For every parent, owner, request, operation, origin, resource and instant: if the
-    /// derived token is allowed something, so is its parent; and its rate limit and quota
-    /// are within the parent's.
+    /// derived token is allowed something, so is its parent; its rate limit and quota are
+    /// within the parent's; and the child of a signed-only parent is signed-only.
     #[test]
     fn a_derived_token_never_exceeds_its_parent(
         parent in any_parent(),
@@ -184,6 +200,9 @@ proptest! {
         }
         if let Some(limit) = parent.quota {
             prop_assert!(child.quota.is_some_and(|quota| quota.is_within(&limit)));
+        }
+        if parent.signing_key.is_some() {
+            prop_assert!(child.signing_key.is_some());
         }
         if child.check(&owner, &attempt).is_allowed() {
             prop_assert!(

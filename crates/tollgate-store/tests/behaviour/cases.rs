@@ -518,6 +518,7 @@ pub(crate) async fn limits_round_trip<S: Storage>(storage: S) {
         ),
         rate_limit: Some("100/min".parse().unwrap()),
         quota: Some("10000/month".parse().unwrap()),
+        signing_key: Some(tollgate_scope::SignatureKey::Ed25519([7; 32])),
     };
     let nothing_granted = Limits {
         grants: Some(Grants::new()),

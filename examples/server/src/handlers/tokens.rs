@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
@@ -12,7 +14,10 @@ use serde_json::{Value, json};
 use tollgate::cors::OriginPattern;
 use tollgate::http::{CallerToken, Refusal, refusal};
 use tollgate::limit::{Period, Quota, Rate};
-use tollgate::scope::{Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope};
+use tollgate::scope::{
+    Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope, SignatureKey,
+};
+use tollgate::sign::VerifyingKey;
 use tollgate::store::{Authenticated, CreatedToken, TokenId, TokenRecord};
 use tollgate::token::TokenName;
 
@@ -43,6 +48,15 @@ pub(crate) struct NewToken {
     grants: Option<BTreeMap<String, Vec<String>>>,
     rate_limit: Option<String>,
     quota: Option<NewQuota>,
+    signing_key: Option<NewSigningKey>,
+}
+
+/// `"signing_key": {"alg": "ed25519", "public_key": "<32 bytes, standard base64>"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewSigningKey {
+    alg: String,
+    public_key: String,
 }
 
 /// `"quota": {"limit": 10000, "period": "month"}`.
@@ -90,6 +104,13 @@ fn limits_fields(token: &TokenRecord) -> serde_json::Map<String, Value> {
         json!(limits.rate_limit.map(|rate| rate.to_string())),
     );
     fields.insert("quota".into(), quota_json(limits.quota));
+    fields.insert(
+        "signing_key".into(),
+        limits.signing_key.map_or(
+            Value::Null,
+            |key| json!({"alg": key.algorithm(), "public_key": STANDARD.encode(key.public_key())}),
+        ),
+    );
     fields.insert("parent_id".into(), json!(token.parent_id.map(|id| id.0)));
     fields
 }
@@ -228,6 +249,7 @@ fn limits_request(body: NewToken) -> Result<(TokenName, LimitsRequest), Refusal>
         })
         .transpose()
         .map_err(|error| bad_request("invalid_quota", error.to_string()))?;
+    let signing_key = body.signing_key.map(parse_signing_key).transpose()?;
     let request = LimitsRequest {
         kind,
         scope,
@@ -236,8 +258,18 @@ fn limits_request(body: NewToken) -> Result<(TokenName, LimitsRequest), Refusal>
         grants,
         rate_limit,
         quota,
+        signing_key,
     };
     Ok((name, request))
+}
+
+/// An Ed25519 public key that is a point of the curve: 400 `invalid_signing_key` otherwise.
+fn parse_signing_key(given: NewSigningKey) -> Result<SignatureKey, Refusal> {
+    let invalid = |message: String| bad_request("invalid_signing_key", message);
+    let key = SignatureKey::from_parts(&given.alg, &given.public_key)
+        .map_err(|error| invalid(error.to_string()))?;
+    VerifyingKey::ed25519(key.public_key()).map_err(|error| invalid(error.to_string()))?;
+    Ok(key)
 }
 
 /// A token derived from the caller's; the route's scope layer has checked that the caller may

@@ -67,6 +67,7 @@ mod samples;
 mod scopes;
 mod settings;
 mod shutdown;
+mod signing;
 mod soak;
 mod startup;
 mod support;

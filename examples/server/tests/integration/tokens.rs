@@ -48,6 +48,7 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "quota",
             "rate_limit",
             "scope",
+            "signing_key",
             "token"
         ]
     );
