@@ -264,7 +264,7 @@ fn limits_request(body: NewToken) -> Result<(TokenName, LimitsRequest), Refusal>
 }
 
 /// An Ed25519 public key that is a point of the curve: 400 `invalid_signing_key` otherwise.
-fn parse_signing_key(given: NewSigningKey) -> Result<SignatureKey, Refusal> {
+pub(crate) fn parse_signing_key(given: NewSigningKey) -> Result<SignatureKey, Refusal> {
     let invalid = |message: String| bad_request("invalid_signing_key", message);
     let key = SignatureKey::from_parts(&given.alg, &given.public_key)
         .map_err(|error| invalid(error.to_string()))?;

@@ -13,6 +13,7 @@ use tollgate::store::{User, UserName};
 use tollgate::token::TokenName;
 
 use super::no_store;
+use super::tokens::{NewSigningKey, parse_signing_key};
 use crate::app::AppState;
 use crate::audit;
 use crate::body::UnreadBody;
@@ -27,12 +28,15 @@ const INITIAL_TOKEN_NAME: &str = "initial";
 pub(crate) struct NewUser {
     name: String,
     role: String,
+    /// The key the initial token's requests must be signed with, as on `POST /v1/tokens`.
+    signing_key: Option<NewSigningKey>,
 }
 
 /// Creates a user and their initial full-scope token, so that they can make their own tokens.
 /// Issuing a credential is an account act: the caller needs a full-scope token and the admin
 /// role, and the new token never exceeds the caller's (its expiry, origins and grants are the
-/// caller's). The user and the token are stored together or not at all. The route's scope
+/// caller's; so is its signing key, unless the request gives one). The user and the token are
+/// stored together or not at all. The route's scope
 /// layers have checked the role and the scope (`app::router`).
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -50,6 +54,7 @@ pub(crate) async fn create(
         })?;
     let token_name = TokenName::new(INITIAL_TOKEN_NAME)
         .map_err(|error| bad_request("invalid_name", error.to_string()))?;
+    let signing_key = body.signing_key.map(parse_signing_key).transpose()?;
     let user = User { name, role };
     let created = state
         .tokens
@@ -57,7 +62,10 @@ pub(crate) async fn create(
             &parent,
             user.clone(),
             token_name,
-            LimitsRequest::new(Scope::Full),
+            LimitsRequest {
+                signing_key,
+                ..LimitsRequest::new(Scope::Full)
+            },
             Utc::now(),
         )
         .await
@@ -68,6 +76,7 @@ pub(crate) async fn create(
         "name": user.name.as_str(),
         "role": user.role.as_str(),
         "token": created.secret.expose_secret(),
+        "token_id": created.record.id.0,
     });
     Ok((StatusCode::CREATED, no_store(), Json(body)))
 }

@@ -15,6 +15,7 @@ use crate::support::{Reply, TestServer, send, text};
 on_every_backend![
     a_signed_request_is_accepted_and_every_other_refused,
     signing_keys_narrow_like_the_other_limits,
+    a_new_users_first_token_takes_the_key_it_is_given,
 ];
 
 /// A token bound to a key pair whose private half only this client holds.
@@ -303,4 +304,61 @@ async fn signing_keys_narrow_like_the_other_limits(server: &TestServer) {
         reply.refused(400, "invalid_signing_key");
         assert!(reply.header("www-authenticate").is_none(), "{why}");
     }
+}
+
+/// `POST /v1/users` with `body`, signed by `admin`; the answer.
+async fn new_user(server: &TestServer, admin: &SigningClient, body: Value) -> Value {
+    let body = body.to_string().into_bytes();
+    let signed = admin.sign(server, (Method::POST, "/v1/users", &body));
+    admin.send(server, &signed).await.ok(201)
+}
+
+async fn a_new_users_first_token_takes_the_key_it_is_given(server: &TestServer) {
+    let admin = SigningClient::new(server).await;
+    // Given a key, the new user's token is bound to it: the user signs with their own key.
+    let key = SigningKey::generate_ed25519().unwrap();
+    let created = new_user(
+        server,
+        &admin,
+        json!({"name": "bob", "role": "editor", "signing_key": signing_key_json(&key)}),
+    )
+    .await;
+    let bob = SigningClient {
+        token: text(&created["token"]),
+        id: created["token_id"].to_string(),
+        key,
+    };
+    refused(
+        &server.get(&bob.token, "/v1/tokens/current").await,
+        "signature_required",
+    );
+    let current = bob
+        .send(
+            server,
+            &bob.sign(server, (Method::GET, "/v1/tokens/current", b"")),
+        )
+        .await
+        .ok(200);
+    assert_eq!(
+        (&current["user"], &current["signing_key"]),
+        (&json!("bob"), &signing_key_json(&bob.key))
+    );
+    // Without one, it keeps the creating token's key: never less bound than its creator.
+    let created = new_user(server, &admin, json!({"name": "carol", "role": "reader"})).await;
+    let carol = SigningClient {
+        token: text(&created["token"]),
+        id: created["token_id"].to_string(),
+        key: admin.key.clone(),
+    };
+    refused(
+        &server.get(&carol.token, "/v1/tokens/current").await,
+        "signature_required",
+    );
+    carol
+        .send(
+            server,
+            &carol.sign(server, (Method::GET, "/v1/tokens/current", b"")),
+        )
+        .await
+        .expect(200);
 }

@@ -21,7 +21,7 @@ async fn created_user_gets_a_full_scope_token(server: &TestServer) {
         )
         .await
         .ok(201);
-    assert_eq!(keys(&created), ["name", "role", "token"]);
+    assert_eq!(keys(&created), ["name", "role", "token", "token_id"]);
     assert_eq!(
         (&created["name"], &created["role"]),
         (&json!("Alice.Smith-2_x"), &json!("editor"))
@@ -32,6 +32,7 @@ async fn created_user_gets_a_full_scope_token(server: &TestServer) {
         (&current["user"], &current["scope"], &current["name"]),
         (&json!("Alice.Smith-2_x"), &json!("full"), &json!("initial"))
     );
+    assert_eq!(current["id"], created["token_id"]);
 }
 
 async fn names_are_unique_ignoring_case(server: &TestServer) {
