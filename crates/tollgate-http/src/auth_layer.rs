@@ -105,7 +105,9 @@ pub enum TokenRequirement {
 /// use std::convert::Infallible;
 /// use std::sync::Arc;
 ///
+/// use bytes::Bytes;
 /// use http::{Request, Response, StatusCode};
+/// use http_body_util::Full;
 /// use tollgate_http::{AuthLayer, Caller, Realm, TokenRequirement};
 /// use tollgate_store::{MemoryStorage, TokenService};
 /// use tollgate_token::TokenFormat;
@@ -114,12 +116,13 @@ pub enum TokenRequirement {
 /// let tokens = Arc::new(TokenService::new(MemoryStorage::new(), TokenFormat::new("tg")?));
 /// let layer = AuthLayer::new(tokens, Realm::new("example")?, TokenRequirement::Required);
 /// // The handler finds the authenticated caller in the request's extensions.
-/// let app = layer.layer(service_fn(|request: Request<String>| async move {
+/// // The body type is one the layer can rebuild from bytes (for signed requests).
+/// let app = layer.layer(service_fn(|request: Request<Full<Bytes>>| async move {
 ///     let known = matches!(request.extensions().get::<Caller>(), Some(Caller::Token(_)));
 ///     Ok::<_, Infallible>(Response::new(format!("known: {known}")))
 /// }));
 ///
-/// let request = Request::get("/v1/subjects").body(String::new())?;
+/// let request = Request::get("/v1/subjects").body(Full::default())?;
 /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
 /// let response = runtime.block_on(app.oneshot(request))?;
 /// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -852,5 +855,120 @@ mod tests {
         // The next day, the quota is whole again.
         let tomorrow = layer.with_clock(|| at(57_600));
         assert_eq!(send(&tomorrow, &token).await.status(), StatusCode::OK);
+    }
+
+    /// An inner service answering 200 with the body it was handed.
+    #[derive(Clone)]
+    struct EchoBody;
+
+    impl Service<Request<TestBody>> for EchoBody {
+        type Response = Response<String>;
+        type Error = Infallible;
+        type Future = BoxFuture<Result<Response<String>, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: Request<TestBody>) -> Self::Future {
+            Box::pin(async move {
+                let body = http_body_util::BodyExt::collect(request.into_body()).await;
+                let bytes = body
+                    .map(|collected| collected.to_bytes())
+                    .unwrap_or_default();
+                Ok(Response::new(String::from_utf8_lossy(&bytes).into_owned()))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_with_a_key_is_accepted_only_signed_and_refusals_use_up_nothing() {
+        let key = tollgate_sign::SigningKey::ed25519(&[5; 32]);
+        let signing_key = tollgate_scope::SignatureKey::Ed25519(key.public_key().unwrap());
+        let (tokens, token) = service_holding(Limits {
+            rate_limit: Some(Rate::new(1, core::time::Duration::from_secs(60)).unwrap()),
+            signing_key: Some(signing_key),
+            ..Limits::new(Scope::ReadOnly)
+        })
+        .await;
+        let id = tokens.authenticate(&token, at(0)).await.unwrap().token.id.0;
+        let layer = AuthLayer::new(
+            tokens,
+            Realm::new("tollgate").unwrap(),
+            TokenRequirement::Required,
+        )
+        .with_clock(|| at(1))
+        .with_signed_requests(SignedRequests::new().with_max_body(32));
+        let signer = tollgate_sign::Signer::new(&id.to_string(), key).unwrap();
+        let request = |body: &'static [u8], signed: bool| {
+            let mut headers = http::HeaderMap::new();
+            if signed {
+                let target = tollgate_sign::Request {
+                    method: "POST",
+                    scheme: "http",
+                    authority: "api.example",
+                    path_and_query: "/v1/notes",
+                };
+                let created = u64::try_from(at(1).timestamp()).unwrap();
+                signer.sign(&target, &mut headers, body, created).unwrap();
+            }
+            let mut request = Request::post("http://api.example/v1/notes")
+                .header(AUTHORIZATION, format!("Bearer {token}"))
+                .body(TestBody::from(body))
+                .unwrap();
+            request.headers_mut().extend(headers);
+            request
+        };
+
+        // Unsigned, as a copy of the token alone: refused, and not counted against the rate
+        // of one a minute (the second refusal is 401 again, not 429).
+        for _ in 0..2 {
+            let refused = layer
+                .layer(EchoBody)
+                .call(request(b"{}", false))
+                .await
+                .unwrap();
+            assert_eq!(
+                code(&refused),
+                (StatusCode::UNAUTHORIZED, "signature_required".into())
+            );
+            assert_eq!(
+                refused.headers()[http::header::WWW_AUTHENTICATE],
+                r#"Bearer realm="tollgate", error="signature_required""#
+            );
+        }
+        // A body over the limit is refused before any signature is checked.
+        let too_large = layer
+            .layer(EchoBody)
+            .call(request(
+                b"{\"note\": \"longer than thirty-two bytes\"}",
+                true,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            code(&too_large),
+            (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into())
+        );
+        // Signed: the handler gets the body the signature check read.
+        let accepted = layer
+            .layer(EchoBody)
+            .call(request(br#"{"note": 1}"#, true))
+            .await
+            .unwrap();
+        assert_eq!(
+            (accepted.status(), accepted.body().as_str()),
+            (StatusCode::OK, r#"{"note": 1}"#)
+        );
+        // And that was the one use a minute allows.
+        let limited = layer
+            .layer(EchoBody)
+            .call(request(br#"{"note": 2}"#, true))
+            .await
+            .unwrap();
+        assert_eq!(
+            code(&limited),
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into())
+        );
     }
 }

@@ -33,7 +33,9 @@ use crate::{Caller, Refusal};
 /// use std::convert::Infallible;
 /// use std::sync::Arc;
 ///
+/// use bytes::Bytes;
 /// use http::{Request, Response, StatusCode};
+/// use http_body_util::Full;
 /// use tollgate_http::{AuthLayer, Realm, ScopeLayer, TokenRequirement};
 /// use tollgate_store::{MemoryStorage, TokenService};
 /// use tollgate_token::TokenFormat;
@@ -41,14 +43,14 @@ use crate::{Caller, Refusal};
 ///
 /// let tokens = Arc::new(TokenService::new(MemoryStorage::new(), TokenFormat::new("tg")?));
 /// let auth = AuthLayer::new(tokens, Realm::new("example")?, TokenRequirement::Optional);
-/// let handler = service_fn(|_: Request<String>| async {
+/// let handler = service_fn(|_: Request<Full<Bytes>>| async {
 ///     Ok::<_, Infallible>(Response::new("written".to_owned()))
 /// });
 /// // Reads for GET, HEAD and OPTIONS, writes for every other method.
 /// let app = auth.layer(ScopeLayer::by_method().layer(handler));
 ///
 /// // Anonymous callers may read, never write.
-/// let post = Request::post("/v1/notes").body("{not json".to_owned())?;
+/// let post = Request::post("/v1/notes").body(Full::from("{not json"))?;
 /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
 /// let response = runtime.block_on(app.oneshot(post))?;
 /// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
