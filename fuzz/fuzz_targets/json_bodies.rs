@@ -4,7 +4,8 @@
 //! types, unknown fields refused) and hands each field to the library parser the server's
 //! handler calls on it, and reads the library types that have a serde form straight from
 //! JSON. Guarantees: every value a parser accepts prints as text (or JSON) that parses back
-//! to an equal value; nothing panics on any bytes.
+//! to an equal value (a token's `signing_key` both as the server stores it, as text, and as
+//! it answers it, as `alg` and `public_key`); nothing panics on any bytes.
 #![no_main]
 
 use std::collections::BTreeMap;
@@ -16,7 +17,8 @@ use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 use tollgate_cors::{AllowedOrigins, OriginPattern};
 use tollgate_limit::{Period, Quota, Rate};
-use tollgate_scope::{Access, Grants, ResourceName, Role, Scope, TokenKind};
+use tollgate_scope::{Access, Grants, ResourceName, Role, Scope, SignatureKey, TokenKind};
+use tollgate_sign::VerifyingKey;
 use tollgate_store::UserName;
 use tollgate_token::TokenName;
 
@@ -32,6 +34,15 @@ struct NewToken {
     grants: Option<BTreeMap<String, Vec<String>>>,
     rate_limit: Option<String>,
     quota: Option<NewQuota>,
+    signing_key: Option<NewSigningKey>,
+}
+
+/// A token's `signing_key` (the server's `handlers::tokens::NewSigningKey`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSigningKey {
+    alg: String,
+    public_key: String,
 }
 
 /// A token's `quota` (the server's `handlers::tokens::NewQuota`).
@@ -48,6 +59,7 @@ struct NewQuota {
 struct NewUser {
     name: String,
     role: String,
+    signing_key: Option<NewSigningKey>,
 }
 
 /// Parses `text`; if accepted, its printed form parses to an equal value.
@@ -59,6 +71,25 @@ fn round_trip<T: FromStr + Display + PartialEq + std::fmt::Debug>(text: &str) {
             "{text:?}"
         );
     }
+}
+
+/// A `signing_key` as the server's `parse_signing_key` reads it (both bodies): the parts, then
+/// the key must be a curve point. A key is answered as `{"alg", "public_key"}` and stored as
+/// its text: both read back to it.
+fn signing_key(given: &NewSigningKey) {
+    let Ok(key) = SignatureKey::from_parts(&given.alg, &given.public_key) else {
+        return;
+    };
+    let _point = VerifyingKey::ed25519(key.public_key());
+    let stored = key.to_string();
+    assert_eq!(stored.parse(), Ok(key), "{stored}");
+    // The text is `{alg}:{public_key}`, the public key in standard base64 as answered.
+    let (alg, public_key) = stored.split_once(':').expect("alg:key");
+    assert_eq!(
+        SignatureKey::from_parts(alg, public_key),
+        Ok(key),
+        "{stored}"
+    );
 }
 
 /// Reads `json` as `T`; if accepted, its JSON form reads back to an equal value.
@@ -102,12 +133,14 @@ fuzz_target!(|json: &[u8]| {
         {
             assert_eq!(quota.to_string().parse(), Ok(quota));
         }
+        body.signing_key.as_ref().map(signing_key);
     }
     if let Ok(body) = serde_json::from_slice::<NewUser>(json) {
         if let Ok(name) = UserName::new(&body.name) {
             assert_eq!(UserName::new(name.as_str()).as_ref(), Ok(&name));
         }
         round_trip::<Role>(&body.role);
+        body.signing_key.as_ref().map(signing_key);
     }
     json_round_trip::<Grants>(json);
     json_round_trip::<Scope>(json);

@@ -1,18 +1,22 @@
 //! A token's limits as the SQL backends store them: tollgate-store's `limits_text`, reached
 //! through `tollgate_store::fuzzing` (public only under cargo-fuzz's `--cfg fuzzing`), and
 //! the rate limit and quota columns, which hold `Rate` and `Quota` as text (`100/min`,
-//! `10000/month`, the forms `POST /v1/tokens` takes too). The first byte picks one: allowed
+//! `10000/month`, the forms `POST /v1/tokens` takes too), and the signing key column, which
+//! holds a `SignatureKey` as text (`ed25519:` and 32 bytes in standard base64, read with
+//! `FromStr` as tollgate-store's `token_from` does). The first byte picks one: allowed
 //! origins (patterns one a line; the empty text means any origin), grants (`{resource}
 //! {access}...` one resource a line), ancestors (`{id} {rate limit or -} {quota or -}` one a
-//! line), a rate limit, a quota. Guarantees: text that reads is a value that, written again,
-//! reads back equal (equal values write equal text, so the written form is a fixed point);
-//! text that does not read is refused with an error, never a panic; every grant listed is
-//! permitted; a rate is within itself and its burst covers its period; a quota has one
-//! spelling.
+//! line), a rate limit, a quota, a signing key. Guarantees: text that reads is a value that,
+//! written again, reads back equal (equal values write equal text, so the written form is a
+//! fixed point); text that does not read is refused with an error, never a panic; every
+//! grant listed is permitted; a rate is within itself and its burst covers its period; a
+//! quota and a signing key have one spelling, and a signing key is the 32 bytes of an
+//! `ed25519` key that `SignatureKey::from_parts` (what `POST /v1/tokens` calls) gives back.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use tollgate_limit::{Quota, Rate};
+use tollgate_scope::SignatureKey;
 use tollgate_store::fuzzing::{
     ancestors_from, ancestors_text, grants_from, grants_text, origins_from, origins_text,
 };
@@ -24,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(rest) else {
         return;
     };
-    match which % 5 {
+    match which % 6 {
         0 => {
             let Ok(origins) = origins_from(text) else {
                 return;
@@ -66,12 +70,23 @@ fuzz_target!(|data: &[u8]| {
             assert!(rate.is_within(&rate));
             assert!(rate.interval() * rate.count() >= rate.period(), "{stored}");
         }
-        _ => {
+        4 => {
             let Ok(quota) = text.parse::<Quota>() else {
                 return;
             };
             assert_eq!(quota.to_string(), text, "a quota has one spelling");
             assert!(quota.is_within(&quota));
+        }
+        _ => {
+            let Ok(key) = text.parse::<SignatureKey>() else {
+                return;
+            };
+            let stored = key.to_string();
+            assert_eq!(stored.parse::<SignatureKey>(), Ok(key), "{stored:?}");
+            assert_eq!(stored, text, "a signing key has one spelling");
+            assert_eq!((key.algorithm(), key.public_key().len()), ("ed25519", 32));
+            let (algorithm, public_key) = stored.split_once(':').expect("alg:key");
+            assert_eq!(SignatureKey::from_parts(algorithm, public_key), Ok(key));
         }
     }
 });
