@@ -143,9 +143,14 @@ fn joined(headers: &HeaderMap, name: &str) -> Option<Vec<u8>> {
 }
 
 /// `Signature-Input` or `Signature` as a dictionary: `None` when absent, `Some(Err(()))` when
-/// not a dictionary.
+/// longer than tollgate-sign reads or not a dictionary.
 fn dictionary(headers: &HeaderMap, name: &str) -> Option<Result<Dictionary, ()>> {
-    joined(headers, name).map(|bytes| Parser::new(&bytes).parse().map_err(|_| ()))
+    joined(headers, name).map(|bytes| {
+        if bytes.len() > tollgate_sign::MAX_SIGNATURE_FIELD_BYTES {
+            return Err(());
+        }
+        Parser::new(&bytes).parse().map_err(|_| ())
+    })
 }
 
 fn string_param<'a>(list: &'a InnerList, name: &str) -> Option<&'a str> {

@@ -69,18 +69,19 @@ pub fn auth_error(error: &AuthError, realm: &Realm) -> Refusal {
 /// the challenge naming the code: `signature_required` (no signature by the token's key),
 /// `signature_expired` (`created` too old, or `expires` passed), `replayed_request` (a nonce
 /// seen before) or `invalid_signature` (anything else: a mismatch, a component not covered, a
-/// body that does not match its digest). 503 `unavailable` when the verifier remembers as
-/// many recent nonces as it may.
+/// body that does not match its digest). 503 `unavailable`, with `Retry-After`, when the
+/// verifier remembers as many recent nonces as it may, for this key or in all.
 #[must_use]
 pub fn signature_error(error: &VerifyError, realm: &Realm) -> Refusal {
     let (code, message) = match error {
-        VerifyError::Busy => {
+        VerifyError::Busy { retry_after } => {
             return Refusal::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "too many signed requests to check at once; try again later",
+                "too many recent signed requests to remember another: wait the number of \
+                 seconds in Retry-After",
             )
-            .with_retry_after(Duration::from_secs(1));
+            .with_retry_after(*retry_after);
         }
         VerifyError::Missing => (
             "signature_required",

@@ -9,7 +9,7 @@ use http::{Request, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tollgate_scope::SignatureKey;
-use tollgate_sign::{Verifier, VerifyingKey};
+use tollgate_sign::{Verifier, VerifyError, VerifyingKey};
 
 use crate::{Realm, Refusal, refusal};
 
@@ -84,6 +84,11 @@ impl SignedRequests {
         B: Body + From<Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        // Without any signature there is nothing to check the body against: refused before a
+        // byte of it is read.
+        if !request.headers().contains_key("signature-input") {
+            return Err(refusal::signature_error(&VerifyError::Missing, realm));
+        }
         let (parts, body) = request.into_parts();
         let body = match Limited::new(body, self.max_body).collect().await {
             Ok(collected) => collected.to_bytes(),

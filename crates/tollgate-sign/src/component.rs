@@ -26,6 +26,49 @@ pub enum BaseError {
     /// not text.
     #[error("component {0} does not hold a valid value")]
     InvalidValue(String),
+    /// The signature covers more than [`MAX_COVERED_COMPONENTS`] components.
+    #[error("a signature covers at most {MAX_COVERED_COMPONENTS} components")]
+    TooManyComponents,
+}
+
+/// The most components one signature may cover: every request component and a score of
+/// fields, and a bound on the work a signature base takes.
+pub const MAX_COVERED_COMPONENTS: usize = 32;
+
+/// What building one signature base has parsed already: each field read as a dictionary,
+/// and the query's parameters, at most once however many components name them.
+#[derive(Default)]
+struct Parsed {
+    dictionaries: Vec<(String, Option<Dictionary>)>,
+    query: Option<Vec<(String, String)>>,
+}
+
+impl Parsed {
+    /// The field `name`'s value `joined` as a dictionary, parsed on first use.
+    fn dictionary(&mut self, name: &str, joined: &[u8]) -> Option<&Dictionary> {
+        let index = match self
+            .dictionaries
+            .iter()
+            .position(|(parsed, _)| parsed == name)
+        {
+            Some(index) => index,
+            None => {
+                self.dictionaries
+                    .push((name.to_owned(), Parser::new(joined).parse().ok()));
+                self.dictionaries.len() - 1
+            }
+        };
+        self.dictionaries[index].1.as_ref()
+    }
+
+    /// The query's parameters, each name and value encoded as RFC 9421 section 2.2.8 asks.
+    fn query(&mut self, query: &str) -> &[(String, String)] {
+        self.query.get_or_insert_with(|| {
+            form_urlencoded::parse(query.as_bytes())
+                .map(|(name, value)| (form_encode(name.as_bytes()), form_encode(value.as_bytes())))
+                .collect()
+        })
+    }
 }
 
 /// A component identifier: a derived component or a header field, with its parameters.
@@ -119,6 +162,7 @@ impl Component {
         item: &Item,
         request: &Request<'_>,
         headers: &HeaderMap,
+        parsed: &mut Parsed,
         out: &mut Vec<u8>,
     ) -> Result<(), BaseError> {
         match self {
@@ -140,13 +184,10 @@ impl Component {
                 out.extend_from_slice(request.query().unwrap_or_default().as_bytes());
             }
             Self::QueryParam(encoded_name) => {
-                let query = request.query().unwrap_or_default().as_bytes();
-                let mut values = form_urlencoded::parse(query)
-                    .filter(|(name, _)| form_encode(name.as_bytes()) == *encoded_name);
+                let query = parsed.query(request.query().unwrap_or_default());
+                let mut values = query.iter().filter(|(name, _)| name == encoded_name);
                 match (values.next(), values.next()) {
-                    (Some((_, value)), None) => {
-                        out.extend_from_slice(form_encode(value.as_bytes()).as_bytes());
-                    }
+                    (Some((_, value)), None) => out.extend_from_slice(value.as_bytes()),
                     _ => return Err(BaseError::Absent(item.serialize())),
                 }
             }
@@ -171,16 +212,16 @@ impl Component {
                         });
                         let text = match form {
                             FieldForm::Member(key) => {
-                                let dictionary: Dictionary =
-                                    Parser::new(&joined).parse().map_err(|_| invalid())?;
+                                let dictionary =
+                                    parsed.dictionary(name, &joined).ok_or_else(invalid)?;
                                 let member = dictionary
                                     .get(key.as_str())
                                     .ok_or_else(|| BaseError::Absent(item.serialize()))?;
                                 serialize_entry(member)
                             }
-                            _ => match Parser::new(&joined).parse::<Dictionary>() {
-                                Ok(dictionary) => dictionary.serialize(),
-                                Err(_) => Parser::new(&joined)
+                            _ => match parsed.dictionary(name, &joined) {
+                                Some(dictionary) => dictionary.serialize(),
+                                None => Parser::new(&joined)
                                     .parse::<List>()
                                     .map_err(|_| invalid())?
                                     .serialize(),
@@ -234,8 +275,12 @@ pub(crate) fn signature_base(
     headers: &HeaderMap,
     signature_params: &sfv::InnerList,
 ) -> Result<Vec<u8>, BaseError> {
+    if signature_params.items.len() > MAX_COVERED_COMPONENTS {
+        return Err(BaseError::TooManyComponents);
+    }
     let mut base = Vec::with_capacity(256);
     let mut seen = Vec::with_capacity(signature_params.items.len());
+    let mut parsed = Parsed::default();
     for item in &signature_params.items {
         let component = Component::parse(item)?;
         if seen.contains(&component) {
@@ -243,7 +288,7 @@ pub(crate) fn signature_base(
         }
         base.extend_from_slice(item.serialize().as_bytes());
         base.extend_from_slice(b": ");
-        component.write_value(item, request, headers, &mut base)?;
+        component.write_value(item, request, headers, &mut parsed, &mut base)?;
         base.push(b'\n');
         seen.push(component);
     }

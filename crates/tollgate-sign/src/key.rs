@@ -32,6 +32,16 @@ impl Algorithm {
     }
 }
 
+impl Algorithm {
+    /// The length of the algorithm's signatures in bytes.
+    pub(crate) fn signature_len(self) -> usize {
+        match self {
+            Self::Ed25519 => 64,
+            Self::HmacSha256 => 32,
+        }
+    }
+}
+
 impl fmt::Display for Algorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

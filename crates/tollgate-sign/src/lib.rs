@@ -10,7 +10,9 @@ mod signer;
 mod verifier;
 
 pub use component::BaseError;
+pub use component::MAX_COVERED_COMPONENTS;
 pub use content_digest::{DigestAlgorithm, DigestError, content_digest, verify_content_digest};
+pub use fields::MAX_SIGNATURE_FIELD_BYTES;
 pub use key::{Algorithm, KeyError, MIN_HMAC_SECRET_LEN, SigningKey, VerifyingKey};
 pub use request::Request;
 pub use signer::{SignError, Signer};
@@ -36,7 +38,7 @@ pub fn signature_base(
     label: &str,
 ) -> Result<Vec<u8>, VerifyError> {
     let inputs = fields::dictionary(headers, "signature-input")
-        .map_err(|()| VerifyError::Malformed("Signature-Input is not a dictionary"))?
+        .map_err(VerifyError::Malformed)?
         .ok_or(VerifyError::Missing)?;
     match inputs.get(label) {
         Some(ListEntry::InnerList(input)) => {

@@ -47,10 +47,14 @@ pub enum VerifyError {
     /// The nonce was seen in a request verified before, within the allowed age.
     #[error("the request was received before")]
     Replayed,
-    /// The verifier remembers as many unexpired nonces as it may, and cannot take another
-    /// without forgetting one early. Retry later.
+    /// The verifier remembers as many unexpired nonces as it may (for this key, or in all),
+    /// and cannot take another without forgetting one early. Retry after `retry_after`, when
+    /// the first of them expires.
     #[error("too many recent signatures to remember another")]
-    Busy,
+    Busy {
+        /// How long until a remembered nonce expires and makes room.
+        retry_after: Duration,
+    },
 }
 
 /// Checks signed requests (RFC 9421) against a policy, and remembers their nonces.
@@ -66,9 +70,16 @@ pub enum VerifyError {
 ///   with [`DEFAULT_CLOCK_SKEW`] allowed; `expires`, when present, has not passed;
 /// - `alg`, when present, names the key's algorithm;
 /// - `nonce` is required, and a (key id, nonce) pair is accepted once: it is remembered
-///   until its `created` leaves the window, in memory bounded by [`DEFAULT_MAX_NONCES`]. When
-///   that is full of unexpired nonces, requests are refused with [`VerifyError::Busy`] rather
-///   than an old nonce forgotten early.
+///   until its `created` leaves the window, in memory bounded by [`DEFAULT_MAX_NONCES`], of
+///   which one key may take a small share only (a sixty-fourth). When that is full of
+///   unexpired nonces, requests are refused with [`VerifyError::Busy`] rather than an old
+///   nonce forgotten early.
+///
+/// Every request does bounded work before its signature is checked: the signature fields are
+/// at most [`MAX_SIGNATURE_FIELD_BYTES`](crate::MAX_SIGNATURE_FIELD_BYTES) each, a signature
+/// covers at most [`MAX_COVERED_COMPONENTS`](crate::MAX_COVERED_COMPONENTS) components, and
+/// each field and the query are parsed at most once. An authority holding `/`, `?` or `#` is
+/// refused, so no part of the path can pass for part of the authority.
 ///
 /// Nonces are remembered by this value only: servers that share keys each refuse replays
 /// they saw themselves.
@@ -83,7 +94,7 @@ pub struct Verifier {
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 /// How far the signer's clock may be from the verifier's by default: 30 seconds.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(30);
-/// How many nonces are remembered at most by default: a million, about 20 MB.
+/// How many nonces are remembered at most by default: a million, at most about 36 MB.
 pub const DEFAULT_MAX_NONCES: usize = 1_000_000;
 
 /// The policy, not the nonces.
@@ -160,8 +171,20 @@ impl Verifier {
         key: &VerifyingKey,
         now: u64,
     ) -> Result<(), VerifyError> {
+        // `@authority` and `@target-uri` are only what they claim if the authority cannot
+        // carry a path (or a query): `Host: api.example/admin` must not move `/admin` out of
+        // the signed path.
+        if request
+            .authority
+            .bytes()
+            .any(|b| matches!(b, b'/' | b'?' | b'#' | b'\\') || !b.is_ascii_graphic())
+        {
+            return Err(VerifyError::Malformed(
+                "the request's authority is not a host and port",
+            ));
+        }
         let inputs = dictionary(headers, "signature-input")
-            .map_err(|()| VerifyError::Malformed("Signature-Input is not a dictionary"))?
+            .map_err(VerifyError::Malformed)?
             .ok_or(VerifyError::Missing)?;
         let mut ours = inputs.iter().filter_map(|(label, entry)| match entry {
             ListEntry::InnerList(list)
@@ -176,7 +199,7 @@ impl Verifier {
             return Err(VerifyError::Malformed("two signatures name the key"));
         }
         let signatures = dictionary(headers, "signature")
-            .map_err(|()| VerifyError::Malformed("Signature is not a dictionary"))?
+            .map_err(VerifyError::Malformed)?
             .ok_or(VerifyError::Malformed("Signature-Input without Signature"))?;
         let Some(ListEntry::Item(signature)) = signatures.get(label) else {
             return Err(VerifyError::Malformed("no Signature member for the label"));
@@ -190,6 +213,9 @@ impl Verifier {
         let params = Params::of(input)?;
         if params.alg.is_some_and(|alg| alg != key.algorithm().name()) {
             return Err(VerifyError::WrongAlgorithm);
+        }
+        if signature.len() != key.algorithm().signature_len() {
+            return Err(VerifyError::Mismatch);
         }
         self.check_times(&params, now)?;
         self.check_coverage(input, request, headers, body)?;
@@ -211,10 +237,13 @@ impl Verifier {
             .saturating_add(self.max_age)
             .saturating_add(self.clock_skew)
             .saturating_add(1);
-        match self.nonces.remember(key_id, params.nonce, forget_at, now) {
+        let pair = self.nonces.pair(key_id, params.nonce);
+        match self.nonces.remember(pair, forget_at, now) {
             Remember::New => Ok(()),
             Remember::Replayed => Err(VerifyError::Replayed),
-            Remember::Full => Err(VerifyError::Busy),
+            Remember::Full { until } => Err(VerifyError::Busy {
+                retry_after: Duration::from_secs(until.saturating_sub(now).max(1)),
+            }),
         }
     }
 
