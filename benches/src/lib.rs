@@ -20,6 +20,7 @@ pub mod cors;
 pub mod end_to_end;
 pub mod limit;
 pub mod scope;
+pub mod sign;
 pub mod store;
 pub mod token;
 pub mod writers;

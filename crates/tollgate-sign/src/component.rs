@@ -3,7 +3,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderMap;
-use sfv::{BareItem, Dictionary, FieldType, Item, List, ListEntry, Parser};
+use sfv::{
+    BareItem, Dictionary, FieldType, Item, ItemSerializer, List, ListEntry, ListSerializer, Parser,
+};
 
 use crate::Request;
 
@@ -281,23 +283,29 @@ pub(crate) fn signature_base(
     let mut base = Vec::with_capacity(256);
     let mut seen = Vec::with_capacity(signature_params.items.len());
     let mut parsed = Parsed::default();
+    // Identifiers and the parameters line are serialised here, one buffer for all of them.
+    let mut text = String::new();
     for item in &signature_params.items {
         let component = Component::parse(item)?;
         if seen.contains(&component) {
             return Err(BaseError::Duplicate(item.serialize()));
         }
-        base.extend_from_slice(item.serialize().as_bytes());
+        text.clear();
+        ItemSerializer::with_buffer(&mut text)
+            .bare_item(&item.bare_item)
+            .parameters(&item.params);
+        base.extend_from_slice(text.as_bytes());
         base.extend_from_slice(b": ");
         component.write_value(item, request, headers, &mut parsed, &mut base)?;
         base.push(b'\n');
         seen.push(component);
     }
     base.extend_from_slice(b"\"@signature-params\": ");
-    base.extend_from_slice(serialize_inner_list(signature_params).as_bytes());
+    text.clear();
+    let mut list = ListSerializer::with_buffer(&mut text);
+    let mut inner = list.inner_list();
+    inner.items(&signature_params.items);
+    inner.finish().parameters(&signature_params.params);
+    base.extend_from_slice(text.as_bytes());
     Ok(base)
-}
-
-/// An inner list with its parameters, as it appears as a dictionary member's value.
-pub(crate) fn serialize_inner_list(list: &sfv::InnerList) -> String {
-    serialize_entry(&ListEntry::InnerList(list.clone())).unwrap_or_default()
 }
