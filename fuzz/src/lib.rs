@@ -1,8 +1,10 @@
 //! Plain reference implementations for tollgate's differential fuzz targets, each written
 //! from the specification or the documentation it names, never from tollgate's code: where a
-//! target finds the two disagree, one of them misreads the specification.
+//! target finds the two disagree, one of them misreads the specification. And RFC 9421's
+//! test keys, for the signed-request target and its seeds.
 
 pub mod authorization;
+pub mod rfc9421;
 pub mod route;
 pub mod token;
 
