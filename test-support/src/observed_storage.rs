@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tollgate_store::{
-    Authenticated, DayCount, MemoryStorage, NewToken, Storage, StoreError, TokenId, TokenRecord,
-    User, UserName,
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, MemoryStorage, NewToken, Storage,
+    StoreError, TokenId, TokenRecord, User, UserName,
 };
 use tollgate_token::TokenHash;
 
@@ -111,5 +111,8 @@ impl Storage for ObservedStorage {
         fn delete_token(id: TokenId, owner: &UserName, at: DateTime<Utc>) -> bool;
         fn purge_unused_since(cutoff: DateTime<Utc>) -> u64;
         fn delete_usage_before(day: NaiveDate) -> u64;
+        fn append_audit(events: &[AuditEvent]) -> ();
+        fn audit_entries(query: &AuditQuery, limit: usize) -> Vec<AuditEntry>;
+        fn delete_audit_before(cutoff: DateTime<Utc>) -> u64;
     }
 }

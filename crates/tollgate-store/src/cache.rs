@@ -10,7 +10,8 @@ use quick_cache::sync::DefaultLifecycle;
 use tollgate_token::TokenHash;
 
 use crate::{
-    Authenticated, DayCount, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName,
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Storage, StoreError,
+    TokenId, TokenRecord, User, UserName,
 };
 
 /// The default longest time an answer stays cached: 30 seconds.
@@ -469,6 +470,22 @@ impl<S: Storage> Storage for CachedStorage<S> {
 
     async fn delete_usage_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
         self.inner.delete_usage_before(day).await
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
+        self.inner.append_audit(events).await
+    }
+
+    async fn audit_entries(
+        &self,
+        query: &AuditQuery,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_entries(query, limit).await
+    }
+
+    async fn delete_audit_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.inner.delete_audit_before(cutoff).await
     }
 }
 

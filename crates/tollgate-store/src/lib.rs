@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+mod audit;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod audit_sql;
 mod cache;
 mod error;
 mod last_use;
@@ -22,6 +25,9 @@ mod user;
 /// The clock type of every time this crate takes: `TokenService`'s methods take a
 /// [`chrono::DateTime<chrono::Utc>`], so a caller can name it from here without depending on a
 /// matching version of `chrono` itself.
+pub use audit::{
+    AuditAction, AuditEntry, AuditEvent, AuditQuery, ParseAuditActionError, token_target,
+};
 pub use cache::{CachedStorage, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TIME_TO_LIVE};
 pub use chrono;
 pub use error::{AuthError, DeriveError, DriverError, StoreError, UserNameError};

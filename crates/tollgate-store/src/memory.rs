@@ -11,7 +11,8 @@ use tollgate_scope::Role;
 use tollgate_token::TokenHash;
 
 use crate::{
-    Authenticated, DayCount, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName,
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Storage, StoreError,
+    TokenId, TokenRecord, User, UserName,
 };
 
 /// Users and tokens in process memory, behind one read-write lock.
@@ -43,6 +44,10 @@ struct State {
     /// Use counts by token and day.
     usage: BTreeMap<(TokenId, NaiveDate), u64>,
     last_id: i64,
+    /// The audit log, oldest first.
+    audit: Vec<AuditEntry>,
+    /// The last audit entry's id: ids grow even when old entries are deleted.
+    last_audit_id: i64,
 }
 
 #[derive(Debug)]
@@ -357,6 +362,42 @@ impl Storage for MemoryStorage {
             state.remove(id);
         }
         Ok(unused.len() as u64)
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
+        let mut state = self.write();
+        for event in events {
+            state.last_audit_id += 1;
+            let id = state.last_audit_id;
+            state.audit.push(AuditEntry {
+                id,
+                event: event.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn audit_entries(
+        &self,
+        query: &AuditQuery,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let state = self.read();
+        Ok(state
+            .audit
+            .iter()
+            .rev()
+            .filter(|entry| query.admits(entry))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn delete_audit_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut state = self.write();
+        let before = state.audit.len();
+        state.audit.retain(|entry| entry.event.at >= cutoff);
+        Ok((before - state.audit.len()) as u64)
     }
 
     async fn add_usage(&self, counts: &[DayCount]) -> Result<(), StoreError> {

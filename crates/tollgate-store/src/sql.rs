@@ -16,7 +16,8 @@ use crate::limits_text::{
 };
 use crate::schema::{self, Dialect};
 use crate::{
-    Authenticated, DayCount, NewToken, Storage, StoreError, TokenId, TokenRecord, User, UserName,
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Storage, StoreError,
+    TokenId, TokenRecord, User, UserName, audit_sql,
 };
 
 /// Connection settings for [`SqlStorage::open_with`].
@@ -491,6 +492,22 @@ impl Storage for SqlStorage {
         Ok(())
     }
 
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
+        audit_sql::append(&self.pool, events).await
+    }
+
+    async fn audit_entries(
+        &self,
+        query: &AuditQuery,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        audit_sql::entries(&self.readers, query, limit).await
+    }
+
+    async fn delete_audit_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        audit_sql::delete_before(&self.pool, cutoff).await
+    }
+
     async fn delete_usage_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM tollgate_token_usage WHERE day < $1")
             .bind(epoch_day(day))
@@ -702,7 +719,7 @@ fn numbered_placeholders(first: usize, count: usize) -> String {
 }
 
 /// A row count for `LIMIT`: SQL integers are signed.
-fn sql_limit(limit: usize) -> i64 {
+pub(crate) fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
@@ -774,11 +791,11 @@ where
         .transpose()
 }
 
-fn corrupt(column: &str, error: impl core::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(column: &str, error: impl core::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("column {column}: {error}"))
 }
 
-fn time(micros: i64) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn time(micros: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_micros(micros)
         .ok_or_else(|| corrupt("time", format!("{micros} is out of range")))
 }

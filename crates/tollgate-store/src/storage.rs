@@ -5,7 +5,10 @@ use core::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use tollgate_token::TokenHash;
 
-use crate::{Authenticated, DayCount, NewToken, StoreError, TokenId, TokenRecord, User, UserName};
+use crate::{
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, StoreError, TokenId,
+    TokenRecord, User, UserName,
+};
 
 /// A place to keep users and tokens. Implemented by [`MemoryStorage`](crate::MemoryStorage)
 /// and [`SqlStorage`](crate::SqlStorage), and by [`CachedStorage`](crate::CachedStorage) in
@@ -198,5 +201,35 @@ pub trait Storage: Send + Sync {
     fn delete_usage_before(
         &self,
         day: NaiveDate,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Appends `events` to the audit log, in order, in one transaction: all are stored or
+    /// none. The log is append-only: nothing changes an entry; only
+    /// [`delete_audit_before`](Self::delete_audit_before) removes old ones.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn append_audit(
+        &self,
+        events: &[AuditEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// At most `limit` entries of the audit log that `query` admits, newest first.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn audit_entries(
+        &self,
+        query: &AuditQuery,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
+
+    /// Deletes the audit log's entries from before `cutoff`. Returns how many.
+    ///
+    /// # Errors
+    /// Database failures only.
+    fn delete_audit_before(
+        &self,
+        cutoff: DateTime<Utc>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }

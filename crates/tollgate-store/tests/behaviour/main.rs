@@ -8,6 +8,7 @@
 // A test binary: failing loudly on unexpected errors is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod audit;
 mod backends;
 mod bounds;
 mod cache;
@@ -104,6 +105,15 @@ all_backends![
     a_repeated_digest_is_refused,
     a_parent_ended_after_it_authenticated_makes_no_more_tokens,
 ];
+
+/// The cases of `audit`, as `audited::{backend}::{case}`.
+mod audited {
+    all_backends!(audit: [
+        events_read_back_whole_newest_first,
+        filters_each_narrow_the_log,
+        old_entries_are_deleted_and_ids_keep_growing,
+    ]);
+}
 
 /// The cases of `metering`, as `metered::{backend}::{case}`.
 mod metered {
