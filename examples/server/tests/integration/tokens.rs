@@ -85,7 +85,8 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "quota",
             "rate_limit",
             "revoked",
-            "scope"
+            "scope",
+            "signing_key"
         ]
     );
     // Made by the bootstrap token, which `server mint` made outside any token.
@@ -119,6 +120,7 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "quota",
             "rate_limit",
             "scope",
+            "signing_key",
             "user"
         ]
     );
