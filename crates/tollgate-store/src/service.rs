@@ -12,9 +12,9 @@ use tollgate_token::{
 use crate::last_use::LastUse;
 use crate::metering::Metering;
 use crate::{
-    Ancestor, AuthError, Authenticated, CreatedToken, DeriveError, MAX_ANCESTORS, MeterError,
-    Metered, NewToken, Page, PageSize, Storage, StoreError, TokenId, TokenRecord, TokenRequest,
-    TokenUsage, User, UserName,
+    Ancestor, AuditEntry, AuditQuery, AuthError, Authenticated, CreatedToken, DeriveError,
+    MAX_ANCESTORS, MeterError, Metered, NewToken, Page, PageSize, Storage, StoreError, TokenId,
+    TokenRecord, TokenRequest, TokenUsage, User, UserName,
 };
 
 /// The default interval between two last-use writes for one token: 60 seconds.
@@ -200,6 +200,20 @@ impl<S: Storage> TokenService<S> {
         size: PageSize,
     ) -> Result<Page<User>, StoreError> {
         let fetched = self.storage.users(after, size.fetched()).await?;
+        Ok(Page::cut(fetched, size))
+    }
+
+    /// A page of the audit log: the entries `query` admits, newest first (the next page is the
+    /// same query with `before_id` the last entry's id).
+    ///
+    /// # Errors
+    /// Database failures only.
+    pub async fn audit(
+        &self,
+        query: &AuditQuery,
+        size: PageSize,
+    ) -> Result<Page<AuditEntry>, StoreError> {
+        let fetched = self.storage.audit_entries(query, size.fetched()).await?;
         Ok(Page::cut(fetched, size))
     }
 

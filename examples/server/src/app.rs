@@ -22,12 +22,14 @@ use tollgate::store::{
 };
 use tollgate::token::{AcceptedSchemes, Scheme, TokenFormat, TokenName};
 
+use crate::audit;
 use crate::body;
 use crate::client_errors::not_found;
 use crate::config::{Settings, TokenCache};
 use crate::connections;
-use crate::handlers::{records, samples, tokens, users};
+use crate::handlers::{audit_log, records, samples, tokens, users};
 use crate::records::{Kind, Records};
+use crate::refusal_tally::{self, RefusalTally};
 use crate::request_log;
 use crate::request_timeout;
 
@@ -50,6 +52,11 @@ pub(crate) struct AppState {
     pub(crate) records: Records,
     pub(crate) realm: Arc<Realm>,
 }
+
+/// How often the audit log's old entries (and, when set, unused tokens) are deleted.
+const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(24 * 60 * 60);
+/// How often the refusals counted are written to the audit log.
+const REFUSAL_FLUSH_PERIOD: Duration = Duration::from_secs(60);
 
 /// Why the server could not start, or stop cleanly.
 #[derive(Debug)]
@@ -116,10 +123,11 @@ pub struct Server {
     pub addr: SocketAddr,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
-    flushers: [JoinHandle<()>; 2],
+    flushers: [JoinHandle<()>; 4],
     /// Tells the flushers to stop once their current run is over.
     stop_flushers: watch::Sender<bool>,
     tokens: Arc<TokenService<Store>>,
+    refusals: Arc<RefusalTally>,
 }
 
 impl Server {
@@ -145,6 +153,7 @@ impl Server {
         }
         let last_use = self.tokens.flush_last_use().await;
         let usage = self.tokens.flush_usage(Utc::now()).await;
+        self.refusals.flush(&self.tokens, Utc::now(), true).await;
         last_use?;
         usage?;
         Ok(())
@@ -192,6 +201,51 @@ fn save_usage_regularly(
     })
 }
 
+/// At start and then every [`HOUSEKEEPING_PERIOD`]: deletes audit log entries older than
+/// `retention` and, with `purge_unused_after`, tokens unused for that long (each purge an
+/// audit event, of however many tokens).
+fn housekeeping_regularly(
+    tokens: Arc<TokenService<Store>>,
+    retention: Duration,
+    purge_unused_after: Option<Duration>,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    every(HOUSEKEEPING_PERIOD, stop, move || {
+        let tokens = Arc::clone(&tokens);
+        async move {
+            let now = Utc::now();
+            let ago = |duration: Duration| {
+                now - chrono::TimeDelta::from_std(duration).unwrap_or(chrono::TimeDelta::MAX)
+            };
+            if let Err(error) = tokens.storage().delete_audit_before(ago(retention)).await {
+                tracing::warn!(%error, "old audit entries not deleted; the next run retries");
+            }
+            let Some(after) = purge_unused_after else {
+                return;
+            };
+            let cutoff = ago(after);
+            match tokens.purge_unused_since(cutoff).await {
+                Ok(purged) => audit::tokens_purged(&tokens, cutoff, purged).await,
+                Err(error) => {
+                    tracing::warn!(%error, "unused tokens not purged; the next run retries")
+                }
+            }
+        }
+    })
+}
+
+/// Writes the refusals counted in each past minute to the audit log.
+fn flush_refusals_regularly(
+    tokens: Arc<TokenService<Store>>,
+    refusals: Arc<RefusalTally>,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    every(REFUSAL_FLUSH_PERIOD, stop, move || {
+        let (tokens, refusals) = (Arc::clone(&tokens), Arc::clone(&refusals));
+        async move { refusals.flush(&tokens, Utc::now(), false).await }
+    })
+}
+
 /// Runs `work` every `period`, one run at a time, until `stop` changes (or its sender is
 /// gone): a run in progress then finishes first.
 fn every<F>(
@@ -229,6 +283,7 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
     let database = tokens.storage().inner();
     let records = Records::open(database.pool().clone(), database.read_pool().clone()).await?;
     let realm = Realm::new(REALM).map_err(|_| StartError::Config("invalid realm"))?;
+    let refusals = Arc::new(RefusalTally::default());
     let state = AppState {
         tokens: Arc::clone(&tokens),
         records,
@@ -249,6 +304,10 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
             request_timeout::limit,
         ))
         .layer(CorsLayer::new(settings.cors))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&refusals),
+            refusal_tally::tally,
+        ))
         // Outermost, so that every answer is logged: preflights, auth refusals and timeouts.
         .layer(axum::middleware::from_fn(request_log::log_request));
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
@@ -270,10 +329,22 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
         task,
         flushers: [
             flush_last_use_regularly(Arc::clone(&tokens), stop.clone()),
-            save_usage_regularly(Arc::clone(&tokens), settings.usage_save_interval, stop),
+            save_usage_regularly(
+                Arc::clone(&tokens),
+                settings.usage_save_interval,
+                stop.clone(),
+            ),
+            housekeeping_regularly(
+                Arc::clone(&tokens),
+                settings.audit_retention,
+                settings.purge_unused_after,
+                stop.clone(),
+            ),
+            flush_refusals_regularly(Arc::clone(&tokens), Arc::clone(&refusals), stop),
         ],
         stop_flushers,
         tokens,
+        refusals,
     })
 }
 
@@ -355,6 +426,10 @@ fn router(state: AppState) -> Router {
             post(tokens::create)
                 .get(tokens::list)
                 .route_layer(manage_account()),
+        )
+        .route(
+            "/v1/audit",
+            get(audit_log::list).route_layer(ScopeLayer::new(Operation::ReadSensitive)),
         )
         .route("/v1/tokens/current", get(tokens::current))
         .route("/api/tokens/current", get(tokens::current))

@@ -1,13 +1,17 @@
 //! Audit events: every change to users, tokens and writer lists, once it has landed, logged at
-//! `info` with target `audit`.
+//! `info` with target `audit` and appended to the database's audit log (`GET /v1/audit`).
 //!
 //! Each event is named by its message (`token_created`, ...) and says who acted: the token
 //! that made the request (`by_token_id`) and its owner (`by_user`). Events hold ids, names,
 //! kinds, scopes and roles: never a token's secret, hash or hint. Names are logged quoted, so
 //! whatever a token name holds stays inside its field.
 
+use chrono::Utc;
 use tollgate::http::Caller;
-use tollgate::store::{Authenticated, TokenId, TokenRecord, User};
+use tollgate::store::{
+    AuditAction, AuditEvent, Authenticated, Storage, TokenId, TokenRecord, TokenService, User,
+    UserName, token_target,
+};
 use tollgate::writers::{AllowReason, WriteDecision, WriterList};
 
 use crate::access::{actor, admin_override};
@@ -22,8 +26,40 @@ fn by(caller: &Caller) -> (Option<i64>, Option<&str>) {
     }
 }
 
+/// Appends one event, done now by `actor` (a user and their token; none for the server's own
+/// work), `count` times, to the audit log. The change it records has landed already: should
+/// the database refuse the event, that is logged at `error`, and the change stands.
+async fn append<S: Storage>(
+    tokens: &TokenService<S>,
+    actor: Option<(&UserName, TokenId)>,
+    (action, target, outcome): (AuditAction, String, String),
+    count: u64,
+) {
+    let event = AuditEvent {
+        at: Utc::now(),
+        actor_user: actor.map(|(user, _)| user.clone()),
+        actor_token: actor.map(|(_, token)| token),
+        action,
+        target,
+        outcome,
+        count,
+    };
+    if let Err(error) = tokens.storage().append_audit(&[event]).await {
+        tracing::error!(target: "audit", %error, action = %action, "audit_event_not_stored");
+    }
+}
+
+/// The acting user and token of `by`.
+fn acting(by: &Authenticated) -> Option<(&UserName, TokenId)> {
+    Some((&by.token.owner, by.token.id))
+}
+
 /// A user was created by `by`.
-pub(crate) fn user_created(by: &Authenticated, user: &User) {
+pub(crate) async fn user_created<S: Storage>(
+    tokens: &TokenService<S>,
+    by: &Authenticated,
+    user: &User,
+) {
     tracing::info!(
         target: "audit",
         name = user.name.as_str(),
@@ -32,10 +68,18 @@ pub(crate) fn user_created(by: &Authenticated, user: &User) {
         by_user = by.token.owner.as_str(),
         "user_created"
     );
+    let target = format!("user:{}", user.name.as_str());
+    let outcome = format!("role {}", user.role.as_str());
+    let what = (AuditAction::UserCreated, target, outcome);
+    append(tokens, acting(by), what, 1).await;
 }
 
 /// A token was created by `by` (whose token is its parent, or was when `by` made it).
-pub(crate) fn token_created(by: &Authenticated, token: &TokenRecord) {
+pub(crate) async fn token_created<S: Storage>(
+    tokens: &TokenService<S>,
+    by: &Authenticated,
+    token: &TokenRecord,
+) {
     tracing::info!(
         target: "audit",
         id = token.id.0,
@@ -48,6 +92,29 @@ pub(crate) fn token_created(by: &Authenticated, token: &TokenRecord) {
         by_user = by.token.owner.as_str(),
         "token_created"
     );
+    let outcome = match token.parent_id {
+        Some(parent) => format!("owner {}, parent {}", token.owner.as_str(), parent.0),
+        None => format!("owner {}", token.owner.as_str()),
+    };
+    let target = token_target(token.id);
+    let what = (AuditAction::TokenCreated, target, outcome);
+    append(tokens, acting(by), what, 1).await;
+}
+
+/// The server deleted `purged` tokens neither used nor made since `cutoff`.
+pub(crate) async fn tokens_purged<S: Storage>(
+    tokens: &TokenService<S>,
+    cutoff: chrono::DateTime<Utc>,
+    purged: u64,
+) {
+    let since = cutoff.date_naive();
+    tracing::info!(target: "audit", purged, %since, "tokens_purged");
+    let what = (
+        AuditAction::TokensPurged,
+        "tokens".to_owned(),
+        format!("unused since {since}"),
+    );
+    append(tokens, None, what, purged).await;
 }
 
 /// What happened to an existing token.
@@ -59,12 +126,18 @@ pub(crate) enum TokenChange {
 }
 
 /// The token `id` was revoked, restored or deleted by `by`.
-pub(crate) fn token_changed(by: &Authenticated, id: TokenId, change: TokenChange) {
-    let event = match change {
-        TokenChange::Revoked => "token_revoked",
-        TokenChange::Restored => "token_restored",
-        TokenChange::Deleted => "token_deleted",
+pub(crate) async fn token_changed<S: Storage>(
+    tokens: &TokenService<S>,
+    by: &Authenticated,
+    id: TokenId,
+    change: TokenChange,
+) {
+    let action = match change {
+        TokenChange::Revoked => AuditAction::TokenRevoked,
+        TokenChange::Restored => AuditAction::TokenRestored,
+        TokenChange::Deleted => AuditAction::TokenDeleted,
     };
+    let event = action.as_str();
     tracing::info!(
         target: "audit",
         id = id.0,
@@ -72,6 +145,8 @@ pub(crate) fn token_changed(by: &Authenticated, id: TokenId, change: TokenChange
         by_user = by.token.owner.as_str(),
         "{event}"
     );
+    let outcome = "ok".to_owned();
+    append(tokens, acting(by), (action, token_target(id), outcome), 1).await;
 }
 
 /// Whether the admin override, not the list itself, is what lets the caller change a record
@@ -91,7 +166,8 @@ pub(crate) fn overrides_list(
 /// The writer list of the record `name` of `kind` changed: `added` and `removed` are the
 /// users it gained and lost. `admin_override` says whether the admin override, rather than
 /// the list, let the caller change it.
-pub(crate) fn writers_changed(
+pub(crate) async fn writers_changed<S: Storage>(
+    tokens: &TokenService<S>,
     caller: &Caller,
     kind: Kind,
     name: &str,
@@ -111,4 +187,16 @@ pub(crate) fn writers_changed(
         by_user,
         "writers_changed"
     );
+    let mut outcome: Vec<String> = added.iter().map(|name| format!("+{name}")).collect();
+    outcome.extend(removed.iter().map(|name| format!("-{name}")));
+    if admin_override {
+        outcome.push("(admin override)".to_owned());
+    }
+    let actor_of_caller = match caller {
+        Caller::Token(found) => acting(found),
+        Caller::Anonymous => None,
+    };
+    let target = format!("{}/{name}", kind.as_str());
+    let what = (AuditAction::WritersChanged, target, outcome.join(" "));
+    append(tokens, actor_of_caller, what, 1).await;
 }

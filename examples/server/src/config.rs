@@ -42,6 +42,12 @@ pub struct Settings {
     /// How often use counts are saved to the database and read back
     /// (`TOLLGATE_USAGE_SAVE_INTERVAL`).
     pub usage_save_interval: Duration,
+    /// How long audit log entries are kept (`TOLLGATE_AUDIT_RETENTION`, such as `90d`, the
+    /// default).
+    pub audit_retention: Duration,
+    /// Tokens neither used nor made in this long are deleted, at start and daily
+    /// (`TOLLGATE_PURGE_UNUSED_AFTER`, such as `90d`; unset, never).
+    pub purge_unused_after: Option<Duration>,
     /// Which log events are kept (`RUST_LOG`).
     pub log_filter: LogFilter,
 }
@@ -145,6 +151,20 @@ impl Settings {
                 })
                 .ok()
         });
+        let mut days = |name: &str| {
+            var(name).and_then(|text| {
+                parse_days(&text)
+                    .ok_or_else(|| {
+                        problems.push(format!(
+                            "{name}={text:?} must be a whole number of days from 1 to 3650, such as 90d"
+                        ));
+                    })
+                    .ok()
+            })
+        };
+        let audit_retention =
+            days("TOLLGATE_AUDIT_RETENTION").unwrap_or(Duration::from_secs(90 * DAY_SECONDS));
+        let purge_unused_after = days("TOLLGATE_PURGE_UNUSED_AFTER");
         // A default in place of an invalid value is never used: its problem refuses them all.
         let log_filter = LogFilter::from_var(var("RUST_LOG"))
             .map_err(|problem| problems.push(problem))
@@ -165,12 +185,24 @@ impl Settings {
                     auth_failures,
                     default_rate_limit,
                     usage_save_interval,
+                    audit_retention,
+                    purge_unused_after,
                     log_filter,
                 })
             }
             _ => Err(problems),
         }
     }
+}
+
+const DAY_SECONDS: u64 = 24 * 60 * 60;
+
+/// A whole number of days (`90d`), from 1 to 3650 (ten years).
+fn parse_days(text: &str) -> Option<Duration> {
+    let days: u64 = text.trim().strip_suffix('d')?.parse().ok()?;
+    (1..=3650)
+        .contains(&days)
+        .then(|| Duration::from_secs(days * DAY_SECONDS))
 }
 
 /// A whole number of milliseconds (`500ms`) or seconds (`10s`), from 1 ms to one hour: zero

@@ -15,6 +15,7 @@ mod logs;
 mod paging;
 mod path;
 mod records;
+mod refusal_tally;
 mod request_log;
 mod request_timeout;
 

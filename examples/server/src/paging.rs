@@ -92,8 +92,9 @@ fn invalid_cursor() -> Refusal {
     )
 }
 
-/// The `Link` header for `page`, read at `path` (no query) with `size`: the next page's
-/// address when more items follow its last one (whose key `key` gives), nothing otherwise.
+/// The `Link` header for `page`, read at `path` (with the query parameters, other than `limit`
+/// and `cursor`, that the next page keeps) with `size`: the next page's address when more items
+/// follow its last one (whose key `key` gives), nothing otherwise.
 pub(crate) fn next_link<T>(
     path: &str,
     size: PageSize,
@@ -103,8 +104,9 @@ pub(crate) fn next_link<T>(
     let mut headers = HeaderMap::new();
     let last = page.items.last().filter(|_| page.more);
     if let Some(last) = last {
+        let separator = if path.contains('?') { '&' } else { '?' };
         let link = format!(
-            "<{path}?limit={}&cursor={}>; rel=\"next\"",
+            "<{path}{separator}limit={}&cursor={}>; rel=\"next\"",
             size.get(),
             encode(&key(last))
         );

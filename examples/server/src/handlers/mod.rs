@@ -1,6 +1,7 @@
 //! Thin handlers: parse, ask the libraries, answer. Each is an `async fn` whose parameters are
 //! axum extractors and which returns `Result<_, Refusal>`; `app::router` names them.
 
+pub(crate) mod audit_log;
 pub(crate) mod records;
 pub(crate) mod samples;
 pub(crate) mod tokens;

@@ -404,7 +404,7 @@ pub(crate) async fn add_writers(
         Ok(Edit::Writers)
     })
     .await?;
-    audit::writers_changed(&caller, kind, &name, &added, &[], overridden);
+    audit::writers_changed(&state.tokens, &caller, kind, &name, &added, &[], overridden).await;
     Ok(Json(json!(writers_of(&record))))
 }
 
@@ -451,7 +451,16 @@ pub(crate) async fn remove_writer(
         Ok(Edit::Writers)
     })
     .await?;
-    audit::writers_changed(&caller, kind, &name, &[], &removed, overridden);
+    audit::writers_changed(
+        &state.tokens,
+        &caller,
+        kind,
+        &name,
+        &[],
+        &removed,
+        overridden,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -472,6 +481,15 @@ pub(crate) async fn clear_writers(
         Ok(Edit::Writers)
     })
     .await?;
-    audit::writers_changed(&caller, kind, &name, &[], &removed, overridden);
+    audit::writers_changed(
+        &state.tokens,
+        &caller,
+        kind,
+        &name,
+        &[],
+        &removed,
+        overridden,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

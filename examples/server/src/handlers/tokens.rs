@@ -285,7 +285,7 @@ pub(crate) async fn create(
         .derive_token(&parent, name, request, Utc::now())
         .await
         .map_err(|error| refusal::derive_error(&error, &state.realm))?;
-    audit::token_created(&parent, &created_token.record);
+    audit::token_created(&state.tokens, &parent, &created_token.record).await;
     Ok((
         StatusCode::CREATED,
         no_store(),
@@ -387,7 +387,7 @@ pub(crate) async fn delete(
         .tokens
         .delete_token(id, &found.token.owner, Utc::now())
         .await?;
-    audit::token_changed(&found, id, TokenChange::Deleted);
+    audit::token_changed(&state.tokens, &found, id, TokenChange::Deleted).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -432,7 +432,7 @@ async fn set_revocation(
             TokenChange::Restored
         }
     };
-    audit::token_changed(by, id, done);
+    audit::token_changed(&state.tokens, by, id, done).await;
     let token = state
         .tokens
         .token(id)

@@ -70,8 +70,8 @@ pub(crate) async fn create(
         )
         .await
         .map_err(|error| refusal::derive_error(&error, &state.realm))?;
-    audit::user_created(&parent, &user);
-    audit::token_created(&parent, &created.record);
+    audit::user_created(&state.tokens, &parent, &user).await;
+    audit::token_created(&state.tokens, &parent, &created.record).await;
     let body = json!({
         "name": user.name.as_str(),
         "role": user.role.as_str(),

@@ -43,6 +43,7 @@ macro_rules! on_every_backend {
 }
 
 mod anonymous;
+mod audit;
 mod authentication;
 mod browser;
 mod caps;

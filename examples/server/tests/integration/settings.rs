@@ -52,6 +52,18 @@ fn defaults_are_loopback_8080_sqlite_tokens_required_and_no_cors_route() {
     );
     assert_eq!(defaults.default_rate_limit, None);
     assert_eq!(defaults.usage_save_interval, seconds(10));
+    assert_eq!(defaults.audit_retention, seconds(90 * 86_400));
+    assert_eq!(defaults.purge_unused_after, None);
+    let set = settings(
+        "sqlite://unused.db",
+        &[
+            ("TOLLGATE_AUDIT_RETENTION", "3650d"),
+            ("TOLLGATE_PURGE_UNUSED_AFTER", "1d"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(set.audit_retention, seconds(3650 * 86_400));
+    assert_eq!(set.purge_unused_after, Some(seconds(86_400)));
 }
 
 #[test]
@@ -133,6 +145,8 @@ fn every_invalid_setting_is_named_at_once() {
             "TOLLGATE_TOKEN_CACHE_CAPACITY" => "0",
             "TOLLGATE_DEFAULT_RATE_LIMIT" => "100 per minute",
             "TOLLGATE_USAGE_SAVE_INTERVAL" => "0ms",
+            "TOLLGATE_AUDIT_RETENTION" => "0d",
+            "TOLLGATE_PURGE_UNUSED_AFTER" => "90 days",
             _ => return None,
         };
         Some(value.to_owned())
@@ -153,6 +167,8 @@ fn every_invalid_setting_is_named_at_once() {
         "TOLLGATE_TOKEN_CACHE_CAPACITY=\"0\"",
         "TOLLGATE_DEFAULT_RATE_LIMIT=\"100 per minute\": a rate is written as {count}/{unit}",
         "TOLLGATE_USAGE_SAVE_INTERVAL=\"0ms\"",
+        "TOLLGATE_AUDIT_RETENTION=\"0d\" must be a whole number of days from 1 to 3650",
+        "TOLLGATE_PURGE_UNUSED_AFTER=\"90 days\"",
     ] {
         assert!(
             problems.contains(named),
