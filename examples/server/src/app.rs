@@ -28,6 +28,7 @@ use crate::client_errors::not_found;
 use crate::config::{Settings, TokenCache};
 use crate::connections;
 use crate::handlers::{audit_log, records, samples, tokens, users};
+use crate::page;
 use crate::records::{Kind, Records};
 use crate::refusal_tally::{self, RefusalTally};
 use crate::request_log;
@@ -290,7 +291,8 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
         realm: Arc::new(realm.clone()),
     };
     // Unread bodies are drained after every answer, the authentication layer's refusals too.
-    let app = router(state)
+    // The token page is outside authentication: it holds no data, and signs in from the page.
+    let api = router(state)
         .layer(
             AuthLayer::new(Arc::clone(&tokens), realm, settings.requirement)
                 .with_failure_throttle(FailureThrottle::new(settings.auth_failures))
@@ -302,7 +304,9 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
         .layer(axum::middleware::from_fn_with_state(
             settings.request_timeout,
             request_timeout::limit,
-        ))
+        ));
+    let app = page::routes()
+        .merge(api)
         .layer(CorsLayer::new(settings.cors))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&refusals),

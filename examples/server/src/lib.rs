@@ -12,6 +12,7 @@ mod config;
 mod connections;
 mod handlers;
 mod logs;
+mod page;
 mod paging;
 mod path;
 mod records;

@@ -58,6 +58,7 @@ mod malformed;
 mod metering;
 mod narrowing;
 mod origins;
+mod page;
 mod paging;
 mod paths;
 mod publishable;
