@@ -34,6 +34,11 @@ function say(message) {
 }
 
 function fail(error) {
+  if (error.status === 401 && sessionStorage.getItem(KEY)) {
+    // The token no longer works (revoked, deleted or expired, perhaps from this very page):
+    // forget it and show the sign-in form rather than a stale page.
+    signOut();
+  }
   $("status").textContent = "";
   $("error").textContent = error.message;
 }

@@ -5,8 +5,9 @@
 //!
 //! A test that needs what a fresh machine lacks is `#[ignore]`d with the reason: PostgreSQL
 //! (`TOLLGATE_TEST_POSTGRES_URL`, or the server binaries for `faults.rs`) or Chromium
-//! (`browser.rs`). `cargo test -- --include-ignored` runs them, and each fails, saying what it
-//! lacks, rather than passing without it; `.ci/run` provides both.
+//! (`browser.rs`; `token_page.rs` with chromedriver too). `cargo test -- --include-ignored`
+//! runs them, and each fails, saying what it lacks, rather than passing without it; `.ci/run`
+//! provides them all.
 
 // A test binary: failing loudly on unexpected errors is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -75,6 +76,7 @@ mod startup;
 mod support;
 mod throttle;
 mod timeouts;
+mod token_page;
 mod tokens;
 mod users;
 mod writers;
