@@ -180,7 +180,8 @@ CREATE TABLE tollgate_token_usage (
 ";
 
 // 8: the audit log (see `audit_sql`): times in microseconds, the actor's name as given and its
-// key (lowercase) for filtering. The dialects differ only in the id column.
+// key (lowercase) for filtering, an index for each filter. The dialects differ only in the id
+// column.
 macro_rules! audit_table {
     ($id:literal) => {
         concat!(
@@ -198,6 +199,9 @@ macro_rules! audit_table {
     count       BIGINT NOT NULL
 );
 CREATE INDEX tollgate_audit_at ON tollgate_audit (at);
+CREATE INDEX tollgate_audit_actor_key ON tollgate_audit (actor_key, id);
+CREATE INDEX tollgate_audit_actor_token ON tollgate_audit (actor_token, id);
+CREATE INDEX tollgate_audit_target ON tollgate_audit (target, id);
 "
         )
     };

@@ -370,16 +370,16 @@ pub async fn mint_bootstrap(
     let database = SqlStorage::open(database_url)
         .await
         .map_err(|error| StartError::from(error).to_string())?;
-    let service = token_service(database).map_err(|error| error.to_string())?;
+    let service = Arc::new(token_service(database).map_err(|error| error.to_string())?);
     let user = UserName::new(user).map_err(|error| error.to_string())?;
     let name = TokenName::new(name).map_err(|error| error.to_string())?;
     let now = Utc::now();
-    match service.create_user(user.clone(), role, now).await {
-        Ok(_) => {}
+    let new_user = match service.create_user(user.clone(), role, now).await {
+        Ok(created) => Some(created),
         // An existing user keeps their role: refuse rather than mint a token that the role
         // the operator asked for would not cap.
         Err(StoreError::DuplicateUser) => match service.user(&user).await {
-            Ok(Some(existing)) if existing.role == role => {}
+            Ok(Some(existing)) if existing.role == role => None,
             Ok(Some(existing)) => {
                 return Err(format!(
                     "user {} exists with role {}, not {role}",
@@ -391,12 +391,13 @@ pub async fn mint_bootstrap(
             Err(error) => return Err(error.to_string()),
         },
         Err(error) => return Err(error.to_string()),
-    }
+    };
     let request = TokenRequest::new(user, name, Limits::new(scope));
     let created = service
         .create_token(&request, now)
         .await
         .map_err(|error| error.to_string())?;
+    audit::minted(&service, new_user.as_ref(), &created.record).await;
     service.storage().close().await;
     Ok(created.secret.expose_secret().to_owned())
 }

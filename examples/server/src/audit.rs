@@ -6,6 +6,8 @@
 //! kinds, scopes and roles: never a token's secret, hash or hint. Names are logged quoted, so
 //! whatever a token name holds stays inside its field.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use tollgate::http::Caller;
 use tollgate::store::{
@@ -28,9 +30,11 @@ fn by(caller: &Caller) -> (Option<i64>, Option<&str>) {
 
 /// Appends one event, done now by `actor` (a user and their token; none for the server's own
 /// work), `count` times, to the audit log. The change it records has landed already: should
-/// the database refuse the event, that is logged at `error`, and the change stands.
-async fn append<S: Storage>(
-    tokens: &TokenService<S>,
+/// the database refuse the event, that is logged at `error`, and the change stands. The write
+/// is a task of its own, so that a request dropped meanwhile (its client gone, its time up)
+/// does not drop the event with it.
+async fn append<S: Storage + 'static>(
+    tokens: &Arc<TokenService<S>>,
     actor: Option<(&UserName, TokenId)>,
     (action, target, outcome): (AuditAction, String, String),
     count: u64,
@@ -44,9 +48,14 @@ async fn append<S: Storage>(
         outcome,
         count,
     };
-    if let Err(error) = tokens.storage().append_audit(&[event]).await {
-        tracing::error!(target: "audit", %error, action = %action, "audit_event_not_stored");
-    }
+    let tokens = Arc::clone(tokens);
+    let write = tokio::spawn(async move { tokens.storage().append_audit(&[event]).await });
+    let error = match write.await {
+        Ok(Ok(())) => return,
+        Ok(Err(error)) => error.to_string(),
+        Err(join) => join.to_string(),
+    };
+    tracing::error!(target: "audit", error, action = %action, "audit_event_not_stored");
 }
 
 /// The acting user and token of `by`.
@@ -55,8 +64,8 @@ fn acting(by: &Authenticated) -> Option<(&UserName, TokenId)> {
 }
 
 /// A user was created by `by`.
-pub(crate) async fn user_created<S: Storage>(
-    tokens: &TokenService<S>,
+pub(crate) async fn user_created<S: Storage + 'static>(
+    tokens: &Arc<TokenService<S>>,
     by: &Authenticated,
     user: &User,
 ) {
@@ -75,8 +84,8 @@ pub(crate) async fn user_created<S: Storage>(
 }
 
 /// A token was created by `by` (whose token is its parent, or was when `by` made it).
-pub(crate) async fn token_created<S: Storage>(
-    tokens: &TokenService<S>,
+pub(crate) async fn token_created<S: Storage + 'static>(
+    tokens: &Arc<TokenService<S>>,
     by: &Authenticated,
     token: &TokenRecord,
 ) {
@@ -101,9 +110,26 @@ pub(crate) async fn token_created<S: Storage>(
     append(tokens, acting(by), what, 1).await;
 }
 
+/// `mint` (the command line, not a request) created the token `token` and, when `new_user`,
+/// its owner: events with no actor.
+pub(crate) async fn minted<S: Storage + 'static>(
+    tokens: &Arc<TokenService<S>>,
+    new_user: Option<&User>,
+    token: &TokenRecord,
+) {
+    if let Some(user) = new_user {
+        let target = format!("user:{}", user.name.as_str());
+        let outcome = format!("role {}, by mint", user.role.as_str());
+        append(tokens, None, (AuditAction::UserCreated, target, outcome), 1).await;
+    }
+    let outcome = format!("owner {}, by mint", token.owner.as_str());
+    let what = (AuditAction::TokenCreated, token_target(token.id), outcome);
+    append(tokens, None, what, 1).await;
+}
+
 /// The server deleted `purged` tokens neither used nor made since `cutoff`.
-pub(crate) async fn tokens_purged<S: Storage>(
-    tokens: &TokenService<S>,
+pub(crate) async fn tokens_purged<S: Storage + 'static>(
+    tokens: &Arc<TokenService<S>>,
     cutoff: chrono::DateTime<Utc>,
     purged: u64,
 ) {
@@ -126,8 +152,8 @@ pub(crate) enum TokenChange {
 }
 
 /// The token `id` was revoked, restored or deleted by `by`.
-pub(crate) async fn token_changed<S: Storage>(
-    tokens: &TokenService<S>,
+pub(crate) async fn token_changed<S: Storage + 'static>(
+    tokens: &Arc<TokenService<S>>,
     by: &Authenticated,
     id: TokenId,
     change: TokenChange,
@@ -166,8 +192,8 @@ pub(crate) fn overrides_list(
 /// The writer list of the record `name` of `kind` changed: `added` and `removed` are the
 /// users it gained and lost. `admin_override` says whether the admin override, rather than
 /// the list, let the caller change it.
-pub(crate) async fn writers_changed<S: Storage>(
-    tokens: &TokenService<S>,
+pub(crate) async fn writers_changed<S: Storage + 'static>(
+    tokens: &Arc<TokenService<S>>,
     caller: &Caller,
     kind: Kind,
     name: &str,

@@ -328,6 +328,7 @@ pub(crate) async fn current(
     fields.insert("id".into(), json!(token.id.0));
     fields.insert("name".into(), json!(token.name.as_str()));
     fields.insert("user".into(), json!(token.owner.as_str()));
+    fields.insert("role".into(), json!(found.role.as_str()));
     fields.insert("created_at".into(), json!(rfc3339(token.created_at)));
     fields.insert("last_used_at".into(), optional_time(token.last_used_at));
     Ok(Json(Value::Object(fields)))

@@ -88,6 +88,19 @@ async fn changes_are_recorded_with_who_made_them(server: &TestServer) {
     assert_eq!(
         summary(&entries),
         [
+            // `mint`, which made the admin and their token before the server started.
+            (
+                "user_created".into(),
+                Value::Null,
+                "user:admin".into(),
+                "role admin, by mint".into()
+            ),
+            (
+                "token_created".into(),
+                Value::Null,
+                format!("token:{admin_id}"),
+                "owner admin, by mint".into()
+            ),
             (
                 "user_created".into(),
                 admin.clone(),
@@ -154,7 +167,8 @@ async fn the_log_is_for_administrators_filtered_and_paged(server: &TestServer) {
     let by_alice = audit(server, "?user=ALICE").await;
     assert_eq!(by_alice.len(), 3);
     assert!(by_alice.iter().all(|entry| entry["user"] == "alice"));
-    assert_eq!(audit(server, "?action=user_created").await.len(), 1);
+    // The admin, by `mint`, and alice.
+    assert_eq!(audit(server, "?action=user_created").await.len(), 2);
     let alice_id = server.get(&alice, "/v1/tokens/current").await.ok(200)["id"].clone();
     let with_token = audit(server, &format!("?token={alice_id}")).await;
     assert_eq!(with_token.len(), 4, "made by the admin, then making three");
@@ -162,7 +176,11 @@ async fn the_log_is_for_administrators_filtered_and_paged(server: &TestServer) {
     let since = format!("?since={}", urlencode(&future));
     assert!(audit(server, &since).await.is_empty());
     let until = format!("?until={}&action=token_created", urlencode(&future));
-    assert_eq!(audit(server, &until).await.len(), 4);
+    assert_eq!(
+        audit(server, &until).await.len(),
+        5,
+        "mint's, the admin's, alice's three"
+    );
     // Pages keep their filters.
     let first = server
         .get(&server.admin_token, "/v1/audit?user=alice&limit=2")

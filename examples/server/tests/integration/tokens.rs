@@ -119,6 +119,7 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "parent_id",
             "quota",
             "rate_limit",
+            "role",
             "scope",
             "signing_key",
             "user"
