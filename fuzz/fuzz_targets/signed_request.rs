@@ -119,22 +119,25 @@ fn split_line(bytes: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// A field's lines joined with `, ` (RFC 9421 section 2.1), as bytes; `None` when absent.
+/// A field's lines, each trimmed, joined with `, ` (RFC 9421 section 2.1), as bytes; `None`
+/// when absent.
 fn joined(headers: &HeaderMap, name: &str) -> Option<Vec<u8>> {
     let mut lines = headers.get_all(name).iter();
-    let mut joined = lines.next()?.as_bytes().to_vec();
+    let mut joined = lines.next()?.as_bytes().trim_ascii().to_vec();
     for line in lines {
         joined.extend_from_slice(b", ");
-        joined.extend_from_slice(line.as_bytes());
+        joined.extend_from_slice(line.as_bytes().trim_ascii());
     }
     Some(joined)
 }
 
 /// `Signature-Input` or `Signature` as a dictionary: `None` when absent, `Some(Err(()))` when
-/// longer than tollgate-sign reads or not a dictionary.
+/// longer than tollgate-sign reads (the lines as received, with their separators) or not a
+/// dictionary.
 fn dictionary(headers: &HeaderMap, name: &str) -> Option<Result<Dictionary, ()>> {
+    let received: usize = headers.get_all(name).iter().map(|line| line.len() + 2).sum();
     joined(headers, name).map(|bytes| {
-        if bytes.len() > tollgate_sign::MAX_SIGNATURE_FIELD_BYTES {
+        if received - 2 > tollgate_sign::MAX_SIGNATURE_FIELD_BYTES {
             return Err(());
         }
         Parser::new(&bytes).parse().map_err(|_| ())

@@ -8,6 +8,7 @@ use sfv::{
 };
 
 use crate::Request;
+use crate::fields::{join, joined_lines};
 
 /// Why a signature base cannot be built from the covered components.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,8 +47,8 @@ struct Parsed {
 }
 
 impl Parsed {
-    /// The field `name`'s value `joined` as a dictionary, parsed on first use.
-    fn dictionary(&mut self, name: &str, joined: &[u8]) -> Option<&Dictionary> {
+    /// The field `name` of `headers` as a dictionary, its lines joined and parsed on first use.
+    fn dictionary(&mut self, name: &str, headers: &HeaderMap) -> Option<&Dictionary> {
         let index = match self
             .dictionaries
             .iter()
@@ -55,8 +56,8 @@ impl Parsed {
         {
             Some(index) => index,
             None => {
-                self.dictionaries
-                    .push((name.to_owned(), Parser::new(joined).parse().ok()));
+                let parsed = Parser::new(&joined_lines(headers, name)).parse().ok();
+                self.dictionaries.push((name.to_owned(), parsed));
                 self.dictionaries.len() - 1
             }
         };
@@ -198,7 +199,7 @@ impl Component {
                 if lines.iter().next().is_none() {
                     return Err(BaseError::Absent(item.serialize()));
                 }
-                let mut trimmed = lines.iter().map(|line| line.as_bytes().trim_ascii());
+                let trimmed = lines.iter().map(|line| line.as_bytes().trim_ascii());
                 match form {
                     FieldForm::Plain => join(out, trimmed, |out, line| out.extend_from_slice(line)),
                     FieldForm::Binary => join(out, trimmed, |out, line| {
@@ -207,30 +208,8 @@ impl Component {
                         out.push(b':');
                     }),
                     FieldForm::Strict | FieldForm::Member(_) => {
-                        let invalid = || BaseError::InvalidValue(item.serialize());
-                        let mut joined = Vec::new();
-                        join(&mut joined, &mut trimmed, |out, line| {
-                            out.extend_from_slice(line)
-                        });
-                        let text = match form {
-                            FieldForm::Member(key) => {
-                                let dictionary =
-                                    parsed.dictionary(name, &joined).ok_or_else(invalid)?;
-                                let member = dictionary
-                                    .get(key.as_str())
-                                    .ok_or_else(|| BaseError::Absent(item.serialize()))?;
-                                serialize_entry(member)
-                            }
-                            _ => match parsed.dictionary(name, &joined) {
-                                Some(dictionary) => dictionary.serialize(),
-                                None => Parser::new(&joined)
-                                    .parse::<List>()
-                                    .map_err(|_| invalid())?
-                                    .serialize(),
-                            },
-                        };
-                        // Serialising an empty dictionary or list gives nothing.
-                        out.extend_from_slice(text.unwrap_or_default().as_bytes());
+                        let text = structured_value(item, name, form, headers, parsed)?;
+                        out.extend_from_slice(text.as_bytes());
                     }
                 }
             }
@@ -239,26 +218,42 @@ impl Component {
     }
 }
 
-/// Writes each line with `write`, separated by `, `.
-fn join<'a>(
-    out: &mut Vec<u8>,
-    lines: impl Iterator<Item = &'a [u8]>,
-    mut write: impl FnMut(&mut Vec<u8>, &[u8]),
-) {
-    for (index, line) in lines.enumerate() {
-        if index > 0 {
-            out.extend_from_slice(b", ");
-        }
-        write(out, line);
+/// The value of the field `name` covered with `sf` or `key` (`form`): the field re-serialised
+/// (a dictionary, or else a list), or its member. Serialising an empty one gives nothing.
+fn structured_value(
+    item: &Item,
+    name: &str,
+    form: &FieldForm,
+    headers: &HeaderMap,
+    parsed: &mut Parsed,
+) -> Result<String, BaseError> {
+    let invalid = || BaseError::InvalidValue(item.serialize());
+    if let FieldForm::Member(key) = form {
+        let dictionary = parsed.dictionary(name, headers).ok_or_else(invalid)?;
+        return match dictionary.get(key.as_str()) {
+            Some(ListEntry::Item(member)) => Ok(member.serialize()),
+            Some(ListEntry::InnerList(member)) => Ok(serialize_inner_list(member)),
+            None => Err(BaseError::Absent(item.serialize())),
+        };
     }
+    let text = match parsed.dictionary(name, headers) {
+        Some(dictionary) => dictionary.serialize(),
+        None => Parser::new(&joined_lines(headers, name))
+            .parse::<List>()
+            .map_err(|_| invalid())?
+            .serialize(),
+    };
+    Ok(text.unwrap_or_default())
 }
 
-/// A dictionary member as RFC 8941 serialises it: an item or an inner list, with parameters.
-fn serialize_entry(entry: &ListEntry) -> Option<String> {
-    match entry {
-        ListEntry::Item(item) => Some(item.serialize()),
-        ListEntry::InnerList(_) => vec![entry.clone()].serialize(),
-    }
+/// An inner list with its parameters, as RFC 8941 serialises it: `("a" "b");p=1`.
+fn serialize_inner_list(list: &sfv::InnerList) -> String {
+    let mut text = String::new();
+    let mut serializer = ListSerializer::with_buffer(&mut text);
+    let mut inner = serializer.inner_list();
+    inner.items(&list.items);
+    inner.finish().parameters(&list.params);
+    text
 }
 
 /// A query parameter's name or value encoded as RFC 9421 section 2.2.8 asks: the
@@ -283,7 +278,7 @@ pub(crate) fn signature_base(
     let mut base = Vec::with_capacity(256);
     let mut seen = Vec::with_capacity(signature_params.items.len());
     let mut parsed = Parsed::default();
-    // Identifiers and the parameters line are serialised here, one buffer for all of them.
+    // Every identifier is serialised here, one buffer for all of them.
     let mut text = String::new();
     for item in &signature_params.items {
         let component = Component::parse(item)?;
@@ -301,11 +296,6 @@ pub(crate) fn signature_base(
         seen.push(component);
     }
     base.extend_from_slice(b"\"@signature-params\": ");
-    text.clear();
-    let mut list = ListSerializer::with_buffer(&mut text);
-    let mut inner = list.inner_list();
-    inner.items(&signature_params.items);
-    inner.finish().parameters(&signature_params.params);
-    base.extend_from_slice(text.as_bytes());
+    base.extend_from_slice(serialize_inner_list(signature_params).as_bytes());
     Ok(base)
 }

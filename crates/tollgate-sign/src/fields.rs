@@ -16,21 +16,42 @@ pub(crate) fn dictionary(
     name: &str,
 ) -> Result<Option<Dictionary>, &'static str> {
     let lines = headers.get_all(name);
-    let mut joined = Vec::new();
-    for (index, line) in lines.iter().enumerate() {
-        if index > 0 {
-            joined.extend_from_slice(b", ");
-        }
-        joined.extend_from_slice(line.as_bytes());
-        if joined.len() > MAX_SIGNATURE_FIELD_BYTES {
-            return Err("a signature field is longer than 8 KiB");
-        }
-    }
     if lines.iter().next().is_none() {
         return Ok(None);
     }
-    Parser::new(&joined)
+    // The lines as received, with the separators joining them.
+    let length: usize = lines.iter().map(|line| line.len() + 2).sum::<usize>() - 2;
+    if length > MAX_SIGNATURE_FIELD_BYTES {
+        return Err("a signature field is longer than 8 KiB");
+    }
+    Parser::new(&joined_lines(headers, name))
         .parse()
         .map(Some)
         .map_err(|_| "a signature field is not a structured-field dictionary")
+}
+
+/// The field `name`'s lines, each trimmed, joined with `, ` (RFC 9421 section 2.1); empty when
+/// the request has none.
+pub(crate) fn joined_lines(headers: &HeaderMap, name: &str) -> Vec<u8> {
+    let mut joined = Vec::new();
+    let lines = headers.get_all(name);
+    let trimmed = lines.iter().map(|line| line.as_bytes().trim_ascii());
+    join(&mut joined, trimmed, |out, line| {
+        out.extend_from_slice(line)
+    });
+    joined
+}
+
+/// Writes each line with `write`, separated by `, `.
+pub(crate) fn join<'a>(
+    out: &mut Vec<u8>,
+    lines: impl Iterator<Item = &'a [u8]>,
+    mut write: impl FnMut(&mut Vec<u8>, &[u8]),
+) {
+    for (index, line) in lines.enumerate() {
+        if index > 0 {
+            out.extend_from_slice(b", ");
+        }
+        write(out, line);
+    }
 }

@@ -244,3 +244,24 @@ fn keyed_hmac(secret: &[u8]) -> Result<HmacSha256, KeyError> {
     // HMAC takes a key of any length, so this error does not happen.
     <HmacSha256 as KeyInit>::new_from_slice(secret).map_err(|_| KeyError::ShortHmacSecret)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ed25519_public_key_is_32_bytes_of_a_curve_point() {
+        let public = SigningKey::ed25519(&[7; 32])
+            .public_key()
+            .unwrap_or_default();
+        assert!(VerifyingKey::ed25519(&public).is_ok());
+        for bad in [&public[..31], &[0; 33][..], &[2; 32][..]] {
+            // `[2; 32]` encodes no point of the curve.
+            assert_eq!(
+                VerifyingKey::ed25519(bad).map(|_| ()),
+                Err(KeyError::InvalidEd25519PublicKey),
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -5,7 +5,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderMap, HeaderValue};
 use rand::TryRng;
 use rand::rngs::SysRng;
-use sfv::{BareItem, Dictionary, FieldType, InnerList, Item, Key, ListEntry};
+use sfv::{
+    BareItem, Dictionary, FieldType, InnerList, Item, KeyRef, ListEntry, StringRef, key_ref,
+    string_ref,
+};
 
 use crate::component::{BaseError, signature_base};
 use crate::{DigestAlgorithm, Request, SigningKey, content_digest};
@@ -14,10 +17,13 @@ use crate::{DigestAlgorithm, Request, SigningKey, content_digest};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignError {
-    /// The key id, the label or a covered field's name cannot be written in the fields (a key
-    /// id is printable ASCII; a label is a lowercase structured-field key).
-    #[error("the key id, label or a field name cannot be written in Signature-Input")]
+    /// The key id or a covered field's name cannot be written in `Signature-Input`: both are
+    /// printable ASCII.
+    #[error("a key id or field name is printable ASCII: it cannot be written in Signature-Input")]
     InvalidName,
+    /// `created` is past what a structured-field integer holds (999 999 999 999 999).
+    #[error("created is past the largest time a signature can carry")]
+    CreatedOutOfRange,
     /// The signature base cannot be built, such as for a covered field the request lacks.
     #[error(transparent)]
     Base(#[from] BaseError),
@@ -34,9 +40,28 @@ pub enum SignError {
 pub struct Signer {
     key_id: sfv::String,
     key: SigningKey,
-    label: Key,
     fields: Vec<sfv::String>,
 }
+
+// Names written in every signature, checked when compiled.
+/// The label of the signature a [`Signer`] makes.
+const LABEL: &KeyRef = key_ref("sig");
+/// The components every signature covers; `@query` and `content-digest` when there are a query
+/// and a body.
+const ALWAYS_COVERED: [&StringRef; 3] = [
+    string_ref("@method"),
+    string_ref("@authority"),
+    string_ref("@path"),
+];
+const QUERY: &StringRef = string_ref("@query");
+const CONTENT_DIGEST: &StringRef = string_ref("content-digest");
+/// The parameters, in the order written.
+const PARAMS: [&KeyRef; 4] = [
+    key_ref("created"),
+    key_ref("keyid"),
+    key_ref("alg"),
+    key_ref("nonce"),
+];
 
 impl Signer {
     /// A signer for `key` under `key_id`, with the label `sig`.
@@ -48,7 +73,6 @@ impl Signer {
         Ok(Self {
             key_id: sf_string(key_id)?,
             key,
-            label: Key::from_string("sig".to_owned()).map_err(|_| SignError::InvalidName)?,
             fields: Vec::new(),
         })
     }
@@ -69,7 +93,8 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`SignError`]: a covered field is missing, or no nonce could be made.
+    /// [`SignError`]: a covered field is missing, `created` is out of range, or no nonce could
+    /// be made.
     pub fn sign(
         &self,
         request: &Request<'_>,
@@ -77,52 +102,43 @@ impl Signer {
         body: &[u8],
         created: u64,
     ) -> Result<(), SignError> {
-        let mut covered = vec!["@method", "@authority", "@path"];
+        let created = i64::try_from(created)
+            .ok()
+            .and_then(|created| sfv::Integer::try_from(created).ok())
+            .ok_or(SignError::CreatedOutOfRange)?;
+        let mut covered: Vec<sfv::String> = ALWAYS_COVERED.map(ToOwned::to_owned).into();
         if request.query().is_some() {
-            covered.push("@query");
+            covered.push(QUERY.to_owned());
         }
         if !body.is_empty() {
             let digest = content_digest(body, DigestAlgorithm::Sha256);
             headers.insert("content-digest", header_value(&digest)?);
-            covered.push("content-digest");
+            covered.push(CONTENT_DIGEST.to_owned());
         }
-        let mut items: Vec<Item> = covered
+        covered.extend(self.fields.iter().cloned());
+        let items = covered
             .into_iter()
-            .map(|name| sf_string(name).map(|name| Item::new(BareItem::String(name))))
-            .collect::<Result<_, _>>()?;
-        items.extend(
-            self.fields
-                .iter()
-                .map(|name| Item::new(BareItem::String(name.clone()))),
-        );
+            .map(|name| Item::new(BareItem::String(name)))
+            .collect();
 
         let mut input = InnerList::new(items);
-        let created = i64::try_from(created).map_err(|_| SignError::InvalidName)?;
-        for (name, value) in [
-            (
-                "created",
-                BareItem::Integer(
-                    sfv::Integer::try_from(created).map_err(|_| SignError::InvalidName)?,
-                ),
-            ),
-            ("keyid", BareItem::String(self.key_id.clone())),
-            (
-                "alg",
-                BareItem::String(sf_string(self.key.algorithm().name())?),
-            ),
-            ("nonce", BareItem::String(sf_string(&nonce()?)?)),
-        ] {
-            let name = Key::from_string(name.to_owned()).map_err(|_| SignError::InvalidName)?;
-            input.params.insert(name, value);
+        let values = [
+            BareItem::Integer(created),
+            BareItem::String(self.key_id.clone()),
+            BareItem::String(sf_string(self.key.algorithm().name())?),
+            BareItem::String(sf_string(&nonce()?)?),
+        ];
+        for (name, value) in PARAMS.into_iter().zip(values) {
+            input.params.insert(name.to_owned(), value);
         }
 
         let base = signature_base(request, headers, &input)?;
         let signature = self.key.sign(&base);
         let mut inputs = Dictionary::new();
-        inputs.insert(self.label.clone(), ListEntry::InnerList(input));
+        inputs.insert(LABEL.to_owned(), ListEntry::InnerList(input));
         let mut signatures = Dictionary::new();
         signatures.insert(
-            self.label.clone(),
+            LABEL.to_owned(),
             ListEntry::Item(Item::new(BareItem::ByteSequence(signature))),
         );
         headers.insert(

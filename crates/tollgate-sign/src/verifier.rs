@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use http::HeaderMap;
-use sfv::{BareItem, InnerList, ListEntry};
+use sfv::{BareItem, InnerList, Item, ListEntry};
 
 use crate::component::{BaseError, signature_base};
-use crate::fields::dictionary;
+use crate::fields::{dictionary, joined_lines};
 use crate::nonces::{Nonces, Remember};
-use crate::{DigestError, Request, VerifyingKey, verify_content_digest};
+use crate::{Algorithm, DigestError, Request, VerifyingKey, verify_content_digest};
 
 /// Why a signed request is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,17 +29,22 @@ pub enum VerifyError {
     /// The signature base cannot be built from the covered components.
     #[error(transparent)]
     Base(#[from] BaseError),
-    /// The signature's `alg` parameter names another algorithm than the key's.
-    #[error("the signature's alg is not the key's algorithm")]
-    WrongAlgorithm,
+    /// The signature's `alg` parameter names another algorithm than the key's, which is this.
+    #[error("the signature's alg is not {0}, the key's algorithm")]
+    WrongAlgorithm(Algorithm),
     /// The signature does not match the signature base under the key.
-    #[error("the signature does not match the request")]
+    #[error(
+        "the signature does not match the request: sign the method, target and fields exactly as \
+         sent, with the key whose id is keyid"
+    )]
     Mismatch,
     /// The covered `Content-Digest` does not vouch for the body.
     #[error(transparent)]
     Digest(#[from] DigestError),
     /// `created` is later than now, beyond the allowed clock skew.
-    #[error("the signature was created in the future")]
+    #[error(
+        "the signature's created time is ahead of the verifier's clock: check the signer's clock"
+    )]
     CreatedInFuture,
     /// `created` is older than the allowed age, or `expires` has passed.
     #[error("the signature has expired")]
@@ -212,7 +217,7 @@ impl Verifier {
 
         let params = Params::of(input)?;
         if params.alg.is_some_and(|alg| alg != key.algorithm().name()) {
-            return Err(VerifyError::WrongAlgorithm);
+            return Err(VerifyError::WrongAlgorithm(key.algorithm()));
         }
         if signature.len() != key.algorithm().signature_len() {
             return Err(VerifyError::Mismatch);
@@ -224,13 +229,10 @@ impl Verifier {
         if !key.verifies(&base, signature) {
             return Err(VerifyError::Mismatch);
         }
-        if covers(input, "content-digest") {
-            let lines: Vec<&str> = headers
-                .get_all("content-digest")
-                .iter()
-                .map(|line| line.to_str().map_err(|_| DigestError::Malformed))
-                .collect::<Result<_, _>>()?;
-            verify_content_digest(&lines.join(", "), body)?;
+        if covered(input, "content-digest").next().is_some() {
+            let field = joined_lines(headers, "content-digest");
+            let field = core::str::from_utf8(&field).map_err(|_| DigestError::Malformed)?;
+            verify_content_digest(field, body)?;
         }
         let forget_at = params
             .created
@@ -275,12 +277,8 @@ impl Verifier {
             .iter()
             .map(String::as_str)
             .filter(|name| headers.contains_key(*name));
-        let covered = |name: &str| {
-            input.items.iter().any(|item| {
-                item.params.is_empty()
-                    && matches!(&item.bare_item, BareItem::String(covered) if covered.as_str() == name)
-            })
-        };
+        // Covered as it is, with no parameter (`;bs` and the like change the value signed).
+        let covered = |name: &str| covered(input, name).any(|item| item.params.is_empty());
         for required in ["@method", "@authority", "@path"]
             .into_iter()
             .chain(query)
@@ -301,10 +299,10 @@ impl Verifier {
     }
 }
 
-/// Whether a component named `name` is covered, with any parameters.
-fn covers(input: &InnerList, name: &str) -> bool {
-    input.items.iter().any(
-        |item| matches!(&item.bare_item, BareItem::String(covered) if covered.as_str() == name),
+/// The covered components named `name`, with any parameters.
+fn covered<'a>(input: &'a InnerList, name: &str) -> impl Iterator<Item = &'a Item> {
+    input.items.iter().filter(
+        move |item| matches!(&item.bare_item, BareItem::String(covered) if covered.as_str() == name),
     )
 }
 
@@ -319,12 +317,15 @@ struct Params<'a> {
 impl<'a> Params<'a> {
     fn of(input: &'a InnerList) -> Result<Self, VerifyError> {
         let time = |name: &'static str| -> Result<Option<u64>, VerifyError> {
+            let not_a_time = VerifyError::Malformed(
+                "created and expires are whole seconds since 1970, such as created=1618884473",
+            );
             match input.params.get(name) {
                 None => Ok(None),
                 Some(BareItem::Integer(value)) => u64::try_from(i64::from(*value))
                     .map(Some)
-                    .map_err(|_| VerifyError::Malformed("a time is negative")),
-                Some(_) => Err(VerifyError::Malformed("a time is not an integer")),
+                    .map_err(|_| not_a_time),
+                Some(_) => Err(not_a_time),
             }
         };
         let string = |name: &'static str| -> Result<Option<&'a str>, VerifyError> {
@@ -332,7 +333,7 @@ impl<'a> Params<'a> {
                 None => Ok(None),
                 Some(BareItem::String(value)) => Ok(Some(value.as_str())),
                 Some(_) => Err(VerifyError::Malformed(
-                    "nonce, alg or keyid is not a string",
+                    "nonce and alg are quoted strings, such as nonce=\"7Fx2\"",
                 )),
             }
         };

@@ -191,7 +191,9 @@ fn wrong_keys_and_missing_signatures_are_refused() {
     let hmac = tollgate_sign::VerifyingKey::hmac_sha256(&[1; 32]).unwrap();
     assert_eq!(
         verifier.verify(&request, &signed.headers, &signed.body, KEY_ID, &hmac, NOW),
-        Err(VerifyError::WrongAlgorithm)
+        Err(VerifyError::WrongAlgorithm(
+            tollgate_sign::Algorithm::HmacSha256
+        ))
     );
     let mut unsigned = Signed::new(NOW);
     unsigned.headers.remove("signature-input");
@@ -305,7 +307,12 @@ fn the_policy_requires_its_components_and_parameters() {
     );
     assert_eq!(check(full, &expired), Err(VerifyError::Expired));
     let wrong_alg = format!(r#";created={NOW};keyid="{KEY_ID}";nonce="n1";alg="hmac-sha256""#);
-    assert_eq!(check(full, &wrong_alg), Err(VerifyError::WrongAlgorithm));
+    assert_eq!(
+        check(full, &wrong_alg),
+        Err(VerifyError::WrongAlgorithm(
+            tollgate_sign::Algorithm::Ed25519
+        ))
+    );
     // A field the verifier requires, when the request has it.
     let requiring = Verifier::new().requiring("Content-Type");
     let mut signed = Signed::new(NOW);
@@ -471,4 +478,23 @@ fn the_work_before_the_signature_is_checked_is_bounded() {
     let mut short = Signed::new(NOW);
     short.set("signature", "sig=:AAAA:");
     assert_eq!(short.verify(), Err(VerifyError::Mismatch));
+}
+
+#[test]
+fn a_created_time_no_signature_can_carry_is_refused() {
+    let mut headers = HeaderMap::new();
+    let request = Request {
+        method: "GET",
+        scheme: "https",
+        authority: "api.example.com",
+        path_and_query: "/",
+    };
+    assert_eq!(
+        signer().sign(&request, &mut headers, b"", 1_000_000_000_000_000),
+        Err(tollgate_sign::SignError::CreatedOutOfRange)
+    );
+    assert!(
+        headers.is_empty(),
+        "nothing is written for a refused signature"
+    );
 }
