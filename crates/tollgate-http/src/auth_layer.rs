@@ -232,6 +232,47 @@ impl<St> Shared<St> {
     }
 }
 
+impl<St: Storage> Shared<St> {
+    /// The steps the request of a valid token (`found`) passes before the handler, in order:
+    /// its allowed origins; its signature, when the token has a signing key; its rate limits
+    /// and quota. The request (its body read into memory when the signature covered it) and the
+    /// `RateLimit` fields to answer with; or the refusal.
+    async fn admit<B>(
+        &self,
+        found: &Authenticated,
+        request: Request<B>,
+        now: DateTime<Utc>,
+        client: Option<ClientAddr>,
+    ) -> Result<(Request<B>, Option<RateLimitHeaders>), Refusal>
+    where
+        B: Body + From<Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        // A valid token guessed nothing: an origin refusal is not counted.
+        if let Some(refused) = origin_refusal(found, request.headers().get(ORIGIN)) {
+            return Err(refused);
+        }
+        // Before metering, so that a copied token without its key uses up nothing. A bad
+        // signature (401, not a 413 or a 503) counts as a failure from the client's address.
+        let request = match &found.token.limits.signing_key {
+            None => request,
+            Some(key) => {
+                let key_id = found.token.id.0.to_string();
+                let checked = self.signed.check(request, key, &key_id, now, &self.realm);
+                checked.await.inspect_err(|refused| {
+                    if refused.status == StatusCode::UNAUTHORIZED {
+                        self.count_failure(client);
+                    }
+                })?
+            }
+        };
+        match self.tokens.meter(found, now, Instant::now()).await {
+            Ok(metered) => Ok((request, RateLimitHeaders::allowed(&metered, now))),
+            Err(error) => Err(refusal::meter_error(&error, now)),
+        }
+    }
+}
+
 /// Whether a failed authentication is the client's doing, so counts against its address: every
 /// failure but the database's.
 fn is_clients_failure(error: &AuthError) -> bool {
@@ -328,43 +369,15 @@ where
                     .authenticate_header(value.as_bytes(), now)
                     .await
                 {
-                    Ok(found) => {
-                        // A valid token guessed nothing: an origin refusal is not counted.
-                        if let Some(refused) = origin_refusal(&found, request.headers().get(ORIGIN))
-                        {
+                    Ok(found) => match layer.admit(&found, request, now, client).await {
+                        Ok((admitted, limits)) => {
+                            (request, rate_limit) = (admitted, limits);
+                            Caller::Token(found)
+                        }
+                        Err(refused) => {
                             return Ok(with_token_id(refused.to_response(), found.token.id));
                         }
-                        // Before metering: a copied token without its key uses up nothing.
-                        if let Some(key) = &found.token.limits.signing_key {
-                            let key_id = found.token.id.0.to_string();
-                            match layer
-                                .signed
-                                .check(request, key, &key_id, now, &layer.realm)
-                                .await
-                            {
-                                Ok(checked) => request = checked,
-                                Err(refused) => {
-                                    if refused.status == StatusCode::UNAUTHORIZED {
-                                        layer.count_failure(client);
-                                    }
-                                    return Ok(with_token_id(
-                                        refused.to_response(),
-                                        found.token.id,
-                                    ));
-                                }
-                            }
-                        }
-                        match layer.tokens.meter(&found, now, Instant::now()).await {
-                            Ok(metered) => {
-                                rate_limit = RateLimitHeaders::allowed(&metered, now);
-                            }
-                            Err(error) => {
-                                let refused = refusal::meter_error(&error, now);
-                                return Ok(with_token_id(refused.to_response(), found.token.id));
-                            }
-                        }
-                        Caller::Token(found)
-                    }
+                    },
                     Err(error) => {
                         if is_clients_failure(&error) {
                             layer.count_failure(client);
@@ -969,6 +982,102 @@ mod tests {
         assert_eq!(
             code(&limited),
             (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into())
+        );
+    }
+
+    /// `GET http:/v1/notes` to `api.example` in origin form, with `token`, signed by `key`
+    /// under `key_id` covering `@scheme` as `scheme`, created at `created`, with `nonce`.
+    fn signed_get(
+        token: &str,
+        key: &tollgate_sign::SigningKey,
+        key_id: i64,
+        (scheme, created, nonce): (&str, DateTime<Utc>, &str),
+    ) -> Request<TestBody> {
+        let mut request = Request::get("/v1/notes")
+            .header(http::header::HOST, "api.example")
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .body(TestBody::default())
+            .unwrap();
+        let input = format!(
+            r#"sig=("@method" "@authority" "@path" "@scheme");created={};keyid="{key_id}";nonce="{nonce}""#,
+            created.timestamp()
+        );
+        let headers = request.headers_mut();
+        headers.insert("signature-input", HeaderValue::from_str(&input).unwrap());
+        let signed = tollgate_sign::Request {
+            method: "GET",
+            scheme,
+            authority: "api.example",
+            path_and_query: "/v1/notes",
+        };
+        let base = tollgate_sign::signature_base(&signed, headers, "sig").unwrap();
+        let signature = format!("sig=:{}:", base64_of(&key.sign(&base)));
+        headers.insert("signature", HeaderValue::from_str(&signature).unwrap());
+        request
+    }
+
+    fn base64_of(bytes: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    #[tokio::test]
+    async fn signed_requests_take_the_scheme_and_the_verifier_they_are_given() {
+        let key = tollgate_sign::SigningKey::ed25519(&[6; 32]);
+        let signing_key = tollgate_scope::SignatureKey::Ed25519(key.public_key().unwrap());
+        let (tokens, token) = service_holding(Limits {
+            signing_key: Some(signing_key),
+            ..Limits::new(Scope::ReadOnly)
+        })
+        .await;
+        let id = tokens.authenticate(&token, at(0)).await.unwrap().token.id.0;
+        let layer = |signed: SignedRequests| {
+            AuthLayer::new(
+                Arc::clone(&tokens),
+                Realm::new("tollgate").unwrap(),
+                TokenRequirement::Required,
+            )
+            .with_clock(|| at(1))
+            .with_signed_requests(signed)
+        };
+        let send = |layer: AuthLayer<MemoryStorage>, request| async move {
+            layer.layer(Echo).call(request).await.unwrap()
+        };
+        // Behind a TLS proxy, requests arrive in origin form: signed for https, they verify only
+        // where the layer is told the scheme.
+        let https = ("https", at(1), "n1");
+        let plain = send(
+            layer(SignedRequests::new()),
+            signed_get(&token, &key, id, https),
+        )
+        .await;
+        assert_eq!(
+            code(&plain),
+            (StatusCode::UNAUTHORIZED, "invalid_signature".into())
+        );
+        let told = layer(SignedRequests::new().with_scheme(http::uri::Scheme::HTTPS));
+        assert_eq!(
+            send(told, signed_get(&token, &key, id, https))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        // A minute old: within the default verifier's five minutes, not a stricter one's ten
+        // seconds.
+        let old = ("http", at(-59), "n2");
+        let default = send(
+            layer(SignedRequests::new()),
+            signed_get(&token, &key, id, old),
+        )
+        .await;
+        assert_eq!(default.status(), StatusCode::OK);
+        let strict =
+            tollgate_sign::Verifier::new().with_max_age(core::time::Duration::from_secs(10));
+        let strict = layer(SignedRequests::new().with_verifier(strict));
+        let refused = send(strict, signed_get(&token, &key, id, old)).await;
+        assert_eq!(
+            code(&refused),
+            (StatusCode::UNAUTHORIZED, "signature_expired".into())
         );
     }
 }

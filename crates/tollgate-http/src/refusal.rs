@@ -104,6 +104,16 @@ pub fn signature_error(error: &VerifyError, realm: &Realm) -> Refusal {
         .with_challenge(realm.signature_error(code))
 }
 
+/// 413 for a request body over `max_bytes`.
+#[must_use]
+pub fn payload_too_large(max_bytes: usize) -> Refusal {
+    Refusal::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("request bodies are limited to {max_bytes} bytes"),
+    )
+}
+
 /// 401 for a request with more than one `Authorization` field: ambiguous, so malformed.
 #[must_use]
 pub fn repeated_authorization(realm: &Realm) -> Refusal {

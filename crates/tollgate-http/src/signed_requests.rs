@@ -93,14 +93,7 @@ impl SignedRequests {
         let body = match Limited::new(body, self.max_body).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(error) if error.is::<LengthLimitError>() => {
-                return Err(Refusal::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!(
-                        "signed request bodies are limited to {} bytes",
-                        self.max_body
-                    ),
-                ));
+                return Err(refusal::payload_too_large(self.max_body));
             }
             Err(error) => {
                 return Err(Refusal::new(

@@ -11,12 +11,11 @@ use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{FromRequest, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use http::StatusCode;
 use http::header::EXPECT;
 use http_body::Frame;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
-use tollgate::http::Refusal;
+use tollgate::http::{Refusal, refusal};
 
 use crate::client_errors::bad_request;
 
@@ -78,11 +77,7 @@ impl UnreadBody {
 
 /// 413; [`drain_unread`] discards the rest of the body.
 fn too_large() -> Refusal {
-    Refusal::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
-    )
+    refusal::payload_too_large(MAX_BODY_BYTES)
 }
 
 /// The next chunk of the body's data (trailers are skipped); `None` at its end.
