@@ -68,7 +68,10 @@ impl fmt::Display for AuditAction {
 
 /// An action name that is not one of [`AuditAction::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown audit action")]
+#[error(
+    "unknown audit action: one of user_created, token_created, token_revoked, token_restored, \
+     token_deleted, tokens_purged, writers_changed and refused"
+)]
 pub struct ParseAuditActionError;
 
 impl FromStr for AuditAction {
@@ -153,4 +156,20 @@ impl AuditQuery {
 #[must_use]
 pub fn token_target(id: TokenId) -> String {
     format!("token:{}", id.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_reads_back_from_its_name_and_the_error_names_them_all() {
+        let error = "nothing".parse::<AuditAction>().unwrap_err().to_string();
+        for action in AuditAction::ALL {
+            assert_eq!(action.as_str().parse(), Ok(action));
+            assert_eq!(action.to_string(), action.as_str());
+            assert!(error.contains(action.as_str()), "{error} lacks {action}");
+        }
+        assert_eq!("Refused".parse::<AuditAction>(), Err(ParseAuditActionError));
+    }
 }

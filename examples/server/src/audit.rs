@@ -12,7 +12,7 @@ use chrono::Utc;
 use tollgate::http::Caller;
 use tollgate::store::{
     AuditAction, AuditEvent, Authenticated, Storage, TokenId, TokenRecord, TokenService, User,
-    UserName, token_target,
+    token_target,
 };
 use tollgate::writers::{AllowReason, WriteDecision, WriterList};
 
@@ -20,34 +20,30 @@ use crate::access::{actor, admin_override};
 use crate::handlers::override_requested;
 use crate::records::Kind;
 
-/// The acting token's id and its owner, when the caller presented a token.
-fn by(caller: &Caller) -> (Option<i64>, Option<&str>) {
-    match caller {
-        Caller::Token(found) => (Some(found.token.id.0), Some(found.token.owner.as_str())),
-        Caller::Anonymous => (None, None),
-    }
-}
-
-/// Appends one event, done now by `actor` (a user and their token; none for the server's own
-/// work), `count` times, to the audit log. The change it records has landed already: should
-/// the database refuse the event, that is logged at `error`, and the change stands. The write
-/// is a task of its own, so that a request dropped meanwhile (its client gone, its time up)
-/// does not drop the event with it.
-async fn append<S: Storage + 'static>(
-    tokens: &Arc<TokenService<S>>,
-    actor: Option<(&UserName, TokenId)>,
-    (action, target, outcome): (AuditAction, String, String),
-    count: u64,
-) {
-    let event = AuditEvent {
+/// An event done now by `by` (none for the server's own work), once.
+fn event(
+    by: Option<&Authenticated>,
+    action: AuditAction,
+    target: String,
+    outcome: String,
+) -> AuditEvent {
+    AuditEvent {
         at: Utc::now(),
-        actor_user: actor.map(|(user, _)| user.clone()),
-        actor_token: actor.map(|(_, token)| token),
+        actor_user: by.map(|found| found.token.owner.clone()),
+        actor_token: by.map(|found| found.token.id),
         action,
         target,
         outcome,
-        count,
-    };
+        count: 1,
+    }
+}
+
+/// Appends `event` to the audit log. The change it records has landed already: should the
+/// database refuse the event, that is logged at `error`, and the change stands. The write is
+/// a task of its own, so that a request dropped meanwhile (its client gone, its time up) does
+/// not drop the event with it.
+async fn append<S: Storage + 'static>(tokens: &Arc<TokenService<S>>, event: AuditEvent) {
+    let action = event.action;
     let tokens = Arc::clone(tokens);
     let write = tokio::spawn(async move { tokens.storage().append_audit(&[event]).await });
     let error = match write.await {
@@ -58,9 +54,9 @@ async fn append<S: Storage + 'static>(
     tracing::error!(target: "audit", error, action = %action, "audit_event_not_stored");
 }
 
-/// The acting user and token of `by`.
-fn acting(by: &Authenticated) -> Option<(&UserName, TokenId)> {
-    Some((&by.token.owner, by.token.id))
+/// The target naming a user: `user:{name}`.
+fn user_target(user: &User) -> String {
+    format!("user:{}", user.name.as_str())
 }
 
 /// A user was created by `by`.
@@ -77,10 +73,17 @@ pub(crate) async fn user_created<S: Storage + 'static>(
         by_user = by.token.owner.as_str(),
         "user_created"
     );
-    let target = format!("user:{}", user.name.as_str());
     let outcome = format!("role {}", user.role.as_str());
-    let what = (AuditAction::UserCreated, target, outcome);
-    append(tokens, acting(by), what, 1).await;
+    append(
+        tokens,
+        event(
+            Some(by),
+            AuditAction::UserCreated,
+            user_target(user),
+            outcome,
+        ),
+    )
+    .await;
 }
 
 /// A token was created by `by` (whose token is its parent, or was when `by` made it).
@@ -106,8 +109,11 @@ pub(crate) async fn token_created<S: Storage + 'static>(
         None => format!("owner {}", token.owner.as_str()),
     };
     let target = token_target(token.id);
-    let what = (AuditAction::TokenCreated, target, outcome);
-    append(tokens, acting(by), what, 1).await;
+    append(
+        tokens,
+        event(Some(by), AuditAction::TokenCreated, target, outcome),
+    )
+    .await;
 }
 
 /// `mint` (the command line, not a request) created the token `token` and, when `new_user`,
@@ -118,13 +124,20 @@ pub(crate) async fn minted<S: Storage + 'static>(
     token: &TokenRecord,
 ) {
     if let Some(user) = new_user {
-        let target = format!("user:{}", user.name.as_str());
         let outcome = format!("role {}, by mint", user.role.as_str());
-        append(tokens, None, (AuditAction::UserCreated, target, outcome), 1).await;
+        append(
+            tokens,
+            event(None, AuditAction::UserCreated, user_target(user), outcome),
+        )
+        .await;
     }
     let outcome = format!("owner {}, by mint", token.owner.as_str());
-    let what = (AuditAction::TokenCreated, token_target(token.id), outcome);
-    append(tokens, None, what, 1).await;
+    let target = token_target(token.id);
+    append(
+        tokens,
+        event(None, AuditAction::TokenCreated, target, outcome),
+    )
+    .await;
 }
 
 /// The server deleted `purged` tokens neither used nor made since `cutoff`.
@@ -135,44 +148,42 @@ pub(crate) async fn tokens_purged<S: Storage + 'static>(
 ) {
     let since = cutoff.date_naive();
     tracing::info!(target: "audit", purged, %since, "tokens_purged");
-    let what = (
+    let outcome = format!("unused since {since}");
+    let purge = event(
+        None,
         AuditAction::TokensPurged,
         "tokens".to_owned(),
-        format!("unused since {since}"),
+        outcome,
     );
-    append(tokens, None, what, purged).await;
+    append(
+        tokens,
+        AuditEvent {
+            count: purged,
+            ..purge
+        },
+    )
+    .await;
 }
 
-/// What happened to an existing token.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum TokenChange {
-    Revoked,
-    Restored,
-    Deleted,
-}
-
-/// The token `id` was revoked, restored or deleted by `by`.
+/// The token `id` was revoked, restored or deleted by `by` (`action`).
 pub(crate) async fn token_changed<S: Storage + 'static>(
     tokens: &Arc<TokenService<S>>,
     by: &Authenticated,
     id: TokenId,
-    change: TokenChange,
+    action: AuditAction,
 ) {
-    let action = match change {
-        TokenChange::Revoked => AuditAction::TokenRevoked,
-        TokenChange::Restored => AuditAction::TokenRestored,
-        TokenChange::Deleted => AuditAction::TokenDeleted,
-    };
-    let event = action.as_str();
     tracing::info!(
         target: "audit",
         id = id.0,
         by_token_id = by.token.id.0,
         by_user = by.token.owner.as_str(),
-        "{event}"
+        "{action}"
     );
-    let outcome = "ok".to_owned();
-    append(tokens, acting(by), (action, token_target(id), outcome), 1).await;
+    append(
+        tokens,
+        event(Some(by), action, token_target(id), "ok".to_owned()),
+    )
+    .await;
 }
 
 /// Whether the admin override, not the list itself, is what lets the caller change a record
@@ -201,7 +212,12 @@ pub(crate) async fn writers_changed<S: Storage + 'static>(
     removed: &[String],
     admin_override: bool,
 ) {
-    let (by_token_id, by_user) = by(caller);
+    let by = match caller {
+        Caller::Token(found) => Some(found),
+        Caller::Anonymous => None,
+    };
+    let by_token_id = by.map(|found| found.token.id.0);
+    let by_user = by.map(|found| found.token.owner.as_str());
     tracing::info!(
         target: "audit",
         kind = %kind.as_str(),
@@ -218,11 +234,11 @@ pub(crate) async fn writers_changed<S: Storage + 'static>(
     if admin_override {
         outcome.push("(admin override)".to_owned());
     }
-    let actor_of_caller = match caller {
-        Caller::Token(found) => acting(found),
-        Caller::Anonymous => None,
-    };
     let target = format!("{}/{name}", kind.as_str());
-    let what = (AuditAction::WritersChanged, target, outcome.join(" "));
-    append(tokens, actor_of_caller, what, 1).await;
+    let outcome = outcome.join(" ");
+    append(
+        tokens,
+        event(by, AuditAction::WritersChanged, target, outcome),
+    )
+    .await;
 }

@@ -18,14 +18,14 @@ use tollgate::scope::{
     Access, Grants, Limits, LimitsRequest, Operation, ResourceName, Scope, SignatureKey,
 };
 use tollgate::sign::VerifyingKey;
-use tollgate::store::{Authenticated, CreatedToken, TokenId, TokenRecord};
+use tollgate::store::{AuditAction, Authenticated, CreatedToken, TokenId, TokenRecord};
 use tollgate::token::TokenName;
 
 use super::records::valid_name;
 use super::{no_store, rfc3339};
 use crate::access::refuse_publishable;
 use crate::app::AppState;
-use crate::audit::{self, TokenChange};
+use crate::audit;
 use crate::body::UnreadBody;
 use crate::client_errors::{bad_request, not_found};
 use crate::paging::{PageQuery, next_link};
@@ -388,7 +388,7 @@ pub(crate) async fn delete(
         .tokens
         .delete_token(id, &found.token.owner, Utc::now())
         .await?;
-    audit::token_changed(&state.tokens, &found, id, TokenChange::Deleted).await;
+    audit::token_changed(&state.tokens, &found, id, AuditAction::TokenDeleted).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -426,11 +426,11 @@ async fn set_revocation(
     let done = match change {
         Revocation::Revoke => {
             state.tokens.revoke(id, Utc::now()).await?;
-            TokenChange::Revoked
+            AuditAction::TokenRevoked
         }
         Revocation::Restore => {
             state.tokens.restore(id).await?;
-            TokenChange::Restored
+            AuditAction::TokenRestored
         }
     };
     audit::token_changed(&state.tokens, by, id, done).await;
