@@ -31,7 +31,7 @@ const LABEL: &str = "sig";
 
 /// How many nonces the measured verifier may remember: more than any run verifies, so it
 /// never refuses a request as `Busy`. The memory is not reserved, it grows with what is
-/// remembered (about 20 bytes a nonce; a full report verifies some tens of thousands).
+/// remembered (at most about 36 bytes a nonce; a full report verifies some tens of thousands).
 const NONCE_ROOM: usize = 1 << 40;
 
 /// The signature algorithm of a comparison.
