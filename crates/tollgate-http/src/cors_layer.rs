@@ -12,7 +12,7 @@ use tollgate_cors::{CorsDecision, CorsHeader, CorsPolicy, CorsRequest, ResponseH
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::Refusal;
+use crate::refusal;
 use crate::response_future::ResponseFuture;
 
 /// Evaluates each request against a [`CorsPolicy`]: an allowed preflight is answered 204 with
@@ -217,12 +217,9 @@ where
                 *response.status_mut() = StatusCode::NO_CONTENT;
                 response
             }
-            CorsDecision::PreflightDenied(reason) => Refusal::new(
-                StatusCode::FORBIDDEN,
-                "cors_preflight_rejected",
-                reason.to_string(),
-            )
-            .to_response(),
+            CorsDecision::PreflightDenied(reason) => {
+                refusal::cors_preflight_denied(reason).to_response()
+            }
             CorsDecision::NotCors { .. }
             | CorsDecision::ActualAllowed(_)
             | CorsDecision::ActualDenied { .. } => {

@@ -51,12 +51,3 @@ impl<S: Sync> FromRequestParts<S> for Caller {
         left_by_auth_layer::<Caller>(&parts.extensions).cloned()
     }
 }
-
-/// The `AuthLayer`'s realm, for a handler's own refusals with the same challenges.
-impl<S: Sync> FromRequestParts<S> for Realm {
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
-        left_by_auth_layer::<Realm>(&parts.extensions).cloned()
-    }
-}

@@ -3,11 +3,12 @@
 //! The leaf crates know nothing about HTTP; this crate maps their inputs from `http` types
 //! and their decisions to responses, in one place:
 //!
-//! - [`refusal`]: every "no" to a status, a stable error code, a JSON body
-//!   (`{"error": {"code", "message"}}`) and, for credentials, a `WWW-Authenticate` challenge
-//!   built from a validated [`Realm`].
-//!   A [`Refusal`] is the one error type: a handler may return `Result<_, Refusal>` (with the
-//!   `axum` feature it is an axum response, and `?` turns a store error into one).
+//! - [`refusal`] (the crate `tollgate-refusal`, re-exported): every "no" to a status, a
+//!   stable error code, a JSON body (`{"error": {"code", "message"}}`) and, for credentials,
+//!   a `WWW-Authenticate` challenge built from a validated [`Realm`]. A [`Refusal`] is the one
+//!   error type: a handler may return `Result<_, Refusal>` (with the `axum` feature it is an
+//!   axum response, and `?` turns a store error into one). A server on a framework that is not
+//!   built on tower uses that crate alone, and refuses exactly as these layers do.
 //! - [`CorsLayer`]: answers preflights (204 or 403) and adds CORS headers to every other
 //!   response, errors included.
 //! - [`AuthLayer`]: authenticates `Authorization` through a `tollgate-store` service, checks
@@ -20,7 +21,7 @@
 //!
 //! For logs, through [`tracing`] (the application installs the subscriber): every 500 and
 //! 503 that [`refusal`] makes (from a store failure, or [`refusal::internal`]) logs its cause,
-//! with the error's sources, at `error` and `warn` (target `tollgate_http::cause`); a
+//! with the error's sources, at `error` and `warn` (target `tollgate_refusal::cause`); a
 //! response made by [`Refusal::to_response`] carries its [`RefusalCode`], and one that passed
 //! [`AuthLayer`] with a valid token carries the token's `TokenId`, in its extensions, so that
 //! a request log wrapped around both can say why a request was refused and whose it was.
@@ -64,34 +65,28 @@
 )]
 
 mod auth_layer;
-mod cause;
-mod challenge;
 mod client_addr;
 mod cors_layer;
-mod error;
 #[cfg(feature = "axum")]
 mod extract;
 mod failure_throttle;
-mod rate_limit_headers;
-pub mod refusal;
-mod refusal_response;
 mod response_future;
 mod scope_layer;
 mod signed_requests;
 
 pub use auth_layer::{Auth, AuthLayer, Caller, TokenRequirement};
-pub use challenge::Realm;
 pub use client_addr::ClientAddr;
 pub use cors_layer::{Cors, CorsLayer};
-pub use error::RealmError;
 #[cfg(feature = "axum")]
 pub use extract::CallerToken;
 pub use failure_throttle::FailureThrottle;
-pub use rate_limit_headers::{RATELIMIT, RATELIMIT_POLICY, RateLimitHeaders};
-pub use refusal_response::{Refusal, RefusalCode};
 pub use response_future::ResponseFuture;
 pub use scope_layer::{ScopeLayer, Scoped};
 pub use signed_requests::{DEFAULT_MAX_SIGNED_BODY, SignedRequests};
+pub use tollgate_refusal as refusal;
+pub use tollgate_refusal::{
+    RATELIMIT, RATELIMIT_POLICY, RateLimitHeaders, Realm, RealmError, Refusal, RefusalCode,
+};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -20,6 +20,10 @@ pub use tollgate_store as store;
 #[doc(inline)]
 pub use tollgate_cors as cors;
 
+#[cfg(feature = "refusal")]
+#[doc(inline)]
+pub use tollgate_refusal as refusal;
+
 #[cfg(feature = "http")]
 #[doc(inline)]
 pub use tollgate_http as http;

@@ -52,7 +52,8 @@ mod tests {
     use tollgate_store::{AuthError, StoreError};
 
     use super::*;
-    use crate::{Realm, refusal};
+    use crate as refusal;
+    use crate::Realm;
 
     /// What `run` logged, as the server's plain-text format writes it.
     fn logged(run: impl FnOnce()) -> String {

@@ -1,30 +1,10 @@
-//! Each crate's "no", mapped to one HTTP status in one place.
-//!
-//! | refusal | status | code |
-//! |---|---|---|
-//! | no credentials | 401 + challenge | `missing_token` |
-//! | malformed header or token, unknown, revoked, expired; two `Authorization` fields | 401 + `invalid_token` | `invalid_token` |
-//! | credentials from an address over its rate of failed authentications | 429 + `Retry-After` | `too_many_failures` |
-//! | a token (or a token it derives from) over its rate limit | 429 + `Retry-After` + `RateLimit` fields | `rate_limited` |
-//! | a token (or a token it derives from) that used its quota for the period | 429 + `Retry-After` + `RateLimit` fields | `quota_exceeded` |
-//! | database unavailable | 503 | `unavailable` |
-//! | malformed stored row | 500 | `internal` |
-//! | scope or role too low, a publishable token beyond reading, or never for tokens | 403 + `insufficient_scope` | `insufficient_scope` |
-//! | outside the token's grants | 403 | `not_granted` |
-//! | not a writer | 403 | `not_a_writer` |
-//! | token's allowed origins do not match `Origin` | 403 | `origin_not_allowed` |
-//! | a new token above its owner's role | 422 | `scope_above_role` |
-//! | a new token beyond its parent's expiry, origins, grants, rate limit or quota | 422 | `exceeds_parent` |
-//! | a new token made by a token with the most ancestors allowed | 422 | `derivation_too_deep` |
-//! | limits no token may have | 422 | `publishable_read_only`, `publishable_needs_origins`, `invalid_allowed_origin` |
-//! | restoring a token whose parent is revoked or deleted, or creating one with a token revoked or deleted since it authenticated the request | 409 | `parent_not_active` |
-//! | a new token for a user who holds the most live tokens allowed | 422 | `too_many_tokens` |
+//! Each crate's "no", mapped to one refusal (the table is the crate's documentation).
 
 use core::time::Duration;
 
 use chrono::{DateTime, Utc};
 use http::StatusCode;
-use tollgate_cors::OriginCheck;
+use tollgate_cors::{CorsDenial, OriginCheck};
 use tollgate_limit::Refused;
 use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
 use tollgate_sign::VerifyError;
@@ -114,6 +94,17 @@ pub fn payload_too_large(max_bytes: usize) -> Refusal {
     )
 }
 
+/// 403 for a CORS preflight that the policy denies (answered without CORS headers, so the
+/// browser refuses the request it asked about).
+#[must_use]
+pub fn cors_preflight_denied(reason: CorsDenial) -> Refusal {
+    Refusal::new(
+        StatusCode::FORBIDDEN,
+        "cors_preflight_rejected",
+        reason.to_string(),
+    )
+}
+
 /// 401 for a request with more than one `Authorization` field: ambiguous, so malformed.
 #[must_use]
 pub fn repeated_authorization(realm: &Realm) -> Refusal {
@@ -126,7 +117,7 @@ pub fn repeated_authorization(realm: &Realm) -> Refusal {
 }
 
 /// 429 for credentials from an address that failed to authenticate too often
-/// ([`FailureThrottle`](crate::FailureThrottle)), with `Retry-After`.
+/// (tollgate-http's `FailureThrottle`), with `Retry-After`.
 #[must_use]
 pub fn too_many_failures(wait: Refused) -> Refusal {
     Refusal::new(
@@ -588,6 +579,16 @@ mod tests {
             writer_denial(WriteDenial::Anonymous, &realm()).status,
             StatusCode::UNAUTHORIZED
         );
+        let preflight = cors_preflight_denied(CorsDenial::OriginNotAllowed);
+        assert_eq!(
+            (preflight.status, preflight.code, preflight.message.as_str()),
+            (
+                StatusCode::FORBIDDEN,
+                "cors_preflight_rejected",
+                "origin not allowed"
+            )
+        );
+        assert!(preflight.challenge.is_none());
         assert!(origin_refusal(OriginCheck::Allowed).is_none());
         for check in [
             OriginCheck::Missing,

@@ -10,7 +10,7 @@ use crate::RealmError;
 ///
 /// Validated once so that every challenge built from it is a valid header value: 1 to 64
 /// printable ASCII characters other than `"` and `\`. Cloned into every authenticated
-/// request (see [`AuthLayer`](crate::AuthLayer)), so a clone is one reference count.
+/// request (tollgate-http's `AuthLayer` does), so a clone is one reference count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Realm(Arc<Challenges>);
 

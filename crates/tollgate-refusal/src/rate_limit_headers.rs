@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use tollgate_limit::{Quota, QuotaStatus, Rate};
 use tollgate_store::{MeterError, Metered};
 
-use crate::refusal_response::whole_seconds;
+use crate::refusal::whole_seconds;
 
 /// `RateLimit-Policy`: the limits that apply, which stay the same from response to response.
 pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");

@@ -3,7 +3,7 @@
 use core::time::Duration;
 
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::RateLimitHeaders;
 
@@ -77,14 +77,11 @@ impl Refusal {
         serde_json::json!({ "error": { "code": self.code, "message": self.message } }).to_string()
     }
 
-    /// The whole response, with any body type that can be made from a `String`. Its
-    /// extensions hold the [`RefusalCode`].
+    /// The response's headers: `Content-Type: application/json`, and the challenge,
+    /// `Retry-After` and `RateLimit` fields this refusal has.
     #[must_use]
-    pub fn to_response<B: From<String>>(&self) -> Response<B> {
-        let mut response = Response::new(B::from(self.body()));
-        *response.status_mut() = self.status;
-        response.extensions_mut().insert(RefusalCode(self.code));
-        let headers = response.headers_mut();
+    pub fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(5);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(challenge) = &self.challenge {
             headers.insert(WWW_AUTHENTICATE, challenge.clone());
@@ -93,8 +90,20 @@ impl Refusal {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let Some(rate_limit) = &self.rate_limit {
-            rate_limit.apply(headers);
+            rate_limit.apply(&mut headers);
         }
+        headers
+    }
+
+    /// The whole response, with any body type that can be made from a `String`: the status,
+    /// [`headers`](Self::headers) and [`body`](Self::body). Its extensions hold the
+    /// [`RefusalCode`].
+    #[must_use]
+    pub fn to_response<B: From<String>>(&self) -> Response<B> {
+        let mut response = Response::new(B::from(self.body()));
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers();
+        response.extensions_mut().insert(RefusalCode(self.code));
         response
     }
 }
@@ -104,15 +113,6 @@ pub(crate) fn whole_seconds(duration: Duration) -> u64 {
     duration
         .as_secs()
         .saturating_add(u64::from(duration.subsec_nanos() > 0))
-}
-
-/// With the `axum` feature, a handler may return `Result<_, Refusal>`: the refusal is sent as
-/// [`Refusal::to_response`] makes it.
-#[cfg(feature = "axum")]
-impl axum_core::response::IntoResponse for Refusal {
-    fn into_response(self) -> axum_core::response::Response {
-        self.to_response()
-    }
 }
 
 /// The code of the refusal a response answers with, which [`Refusal::to_response`] puts in
@@ -151,23 +151,6 @@ mod tests {
         assert_eq!(body["error"]["message"], "the \"token\" is bad");
         let code = response.extensions().get::<RefusalCode>().copied();
         assert_eq!(code.map(RefusalCode::as_str), Some("invalid_token"));
-    }
-
-    #[cfg(feature = "axum")]
-    #[test]
-    fn axum_response_is_the_same_response() {
-        use axum_core::response::IntoResponse;
-
-        let refusal = Refusal::new(StatusCode::CONFLICT, "duplicate_name", "taken")
-            .with_retry_after(Duration::from_secs(2));
-        let response = refusal.clone().into_response();
-        assert_eq!(response.status(), StatusCode::CONFLICT);
-        assert_eq!(response.headers()[RETRY_AFTER], "2");
-        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
-        assert_eq!(
-            response.extensions().get::<RefusalCode>(),
-            Some(&RefusalCode("duplicate_name"))
-        );
     }
 
     #[test]
