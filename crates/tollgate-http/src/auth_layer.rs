@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use http::header::{AUTHORIZATION, ORIGIN};
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body::Body;
-use tollgate_scope::{Access, Decision, Operation};
+use tollgate_scope::{Access, Operation};
 use tollgate_store::{AuthError, Authenticated, Storage, TokenId, TokenService};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -52,20 +52,11 @@ impl Caller {
         resource: Option<(&str, Access)>,
         realm: &Realm,
     ) -> Result<(), Refusal> {
-        match self {
-            Self::Anonymous if operation == Operation::ReadData => Ok(()),
-            Self::Anonymous => Err(refusal::missing_token(realm)),
-            Self::Token(found) => {
-                match found
-                    .token
-                    .limits
-                    .check_operation(&found.role, operation, resource)
-                {
-                    Decision::Allow => Ok(()),
-                    Decision::Deny(denial) => Err(refusal::scope_denial(&denial, realm)),
-                }
-            }
-        }
+        let token = match self {
+            Self::Anonymous => None,
+            Self::Token(found) => Some(found),
+        };
+        refusal::authorize(token, operation, resource, realm)
     }
 }
 

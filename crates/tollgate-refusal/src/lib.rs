@@ -26,6 +26,7 @@
 //! | scope or role too low, a publishable token beyond reading, or never for tokens | 403 + `insufficient_scope` | `insufficient_scope` |
 //! | outside the token's grants | 403 | `not_granted` |
 //! | not a writer | 403 | `not_a_writer` |
+//! | a writer list change that would lock its maker out, unconfirmed | 409 | `would_lock_out` |
 //! | token's allowed origins do not match `Origin` | 403 | `origin_not_allowed` |
 //! | a CORS preflight the policy denies | 403 | `cors_preflight_rejected` |
 //! | a request body over the server's limit | 413 | `payload_too_large` |
@@ -71,9 +72,9 @@ mod refusal;
 
 pub use error::RealmError;
 pub use mapping::{
-    auth_error, cors_preflight_denied, derive_error, internal, meter_error, missing_token,
-    origin_refusal, payload_too_large, repeated_authorization, scope_denial, signature_error,
-    store_error, too_many_failures, writer_denial,
+    auth_error, authorize, cors_preflight_denied, derive_error, internal, lockout, meter_error,
+    missing_token, origin_refusal, payload_too_large, repeated_authorization, scope_denial,
+    signature_error, store_error, too_many_failures, writer_denial,
 };
 pub use rate_limit_headers::{RATELIMIT, RATELIMIT_POLICY, RateLimitHeaders};
 pub use realm::Realm;

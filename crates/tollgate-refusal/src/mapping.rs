@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use http::StatusCode;
 use tollgate_cors::{CorsDenial, OriginCheck};
 use tollgate_limit::Refused;
-use tollgate_scope::{Denial, DeriveDenial, InvalidLimits};
+use tollgate_scope::{Access, Decision, Denial, DeriveDenial, InvalidLimits, Operation};
 use tollgate_sign::VerifyError;
-use tollgate_store::{AuthError, DeriveError, MeterError, StoreError};
-use tollgate_writers::WriteDenial;
+use tollgate_store::{AuthError, Authenticated, DeriveError, MeterError, StoreError};
+use tollgate_writers::{Lockout, WriteDenial};
 
 use crate::rate_limit_headers::quota_wait;
 use crate::{RateLimitHeaders, Realm, Refusal, cause};
@@ -276,6 +276,57 @@ pub fn derive_error(error: &DeriveError, realm: &Realm) -> Refusal {
         }
     };
     Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, denial.to_string())
+}
+
+/// `Ok` when this caller may perform `operation` (on `resource`, with that access, when the
+/// operation touches a record that grants can name): a token (`Some`) as its limits decide
+/// ([`Limits::check_operation`](tollgate_scope::Limits::check_operation): its scope capped by
+/// its owner's role, a publishable token only reading, and its grants), an anonymous caller
+/// (`None`) only for [`Operation::ReadData`]. Else 401 `missing_token` or the token's 403
+/// ([`scope_denial`]), with `realm`'s challenges.
+///
+/// # Errors
+/// The refusal to answer with.
+pub fn authorize(
+    token: Option<&Authenticated>,
+    operation: Operation,
+    resource: Option<(&str, Access)>,
+    realm: &Realm,
+) -> Result<(), Refusal> {
+    let Some(found) = token else {
+        return match operation {
+            Operation::ReadData => Ok(()),
+            _ => Err(missing_token(realm)),
+        };
+    };
+    match found
+        .token
+        .limits
+        .check_operation(&found.role, operation, resource)
+    {
+        Decision::Allow => Ok(()),
+        Decision::Deny(denial) => Err(scope_denial(&denial, realm)),
+    }
+}
+
+/// `Ok` unless a change to a writer list would take away the caller's own write access
+/// ([`Lockout::LocksOut`]) and the caller has not confirmed it: then 409 `would_lock_out`,
+/// whose message names `confirmation`, how to confirm (such as `?confirm=lockout`).
+///
+/// # Errors
+/// The refusal to answer with.
+pub fn lockout(answer: Lockout, confirmation: &str) -> Result<(), Refusal> {
+    match answer {
+        Lockout::KeepsAccess => Ok(()),
+        Lockout::LocksOut => Err(Refusal::new(
+            StatusCode::CONFLICT,
+            "would_lock_out",
+            format!(
+                "after this change you could no longer write this record; repeat it with \
+                 {confirmation} if that is what you want"
+            ),
+        )),
+    }
 }
 
 /// 403 for a writer check that refused, or 401 when the actor is anonymous (a token would help).
@@ -566,6 +617,65 @@ mod tests {
         assert_eq!(
             response.headers()[WWW_AUTHENTICATE],
             "Bearer realm=\"tollgate\", error=\"insufficient_scope\""
+        );
+    }
+
+    #[test]
+    fn authorize_lets_anonymous_callers_read_only_and_tokens_as_their_limits_say() {
+        use tollgate_scope::Limits;
+        use tollgate_store::{TokenId, TokenRecord, UserName};
+
+        assert_eq!(authorize(None, Operation::ReadData, None, &realm()), Ok(()));
+        let anonymous = authorize(None, Operation::WriteData, None, &realm()).unwrap_err();
+        assert_eq!(anonymous, missing_token(&realm()));
+
+        let found = Authenticated {
+            token: TokenRecord {
+                id: TokenId(7),
+                owner: UserName::new("alice").unwrap(),
+                name: tollgate_token::TokenName::new("ci").unwrap(),
+                limits: Limits::new(Scope::ReadOnly),
+                parent_id: None,
+                ancestors: Vec::new(),
+                hint: "tg_...abcd".parse().unwrap(),
+                created_at: chrono::DateTime::UNIX_EPOCH,
+                last_used_at: None,
+                revoked_at: None,
+            },
+            role: Role::Admin,
+        };
+        assert_eq!(
+            authorize(
+                Some(&found),
+                Operation::ReadData,
+                Some(("subjects/cpu", Access::Read)),
+                &realm()
+            ),
+            Ok(())
+        );
+        let write = authorize(Some(&found), Operation::WriteData, None, &realm()).unwrap_err();
+        assert_eq!(
+            (write.status, write.code, challenge(&write)),
+            (
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                Some("Bearer realm=\"tollgate\", error=\"insufficient_scope\"")
+            )
+        );
+    }
+
+    #[test]
+    fn an_unconfirmed_lockout_is_409_naming_the_confirmation() {
+        assert_eq!(lockout(Lockout::KeepsAccess, "?confirm=lockout"), Ok(()));
+        let refused = lockout(Lockout::LocksOut, "?confirm=lockout").unwrap_err();
+        assert_eq!(
+            (refused.status, refused.code, refused.message.as_str()),
+            (
+                StatusCode::CONFLICT,
+                "would_lock_out",
+                "after this change you could no longer write this record; repeat it with \
+                 ?confirm=lockout if that is what you want"
+            )
         );
     }
 

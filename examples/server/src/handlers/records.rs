@@ -9,10 +9,10 @@ use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tollgate::http::{Caller, CallerToken, Refusal};
+use tollgate::http::{Caller, CallerToken, Refusal, refusal};
 use tollgate::scope::Access;
 use tollgate::store::{Authenticated, UserName};
-use tollgate::writers::{AdminOverride, Entitlement, Lockout, WriterEdit};
+use tollgate::writers::{AdminOverride, Entitlement, WriterEdit};
 
 use super::{override_requested, query_has};
 use crate::access::{actor, admin_override, authorize_record, may_write, resource_name};
@@ -322,15 +322,7 @@ fn refuse_lockout(
     if !writes_now || overriding || query_has(query, "confirm=lockout") {
         return Ok(());
     }
-    match record.writers.lockout(edit, actor) {
-        Lockout::KeepsAccess => Ok(()),
-        Lockout::LocksOut => Err(Refusal::new(
-            StatusCode::CONFLICT,
-            "would_lock_out",
-            "after this change you could no longer write this record; \
-             repeat it with ?confirm=lockout if that is what you want",
-        )),
-    }
+    refusal::lockout(record.writers.lockout(edit, actor), "?confirm=lockout")
 }
 
 /// The most names one writer list holds: each write compares and stores the whole list.
