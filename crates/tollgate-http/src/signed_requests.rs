@@ -5,7 +5,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::header::HOST;
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{Request, StatusCode};
+use http::Request;
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tollgate_scope::SignatureKey;
@@ -95,13 +95,7 @@ impl SignedRequests {
             Err(error) if error.is::<LengthLimitError>() => {
                 return Err(refusal::payload_too_large(self.max_body));
             }
-            Err(error) => {
-                return Err(Refusal::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request_body",
-                    format!("the request body could not be read: {error}"),
-                ));
-            }
+            Err(error) => return Err(refusal::unreadable_body(&error)),
         };
         // Ed25519 is the one algorithm a `SignatureKey` has. The server checked the key when the
         // token was made, so a key that is not a curve point is a corrupt row: 500.

@@ -105,6 +105,18 @@ pub fn cors_preflight_denied(reason: CorsDenial) -> Refusal {
     )
 }
 
+/// 400 `bad_request_body` for a request body that could not be read (the connection failed,
+/// or its framing is broken): `error` says how, and is the server's own text, never the
+/// body's.
+#[must_use]
+pub fn unreadable_body(error: &dyn core::fmt::Display) -> Refusal {
+    Refusal::new(
+        StatusCode::BAD_REQUEST,
+        "bad_request_body",
+        format!("the request body could not be read: {error}"),
+    )
+}
+
 /// 401 for a request with more than one `Authorization` field: ambiguous, so malformed.
 #[must_use]
 pub fn repeated_authorization(realm: &Realm) -> Refusal {
@@ -699,6 +711,19 @@ mod tests {
             )
         );
         assert!(preflight.challenge.is_none());
+        let unreadable = unreadable_body(&"connection reset");
+        assert_eq!(
+            (
+                unreadable.status,
+                unreadable.code,
+                unreadable.message.as_str()
+            ),
+            (
+                StatusCode::BAD_REQUEST,
+                "bad_request_body",
+                "the request body could not be read: connection reset"
+            )
+        );
         assert!(origin_refusal(OriginCheck::Allowed).is_none());
         for check in [
             OriginCheck::Missing,

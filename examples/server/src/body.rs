@@ -91,7 +91,7 @@ async fn next_data(body: &mut Body) -> Result<Option<Bytes>, Refusal> {
                     return Ok(Some(data));
                 }
             }
-            Some(Err(error)) => return Err(bad_request("bad_request_body", error.to_string())),
+            Some(Err(error)) => return Err(refusal::unreadable_body(&error)),
         }
     }
 }
