@@ -3,9 +3,9 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use http::Request;
 use http::header::HOST;
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::Request;
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tollgate_scope::SignatureKey;
