@@ -15,7 +15,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::{
-    ClientAddr, FailureThrottle, RateLimitHeaders, Realm, Refusal, SignedRequests, refusal,
+    ClientAddr, FailureThrottle, RateLimitHeaders, Realm, Refusal, SignedRequests, grpc, refusal,
 };
 
 /// The future of [`Auth`]: boxed, as it awaits the store's lookup, whose type has no name.
@@ -77,7 +77,8 @@ pub enum TokenRequirement {
 /// [`ScopeLayer`](crate::ScopeLayer) or a handler can refuse with the same challenges). Refusals are answered here: 401 with a challenge,
 /// 403 `origin_not_allowed`, or 503 when the database is unavailable; with a
 /// [`FailureThrottle`], 429 `too_many_failures` first for credentials from an address that
-/// failed too often.
+/// failed too often. A gRPC or gRPC-Web call gets each refusal in gRPC's terms
+/// ([`grpc`](crate::grpc)).
 ///
 /// Each request with a valid token is metered ([`TokenService::meter`]): counted for the
 /// token's use counts, and refused with 429 `rate_limited` or `quota_exceeded` when the
@@ -329,6 +330,9 @@ where
         let clone = self.inner.clone();
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let layer = Arc::clone(&self.layer.shared);
+        // A refusal answers in the caller's protocol: gRPC's to a gRPC call, JSON otherwise.
+        let call = grpc::call_content_type(request.headers()).cloned();
+        let respond = move |refused: &Refusal| grpc::answer(refused, call.as_ref());
         Box::pin(async move {
             let client = request.extensions().get::<ClientAddr>().copied();
             let mut presented = request.headers().get_all(AUTHORIZATION).iter();
@@ -338,20 +342,20 @@ where
             if header.is_some()
                 && let Some(throttled) = layer.throttled(client)
             {
-                return Ok(throttled.to_response());
+                return Ok(respond(&throttled));
             }
             // `Authorization` is a singleton field: with two, which one counts would depend on
             // who reads the request (this layer, a proxy, a log), so neither does.
             if presented.next().is_some() {
                 layer.count_failure(client);
-                return Ok(refusal::repeated_authorization(&layer.realm).to_response());
+                return Ok(respond(&refusal::repeated_authorization(&layer.realm)));
             }
             let now = (layer.clock)();
             let mut rate_limit = None;
             let caller = match header {
                 None => match layer.requirement {
                     TokenRequirement::Required => {
-                        return Ok(refusal::missing_token(&layer.realm).to_response());
+                        return Ok(respond(&refusal::missing_token(&layer.realm)));
                     }
                     TokenRequirement::Optional => Caller::Anonymous,
                 },
@@ -366,14 +370,14 @@ where
                             Caller::Token(found)
                         }
                         Err(refused) => {
-                            return Ok(with_token_id(refused.to_response(), found.token.id));
+                            return Ok(with_token_id(respond(&refused), found.token.id));
                         }
                     },
                     Err(error) => {
                         if is_clients_failure(&error) {
                             layer.count_failure(client);
                         }
-                        return Ok(refusal::auth_error(&error, &layer.realm).to_response());
+                        return Ok(respond(&refusal::auth_error(&error, &layer.realm)));
                     }
                 },
             };

@@ -11,7 +11,7 @@ use tower_service::Service;
 
 use crate::auth_layer::left_by_auth_layer;
 use crate::response_future::{OwnedHeaders, ResponseFuture};
-use crate::{Caller, Refusal};
+use crate::{Caller, Refusal, grpc};
 
 /// Checks, for each request, that the [`Caller`] that [`AuthLayer`](crate::AuthLayer) put in
 /// its extensions may perform the request's [`Operation`]: the token's scope capped by its
@@ -23,9 +23,10 @@ use crate::{Caller, Refusal};
 /// handler and its body is never read: a read-only token sending a malformed body to a write
 /// route gets 403 `insufficient_scope`, not a complaint about the body. Refusals are the
 /// usual ones (401 `missing_token` with a challenge for an anonymous caller, 403 with the
-/// `insufficient_scope` challenge). Put it inside the [`AuthLayer`](crate::AuthLayer); a
-/// request that did not pass one is refused with 500 `internal` (the server is misconfigured,
-/// and failing open would skip the check).
+/// `insufficient_scope` challenge; to a gRPC call, in gRPC's terms: [`grpc`](crate::grpc)).
+/// Put it inside the [`AuthLayer`](crate::AuthLayer); a request that did not pass one is
+/// refused with 500 `internal` (the server is misconfigured, and failing open would skip the
+/// check).
 ///
 /// Grants on named records and writer lists need the record, so they stay the handler's.
 ///
@@ -167,7 +168,7 @@ where
         let operation = self.layer.operation(&request);
         match authorize(operation, request.extensions()) {
             Ok(()) => ResponseFuture::inner(self.inner.call(request), OwnedHeaders::new()),
-            Err(refused) => ResponseFuture::answered(refused.to_response()),
+            Err(refused) => ResponseFuture::answered(grpc::respond(&refused, request.headers())),
         }
     }
 }
