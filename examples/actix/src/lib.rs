@@ -21,6 +21,9 @@
 pub mod answer;
 pub mod cors;
 pub mod gate;
+/// The record rules of the axum example server, the same file: the two cannot drift.
+#[path = "../../server/src/record_rules.rs"]
+mod record_rules;
 pub mod records;
 
 use std::io;

@@ -23,13 +23,12 @@ use tollgate::writers::{Actor, AdminOverride, Entitlement, WriteDecision, Writer
 use crate::State;
 use crate::answer::{self, Refused};
 use crate::gate::Caller;
+use crate::record_rules::{
+    MAX_WRITERS, check_description, check_name, duplicate_name, too_many_writers,
+};
 
 /// The largest request body read: the axum server's.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// The longest description, in characters.
-const MAX_DESCRIPTION_CHARS: usize = 4096;
-/// The most names one writer list holds.
-const MAX_WRITERS: usize = 1000;
 
 /// A subject.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,20 +122,10 @@ async fn create(
     refusal::authorize(Some(&caller.0), Operation::WriteData, None, &state.realm)?;
     let body: NewRecord = json(payload).await?;
     authorize_record(&state, &caller, &body.name, Access::Write)?;
-    if !valid_name(&body.name) {
-        return Err(bad_request(
-            "invalid_name",
-            "names are 1 to 60 of A-Z, a-z, 0-9, '_' and '-'",
-        )
-        .into());
-    }
+    check_name(&body.name)?;
     check_description(body.description.as_deref())?;
     if !state.records.create(&body.name, body.description.clone()) {
-        return Err(Refused(Refusal::new(
-            http::StatusCode::CONFLICT,
-            "duplicate_name",
-            "a record with this name, ignoring case, already exists",
-        )));
+        return Err(duplicate_name().into());
     }
     let shown = json!({ "name": body.name, "description": body.description, "writers": [] });
     Ok(HttpResponse::Created().json(shown))
@@ -317,28 +306,6 @@ fn query_has(request: &HttpRequest, pair: &str) -> bool {
     request.query_string().split('&').any(|given| given == pair)
 }
 
-/// 1 to 60 of `[A-Za-z0-9_-]`.
-fn valid_name(name: &str) -> bool {
-    (1..=60).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-fn check_description(description: Option<&str>) -> Result<(), Refusal> {
-    match description {
-        Some(text) if text.chars().count() > MAX_DESCRIPTION_CHARS => Err(bad_request(
-            "invalid_description",
-            format!("description is limited to {MAX_DESCRIPTION_CHARS} characters"),
-        )),
-        Some(text) if text.contains('\0') => Err(bad_request(
-            "invalid_description",
-            "description cannot contain the NUL character",
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn shown(record: &Record) -> Value {
     json!({ "name": record.name, "description": record.description, "writers": writers_of(record) })
 }
@@ -373,14 +340,6 @@ async fn json<T: DeserializeOwned>(payload: web::Payload) -> Result<T, Refusal> 
 /// 400 with `code`.
 fn bad_request(code: &'static str, message: impl Into<String>) -> Refusal {
     Refusal::new(http::StatusCode::BAD_REQUEST, code, message)
-}
-
-fn too_many_writers() -> Refusal {
-    Refusal::new(
-        http::StatusCode::UNPROCESSABLE_ENTITY,
-        "too_many_writers",
-        format!("a writer list holds at most {MAX_WRITERS} names; nothing was added"),
-    )
 }
 
 fn no_such_subject() -> Refusal {

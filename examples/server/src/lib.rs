@@ -15,6 +15,7 @@ mod logs;
 mod page;
 mod paging;
 mod path;
+mod record_rules;
 mod records;
 mod refusal_tally;
 mod request_log;

@@ -22,10 +22,10 @@ use crate::body::UnreadBody;
 use crate::client_errors::{bad_request, not_found};
 use crate::paging::{PageQuery, next_link};
 use crate::path::Path;
+use crate::record_rules::{
+    MAX_WRITERS, check_description, check_name, duplicate_name, too_many_writers, valid_name,
+};
 use crate::records::{Edit, Kind, Record};
-
-/// The longest description accepted, in characters.
-const MAX_DESCRIPTION_CHARS: usize = 4096;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,28 +62,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Kind {
     }
 }
 
-/// 1 to 60 of `[A-Za-z0-9_-]`.
-pub(crate) fn valid_name(name: &str) -> bool {
-    (1..=60).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-fn check_description(description: Option<&str>) -> Result<(), Refusal> {
-    match description {
-        Some(text) if text.chars().count() > MAX_DESCRIPTION_CHARS => Err(bad_request(
-            "invalid_description",
-            format!("description is limited to {MAX_DESCRIPTION_CHARS} characters"),
-        )),
-        Some(text) if text.contains('\0') => Err(bad_request(
-            "invalid_description",
-            "description cannot contain the NUL character",
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn shown(record: &Record) -> Value {
     json!({ "name": record.name, "description": record.description, "writers": writers_of(record) })
 }
@@ -112,23 +90,14 @@ pub(crate) async fn create(
 ) -> Result<impl IntoResponse, Refusal> {
     let body: NewRecord = body.json().await?;
     authorize_record(&caller, kind, &body.name, Access::Write, &state.realm)?;
-    if !valid_name(&body.name) {
-        return Err(bad_request(
-            "invalid_name",
-            "names are 1 to 60 of A-Z, a-z, 0-9, '_' and '-'",
-        ));
-    }
+    check_name(&body.name)?;
     check_description(body.description.as_deref())?;
     if !state
         .records
         .create(kind, &body.name, body.description.as_deref())
         .await?
     {
-        return Err(Refusal::new(
-            StatusCode::CONFLICT,
-            "duplicate_name",
-            "a record with this name, ignoring case, already exists",
-        ));
+        return Err(duplicate_name());
     }
     let body = json!({ "name": body.name, "description": body.description, "writers": [] });
     Ok((StatusCode::CREATED, Json(body)))
@@ -323,18 +292,6 @@ fn refuse_lockout(
         return Ok(());
     }
     refusal::lockout(record.writers.lockout(edit, actor), "?confirm=lockout")
-}
-
-/// The most names one writer list holds: each write compares and stores the whole list.
-pub(crate) const MAX_WRITERS: usize = 1000;
-
-/// 422: the writer list would hold more than [`MAX_WRITERS`] names.
-fn too_many_writers() -> Refusal {
-    Refusal::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "too_many_writers",
-        format!("a writer list holds at most {MAX_WRITERS} names; nothing was added"),
-    )
 }
 
 /// Adds users to the writer list: all of them or, if any is not a user, none. Every name is

@@ -11,12 +11,13 @@ use tollgate::scope::Access;
 use tollgate::writers::{DepthLimit, Protection, ProtectionLookup, resolve};
 
 use super::override_requested;
-use super::records::{WRITE_ATTEMPTS, concurrent_change, existing, valid_name};
+use super::records::{WRITE_ATTEMPTS, concurrent_change, existing};
 use crate::access::{authorize_record, may_write_resolved};
 use crate::app::AppState;
 use crate::body::UnreadBody;
 use crate::client_errors::{bad_request, not_found};
 use crate::path::Path;
+use crate::record_rules::valid_name;
 use crate::records::{Kind, Record, SampleChange};
 
 #[derive(Debug, Deserialize)]

@@ -21,7 +21,6 @@ use tollgate::sign::VerifyingKey;
 use tollgate::store::{AuditAction, Authenticated, CreatedToken, TokenId, TokenRecord};
 use tollgate::token::TokenName;
 
-use super::records::valid_name;
 use super::{no_store, rfc3339};
 use crate::access::refuse_publishable;
 use crate::app::AppState;
@@ -30,6 +29,7 @@ use crate::body::UnreadBody;
 use crate::client_errors::{bad_request, not_found};
 use crate::paging::{PageQuery, next_link};
 use crate::path::Path;
+use crate::record_rules::valid_name;
 use crate::records::Kind;
 
 /// The most allowed origins one token may carry: each is checked on every request.
