@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tollgate_store::{
-    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, MemoryStorage, NewToken, Storage,
-    StoreError, TokenId, TokenRecord, User, UserName,
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, MemoryStorage, NewToken, Rotation,
+    Storage, StoreError, TokenId, TokenRecord, User, UserName,
 };
 use tollgate_token::TokenHash;
 
@@ -107,6 +107,7 @@ impl Storage for ObservedStorage {
         fn token_by_id(id: TokenId) -> Option<TokenRecord>;
         fn tokens_of(owner: &UserName, after: Option<TokenId>, limit: usize) -> Vec<TokenRecord>;
         fn revoke(id: TokenId, at: DateTime<Utc>) -> ();
+        fn rotate(id: TokenId, rotation: &Rotation) -> TokenRecord;
         fn restore(id: TokenId) -> ();
         fn delete_token(id: TokenId, owner: &UserName, at: DateTime<Utc>) -> bool;
         fn purge_unused_since(cutoff: DateTime<Utc>) -> u64;

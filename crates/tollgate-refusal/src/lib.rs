@@ -37,6 +37,8 @@
 //! | limits no token may have | 422 | `publishable_read_only`, `publishable_needs_origins`, `invalid_allowed_origin` |
 //! | restoring a token whose parent is revoked or deleted, or creating one with a token revoked or deleted since it authenticated the request | 409 | `parent_not_active` |
 //! | a new token for a user who holds the most live tokens allowed | 422 | `too_many_tokens` |
+//! | rotating a token the credential does not derive it from, or with a replaced secret | 403 | `rotation_not_allowed` |
+//! | a rotation's grace period over the longest allowed | 422 | `invalid_grace` |
 //!
 //! ```
 //! use http::StatusCode;

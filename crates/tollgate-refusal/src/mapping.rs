@@ -200,6 +200,8 @@ pub fn store_error(error: &StoreError) -> Refusal {
         StoreError::UnknownToken => (StatusCode::NOT_FOUND, "unknown_token"),
         StoreError::AlreadyRevoked => (StatusCode::BAD_REQUEST, "already_revoked"),
         StoreError::NotRevoked => (StatusCode::BAD_REQUEST, "not_revoked"),
+        StoreError::RotationNotAllowed => (StatusCode::FORBIDDEN, "rotation_not_allowed"),
+        StoreError::GraceTooLong { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_grace"),
         StoreError::ParentNotActive => (StatusCode::CONFLICT, "parent_not_active"),
         StoreError::ExpiryNotInFuture => (StatusCode::UNPROCESSABLE_ENTITY, "expiry_not_in_future"),
         StoreError::InvalidLimits(invalid) => (
@@ -586,6 +588,13 @@ mod tests {
             (StoreError::UnknownToken, StatusCode::NOT_FOUND),
             (StoreError::AlreadyRevoked, StatusCode::BAD_REQUEST),
             (StoreError::NotRevoked, StatusCode::BAD_REQUEST),
+            (StoreError::RotationNotAllowed, StatusCode::FORBIDDEN),
+            (
+                StoreError::GraceTooLong {
+                    max: Duration::from_secs(60),
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
             (StoreError::ParentNotActive, StatusCode::CONFLICT),
             (
                 StoreError::ExpiryNotInFuture,
@@ -653,8 +662,11 @@ mod tests {
                 created_at: chrono::DateTime::UNIX_EPOCH,
                 last_used_at: None,
                 revoked_at: None,
+                rotated_at: None,
+                previous_secret_until: None,
             },
             role: Role::Admin,
+            secret: tollgate_store::SecretMatch::Current,
         };
         assert_eq!(
             authorize(

@@ -22,6 +22,8 @@ pub enum AuditAction {
     TokenRestored,
     /// A token was deleted (its descendants revoked).
     TokenDeleted,
+    /// A token was given a new secret; the outcome says until when the old one works.
+    TokenRotated,
     /// Tokens unused for too long were deleted; the count says how many.
     TokensPurged,
     /// A record's writer list changed.
@@ -33,12 +35,13 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order.
-    pub const ALL: [AuditAction; 8] = [
+    pub const ALL: [AuditAction; 9] = [
         AuditAction::UserCreated,
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
         AuditAction::TokenRestored,
         AuditAction::TokenDeleted,
+        AuditAction::TokenRotated,
         AuditAction::TokensPurged,
         AuditAction::WritersChanged,
         AuditAction::Refused,
@@ -53,6 +56,7 @@ impl AuditAction {
             Self::TokenRevoked => "token_revoked",
             Self::TokenRestored => "token_restored",
             Self::TokenDeleted => "token_deleted",
+            Self::TokenRotated => "token_rotated",
             Self::TokensPurged => "tokens_purged",
             Self::WritersChanged => "writers_changed",
             Self::Refused => "refused",
@@ -70,7 +74,7 @@ impl fmt::Display for AuditAction {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown audit action: one of user_created, token_created, token_revoked, token_restored, \
-     token_deleted, tokens_purged, writers_changed and refused"
+     token_deleted, token_rotated, tokens_purged, writers_changed and refused"
 )]
 pub struct ParseAuditActionError;
 

@@ -10,8 +10,8 @@ use quick_cache::sync::DefaultLifecycle;
 use tollgate_token::TokenHash;
 
 use crate::{
-    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Storage, StoreError,
-    TokenId, TokenRecord, User, UserName,
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Rotation, Storage,
+    StoreError, TokenId, TokenRecord, User, UserName,
 };
 
 /// The default longest time an answer stays cached: 30 seconds.
@@ -31,7 +31,7 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
 ///   the kind, expiry and revocation of the record on every authentication, so a token that
 ///   expires is refused at once.
 /// - **Invalidation**: every method that changes a token ([`revoke`](Storage::revoke),
-///   [`restore`](Storage::restore), [`delete_token`](Storage::delete_token),
+///   [`rotate`](Storage::rotate), [`restore`](Storage::restore), [`delete_token`](Storage::delete_token),
 ///   [`purge_unused_since`](Storage::purge_unused_since)) forgets every cached token before it
 ///   returns, whether it succeeded or failed, and when its future is dropped (a change the
 ///   database still commits after that is seen within the time to live, as below). A
@@ -417,6 +417,11 @@ impl<S: Storage> Storage for CachedStorage<S> {
     async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let _forget = self.tokens_change();
         self.inner.revoke(id, at).await
+    }
+
+    async fn rotate(&self, id: TokenId, rotation: &Rotation) -> Result<TokenRecord, StoreError> {
+        let _forget = self.tokens_change();
+        self.inner.rotate(id, rotation).await
     }
 
     async fn restore(&self, id: TokenId) -> Result<(), StoreError> {

@@ -46,6 +46,20 @@ pub enum StoreError {
     /// Restoring a token that is not revoked.
     #[error("the token is not revoked")]
     NotRevoked,
+    /// Rotating a token that the presenting credential may not rotate: one it does not derive
+    /// from (its parent, a sibling, another token of its owner's made outside it), or any token
+    /// when the credential is a secret that a rotation replaced (which ends with its grace
+    /// period, and must not make a secret that outlives it).
+    #[error(
+        "a token may rotate only itself and the tokens made from it, and only with its current secret"
+    )]
+    RotationNotAllowed,
+    /// A rotation's grace period is longer than the longest allowed.
+    #[error("the grace period is limited to {} seconds", max.as_secs())]
+    GraceTooLong {
+        /// The longest grace period allowed.
+        max: core::time::Duration,
+    },
     /// The token that made this token (its parent) is revoked or deleted: when restoring the
     /// token, or when creating it (the parent was revoked after it authenticated the request).
     #[error(

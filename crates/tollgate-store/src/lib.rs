@@ -35,10 +35,12 @@ pub use memory::MemoryStorage;
 pub use metering::{MeterError, Metered, TokenUsage};
 pub use page::{Page, PageSize};
 pub use record::{
-    Ancestor, Authenticated, CreatedToken, DayCount, MAX_ANCESTORS, NewToken, TokenId, TokenRecord,
-    TokenRequest,
+    Ancestor, Authenticated, CreatedToken, DayCount, MAX_ANCESTORS, NewToken, Rotation,
+    SecretMatch, TokenId, TokenRecord, TokenRequest,
 };
-pub use service::{DEFAULT_LAST_USE_INTERVAL, DEFAULT_MAX_LIVE_TOKENS, TokenService};
+pub use service::{
+    DEFAULT_LAST_USE_INTERVAL, DEFAULT_MAX_LIVE_TOKENS, MAX_ROTATION_GRACE, TokenService,
+};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{SqlOptions, SqlStorage};
 pub use storage::Storage;

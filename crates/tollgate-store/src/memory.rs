@@ -11,8 +11,8 @@ use tollgate_scope::Role;
 use tollgate_token::TokenHash;
 
 use crate::{
-    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Storage, StoreError,
-    TokenId, TokenRecord, User, UserName,
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Rotation, SecretMatch,
+    Storage, StoreError, TokenId, TokenRecord, User, UserName,
 };
 
 /// Users and tokens in process memory, behind one read-write lock.
@@ -35,6 +35,9 @@ struct State {
     /// the table's slots stay small: a table sized for many tokens holds a digest and a
     /// pointer per slot, not a whole record.
     tokens: HashMap<[u8; 32], Box<StoredToken>, RandomState>,
+    /// The id of each token by the secret its last rotation replaced, kept as long as the
+    /// token is: whether that secret still authenticates is the record's to say.
+    previous: HashMap<[u8; 32], TokenId, RandomState>,
     /// Every token's hash by id, in id (creation) order.
     by_id: BTreeMap<TokenId, TokenHash>,
     /// (owner key, token name key) pairs in use.
@@ -57,6 +60,8 @@ struct StoredToken {
     /// no operation for it), and authentication then reads no second map.
     role: Role,
     name_key: (Arc<str>, String),
+    /// The digest of the secret the last rotation replaced, if any.
+    previous_hash: Option<TokenHash>,
 }
 
 impl MemoryStorage {
@@ -116,7 +121,7 @@ impl State {
         let name_key = (owner_key, request.name.uniqueness_key());
         // A repeated digest is refused as the SQL backends' UNIQUE constraint refuses it:
         // keyed by digest, the second would replace the first.
-        if self.names.contains(&name_key) || self.tokens.contains_key(token.hash.as_bytes()) {
+        if self.names.contains(&name_key) || self.knows(&token.hash) {
             return Err(StoreError::DuplicateTokenName);
         }
         // Counted and inserted under the one write lock: concurrent inserts never pass the cap.
@@ -152,6 +157,8 @@ impl State {
             created_at: token.created_at,
             last_used_at: None,
             revoked_at: None,
+            rotated_at: None,
+            previous_secret_until: None,
         };
         self.names.insert(name_key.clone());
         self.by_owner.insert((Arc::clone(&name_key.0), id));
@@ -162,6 +169,7 @@ impl State {
                 record: record.clone(),
                 role,
                 name_key,
+                previous_hash: None,
             }),
         );
         Ok(record)
@@ -206,7 +214,47 @@ impl State {
         {
             self.by_owner.remove(&(Arc::clone(&token.name_key.0), id));
             self.names.remove(&token.name_key);
+            if let Some(previous) = token.previous_hash {
+                self.previous.remove(previous.as_bytes());
+            }
         }
+    }
+
+    /// Whether some token has, or had until its last rotation, the secret with this digest.
+    fn knows(&self, hash: &TokenHash) -> bool {
+        self.tokens.contains_key(hash.as_bytes()) || self.previous.contains_key(hash.as_bytes())
+    }
+
+    fn rotate(&mut self, id: TokenId, rotation: &Rotation) -> Result<TokenRecord, StoreError> {
+        let current = *self.by_id.get(&id).ok_or(StoreError::UnknownToken)?;
+        let revoked = self
+            .token(id)
+            .is_none_or(|token| token.record.revoked_at.is_some());
+        if revoked {
+            return Err(StoreError::AlreadyRevoked);
+        }
+        // As the SQL backends' UNIQUE constraints: a digest names one token, in either role.
+        if self.knows(&rotation.hash) {
+            return Err(StoreError::DuplicateTokenName);
+        }
+        let mut token = self
+            .tokens
+            .remove(current.as_bytes())
+            .ok_or(StoreError::UnknownToken)?;
+        if let Some(replaced) = token.previous_hash.take() {
+            self.previous.remove(replaced.as_bytes());
+        }
+        if rotation.previous_until.is_some() {
+            self.previous.insert(*current.as_bytes(), id);
+            token.previous_hash = Some(current);
+        }
+        token.record.hint = rotation.hint;
+        token.record.rotated_at = Some(rotation.at);
+        token.record.previous_secret_until = rotation.previous_until;
+        let record = token.record.clone();
+        self.by_id.insert(id, rotation.hash);
+        self.tokens.insert(*rotation.hash.as_bytes(), token);
+        Ok(record)
     }
 }
 
@@ -255,13 +303,18 @@ impl Storage for MemoryStorage {
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
         let state = self.read();
-        Ok(state
-            .tokens
-            .get(hash.as_bytes())
-            .map(|token| Authenticated {
-                token: token.record.clone(),
-                role: token.role,
-            }))
+        let (token, secret) = match state.tokens.get(hash.as_bytes()) {
+            Some(token) => (Some(&**token), SecretMatch::Current),
+            None => {
+                let id = state.previous.get(hash.as_bytes());
+                (id.and_then(|&id| state.token(id)), SecretMatch::Previous)
+            }
+        };
+        Ok(token.map(|token| Authenticated {
+            token: token.record.clone(),
+            role: token.role,
+            secret,
+        }))
     }
 
     async fn token_by_id(&self, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
@@ -291,6 +344,10 @@ impl Storage for MemoryStorage {
         token.record.revoked_at = Some(at);
         state.revoke_descendants(id, at);
         Ok(())
+    }
+
+    async fn rotate(&self, id: TokenId, rotation: &Rotation) -> Result<TokenRecord, StoreError> {
+        self.write().rotate(id, rotation)
     }
 
     async fn restore(&self, id: TokenId) -> Result<(), StoreError> {

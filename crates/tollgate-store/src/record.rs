@@ -56,6 +56,14 @@ pub struct TokenRecord {
     pub last_used_at: Option<DateTime<Utc>>,
     /// When it was revoked; `None` if active.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When its secret was last replaced ([`TokenService::rotate_token`]); `None` never.
+    ///
+    /// [`TokenService::rotate_token`]: crate::TokenService::rotate_token
+    pub rotated_at: Option<DateTime<Utc>>,
+    /// Until when the secret that the last rotation replaced still authenticates; `None` when
+    /// no earlier secret does (never rotated, or rotated without a grace period). A time in
+    /// the past means the grace period is over.
+    pub previous_secret_until: Option<DateTime<Utc>>,
 }
 
 impl TokenRecord {
@@ -66,6 +74,13 @@ impl TokenRecord {
             expires_at: self.limits.expires_at,
             revoked_at: self.revoked_at,
         }
+    }
+
+    /// When the secret that the last rotation replaced stops authenticating, if it still does
+    /// at `now`: during a grace period.
+    #[must_use]
+    pub fn grace_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.previous_secret_until.filter(|until| *until > now)
     }
 }
 
@@ -102,6 +117,34 @@ pub struct Authenticated {
     pub token: TokenRecord,
     /// The owner's role, which caps the token's scope.
     pub role: Role,
+    /// Which of the token's secrets the hash was: its current one, or the one its last
+    /// rotation replaced (which authenticates only until
+    /// [`TokenRecord::previous_secret_until`]).
+    pub secret: SecretMatch,
+}
+
+/// Which of a token's secrets a presented one was (see [`Authenticated::secret`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretMatch {
+    /// The secret the token has now.
+    Current,
+    /// The secret its last rotation replaced.
+    Previous,
+}
+
+/// A new secret for a stored token, as a [`Storage`](crate::Storage) receives it
+/// ([`Storage::rotate`](crate::Storage::rotate)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    /// SHA-256 of the new secret.
+    pub hash: TokenHash,
+    /// Prefix and last 4 characters of the new secret.
+    pub hint: TokenHint,
+    /// When the secret is replaced.
+    pub at: DateTime<Utc>,
+    /// Until when the replaced secret still authenticates; `None`: not at all. Any secret an
+    /// earlier rotation replaced stops at once, whatever its grace period was.
+    pub previous_until: Option<DateTime<Utc>>,
 }
 
 /// A token just created: its metadata and its secret, to show once.

@@ -13,8 +13,8 @@ use crate::last_use::LastUse;
 use crate::metering::Metering;
 use crate::{
     Ancestor, AuditEntry, AuditQuery, AuthError, Authenticated, CreatedToken, DeriveError,
-    MAX_ANCESTORS, MeterError, Metered, NewToken, Page, PageSize, Storage, StoreError, TokenId,
-    TokenRecord, TokenRequest, TokenUsage, User, UserName,
+    MAX_ANCESTORS, MeterError, Metered, NewToken, Page, PageSize, Rotation, SecretMatch, Storage,
+    StoreError, TokenId, TokenRecord, TokenRequest, TokenUsage, User, UserName,
 };
 
 /// The default interval between two last-use writes for one token: 60 seconds.
@@ -22,6 +22,10 @@ pub const DEFAULT_LAST_USE_INTERVAL: TimeDelta = TimeDelta::seconds(60);
 
 /// The default number of live (neither revoked nor expired) tokens one user may hold: 100.
 pub const DEFAULT_MAX_LIVE_TOKENS: u32 = 100;
+
+/// The longest grace period of a rotation ([`TokenService::rotate_token`]): 7 days.
+pub const MAX_ROTATION_GRACE: core::time::Duration =
+    core::time::Duration::from_secs(7 * 24 * 60 * 60);
 
 /// Creates, lists, authenticates, revokes and deletes tokens; creates and lists users.
 ///
@@ -416,6 +420,20 @@ impl<S: Storage> TokenService<S> {
         if found.token.limits.kind != kind {
             return Err(AuthError::Unknown);
         }
+        // A secret that a rotation replaced is a credential that ends with its grace period:
+        // it expires then, and so does every token it makes.
+        if found.secret == SecretMatch::Previous {
+            let until = found
+                .token
+                .previous_secret_until
+                .ok_or(AuthError::Unknown)?;
+            let expires_at = found
+                .token
+                .limits
+                .expires_at
+                .map_or(until, |at| at.min(until));
+            found.token.limits.expires_at = Some(expires_at);
+        }
         found.token.validity().check(now)?;
         let stored = found.token.last_used_at.replace(now);
         self.last_use
@@ -431,6 +449,77 @@ impl<S: Storage> TokenService<S> {
     /// [`StoreError::UnknownToken`], [`StoreError::AlreadyRevoked`], or a database failure.
     pub async fn revoke(&self, id: TokenId, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.storage.revoke(id, now).await
+    }
+
+    /// Gives the token `id` a new secret, at the request of `caller`, and returns the token with
+    /// it (shown once, as when it was created): the same id, name, limits and parent, so the
+    /// tokens made from it and its use counts stay its own. The secret it replaces still
+    /// authenticates for `grace` (none when zero, at most [`MAX_ROTATION_GRACE`]), so that a
+    /// service can take up the new one without downtime, and then fails like a revoked one; a
+    /// token has at most these two secrets, so rotating again during a grace period ends it at
+    /// once. A token made with the replaced secret during its grace expires when it ends (see
+    /// [`authenticate`](Self::authenticate)).
+    ///
+    /// `caller` may rotate itself and the tokens made from it (directly or not), all of the
+    /// same owner: a rotation hands out a secret, which must not exceed the credential that
+    /// asked for it. It must present its current secret.
+    ///
+    /// # Errors
+    /// [`StoreError::GraceTooLong`]; [`StoreError::UnknownToken`] when `caller`'s owner has no
+    /// token with this id; [`StoreError::RotationNotAllowed`]; [`StoreError::AlreadyRevoked`]
+    /// for a revoked token; [`StoreError::KindNotEnabled`], or a database failure.
+    pub async fn rotate_token(
+        &self,
+        caller: &Authenticated,
+        id: TokenId,
+        grace: core::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<CreatedToken, StoreError> {
+        if grace > MAX_ROTATION_GRACE {
+            return Err(StoreError::GraceTooLong {
+                max: MAX_ROTATION_GRACE,
+            });
+        }
+        let token = self
+            .storage
+            .token_by_id(id)
+            .await?
+            .filter(|token| token.owner == caller.token.owner)
+            .ok_or(StoreError::UnknownToken)?;
+        let made_from_caller = token.id == caller.token.id
+            || token
+                .ancestors
+                .iter()
+                .any(|ancestor| ancestor.id == caller.token.id);
+        if !made_from_caller || caller.secret != SecretMatch::Current {
+            return Err(StoreError::RotationNotAllowed);
+        }
+        let format = self
+            .format(token.limits.kind)
+            .ok_or(StoreError::KindNotEnabled(token.limits.kind))?;
+        let minted = format.mint()?;
+        let previous_until = match grace.is_zero() {
+            true => None,
+            false => Some(
+                TimeDelta::from_std(grace)
+                    .ok()
+                    .and_then(|grace| now.checked_add_signed(grace))
+                    .ok_or(StoreError::GraceTooLong {
+                        max: MAX_ROTATION_GRACE,
+                    })?,
+            ),
+        };
+        let rotation = Rotation {
+            hash: minted.hash,
+            hint: minted.secret.hint(),
+            at: now,
+            previous_until,
+        };
+        let record = self.storage.rotate(id, &rotation).await?;
+        Ok(CreatedToken {
+            record,
+            secret: minted.secret,
+        })
     }
 
     /// Restores a revoked token, unless the token that made it is revoked or deleted.

@@ -16,8 +16,8 @@ use crate::limits_text::{
 };
 use crate::schema::{self, Dialect};
 use crate::{
-    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Storage, StoreError,
-    TokenId, TokenRecord, User, UserName, audit_sql,
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Rotation, SecretMatch,
+    Storage, StoreError, TokenId, TokenRecord, User, UserName, audit_sql,
 };
 
 /// Connection settings for [`SqlStorage::open_with`].
@@ -255,7 +255,8 @@ macro_rules! select_tokens {
         concat!(
             "SELECT t.id, u.name AS owner, u.role, t.name, t.kind, t.scope, t.hint, t.created_at, ",
             "t.expires_at, t.last_used_at, t.revoked_at, t.allowed_origins, t.grants, t.parent_id, ",
-            "t.rate_limit, t.quota, t.ancestors, t.signing_key ",
+            "t.rate_limit, t.quota, t.ancestors, t.signing_key, t.rotated_at, t.previous_until, ",
+            "t.hash ",
             "FROM tollgate_tokens t JOIN tollgate_users u ON u.name_key = t.owner_key ",
             $condition
         )
@@ -332,14 +333,21 @@ impl Storage for SqlStorage {
     }
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<Authenticated>, StoreError> {
-        let row = sqlx::query(select_tokens!("WHERE t.hash = $1"))
+        // Each column has a unique index: the lookup reads at most one row, either way.
+        let row = sqlx::query(select_tokens!("WHERE t.hash = $1 OR t.previous_hash = $1"))
             .bind(hash.as_bytes().as_slice())
             .fetch_optional(&self.readers)
             .await?;
         row.map(|row| {
+            let current: &[u8] = row.try_get("hash")?;
             Ok(Authenticated {
                 token: token_from(&row)?,
                 role: parse_column(&row, "role")?,
+                secret: if current == hash.as_bytes().as_slice() {
+                    SecretMatch::Current
+                } else {
+                    SecretMatch::Previous
+                },
             })
         })
         .transpose()
@@ -387,6 +395,41 @@ impl Storage for SqlStorage {
         revoke_descendants(&mut tx, id, at).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn rotate(&self, id: TokenId, rotation: &Rotation) -> Result<TokenRecord, StoreError> {
+        // One statement: every right-hand side reads the row as it was, so the secret being
+        // replaced moves to `previous_hash`, and any secret replaced before it is dropped.
+        let keep_previous = match rotation.previous_until {
+            Some(_) => "previous_hash = hash",
+            None => "previous_hash = NULL",
+        };
+        let sql = format!(
+            "UPDATE tollgate_tokens SET {keep_previous}, previous_until = $1, hash = $2, \
+             hint = $3, rotated_at = $4 WHERE id = $5 AND revoked_at IS NULL"
+        );
+        let mut tx = self.pool.begin().await?;
+        // The text is one of two fixed statements; every value is bound.
+        let done = sqlx::query(AssertSqlSafe(sql))
+            .bind(rotation.previous_until.map(|at| at.timestamp_micros()))
+            .bind(rotation.hash.as_bytes().as_slice())
+            .bind(rotation.hint.as_str())
+            .bind(rotation.at.timestamp_micros())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| unique_violation_as(error, StoreError::DuplicateTokenName))?;
+        if done.rows_affected() == 0 {
+            drop(tx);
+            return Err(self.unchanged(id, StoreError::AlreadyRevoked).await);
+        }
+        let row = sqlx::query(select_tokens!("WHERE t.id = $1"))
+            .bind(id.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        let record = token_from(&row)?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     async fn restore(&self, id: TokenId) -> Result<(), StoreError> {
@@ -673,6 +716,8 @@ async fn insert_token(
         created_at: token.created_at,
         last_used_at: None,
         revoked_at: None,
+        rotated_at: None,
+        previous_secret_until: None,
     })
 }
 
@@ -763,6 +808,8 @@ fn token_from(row: &AnyRow) -> Result<TokenRecord, StoreError> {
         created_at: time(row.try_get("created_at")?)?,
         last_used_at: optional_time(row, "last_used_at")?,
         revoked_at: optional_time(row, "revoked_at")?,
+        rotated_at: optional_time(row, "rotated_at")?,
+        previous_secret_until: optional_time(row, "previous_until")?,
     })
 }
 

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tollgate_token::TokenHash;
 
 use crate::{
-    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, StoreError, TokenId,
-    TokenRecord, User, UserName,
+    AuditEntry, AuditEvent, AuditQuery, Authenticated, DayCount, NewToken, Rotation, StoreError,
+    TokenId, TokenRecord, User, UserName,
 };
 
 /// A place to keep users and tokens. Implemented by [`MemoryStorage`](crate::MemoryStorage)
@@ -128,6 +128,20 @@ pub trait Storage: Send + Sync {
         id: TokenId,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Gives the token a new secret ([`Rotation`]): `rotation.hash` authenticates it from now
+    /// on; the secret it replaces authenticates until `rotation.previous_until` (not at all when
+    /// `None`), and any secret an earlier rotation replaced, not at all. A token has at most
+    /// these two secrets. Returns the record as changed. Atomic: of concurrent rotations, each
+    /// replaces the secret the one before it set.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownToken`], or [`StoreError::AlreadyRevoked`] for a revoked token.
+    fn rotate(
+        &self,
+        id: TokenId,
+        rotation: &Rotation,
+    ) -> impl Future<Output = Result<TokenRecord, StoreError>> + Send;
 
     /// Clears the token's revocation (not its descendants'), if the token that made it, when
     /// there is one, still exists and is not revoked. Atomic with respect to a concurrent

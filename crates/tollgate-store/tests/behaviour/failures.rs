@@ -121,7 +121,7 @@ async fn reopening_keeps_data_and_does_not_migrate_twice() {
             .unwrap(),
         "n",
     );
-    assert_eq!(versions, 8);
+    assert_eq!(versions, 9);
 }
 
 #[tokio::test]
@@ -140,7 +140,7 @@ async fn newer_schema_is_refused() {
             result,
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                supported: 8
+                supported: 9
             })
         ),
         "{result:?}"

@@ -18,6 +18,7 @@ mod failures;
 #[cfg(feature = "postgres")]
 mod listener;
 mod metering;
+mod rotation;
 #[cfg(feature = "sqlite")]
 mod sqlite_setup;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -105,6 +106,18 @@ all_backends![
     a_repeated_digest_is_refused,
     a_parent_ended_after_it_authenticated_makes_no_more_tokens,
 ];
+
+/// The cases of `rotation`, as `rotated::{backend}::{case}`.
+mod rotated {
+    all_backends!(rotation: [
+        a_rotated_token_keeps_its_record_and_only_the_new_secret_works,
+        the_replaced_secret_works_until_its_grace_period_ends,
+        rotating_again_ends_the_grace_period_at_once,
+        only_the_token_and_the_tokens_it_was_made_from_may_rotate_it,
+        a_revoked_token_is_not_rotated,
+        a_token_made_with_a_replaced_secret_expires_with_its_grace_period,
+    ]);
+}
 
 /// The cases of `audit`, as `audited::{backend}::{case}`.
 mod audited {
