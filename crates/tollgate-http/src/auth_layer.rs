@@ -331,8 +331,8 @@ where
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let layer = Arc::clone(&self.layer.shared);
         // A refusal answers in the caller's protocol: gRPC's to a gRPC call, JSON otherwise.
-        let call = grpc::call_content_type(request.headers()).cloned();
-        let respond = move |refused: &Refusal| grpc::answer(refused, call.as_ref());
+        let call = grpc::call_content_type(request.method(), request.headers());
+        let respond = move |refused: &Refusal| grpc::answer(refused, call);
         Box::pin(async move {
             let client = request.extensions().get::<ClientAddr>().copied();
             let mut presented = request.headers().get_all(AUTHORIZATION).iter();

@@ -6,8 +6,9 @@
 //! JSON's first byte `{` as a message's compression flag and fails the call with `INTERNAL`
 //! ("protocol error: received message with invalid compression flag: 123"), whatever the
 //! refusal was. So [`AuthLayer`](crate::AuthLayer) and [`ScopeLayer`](crate::ScopeLayer)
-//! answer a gRPC call (`content-type: application/grpc`, with or without a `+proto` suffix or
-//! parameters, and gRPC-Web's `application/grpc-web` and `application/grpc-web-text`) with
+//! answer a gRPC call (a `POST` of `content-type: application/grpc`, with or without a suffix
+//! such as `+proto` or parameters, or of gRPC-Web's `application/grpc-web` and
+//! `application/grpc-web-text`) with
 //! [`respond`]'s gRPC answer instead: a Trailers-Only response, as gRPC servers answer a call
 //! they refuse before its handler runs.
 //!
@@ -23,8 +24,8 @@
 //! | 503 | 14 `UNAVAILABLE` |
 //! | any other | 2 `UNKNOWN` |
 //!
-//! The response is HTTP 200 with an empty body and, in its headers: `content-type` (the
-//! call's own), `grpc-status`, `grpc-message` (the refusal's message, percent-encoded as the
+//! The response is HTTP 200 with an empty body and, in its headers: `content-type` (the call's
+//! base type, such as `application/grpc`), `grpc-status`, `grpc-message` (the refusal's message, percent-encoded as the
 //! gRPC protocol requires), [`ERROR_CODE`] (the refusal's stable code, such as
 //! `invalid_token`), and every header the plain refusal has besides its `content-type`:
 //! `WWW-Authenticate`, `Retry-After`, the `RateLimit` fields. A gRPC client shows them as the
@@ -42,13 +43,13 @@
 //! [`Status::metadata`]: https://docs.rs/tonic/0.14/tonic/struct.Status.html#method.metadata
 //!
 //! ```
-//! use http::{HeaderMap, HeaderValue, Response, StatusCode};
+//! use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 //! use tollgate_http::{Realm, grpc, refusal};
 //!
 //! let mut call = HeaderMap::new();
 //! call.insert("content-type", HeaderValue::from_static("application/grpc"));
 //! let missing = refusal::missing_token(&Realm::new("notes")?);
-//! let response: Response<String> = grpc::respond(&missing, &call);
+//! let response: Response<String> = grpc::respond(&missing, &Method::POST, &call);
 //! assert_eq!(response.status(), StatusCode::OK);
 //! assert_eq!(response.headers()["grpc-status"], "16");
 //! assert_eq!(response.headers()["tollgate-error-code"], "missing_token");
@@ -58,7 +59,7 @@
 //! ```
 
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::Refusal;
@@ -72,20 +73,24 @@ const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
 /// The gRPC status message field.
 const GRPC_MESSAGE: HeaderName = HeaderName::from_static("grpc-message");
 
-/// The `content-type` of a gRPC or gRPC-Web call, when `headers` are a call's.
-pub(crate) fn call_content_type(headers: &HeaderMap) -> Option<&HeaderValue> {
-    let value = headers.get(CONTENT_TYPE)?;
-    let bytes = value.as_bytes();
-    let prefix = b"application/grpc";
-    let (head, rest) = bytes.split_at_checked(prefix.len())?;
-    let grpc = head.eq_ignore_ascii_case(prefix)
-        && (rest.is_empty()
-            || rest.starts_with(b"+")
-            || rest.starts_with(b";")
-            || rest
-                .get(..4)
-                .is_some_and(|web| web.eq_ignore_ascii_case(b"-web")));
-    grpc.then_some(value)
+/// The content type to answer a gRPC or gRPC-Web call with, when `method` and `headers` are a
+/// call's: a `POST` whose `content-type` is `application/grpc`, `application/grpc-web` or
+/// `application/grpc-web-text`, with or without a `+` suffix (such as `+proto`) and
+/// parameters. The answer names the base type, never the request's own text.
+pub(crate) fn call_content_type(method: &Method, headers: &HeaderMap) -> Option<&'static str> {
+    if method != Method::POST {
+        return None;
+    }
+    let value = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    let media_type = value.split(';').next().unwrap_or_default().trim();
+    let base = media_type.split('+').next().unwrap_or_default();
+    [
+        "application/grpc",
+        "application/grpc-web",
+        "application/grpc-web-text",
+    ]
+    .into_iter()
+    .find(|call| base.eq_ignore_ascii_case(call))
 }
 
 /// The gRPC status code that stands for a refusal's HTTP `status` (see the module's table),
@@ -105,19 +110,23 @@ pub fn code(status: StatusCode) -> i32 {
     }
 }
 
-/// `refusal` as the request with these `headers` expects it: to a gRPC call, a Trailers-Only
-/// gRPC response (see the module's documentation); to anything else,
-/// [`Refusal::to_response`].
+/// `refusal` as the request with this `method` and these `headers` expects it: to a gRPC call
+/// (a `POST` of a gRPC or gRPC-Web content type), a Trailers-Only gRPC response (see the
+/// module's documentation); to anything else, [`Refusal::to_response`].
 #[must_use]
-pub fn respond<B: From<String>>(refusal: &Refusal, headers: &HeaderMap) -> Response<B> {
-    answer(refusal, call_content_type(headers))
+pub fn respond<B: From<String>>(
+    refusal: &Refusal,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Response<B> {
+    answer(refusal, call_content_type(method, headers))
 }
 
-/// `refusal` to a gRPC call whose `content-type` is `call`, or, without one, to a request
-/// that is no gRPC call.
+/// `refusal` to a gRPC call answered with the content type `call`, or, without one, to a
+/// request that is no gRPC call.
 pub(crate) fn answer<B: From<String>>(
     refusal: &Refusal,
-    call: Option<&HeaderValue>,
+    call: Option<&'static str>,
 ) -> Response<B> {
     let mut response = refusal.to_response();
     if let Some(content_type) = call {
@@ -125,7 +134,7 @@ pub(crate) fn answer<B: From<String>>(
         *response.body_mut() = B::from(String::new());
         let fields = response.headers_mut();
         fields.remove(CONTENT_LENGTH);
-        fields.insert(CONTENT_TYPE, content_type.clone());
+        fields.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         fields.insert(GRPC_STATUS, HeaderValue::from(code(refusal.status)));
         if let Ok(message) = HeaderValue::from_str(&percent_encoded(&refusal.message)) {
             fields.insert(GRPC_MESSAGE, message);
@@ -164,32 +173,41 @@ mod tests {
 
     #[test]
     fn grpc_and_grpc_web_calls_are_recognised_by_their_content_type() {
-        for call in [
-            "application/grpc",
-            "application/grpc+proto",
-            "application/grpc+json",
-            "application/grpc; charset=utf-8",
-            "Application/GRPC",
-            "application/grpc-web",
-            "application/grpc-web+proto",
-            "application/grpc-web-text",
-            "application/grpc-web-text+proto",
+        for (call, answered) in [
+            ("application/grpc", "application/grpc"),
+            ("application/grpc+proto", "application/grpc"),
+            ("application/grpc+json", "application/grpc"),
+            ("application/grpc; charset=utf-8", "application/grpc"),
+            ("Application/GRPC", "application/grpc"),
+            ("application/grpc-web", "application/grpc-web"),
+            ("application/grpc-web+proto", "application/grpc-web"),
+            ("application/grpc-web-text", "application/grpc-web-text"),
+            (
+                "application/grpc-web-text+proto",
+                "application/grpc-web-text",
+            ),
         ] {
-            assert_eq!(
-                call_content_type(&headers(Some(call))).map(HeaderValue::as_bytes),
-                Some(call.as_bytes()),
-                "{call}"
-            );
+            let found = call_content_type(&Method::POST, &headers(Some(call)));
+            assert_eq!(found, Some(answered), "{call}");
         }
+        // Other types, and types that only start like gRPC's, are no calls; nor is any request
+        // but a POST, whatever its type (regression: a GET was answered 200).
         for other in [
             None,
             Some("application/json"),
             Some("application/grpcx"),
             Some("application/grpc-other"),
+            Some("application/grpc-webx"),
+            Some("application/grpc-website; text/html"),
             Some("application/gr"),
             Some("text/plain"),
         ] {
-            assert_eq!(call_content_type(&headers(other)), None, "{other:?}");
+            let found = call_content_type(&Method::POST, &headers(other));
+            assert_eq!(found, None, "{other:?}");
+        }
+        for method in [Method::GET, Method::PUT, Method::OPTIONS] {
+            let found = call_content_type(&method, &headers(Some("application/grpc")));
+            assert_eq!(found, None, "{method}");
         }
     }
 
@@ -219,11 +237,11 @@ mod tests {
         let realm = Realm::new("notes").unwrap();
         let refused = refusal::missing_token(&realm);
         let call = headers(Some("application/grpc+proto"));
-        let grpc: Response<String> = respond(&refused, &call);
+        let grpc: Response<String> = respond(&refused, &Method::POST, &call);
         assert_eq!(grpc.status(), StatusCode::OK);
         assert_eq!(grpc.body(), "");
         let fields = grpc.headers();
-        assert_eq!(fields[CONTENT_TYPE], "application/grpc+proto");
+        assert_eq!(fields[CONTENT_TYPE], "application/grpc");
         assert_eq!(fields["grpc-status"], "16");
         assert_eq!(
             fields["grpc-message"],
@@ -234,13 +252,14 @@ mod tests {
         let code = grpc.extensions().get::<RefusalCode>().copied();
         assert_eq!(code.map(RefusalCode::as_str), Some("missing_token"));
 
-        let json: Response<String> = respond(&refused, &headers(Some("application/json")));
+        let json: Response<String> =
+            respond(&refused, &Method::POST, &headers(Some("application/json")));
         let plain: Response<String> = refused.to_response();
         assert_eq!(
             (json.status(), json.headers(), json.body()),
             (plain.status(), plain.headers(), plain.body())
         );
-        let none: Response<String> = respond(&refused, &headers(None));
+        let none: Response<String> = respond(&refused, &Method::POST, &headers(None));
         assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
         assert!(none.body().contains("missing_token"), "{}", none.body());
     }
@@ -250,7 +269,8 @@ mod tests {
     fn a_grpc_refusal_keeps_retry_after() {
         let busy = Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "later")
             .with_retry_after(Duration::from_secs(3));
-        let response: Response<String> = respond(&busy, &headers(Some("application/grpc-web")));
+        let response: Response<String> =
+            respond(&busy, &Method::POST, &headers(Some("application/grpc-web")));
         assert_eq!(response.headers()["grpc-status"], "14");
         assert_eq!(response.headers()[RETRY_AFTER], "3");
         assert_eq!(response.headers()[CONTENT_TYPE], "application/grpc-web");
@@ -266,7 +286,8 @@ mod tests {
             "caf%C3%A9 %F0%9F%98%80"
         );
         let refusal = Refusal::new(StatusCode::FORBIDDEN, "not_granted", "50% of caf\u{e9}");
-        let response: Response<String> = respond(&refusal, &headers(Some("application/grpc")));
+        let response: Response<String> =
+            respond(&refusal, &Method::POST, &headers(Some("application/grpc")));
         assert_eq!(response.headers()["grpc-message"], "50%25 of caf%C3%A9");
     }
 }

@@ -168,7 +168,11 @@ where
         let operation = self.layer.operation(&request);
         match authorize(operation, request.extensions()) {
             Ok(()) => ResponseFuture::inner(self.inner.call(request), OwnedHeaders::new()),
-            Err(refused) => ResponseFuture::answered(grpc::respond(&refused, request.headers())),
+            Err(refused) => ResponseFuture::answered(grpc::respond(
+                &refused,
+                request.method(),
+                request.headers(),
+            )),
         }
     }
 }

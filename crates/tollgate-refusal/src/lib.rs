@@ -31,6 +31,7 @@
 //! | a CORS preflight the policy denies | 403 | `cors_preflight_rejected` |
 //! | a request body over the server's limit | 413 | `payload_too_large` |
 //! | a request body that could not be read | 400 | `bad_request_body` |
+//! | a request body that did not arrive in time | 408 | `request_timeout` |
 //! | a new token above its owner's role | 422 | `scope_above_role` |
 //! | a new token beyond its parent's expiry, origins, grants, rate limit or quota | 422 | `exceeds_parent` |
 //! | a new token made by a token with the most ancestors allowed | 422 | `derivation_too_deep` |
@@ -76,8 +77,8 @@ mod refusal;
 pub use error::RealmError;
 pub use mapping::{
     auth_error, authorize, cors_preflight_denied, derive_error, internal, lockout, meter_error,
-    missing_token, origin_refusal, payload_too_large, repeated_authorization, scope_denial,
-    signature_error, store_error, too_many_failures, unreadable_body, writer_denial,
+    missing_token, origin_refusal, payload_too_large, repeated_authorization, request_timeout,
+    scope_denial, signature_error, store_error, too_many_failures, unreadable_body, writer_denial,
 };
 pub use rate_limit_headers::{RATELIMIT, RATELIMIT_POLICY, RateLimitHeaders};
 pub use realm::Realm;

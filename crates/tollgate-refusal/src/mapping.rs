@@ -84,6 +84,20 @@ pub fn signature_error(error: &VerifyError, realm: &Realm) -> Refusal {
         .with_challenge(realm.signature_error(code))
 }
 
+/// 408 `request_timeout` for a request whose body had not all arrived within `limit`: the
+/// client was too slow (the server should close the connection).
+#[must_use]
+pub fn request_timeout(limit: Duration) -> Refusal {
+    Refusal::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!(
+            "the request was not received within {} s",
+            limit.as_secs_f64()
+        ),
+    )
+}
+
 /// 413 for a request body over `max_bytes`.
 #[must_use]
 pub fn payload_too_large(max_bytes: usize) -> Refusal {
@@ -723,6 +737,15 @@ mod tests {
             )
         );
         assert!(preflight.challenge.is_none());
+        let slow = request_timeout(Duration::from_millis(2_500));
+        assert_eq!(
+            (slow.status, slow.code, slow.message.as_str()),
+            (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request was not received within 2.5 s"
+            )
+        );
         let unreadable = unreadable_body(&"connection reset");
         assert_eq!(
             (

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
@@ -29,6 +30,10 @@ use crate::record_rules::{
 
 /// The largest request body read: the axum server's.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The longest a request body may take to arrive: the axum server's request timeout.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most subjects kept: they live in memory.
+const MAX_RECORDS: usize = 10_000;
 
 /// A subject.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,12 +57,20 @@ impl Records {
         records.get(&name.to_ascii_lowercase()).cloned()
     }
 
-    /// Adds a subject with an empty writer list; `false` when the name is taken.
-    fn create(&self, name: &str, description: Option<String>) -> bool {
+    /// Adds a subject with an empty writer list: 409 when the name is taken, 507 when
+    /// [`MAX_RECORDS`] are kept already.
+    fn create(&self, name: &str, description: Option<String>) -> Result<(), Refusal> {
         let mut records = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let key = name.to_ascii_lowercase();
         if records.contains_key(&key) {
-            return false;
+            return Err(duplicate_name());
+        }
+        if records.len() >= MAX_RECORDS {
+            return Err(Refusal::new(
+                http::StatusCode::INSUFFICIENT_STORAGE,
+                "too_many_records",
+                format!("this example keeps at most {MAX_RECORDS} subjects, in memory"),
+            ));
         }
         let record = Record {
             name: name.to_owned(),
@@ -65,7 +78,7 @@ impl Records {
             writers: WriterList::default(),
         };
         records.insert(key, record);
-        true
+        Ok(())
     }
 
     /// Lets `change` check and change the subject `name` under the lock, and returns it as
@@ -124,9 +137,7 @@ async fn create(
     authorize_record(&state, &caller, &body.name, Access::Write)?;
     check_name(&body.name)?;
     check_description(body.description.as_deref())?;
-    if !state.records.create(&body.name, body.description.clone()) {
-        return Err(duplicate_name().into());
-    }
+    state.records.create(&body.name, body.description.clone())?;
     let shown = json!({ "name": body.name, "description": body.description, "writers": [] });
     Ok(HttpResponse::Created().json(shown))
 }
@@ -206,10 +217,13 @@ async fn add_writers(
         let message = format!("not users: {}; nothing was added", unknown.join(", "));
         return Err(bad_request("unknown_user", message).into());
     }
-    let confirmed = query_has(&request, "confirm=lockout");
+    // Not asked by a caller whose honoured override keeps their access, or who confirmed.
+    let unasked = admin_override(&caller, overriding)
+        == AdminOverride::Requested(Entitlement::Entitled)
+        || query_has(&request, "confirm=lockout");
     let record = state.records.change(&name, |record| {
         may_write(&record.writers, &caller, overriding, &state)?;
-        refuse_lockout(record, &known, &caller, overriding || confirmed)?;
+        refuse_lockout(record, &known, &caller, unasked)?;
         record.writers.add(known.iter().cloned());
         if record.writers.len() > MAX_WRITERS {
             return Err(too_many_writers());
@@ -219,20 +233,21 @@ async fn add_writers(
     Ok(HttpResponse::Ok().json(writers_of(&record)))
 }
 
-/// 409 when adding `added` would take away the caller's own write access, unless they confirmed
-/// it or write through an override. A caller with no access of their own to lose is not asked.
+/// 409 when adding `added` would take away the caller's own write access, unless `unasked`
+/// (they confirmed it, or write through an honoured override). A caller with no access of
+/// their own to lose is not asked.
 fn refuse_lockout(
     record: &Record,
     added: &[String],
     caller: &Caller,
-    confirmed: bool,
+    unasked: bool,
 ) -> Result<(), Refusal> {
     let actor = actor(caller);
     let writes_now = matches!(
         record.writers.permits(actor, AdminOverride::NotRequested),
         WriteDecision::Allow(_)
     );
-    if !writes_now || confirmed {
+    if !writes_now || unasked {
         return Ok(());
     }
     refusal::lockout(
@@ -283,17 +298,25 @@ fn may_write(
     overriding: bool,
     state: &State,
 ) -> Result<(), Refusal> {
-    let found = &caller.0;
-    let entitled = found.role == Role::Admin && found.token.limits.scope >= Scope::Admin;
-    let admin_override = match (overriding, entitled) {
-        (false, _) => AdminOverride::NotRequested,
-        (true, true) => AdminOverride::Requested(Entitlement::Entitled),
-        (true, false) => AdminOverride::Requested(Entitlement::NotEntitled),
-    };
-    match writers.permits(actor(caller), admin_override) {
+    match writers.permits(actor(caller), admin_override(caller, overriding)) {
         WriteDecision::Allow(_) => Ok(()),
         WriteDecision::Deny(denial) => Err(refusal::writer_denial(denial, &state.realm)),
     }
+}
+
+/// Whether an override was `requested` (`?override=admin`), and whether the caller is entitled
+/// to it: an admin user presenting a token of at least admin scope.
+fn admin_override(caller: &Caller, requested: bool) -> AdminOverride {
+    if !requested {
+        return AdminOverride::NotRequested;
+    }
+    let found = &caller.0;
+    let entitled = found.role == Role::Admin && found.token.limits.scope >= Scope::Admin;
+    AdminOverride::Requested(if entitled {
+        Entitlement::Entitled
+    } else {
+        Entitlement::NotEntitled
+    })
 }
 
 /// The caller, to a writer list: the token's owner.
@@ -314,15 +337,19 @@ fn writers_of(record: &Record) -> Vec<&str> {
     record.writers.iter().map(String::as_str).collect()
 }
 
-/// The body, at most [`MAX_BODY_BYTES`] (413 past that); read no further than that.
+/// The body, at most [`MAX_BODY_BYTES`] (413 past that), read no further than that and for at
+/// most [`BODY_TIMEOUT`] (408 past that: a slow client holds a connection no longer).
 ///
 /// # Errors
-/// 413 `payload_too_large`, or 400 `bad_request_body` when the body could not be read.
+/// 413 `payload_too_large`, 408 `request_timeout`, or 400 `bad_request_body` when the body
+/// could not be read.
 pub async fn read_body(payload: web::Payload) -> Result<Bytes, Refusal> {
-    match payload.to_bytes_limited(MAX_BODY_BYTES).await {
-        Ok(Ok(body)) => Ok(body),
-        Ok(Err(error)) => Err(refusal::unreadable_body(&error)),
-        Err(_) => Err(refusal::payload_too_large(MAX_BODY_BYTES)),
+    let read = payload.to_bytes_limited(MAX_BODY_BYTES);
+    match tokio::time::timeout(BODY_TIMEOUT, read).await {
+        Ok(Ok(Ok(body))) => Ok(body),
+        Ok(Ok(Err(error))) => Err(refusal::unreadable_body(&error)),
+        Ok(Err(_)) => Err(refusal::payload_too_large(MAX_BODY_BYTES)),
+        Err(_) => Err(refusal::request_timeout(BODY_TIMEOUT)),
     }
 }
 

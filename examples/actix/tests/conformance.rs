@@ -71,6 +71,8 @@ enum Who {
     BobSigning,
     /// bob's signing token, on a request signed with its key.
     BobSigned,
+    /// bob's signing token, on a request signed with its key whose body was changed after.
+    BobTampered,
 }
 
 /// One request and what it must get.
@@ -151,6 +153,7 @@ const MISSING: &str = r#"Bearer realm="tollgate""#;
 const INVALID: &str = r#"Bearer realm="tollgate", error="invalid_token""#;
 const SCOPE: &str = r#"Bearer realm="tollgate", error="insufficient_scope""#;
 const UNSIGNED: &str = r#"Bearer realm="tollgate", error="signature_required""#;
+const FORGED: &str = r#"Bearer realm="tollgate", error="invalid_signature""#;
 const CPU: &str = "/v1/subjects/cpu";
 const WRITERS: &str = "/v1/subjects/cpu/writers";
 
@@ -250,6 +253,16 @@ fn table() -> Vec<Row> {
             .refused("signature_required")
             .challenged(UNSIGNED),
         row(BobSigned, M::GET, CPU, 200),
+        row(BobSigned, M::PATCH, CPU, 200).json(r#"{"description": "signed"}"#),
+        row(BobTampered, M::PATCH, CPU, 401)
+            .json(r#"{"description": "signed"}"#)
+            .refused("invalid_signature")
+            .challenged(FORGED),
+        // An override asked for by a writer who is not entitled to it is no confirmation.
+        row(Bob, M::POST, "/v1/subjects", 201).json(r#"{"name": "mem"}"#),
+        row(Bob, M::POST, "/v1/subjects/mem/writers?override=admin", 409)
+            .json(r#"["carol"]"#)
+            .refused("would_lock_out"),
         // Routes.
         row(Bob, M::GET, "/v1/nothing", 404).refused("not_found"),
         row(Bob, M::PUT, CPU, 405).refused("method_not_allowed"),
@@ -401,6 +414,7 @@ async fn make_tokens(client: &reqwest::Client, addr: SocketAddr, admin: String) 
         }
     }
     secrets.insert(Who::BobSigned, secrets[&Who::BobSigning].clone());
+    secrets.insert(Who::BobTampered, secrets[&Who::BobSigning].clone());
     secrets.insert(Who::Twice, bob);
     let stranger = tollgate::token::TokenFormat::new("tgsk")
         .unwrap()
@@ -435,7 +449,8 @@ async fn send(client: &reqwest::Client, addr: SocketAddr, row: &Row, tokens: &To
     if !body.is_empty() {
         headers.insert("content-type", HeaderValue::from_static("application/json"));
     }
-    if row.who == Who::BobSigned {
+    let mut body = body;
+    if matches!(row.who, Who::BobSigned | Who::BobTampered) {
         let authority = addr.to_string();
         let request = tollgate::sign::Request {
             method: row.method.as_str(),
@@ -445,7 +460,16 @@ async fn send(client: &reqwest::Client, addr: SocketAddr, row: &Row, tokens: &To
         };
         let signer = Signer::new(&tokens.signing_id, tokens.signing_key.clone()).unwrap();
         let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+        // The default components, `content-digest` with a body, and its type.
+        let signer = if body.is_empty() {
+            signer
+        } else {
+            signer.covering("content-type").unwrap()
+        };
         signer.sign(&request, &mut headers, &body, now).unwrap();
+        if row.who == Who::BobTampered {
+            body = br#"{"description": "forged"}"#.to_vec();
+        }
     }
     let response = client
         .request(row.method.clone(), format!("http://{addr}{}", row.path))

@@ -14,7 +14,7 @@ use axum::response::Response;
 use http::header::CONNECTION;
 use http::{HeaderValue, StatusCode};
 use http_body::Frame;
-use tollgate::http::Refusal;
+use tollgate::http::{Refusal, refusal};
 
 /// Middleware: answers a request still unanswered after `limit` with 408 `request_timeout`
 /// when its body had not all arrived (the client was slow; the connection is closed, as the
@@ -42,12 +42,7 @@ pub(crate) async fn limit(State(limit): State<Duration>, request: Request, next:
         .with_retry_after(Duration::from_secs(1))
         .to_response()
     } else {
-        let mut response = Refusal::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
-            format!("the request was not received within {seconds} s"),
-        )
-        .to_response::<Body>();
+        let mut response = refusal::request_timeout(limit).to_response::<Body>();
         response
             .headers_mut()
             .insert(CONNECTION, HeaderValue::from_static("close"));
