@@ -447,6 +447,10 @@ fn router(state: AppState) -> Router {
             get(tokens::usage).route_layer(manage_account()),
         )
         .route(
+            "/v1/tokens/{id}/rotate",
+            post(tokens::rotate).route_layer(manage_account()),
+        )
+        .route(
             "/v1/tokens/{id}/revoke",
             post(tokens::revoke).route_layer(write_sensitive()),
         )

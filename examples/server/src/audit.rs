@@ -17,7 +17,7 @@ use tollgate::store::{
 use tollgate::writers::{AllowReason, WriteDecision, WriterList};
 
 use crate::access::{actor, admin_override};
-use crate::handlers::override_requested;
+use crate::handlers::{override_requested, rfc3339};
 use crate::records::Kind;
 
 /// An event done now by `by` (none for the server's own work), once.
@@ -112,6 +112,32 @@ pub(crate) async fn token_created<S: Storage + 'static>(
     append(
         tokens,
         event(Some(by), AuditAction::TokenCreated, target, outcome),
+    )
+    .await;
+}
+
+/// `by` gave the token `token` a new secret; the outcome says until when the old one works.
+pub(crate) async fn token_rotated<S: Storage + 'static>(
+    tokens: &Arc<TokenService<S>>,
+    by: &Authenticated,
+    token: &TokenRecord,
+) {
+    let outcome = match token.previous_secret_until {
+        Some(until) => format!("old secret until {}", rfc3339(until)),
+        None => "old secret ended".to_owned(),
+    };
+    tracing::info!(
+        target: "audit",
+        id = token.id.0,
+        by_token_id = by.token.id.0,
+        by_user = by.token.owner.as_str(),
+        outcome,
+        "token_rotated"
+    );
+    let target = token_target(token.id);
+    append(
+        tokens,
+        event(Some(by), AuditAction::TokenRotated, target, outcome),
     )
     .await;
 }

@@ -1,4 +1,4 @@
-//! `/v1/tokens`: create, list, current, delete (own tokens); revoke and restore (admin).
+//! `/v1/tokens`: create, list, current, rotate, delete (own tokens); revoke and restore (admin).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tollgate::cors::OriginPattern;
 use tollgate::http::{CallerToken, Refusal, refusal};
 use tollgate::limit::{Period, Quota, Rate};
@@ -77,7 +77,7 @@ fn unprocessable(code: &'static str, message: impl Into<String>) -> Refusal {
 }
 
 /// A token's limits and parentage, as every answer about a token shows them.
-fn limits_fields(token: &TokenRecord) -> serde_json::Map<String, Value> {
+fn limits_fields(token: &TokenRecord) -> Map<String, Value> {
     let limits: &Limits = &token.limits;
     let origins: Option<Vec<String>> = limits
         .allowed_origins
@@ -123,9 +123,18 @@ fn quota_json(quota: Option<Quota>) -> Value {
     )
 }
 
+/// When the token's secret was last replaced, and, during a grace period, when the secret
+/// replaced stops working (`null` otherwise).
+fn rotation_fields(fields: &mut Map<String, Value>, token: &TokenRecord) {
+    fields.insert("rotated_at".into(), optional_time(token.rotated_at));
+    let grace = token.grace_until(Utc::now());
+    fields.insert("old_secret_expires_at".into(), optional_time(grace));
+}
+
 /// A token as listed: metadata and hint, never the secret or hash.
 fn listed(token: &TokenRecord) -> Value {
     let mut fields = limits_fields(token);
+    rotation_fields(&mut fields, token);
     fields.insert("id".into(), json!(token.id.0));
     fields.insert("name".into(), json!(token.name.as_str()));
     fields.insert("created_at".into(), json!(rfc3339(token.created_at)));
@@ -139,6 +148,7 @@ fn listed(token: &TokenRecord) -> Value {
 pub(crate) fn created(created: &CreatedToken) -> Value {
     let record = &created.record;
     let mut fields = limits_fields(record);
+    rotation_fields(&mut fields, record);
     fields.insert("id".into(), json!(record.id.0));
     fields.insert("name".into(), json!(record.name.as_str()));
     fields.insert("created_at".into(), json!(rfc3339(record.created_at)));
@@ -331,7 +341,35 @@ pub(crate) async fn current(
     fields.insert("role".into(), json!(found.role.as_str()));
     fields.insert("created_at".into(), json!(rfc3339(token.created_at)));
     fields.insert("last_used_at".into(), optional_time(token.last_used_at));
+    rotation_fields(&mut fields, token);
     Ok(Json(Value::Object(fields)))
+}
+
+/// `{"grace_seconds"?}`: how long the replaced secret keeps working (none by default).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Rotate {
+    grace_seconds: Option<u64>,
+}
+
+/// `POST /v1/tokens/{id}/rotate`: a new secret for one of the caller's tokens (itself or one
+/// made from it; the route's scope layer asks for a token that may manage the account), shown
+/// once; the old secret keeps working for the grace period asked for, at most 7 days.
+pub(crate) async fn rotate(
+    State(state): State<AppState>,
+    CallerToken(found): CallerToken,
+    Path(id): Path<String>,
+    body: UnreadBody,
+) -> Result<impl IntoResponse, Refusal> {
+    let id = token_id(&id)?;
+    let Rotate { grace_seconds } = body.json().await?;
+    let grace = core::time::Duration::from_secs(grace_seconds.unwrap_or(0));
+    let rotated = state
+        .tokens
+        .rotate_token(&found, id, grace, Utc::now())
+        .await?;
+    audit::token_rotated(&state.tokens, &found, &rotated.record).await;
+    Ok((StatusCode::CREATED, no_store(), Json(created(&rotated))))
 }
 
 /// `GET /v1/tokens/{id}/usage`: the uses of the token and the tokens derived from it in the

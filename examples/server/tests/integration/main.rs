@@ -65,6 +65,7 @@ mod paths;
 mod publishable;
 mod records;
 mod review_findings;
+mod rotation;
 mod sample_races;
 mod samples;
 mod scopes;

@@ -44,9 +44,11 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "id",
             "kind",
             "name",
+            "old_secret_expires_at",
             "parent_id",
             "quota",
             "rate_limit",
+            "rotated_at",
             "scope",
             "signing_key",
             "token"
@@ -81,10 +83,12 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "kind",
             "last_used_at",
             "name",
+            "old_secret_expires_at",
             "parent_id",
             "quota",
             "rate_limit",
             "revoked",
+            "rotated_at",
             "scope",
             "signing_key"
         ]
@@ -116,10 +120,12 @@ async fn created_token_is_shown_once(server: &TestServer) {
             "kind",
             "last_used_at",
             "name",
+            "old_secret_expires_at",
             "parent_id",
             "quota",
             "rate_limit",
             "role",
+            "rotated_at",
             "scope",
             "signing_key",
             "user"
