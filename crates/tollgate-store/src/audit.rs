@@ -24,6 +24,9 @@ pub enum AuditAction {
     TokenDeleted,
     /// A token was given a new secret; the outcome says until when the old one works.
     TokenRotated,
+    /// A secret-scanning service reported a token's secret as leaked; the outcome says whether
+    /// that revoked it, and where the secret was found.
+    TokenLeaked,
     /// Tokens unused for too long were deleted; the count says how many.
     TokensPurged,
     /// A record's writer list changed.
@@ -35,13 +38,14 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order.
-    pub const ALL: [AuditAction; 9] = [
+    pub const ALL: [AuditAction; 10] = [
         AuditAction::UserCreated,
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
         AuditAction::TokenRestored,
         AuditAction::TokenDeleted,
         AuditAction::TokenRotated,
+        AuditAction::TokenLeaked,
         AuditAction::TokensPurged,
         AuditAction::WritersChanged,
         AuditAction::Refused,
@@ -57,6 +61,7 @@ impl AuditAction {
             Self::TokenRestored => "token_restored",
             Self::TokenDeleted => "token_deleted",
             Self::TokenRotated => "token_rotated",
+            Self::TokenLeaked => "token_leaked",
             Self::TokensPurged => "tokens_purged",
             Self::WritersChanged => "writers_changed",
             Self::Refused => "refused",
@@ -74,7 +79,7 @@ impl fmt::Display for AuditAction {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown audit action: one of user_created, token_created, token_revoked, token_restored, \
-     token_deleted, token_rotated, tokens_purged, writers_changed and refused"
+     token_deleted, token_rotated, token_leaked, tokens_purged, writers_changed and refused"
 )]
 pub struct ParseAuditActionError;
 

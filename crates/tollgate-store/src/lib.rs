@@ -35,7 +35,7 @@ pub use memory::MemoryStorage;
 pub use metering::{MeterError, Metered, TokenUsage};
 pub use page::{Page, PageSize};
 pub use record::{
-    Ancestor, Authenticated, CreatedToken, DayCount, MAX_ANCESTORS, NewToken, Rotation,
+    Ancestor, Authenticated, CreatedToken, DayCount, MAX_ANCESTORS, NewToken, Reported, Rotation,
     SecretMatch, TokenId, TokenRecord, TokenRequest,
 };
 pub use service::{

@@ -132,6 +132,20 @@ pub enum SecretMatch {
     Previous,
 }
 
+/// What a secret reported as leaked was ([`TokenService::revoke_reported`]).
+///
+/// [`TokenService::revoke_reported`]: crate::TokenService::revoke_reported
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reported {
+    /// Not a secret of this service's: malformed, or no token has it.
+    NotOurs,
+    /// A secret of this token's that no longer worked (revoked, expired, or replaced by a
+    /// rotation and past its grace period): nothing to do.
+    Inactive(TokenId),
+    /// A secret of this token's that worked: the token is now revoked, with its descendants.
+    Revoked(TokenId),
+}
+
 /// A new secret for a stored token, as a [`Storage`](crate::Storage) receives it
 /// ([`Storage::rotate`](crate::Storage::rotate)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

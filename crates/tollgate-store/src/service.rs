@@ -13,8 +13,8 @@ use crate::last_use::LastUse;
 use crate::metering::Metering;
 use crate::{
     Ancestor, AuditEntry, AuditQuery, AuthError, Authenticated, CreatedToken, DeriveError,
-    MAX_ANCESTORS, MeterError, Metered, NewToken, Page, PageSize, Rotation, SecretMatch, Storage,
-    StoreError, TokenId, TokenRecord, TokenRequest, TokenUsage, User, UserName,
+    MAX_ANCESTORS, MeterError, Metered, NewToken, Page, PageSize, Reported, Rotation, SecretMatch,
+    Storage, StoreError, TokenId, TokenRecord, TokenRequest, TokenUsage, User, UserName,
 };
 
 /// The default interval between two last-use writes for one token: 60 seconds.
@@ -520,6 +520,43 @@ impl<S: Storage> TokenService<S> {
             record,
             secret: minted.secret,
         })
+    }
+
+    /// Revokes the token whose secret `presented` is, reported as leaked (by a secret-scanning
+    /// service, say), and says what it was: not a secret of this service's (malformed, a
+    /// checksum that does not match, or unknown: nothing is looked up for a string that does
+    /// not parse), a token that no longer works, or a working token, now revoked with every
+    /// token descending from it. A secret a rotation replaced counts as its token's: a leaked
+    /// old secret revokes the token while the old secret still works.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn revoke_reported(
+        &self,
+        presented: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Reported, StoreError> {
+        let Ok((kind, token)) = self.parse(presented) else {
+            return Ok(Reported::NotOurs);
+        };
+        let found = self.storage.token_by_hash(&token.hash()).await?;
+        let Some(found) = found.filter(|found| found.token.limits.kind == kind) else {
+            return Ok(Reported::NotOurs);
+        };
+        let id = found.token.id;
+        let still_works = match found.secret {
+            SecretMatch::Current => found.token.validity().check(now).is_ok(),
+            SecretMatch::Previous => found.token.grace_until(now).is_some(),
+        } && found.token.revoked_at.is_none();
+        if !still_works {
+            return Ok(Reported::Inactive(id));
+        }
+        match self.storage.revoke(id, now).await {
+            Ok(()) => Ok(Reported::Revoked(id)),
+            // Revoked meanwhile (by another report, say): no longer working, as above.
+            Err(StoreError::AlreadyRevoked) => Ok(Reported::Inactive(id)),
+            Err(error) => Err(error),
+        }
     }
 
     /// Restores a revoked token, unless the token that made it is revoked or deleted.

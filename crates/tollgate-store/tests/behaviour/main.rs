@@ -116,6 +116,7 @@ mod rotated {
         only_the_token_and_the_tokens_it_was_made_from_may_rotate_it,
         a_revoked_token_is_not_rotated,
         a_token_made_with_a_replaced_secret_expires_with_its_grace_period,
+        a_reported_secret_revokes_its_token_while_it_works,
     ]);
 }
 

@@ -1,16 +1,18 @@
 //! Rotation: a token given a new secret keeps its record; the secret it replaces works for the
 //! grace period asked for and then fails; a token has at most two secrets; and only the token
-//! itself, or a token it was made from, may rotate it, with its current secret.
+//! itself, or a token it was made from, may rotate it, with its current secret. And leaks: a
+//! secret reported as leaked revokes its token while it works, and is told apart from a
+//! string that is no secret of the service's.
 
 use core::time::Duration;
 
 use chrono::TimeDelta;
 use tollgate_scope::{Limits, LimitsRequest, Scope};
 use tollgate_store::{
-    AuthError, Authenticated, MAX_ROTATION_GRACE, SecretMatch, Storage, StoreError, TokenRequest,
-    TokenService,
+    AuthError, Authenticated, MAX_ROTATION_GRACE, Reported, SecretMatch, Storage, StoreError,
+    TokenRequest, TokenService,
 };
-use tollgate_token::{InactiveToken, TokenName};
+use tollgate_token::{InactiveToken, TokenFormat, TokenName};
 
 use crate::cases::{create, t0, tokens_of, user, with_users};
 
@@ -218,4 +220,50 @@ pub(crate) async fn a_token_made_with_a_replaced_secret_expires_with_its_grace_p
         made.record.limits.expires_at,
         Some(t0() + TimeDelta::seconds(60))
     );
+}
+
+pub(crate) async fn a_reported_secret_revokes_its_token_while_it_works<S: Storage>(storage: S) {
+    let service = with_users(storage).await;
+    let (ci, old) = alices_token(&service).await;
+    let name = TokenName::new("child").unwrap();
+    let child = service
+        .derive_token(&ci, name, LimitsRequest::new(Scope::Edit), t0())
+        .await
+        .unwrap();
+    let rotated = service
+        .rotate_token(&ci, ci.token.id, MINUTE, t0())
+        .await
+        .unwrap();
+    let report = |secret: String, seconds: i64| {
+        let service = &service;
+        async move {
+            let at = t0() + TimeDelta::seconds(seconds);
+            service.revoke_reported(&secret, at).await.unwrap()
+        }
+    };
+    // Strings that are no secret of the service's, well formed or not.
+    let unknown = TokenFormat::new("tg").unwrap().mint().unwrap();
+    for text in [
+        unknown.secret.expose_secret().to_owned(),
+        "tg_short".to_owned(),
+        format!("{}x", rotated.secret.expose_secret()),
+        String::new(),
+    ] {
+        assert_eq!(report(text, 1).await, Reported::NotOurs);
+    }
+    // The old secret, in its grace period, works: reporting it revokes the token, and with it
+    // the token made from it; reported again, it no longer works.
+    assert_eq!(report(old.clone(), 1).await, Reported::Revoked(ci.token.id));
+    assert!(matches!(
+        authenticated(&service, rotated.secret.expose_secret(), 2).await,
+        Err(AuthError::Inactive(InactiveToken::Revoked { .. }))
+    ));
+    assert!(
+        authenticated(&service, child.secret.expose_secret(), 2)
+            .await
+            .is_err()
+    );
+    let new = rotated.secret.expose_secret().to_owned();
+    assert_eq!(report(new, 2).await, Reported::Inactive(ci.token.id));
+    assert_eq!(report(old, 2).await, Reported::Inactive(ci.token.id));
 }
