@@ -32,6 +32,10 @@ pub use tollgate_http as http;
 #[doc(inline)]
 pub use tollgate_sign as sign;
 
+#[cfg(feature = "scanning")]
+#[doc(inline)]
+pub use tollgate_scanning as scanning;
+
 #[cfg(feature = "limit")]
 #[doc(inline)]
 pub use tollgate_limit as limit;

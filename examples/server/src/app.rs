@@ -33,6 +33,7 @@ use crate::records::{Kind, Records};
 use crate::refusal_tally::{self, RefusalTally};
 use crate::request_log;
 use crate::request_timeout;
+use crate::secret_scanning;
 
 /// The prefix of the secret tokens this server mints: long and distinctive enough for secret
 /// scanners, and different from the publishable one so that people and scanners tell them
@@ -305,7 +306,20 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
             settings.request_timeout,
             request_timeout::limit,
         ));
+    // Outside authentication: a report's signature is its credential.
+    let reports = match settings.secret_scanning_keys {
+        Some(keys) => secret_scanning::routes(secret_scanning::Scanning {
+            keys,
+            tokens: Arc::clone(&tokens),
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            settings.request_timeout,
+            request_timeout::limit,
+        )),
+        None => Router::new(),
+    };
     let app = page::routes()
+        .merge(reports)
         .merge(api)
         .layer(CorsLayer::new(settings.cors))
         .layer(axum::middleware::from_fn_with_state(

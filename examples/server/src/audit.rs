@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use tollgate::http::Caller;
+use tollgate::scanning::ReportedToken;
 use tollgate::store::{
     AuditAction, AuditEvent, Authenticated, Storage, TokenId, TokenRecord, TokenService, User,
     token_target,
@@ -19,6 +20,7 @@ use tollgate::writers::{AllowReason, WriteDecision, WriterList};
 use crate::access::{actor, admin_override};
 use crate::handlers::{override_requested, rfc3339};
 use crate::records::Kind;
+use crate::secret_scanning::leak_outcome;
 
 /// An event done now by `by` (none for the server's own work), once.
 fn event(
@@ -140,6 +142,20 @@ pub(crate) async fn token_rotated<S: Storage + 'static>(
         event(Some(by), AuditAction::TokenRotated, target, outcome),
     )
     .await;
+}
+
+/// A secret-scanning service reported a secret of token `id` as leaked, which `revoked` it
+/// (else it no longer worked): an event with no actor, the outcome saying where it was found.
+pub(crate) async fn token_leaked<S: Storage + 'static>(
+    tokens: &Arc<TokenService<S>>,
+    id: TokenId,
+    revoked: bool,
+    token: &ReportedToken,
+) {
+    let outcome = leak_outcome(revoked, token);
+    tracing::warn!(target: "audit", id = id.0, outcome, "token_leaked");
+    let event = event(None, AuditAction::TokenLeaked, token_target(id), outcome);
+    append(tokens, event).await;
 }
 
 /// `mint` (the command line, not a request) created the token `token` and, when `new_user`,

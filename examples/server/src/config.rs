@@ -1,11 +1,14 @@
 //! Settings from environment variables, validated all at once.
 
+use std::io::Read;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tollgate::cors::CorsPolicy;
 use tollgate::http::TokenRequirement;
 use tollgate::limit::Rate;
+use tollgate::scanning::{MAX_KEY_LIST_LEN, ReporterKeys};
 use tollgate::store::{DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TIME_TO_LIVE};
 
 use crate::connections::ConnectionTimers;
@@ -50,6 +53,10 @@ pub struct Settings {
     pub purge_unused_after: Option<Duration>,
     /// Which log events are kept (`RUST_LOG`).
     pub log_filter: LogFilter,
+    /// The keys secret-scanning reports are signed with (`TOLLGATE_SECRET_SCANNING_KEYS`, the
+    /// key list's JSON as the service publishes it, or `TOLLGATE_SECRET_SCANNING_KEYS_FILE`, a
+    /// file holding it); `None` (neither set): no report route.
+    pub secret_scanning_keys: Option<Arc<ReporterKeys>>,
 }
 
 /// The verified-token cache's limits.
@@ -169,6 +176,7 @@ impl Settings {
         let log_filter = LogFilter::from_var(var("RUST_LOG"))
             .map_err(|problem| problems.push(problem))
             .unwrap_or_default();
+        let secret_scanning_keys = secret_scanning_keys(&var, &mut problems);
         match (addr, requirement, cors, auth_failures) {
             (Some(addr), Some(requirement), Some(cors), Some(auth_failures))
                 if problems.is_empty() =>
@@ -188,6 +196,7 @@ impl Settings {
                     audit_retention,
                     purge_unused_after,
                     log_filter,
+                    secret_scanning_keys,
                 })
             }
             _ => Err(problems),
@@ -196,6 +205,41 @@ impl Settings {
 }
 
 const DAY_SECONDS: u64 = 24 * 60 * 60;
+
+/// The secret-scanning reporter's key list, from `TOLLGATE_SECRET_SCANNING_KEYS` (the JSON) or
+/// `TOLLGATE_SECRET_SCANNING_KEYS_FILE` (a file holding it, read once, at start); `None` when
+/// neither is set. Both, an unreadable file or a list that is not valid is a problem.
+fn secret_scanning_keys(
+    var: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<Arc<ReporterKeys>> {
+    const KEYS: &str = "TOLLGATE_SECRET_SCANNING_KEYS";
+    const FILE: &str = "TOLLGATE_SECRET_SCANNING_KEYS_FILE";
+    let (text, from) = match (var(KEYS), var(FILE)) {
+        (None, None) => return None,
+        (Some(_), Some(_)) => {
+            problems.push(format!("set {KEYS} or {FILE}, not both"));
+            return None;
+        }
+        (Some(text), None) => (text, KEYS.to_owned()),
+        (None, Some(path)) => {
+            // No more than a key list may hold, and one byte to tell it is too long.
+            let limit = u64::try_from(MAX_KEY_LIST_LEN).unwrap_or(u64::MAX) + 1;
+            let mut text = String::new();
+            let read = std::fs::File::open(&path)
+                .and_then(|file| file.take(limit).read_to_string(&mut text));
+            if let Err(error) = read {
+                problems.push(format!("{FILE}={path:?}: {error}"));
+                return None;
+            }
+            (text, format!("{FILE}={path:?}"))
+        }
+    };
+    ReporterKeys::from_json(&text)
+        .map(Arc::new)
+        .map_err(|error| problems.push(format!("{from}: {error}")))
+        .ok()
+}
 
 /// A whole number of days (`90d`), from 1 to 3650 (ten years).
 fn parse_days(text: &str) -> Option<Duration> {

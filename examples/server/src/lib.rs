@@ -20,6 +20,7 @@ mod records;
 mod refusal_tally;
 mod request_log;
 mod request_timeout;
+mod secret_scanning;
 
 pub use app::{Server, StartError, mint_bootstrap, start};
 pub use config::{DEFAULT_DATABASE_URL, Settings, TokenCache};

@@ -69,6 +69,7 @@ mod rotation;
 mod sample_races;
 mod samples;
 mod scopes;
+mod secret_scanning;
 mod settings;
 mod shutdown;
 mod signing;
