@@ -68,6 +68,7 @@ impl MemoryTokenLookup {
             let token = NewToken {
                 request: &request,
                 parent_id: None,
+                parent_secret: None,
                 ancestors: Vec::new(),
                 hash: stored_hash(&tokens, index),
                 hint: "tg_...0000".parse().expect("a valid hint"),

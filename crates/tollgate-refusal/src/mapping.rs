@@ -681,6 +681,7 @@ mod tests {
             },
             role: Role::Admin,
             secret: tollgate_store::SecretMatch::Current,
+            hash: tollgate_token::TokenHash::from_bytes([0; 32]),
         };
         assert_eq!(
             authorize(

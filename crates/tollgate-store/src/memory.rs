@@ -112,9 +112,7 @@ impl State {
         // Under the same write lock as the insert: a revocation either ran before (refused
         // here) or runs after and finds this token among the parent's descendants.
         if let Some(parent) = token.parent_id
-            && self
-                .token(parent)
-                .is_none_or(|parent| parent.record.revoked_at.is_some())
+            && !self.presents(parent, token.parent_secret)
         {
             return Err(StoreError::ParentNotActive);
         }
@@ -188,7 +186,10 @@ impl State {
                     .is_some_and(|parent| lineage.contains(&parent))
             {
                 lineage.insert(id);
-                token.record.revoked_at.get_or_insert(at);
+                if token.record.revoked_at.is_none() {
+                    token.record.revoked_at = Some(at);
+                    self.forget_previous(id);
+                }
             }
         }
     }
@@ -220,6 +221,34 @@ impl State {
         }
     }
 
+    /// Whether token `id` exists, is not revoked, and has the secret `presented` (when given) in
+    /// the role it had when it authenticated.
+    fn presents(&self, id: TokenId, presented: Option<(TokenHash, SecretMatch)>) -> bool {
+        let Some(token) = self
+            .token(id)
+            .filter(|token| token.record.revoked_at.is_none())
+        else {
+            return false;
+        };
+        match presented {
+            None => true,
+            Some((hash, SecretMatch::Current)) => self.by_id.get(&id) == Some(&hash),
+            Some((hash, SecretMatch::Previous)) => token.previous_hash == Some(hash),
+        }
+    }
+
+    /// Forgets token `id`'s replaced secret: a revoked token, once restored, takes back its
+    /// current secret only.
+    fn forget_previous(&mut self, id: TokenId) {
+        let replaced = self.token_mut(id).and_then(|token| {
+            token.record.previous_secret_until = None;
+            token.previous_hash.take()
+        });
+        if let Some(replaced) = replaced {
+            self.previous.remove(replaced.as_bytes());
+        }
+    }
+
     /// Whether some token has, or had until its last rotation, the secret with this digest.
     fn knows(&self, hash: &TokenHash) -> bool {
         self.tokens.contains_key(hash.as_bytes()) || self.previous.contains_key(hash.as_bytes())
@@ -232,6 +261,9 @@ impl State {
             .is_none_or(|token| token.record.revoked_at.is_some());
         if revoked {
             return Err(StoreError::AlreadyRevoked);
+        }
+        if !self.presents(rotation.by.0, Some((rotation.by.1, SecretMatch::Current))) {
+            return Err(StoreError::RotationNotAllowed);
         }
         // As the SQL backends' UNIQUE constraints: a digest names one token, in either role.
         if self.knows(&rotation.hash) {
@@ -314,6 +346,7 @@ impl Storage for MemoryStorage {
             token: token.record.clone(),
             role: token.role,
             secret,
+            hash: *hash,
         }))
     }
 
@@ -342,6 +375,7 @@ impl Storage for MemoryStorage {
             return Err(StoreError::AlreadyRevoked);
         }
         token.record.revoked_at = Some(at);
+        state.forget_previous(id);
         state.revoke_descendants(id, at);
         Ok(())
     }

@@ -121,6 +121,9 @@ pub struct Authenticated {
     /// rotation replaced (which authenticates only until
     /// [`TokenRecord::previous_secret_until`]).
     pub secret: SecretMatch,
+    /// The digest of the secret presented: what a change made on this credential's behalf
+    /// checks, when it is stored, is still the token's (see [`NewToken::parent_secret`]).
+    pub hash: TokenHash,
 }
 
 /// Which of a token's secrets a presented one was (see [`Authenticated::secret`]).
@@ -159,6 +162,12 @@ pub struct Rotation {
     /// Until when the replaced secret still authenticates; `None`: not at all. Any secret an
     /// earlier rotation replaced stops at once, whatever its grace period was.
     pub previous_until: Option<DateTime<Utc>>,
+    /// The token that asks, and the digest of the secret it presented: the rotation is
+    /// refused ([`StoreError::RotationNotAllowed`]) unless that is still its current secret
+    /// and it is not revoked, checked with the change.
+    ///
+    /// [`StoreError::RotationNotAllowed`]: crate::StoreError::RotationNotAllowed
+    pub by: (TokenId, TokenHash),
 }
 
 /// A token just created: its metadata and its secret, to show once.
@@ -201,6 +210,12 @@ pub struct NewToken<'a> {
     pub request: &'a TokenRequest,
     /// The token that creates it, if any.
     pub parent_id: Option<TokenId>,
+    /// The digest of the secret the parent presented, and which of the parent's secrets it
+    /// was when it authenticated: the insert is refused ([`StoreError::ParentNotActive`]) unless
+    /// it still is, so that a credential read before a rotation (a cached one) makes nothing.
+    ///
+    /// [`StoreError::ParentNotActive`]: crate::StoreError::ParentNotActive
+    pub parent_secret: Option<(TokenHash, SecretMatch)>,
     /// The tokens it derives from, first made first (see [`TokenRecord::ancestors`]): the
     /// parent's ancestors, then the parent.
     pub ancestors: Vec<Ancestor>,

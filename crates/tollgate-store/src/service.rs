@@ -4,7 +4,9 @@ use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use tollgate_limit::Rate;
-use tollgate_scope::{DeriveDenial, Exceeded, LimitsRequest, Role, TokenKind, derive};
+use tollgate_scope::{
+    Decision, DeriveDenial, Exceeded, LimitsRequest, Operation, Role, TokenKind, derive,
+};
 use tollgate_token::{
     AcceptedSchemes, Token, TokenFormat, TokenName, TokenParseError, parse_authorization,
 };
@@ -260,7 +262,7 @@ impl<S: Storage> TokenService<S> {
         let request = self.derived(parent, parent.token.owner.clone(), name, request)?;
         let ancestors = ancestors_of_child(parent)?;
         Ok(self
-            .store(&request, ancestors, Some(parent.token.id), now, |token| {
+            .store(&request, ancestors, Some(parent), now, |token| {
                 self.storage.insert_token(token)
             })
             .await?)
@@ -289,7 +291,7 @@ impl<S: Storage> TokenService<S> {
         // A new user's uses are theirs: their first token starts a chain of its own (its
         // limits within `parent`'s all the same).
         Ok(self
-            .store(&request, Vec::new(), Some(parent.token.id), now, |token| {
+            .store(&request, Vec::new(), Some(parent), now, |token| {
                 self.storage.create_user_with_token(&user, now, token)
             })
             .await?)
@@ -327,7 +329,7 @@ impl<S: Storage> TokenService<S> {
         &self,
         request: &'r TokenRequest,
         ancestors: Vec<Ancestor>,
-        parent_id: Option<TokenId>,
+        parent: Option<&Authenticated>,
         now: DateTime<Utc>,
         insert: impl FnOnce(NewToken<'r>) -> F,
     ) -> Result<CreatedToken, StoreError>
@@ -346,7 +348,8 @@ impl<S: Storage> TokenService<S> {
         let minted = format.mint()?;
         let record = insert(NewToken {
             request,
-            parent_id,
+            parent_id: parent.map(|parent| parent.token.id),
+            parent_secret: parent.map(|parent| (parent.hash, parent.secret)),
             ancestors,
             hash: minted.hash,
             hint: minted.secret.hint(),
@@ -462,7 +465,9 @@ impl<S: Storage> TokenService<S> {
     ///
     /// `caller` may rotate itself and the tokens made from it (directly or not), all of the
     /// same owner: a rotation hands out a secret, which must not exceed the credential that
-    /// asked for it. It must present its current secret.
+    /// asked for it. It must be a token that may manage its owner's account (as one that makes
+    /// tokens), and present its current secret, which the store checks again with the change:
+    /// a credential read before another rotation (a cached one) rotates nothing.
     ///
     /// # Errors
     /// [`StoreError::GraceTooLong`]; [`StoreError::UnknownToken`] when `caller`'s owner has no
@@ -491,7 +496,16 @@ impl<S: Storage> TokenService<S> {
                 .ancestors
                 .iter()
                 .any(|ancestor| ancestor.id == caller.token.id);
-        if !made_from_caller || caller.secret != SecretMatch::Current {
+        // As a token that makes tokens: one that may manage its owner's account (never a
+        // publishable one), with its current secret.
+        let may_manage = matches!(
+            caller
+                .token
+                .limits
+                .check_operation(&caller.role, Operation::ManageAccount, None),
+            Decision::Allow
+        );
+        if !made_from_caller || !may_manage || caller.secret != SecretMatch::Current {
             return Err(StoreError::RotationNotAllowed);
         }
         let format = self
@@ -514,6 +528,7 @@ impl<S: Storage> TokenService<S> {
             hint: minted.secret.hint(),
             at: now,
             previous_until,
+            by: (caller.token.id, caller.hash),
         };
         let record = self.storage.rotate(id, &rotation).await?;
         Ok(CreatedToken {

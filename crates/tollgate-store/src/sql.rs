@@ -348,6 +348,7 @@ impl Storage for SqlStorage {
                 } else {
                     SecretMatch::Previous
                 },
+                hash: *hash,
             })
         })
         .transpose()
@@ -381,8 +382,10 @@ impl Storage for SqlStorage {
 
     async fn revoke(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        // A revoked token keeps no replaced secret: once restored, its current one works only.
         let done = sqlx::query(
-            "UPDATE tollgate_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            "UPDATE tollgate_tokens SET revoked_at = $1, previous_hash = NULL, \
+             previous_until = NULL WHERE id = $2 AND revoked_at IS NULL",
         )
         .bind(at.timestamp_micros())
         .bind(id.0)
@@ -404,9 +407,13 @@ impl Storage for SqlStorage {
             Some(_) => "previous_hash = hash",
             None => "previous_hash = NULL",
         };
+        // The asking token must still have, as its current secret, the one it presented, and
+        // not be revoked: a credential read before another rotation rotates nothing.
         let sql = format!(
             "UPDATE tollgate_tokens SET {keep_previous}, previous_until = $1, hash = $2, \
-             hint = $3, rotated_at = $4 WHERE id = $5 AND revoked_at IS NULL"
+             hint = $3, rotated_at = $4 WHERE id = $5 AND revoked_at IS NULL \
+             AND EXISTS (SELECT 1 FROM tollgate_tokens c \
+                         WHERE c.id = $6 AND c.hash = $7 AND c.revoked_at IS NULL)"
         );
         let mut tx = self.pool.begin().await?;
         // The text is one of two fixed statements; every value is bound.
@@ -416,12 +423,18 @@ impl Storage for SqlStorage {
             .bind(rotation.hint.as_str())
             .bind(rotation.at.timestamp_micros())
             .bind(id.0)
+            .bind(rotation.by.0.0)
+            .bind(rotation.by.1.as_bytes().as_slice())
             .execute(&mut *tx)
             .await
             .map_err(|error| unique_violation_as(error, StoreError::DuplicateTokenName))?;
         if done.rows_affected() == 0 {
             drop(tx);
-            return Err(self.unchanged(id, StoreError::AlreadyRevoked).await);
+            return Err(match self.token_by_id(id).await? {
+                None => StoreError::UnknownToken,
+                Some(token) if token.revoked_at.is_some() => StoreError::AlreadyRevoked,
+                Some(_) => StoreError::RotationNotAllowed,
+            });
         }
         let row = sqlx::query(select_tokens!("WHERE t.id = $1"))
             .bind(id.0)
@@ -653,12 +666,23 @@ async fn insert_token(
         // finds the new token among the parent's descendants. Without it, a caller holding a
         // parent record read before its revocation (a cached one) could leave a token behind
         // that no revocation reaches.
-        let active = sqlx::query(
-            "UPDATE tollgate_tokens SET revoked_at = revoked_at WHERE id = $1 AND revoked_at IS NULL",
-        )
-        .bind(parent.0)
-        .execute(&mut *connection)
-        .await?;
+        // The parent must also still have the secret it presented, in the role it had: a
+        // credential read before a rotation (a cached one) makes nothing.
+        let presented = match token.parent_secret {
+            None => "",
+            Some((_, SecretMatch::Current)) => " AND hash = $2",
+            Some((_, SecretMatch::Previous)) => " AND previous_hash = $2",
+        };
+        let sql = format!(
+            "UPDATE tollgate_tokens SET revoked_at = revoked_at \
+             WHERE id = $1 AND revoked_at IS NULL{presented}"
+        );
+        // The text is fixed but for one of three fixed conditions; every value is bound.
+        let mut check = sqlx::query(AssertSqlSafe(sql)).bind(parent.0);
+        if let Some((hash, _)) = &token.parent_secret {
+            check = check.bind(hash.as_bytes().as_slice());
+        }
+        let active = check.execute(&mut *connection).await?;
         if active.rows_affected() == 0 {
             return Err(StoreError::ParentNotActive);
         }
@@ -744,7 +768,7 @@ async fn revoke_descendants(
         "WITH RECURSIVE descendants (id) AS ( \
              SELECT id FROM tollgate_tokens WHERE parent_id = $1 \
              UNION SELECT t.id FROM tollgate_tokens t JOIN descendants d ON t.parent_id = d.id) \
-         UPDATE tollgate_tokens SET revoked_at = $2 \
+         UPDATE tollgate_tokens SET revoked_at = $2, previous_hash = NULL, previous_until = NULL \
          WHERE revoked_at IS NULL AND id IN (SELECT id FROM descendants)",
     )
     .bind(ancestor.0)

@@ -7,6 +7,7 @@
 //! The route is outside the authentication layer (a report carries no bearer token: its
 //! signature is its credential) and exists only when the reporter's keys are configured.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -24,6 +25,7 @@ use tollgate::scanning::{
     ReportedToken, ReporterKeys, answer,
 };
 use tollgate::store::{Reported, TokenService};
+use tollgate::token::TokenHash;
 
 use crate::app::Store;
 use crate::audit;
@@ -70,26 +72,40 @@ async fn answered(scanning: &Scanning, request: Request) -> Result<String, Refus
         true => refusal::payload_too_large(limit),
         false => Refusal::new(StatusCode::BAD_REQUEST, "invalid_report", error.to_string()),
     })?;
+    // In a task of its own: a request timed out or dropped halfway does not stop the
+    // revocations it began before they are audited.
+    let tokens = Arc::clone(&scanning.tokens);
+    tokio::spawn(async move { labelled(&tokens, &report).await })
+        .await
+        .map_err(|error| refusal::internal(&error))?
+}
+
+/// Each reported token revoked if it still works, audited, and labelled; a token reported
+/// twice in one report is looked up once.
+async fn labelled(tokens: &Arc<TokenService<Store>>, report: &Report) -> Result<String, Refusal> {
     let now = Utc::now();
+    let mut labels: HashMap<TokenHash, Label> = HashMap::with_capacity(report.len());
     let mut labelled = Vec::with_capacity(report.len());
     for token in report.tokens() {
-        let reported = scanning
-            .tokens
-            .revoke_reported(token.expose_secret(), now)
-            .await?;
-        if let Reported::Inactive(id) | Reported::Revoked(id) = reported {
-            let revoked = matches!(reported, Reported::Revoked(_));
-            audit::token_leaked(&scanning.tokens, id, revoked, token).await;
-        }
-        let label = match reported {
-            Reported::NotOurs => Label::FalsePositive,
-            Reported::Inactive(_) | Reported::Revoked(_) => Label::TruePositive,
+        let label = match labels.get(&token.hash()) {
+            Some(label) => *label,
+            None => {
+                let reported = tokens.revoke_reported(token.expose_secret(), now).await?;
+                if let Reported::Inactive(id) | Reported::Revoked(id) = reported {
+                    let revoked = matches!(reported, Reported::Revoked(_));
+                    audit::token_leaked(tokens, id, revoked, token).await;
+                }
+                let label = match reported {
+                    Reported::NotOurs => Label::FalsePositive,
+                    Reported::Inactive(_) | Reported::Revoked(_) => Label::TruePositive,
+                };
+                labels.insert(token.hash(), label);
+                label
+            }
         };
         labelled.push((token, label));
     }
-    Ok(answer(
-        labelled.iter().map(|(token, label)| (*token, *label)),
-    ))
+    Ok(answer(labelled))
 }
 
 /// The body, at most `limit` bytes: 413 past that.
@@ -130,8 +146,12 @@ fn invalid_signature(error: &dyn std::error::Error) -> Refusal {
     )
 }
 
+/// The longest URL or source an audit outcome keeps, in characters.
+const MAX_SHOWN: usize = 512;
+
 /// A leaked token's audit outcome: whether it was revoked, and where it was found (the
-/// report's URL, kept as the reporter gave it, and the kind of place).
+/// report's URL and kind of place, printable ASCII only, each cut at [`MAX_SHOWN`]: they are
+/// the reporter's text, read by people and by other programs).
 pub(crate) fn leak_outcome(revoked: bool, token: &ReportedToken) -> String {
     let done = if revoked {
         "revoked"
@@ -139,8 +159,34 @@ pub(crate) fn leak_outcome(revoked: bool, token: &ReportedToken) -> String {
         "already inactive"
     };
     let url = match token.url() {
-        "" => "no URL given",
-        url => url,
+        "" => "no URL given".to_owned(),
+        url => shown(url),
     };
-    format!("{done}; found in {} at {url}", token.source())
+    format!("{done}; found in {} at {url}", shown(token.source()))
+}
+
+/// `text` with every character but printable ASCII as `?`, cut at [`MAX_SHOWN`] characters.
+fn shown(text: &str) -> String {
+    text.chars()
+        .take(MAX_SHOWN)
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn reporter_text_is_shown_as_printable_ascii_and_cut() {
+        assert_eq!(shown("https://a.example/x?y=1"), "https://a.example/x?y=1");
+        assert_eq!(shown("line\nbreak\u{202e}bidi"), "line?break?bidi");
+        assert_eq!(shown(&"x".repeat(600)).len(), 512);
+    }
 }

@@ -33,6 +33,7 @@ fn row_of<'a>(minted: &MintedToken, request: &'a tollgate_store::TokenRequest) -
     NewToken {
         request,
         parent_id: None,
+        parent_secret: None,
         ancestors: Vec::new(),
         hash: minted.hash,
         hint: minted.secret.hint(),

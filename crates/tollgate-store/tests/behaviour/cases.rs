@@ -87,6 +87,7 @@ fn with_digest_of<'r>(token: &CreatedToken, request: &'r TokenRequest) -> NewTok
     NewToken {
         request,
         parent_id: None,
+        parent_secret: None,
         ancestors: Vec::new(),
         hash: tollgate_token::TokenHash::of(token.secret.expose_secret()),
         hint: "tg_...xxxx".parse().unwrap(),

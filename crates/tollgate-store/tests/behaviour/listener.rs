@@ -153,3 +153,39 @@ async fn a_revocation_while_the_listener_is_cut_off_is_still_heard() {
         until_refused(&b, token).await;
     }
 }
+
+/// A replaced secret's grace period ended with plain SQL (as an operator might, to cut it off
+/// early) is heard: the trigger watches the rotation's columns too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set TOLLGATE_TEST_POSTGRES_URL"]
+async fn a_grace_period_ended_with_plain_sql_is_heard() {
+    use tollgate_scope::{Limits, Scope};
+    use tollgate_store::{SecretMatch, TokenRequest};
+    use tollgate_token::TokenName;
+
+    let url = tollgate_test_support::postgres_database_url().await;
+    let (a, b) = two_instances(&url).await;
+    let name = TokenName::new("ci").unwrap();
+    let request = TokenRequest::new(user("alice"), name, Limits::new(Scope::Full));
+    let created = a.create_token(&request, Utc::now()).await.unwrap();
+    let old = created.secret.expose_secret();
+    let caller = a.authenticate(old, Utc::now()).await.unwrap();
+    a.rotate_token(&caller, caller.token.id, NEVER, Utc::now())
+        .await
+        .unwrap();
+    let seen = b.authenticate(old, Utc::now()).await.unwrap();
+    assert_eq!(seen.secret, SecretMatch::Previous);
+    let mut admin = AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("UPDATE tollgate_tokens SET previous_until = 0")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while b.authenticate(old, Utc::now()).await.is_ok() {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the ended grace period was not heard"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}

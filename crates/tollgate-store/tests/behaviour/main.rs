@@ -114,6 +114,7 @@ mod rotated {
         the_replaced_secret_works_until_its_grace_period_ends,
         rotating_again_ends_the_grace_period_at_once,
         only_the_token_and_the_tokens_it_was_made_from_may_rotate_it,
+        a_restored_token_takes_back_its_current_secret_only,
         a_revoked_token_is_not_rotated,
         a_token_made_with_a_replaced_secret_expires_with_its_grace_period,
         a_reported_secret_revokes_its_token_while_it_works,

@@ -9,8 +9,8 @@ use core::time::Duration;
 use chrono::TimeDelta;
 use tollgate_scope::{Limits, LimitsRequest, Scope};
 use tollgate_store::{
-    AuthError, Authenticated, MAX_ROTATION_GRACE, Reported, SecretMatch, Storage, StoreError,
-    TokenRequest, TokenService,
+    AuthError, Authenticated, DeriveError, MAX_ROTATION_GRACE, Reported, SecretMatch, Storage,
+    StoreError, TokenRequest, TokenService,
 };
 use tollgate_token::{InactiveToken, TokenFormat, TokenName};
 
@@ -108,6 +108,23 @@ pub(crate) async fn rotating_again_ends_the_grace_period_at_once<S: Storage>(sto
     // Seen (and, in a cache, kept) before the next rotation.
     assert!(authenticated(&service, &first, 1).await.is_ok());
     let presenting = authenticated(&service, &second, 2).await.unwrap();
+    // A credential read before the rotation (as a cache may keep it) still says its secret is
+    // the current one: the store refuses it all the same (regression: it rotated, and made
+    // tokens without the grace period's end).
+    let stale = ci.clone();
+    assert_eq!(stale.secret, SecretMatch::Current);
+    assert!(matches!(
+        service.rotate_token(&stale, ci.token.id, hour, t0()).await,
+        Err(StoreError::RotationNotAllowed)
+    ));
+    let name = TokenName::new("stale").unwrap();
+    let made = service
+        .derive_token(&stale, name, LimitsRequest::new(Scope::ReadOnly), t0())
+        .await;
+    assert!(
+        matches!(made, Err(DeriveError::Store(StoreError::ParentNotActive))),
+        "{made:?}"
+    );
     let third = service
         .rotate_token(&presenting, ci.token.id, hour, t0() + TimeDelta::seconds(2))
         .await
@@ -163,6 +180,23 @@ pub(crate) async fn only_the_token_and_the_tokens_it_was_made_from_may_rotate_it
         rotate(&ci, ci.token.id, too_long).await,
         Err(StoreError::GraceTooLong { max }) if max == MAX_ROTATION_GRACE
     ));
+    // Nor a token that may not manage the account, such as a read-only one made from it.
+    let reader = service
+        .derive_token(
+            &ci,
+            name("reader"),
+            LimitsRequest::new(Scope::ReadOnly),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let reader = authenticated(&service, reader.secret.expose_secret(), 0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        rotate(&reader, reader.token.id, Duration::ZERO).await,
+        Err(StoreError::RotationNotAllowed)
+    ));
     // With the secret a rotation replaced, nothing: it must not make a secret that outlives it.
     assert!(rotate(&ci, ci.token.id, MINUTE).await.is_ok());
     let previous = authenticated(&service, &old, 1).await.unwrap();
@@ -170,6 +204,25 @@ pub(crate) async fn only_the_token_and_the_tokens_it_was_made_from_may_rotate_it
         rotate(&previous, ci.token.id, Duration::ZERO).await,
         Err(StoreError::RotationNotAllowed)
     ));
+}
+
+pub(crate) async fn a_restored_token_takes_back_its_current_secret_only<S: Storage>(storage: S) {
+    let service = with_users(storage).await;
+    let (ci, old) = alices_token(&service).await;
+    let rotated = service
+        .rotate_token(&ci, ci.token.id, 60 * MINUTE, t0())
+        .await
+        .unwrap();
+    service.revoke(ci.token.id, t0()).await.unwrap();
+    service.restore(ci.token.id).await.unwrap();
+    let listed = tokens_of(&service, "alice").await;
+    assert_eq!(listed[0].previous_secret_until, None);
+    assert!(matches!(
+        authenticated(&service, &old, 1).await,
+        Err(AuthError::Unknown)
+    ));
+    let new = rotated.secret.expose_secret();
+    assert!(authenticated(&service, new, 1).await.is_ok());
 }
 
 pub(crate) async fn a_revoked_token_is_not_rotated<S: Storage>(storage: S) {
@@ -241,6 +294,28 @@ pub(crate) async fn a_reported_secret_revokes_its_token_while_it_works<S: Storag
             service.revoke_reported(&secret, at).await.unwrap()
         }
     };
+    // An old secret past its grace period no longer works: reported, it revokes nothing.
+    let (other, other_old) = {
+        let name = TokenName::new("other").unwrap();
+        let request = TokenRequest::new(user("alice"), name, Limits::new(Scope::Full));
+        let created = service.create_token(&request, t0()).await.unwrap();
+        let secret = created.secret.expose_secret().to_owned();
+        (authenticated(&service, &secret, 0).await.unwrap(), secret)
+    };
+    service
+        .rotate_token(&other, other.token.id, MINUTE, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        report(other_old, 61).await,
+        Reported::Inactive(other.token.id)
+    );
+    let listed = tokens_of(&service, "alice").await;
+    let other_now = listed
+        .iter()
+        .find(|token| token.id == other.token.id)
+        .unwrap();
+    assert_eq!(other_now.revoked_at, None);
     // Strings that are no secret of the service's, well formed or not.
     let unknown = TokenFormat::new("tg").unwrap().mint().unwrap();
     for text in [
@@ -252,7 +327,7 @@ pub(crate) async fn a_reported_secret_revokes_its_token_while_it_works<S: Storag
         assert_eq!(report(text, 1).await, Reported::NotOurs);
     }
     // The old secret, in its grace period, works: reporting it revokes the token, and with it
-    // the token made from it; reported again, it no longer works.
+    // the token made from it.
     assert_eq!(report(old.clone(), 1).await, Reported::Revoked(ci.token.id));
     assert!(matches!(
         authenticated(&service, rotated.secret.expose_secret(), 2).await,
@@ -265,5 +340,6 @@ pub(crate) async fn a_reported_secret_revokes_its_token_while_it_works<S: Storag
     );
     let new = rotated.secret.expose_secret().to_owned();
     assert_eq!(report(new, 2).await, Reported::Inactive(ci.token.id));
-    assert_eq!(report(old, 2).await, Reported::Inactive(ci.token.id));
+    // A revoked token keeps no replaced secret: the old one is no secret of the service's now.
+    assert_eq!(report(old, 2).await, Reported::NotOurs);
 }

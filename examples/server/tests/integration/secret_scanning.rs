@@ -88,7 +88,8 @@ async fn reports_revoke_leaked_tokens(server: &TestServer) {
     let unknown = TokenFormat::new("tgsk").unwrap().mint().unwrap();
     let unknown = unknown.secret.expose_secret().to_owned();
     let malformed = "tgsk_notatoken";
-    let body = report(&[&leaked, &ended, &unknown, malformed]);
+    // The leaked token twice: looked up, revoked and audited once.
+    let body = report(&[&leaked, &ended, &unknown, malformed, &leaked]);
 
     // A report that does not verify changes nothing: tampered, another key, no signature.
     let mut tampered = body.clone();
@@ -118,6 +119,7 @@ async fn reports_revoke_leaked_tokens(server: &TestServer) {
         (&ended[..], "true_positive"),
         (&unknown[..], "false_positive"),
         (malformed, "false_positive"),
+        (&leaked[..], "true_positive"),
     ]
     .iter()
     .map(|(token, label)| {
