@@ -31,7 +31,7 @@ use crate::record_rules::{
 /// The largest request body read: the axum server's.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The longest a request body may take to arrive: the axum server's request timeout.
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The most subjects kept: they live in memory.
 const MAX_RECORDS: usize = 10_000;
 
