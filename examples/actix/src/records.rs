@@ -7,7 +7,7 @@
 //! before it reads a body; and the writer list again as it changes the record, under the lock
 //! that keeps the change and the check together.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -17,15 +17,15 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tollgate::refusal::{self, Refusal};
-use tollgate::scope::{Access, Operation, Role, Scope};
-use tollgate::store::UserName;
+use tollgate::scope::{Access, Operation};
 use tollgate::writers::{Actor, AdminOverride, Entitlement, WriteDecision, WriterEdit, WriterList};
 
 use crate::State;
 use crate::answer::{self, Refused};
 use crate::gate::Caller;
 use crate::record_rules::{
-    MAX_WRITERS, check_description, check_name, duplicate_name, too_many_writers,
+    MAX_WRITERS, admin_override, check_description, check_name, duplicate_name, known_users,
+    refuse_lockout, too_many_writers,
 };
 
 /// The largest request body read: the axum server's.
@@ -185,45 +185,19 @@ async fn add_writers(
     let overriding = query_has(&request, "override=admin");
     check_writable(&state, &caller, &name, overriding)?;
     let names: Vec<String> = json(payload).await?;
-    // The distinct names, ignoring case; text that is no user name names no user.
-    let asked: BTreeMap<String, UserName> = names
-        .iter()
-        .filter_map(|text| UserName::new(text).ok())
-        .map(|user| (user.key(), user))
-        .collect();
-    if asked.len() > MAX_WRITERS {
-        return Err(too_many_writers().into());
-    }
-    let asked: Vec<UserName> = asked.into_values().collect();
-    let stored: HashMap<String, String> = state
-        .tokens
-        .users_named(&asked)
-        .await
-        .map_err(Refusal::from)?
-        .into_iter()
-        .map(|user| (user.name.key(), user.name.as_str().to_owned()))
-        .collect();
-    let (mut known, mut unknown) = (Vec::new(), Vec::new());
-    for text in &names {
-        match UserName::new(text)
-            .ok()
-            .and_then(|user| stored.get(&user.key()))
-        {
-            Some(stored) => known.push(stored.clone()),
-            None => unknown.push(text.as_str()),
-        }
-    }
-    if !unknown.is_empty() {
-        let message = format!("not users: {}; nothing was added", unknown.join(", "));
-        return Err(bad_request("unknown_user", message).into());
-    }
+    let known = known_users(&state.tokens, &names).await?;
     // Not asked by a caller whose honoured override keeps their access, or who confirmed.
-    let unasked = admin_override(&caller, overriding)
+    let unasked = admin_override(Some(&caller.0), overriding)
         == AdminOverride::Requested(Entitlement::Entitled)
         || query_has(&request, "confirm=lockout");
     let record = state.records.change(&name, |record| {
         may_write(&record.writers, &caller, overriding, &state)?;
-        refuse_lockout(record, &known, &caller, unasked)?;
+        refuse_lockout(
+            &record.writers,
+            WriterEdit::Add(&known),
+            actor(&caller),
+            unasked,
+        )?;
         record.writers.add(known.iter().cloned());
         if record.writers.len() > MAX_WRITERS {
             return Err(too_many_writers());
@@ -231,29 +205,6 @@ async fn add_writers(
         Ok(())
     })?;
     Ok(HttpResponse::Ok().json(writers_of(&record)))
-}
-
-/// 409 when adding `added` would take away the caller's own write access, unless `unasked`
-/// (they confirmed it, or write through an honoured override). A caller with no access of
-/// their own to lose is not asked.
-fn refuse_lockout(
-    record: &Record,
-    added: &[String],
-    caller: &Caller,
-    unasked: bool,
-) -> Result<(), Refusal> {
-    let actor = actor(caller);
-    let writes_now = matches!(
-        record.writers.permits(actor, AdminOverride::NotRequested),
-        WriteDecision::Allow(_)
-    );
-    if !writes_now || unasked {
-        return Ok(());
-    }
-    refusal::lockout(
-        record.writers.lockout(WriterEdit::Add(added), actor),
-        "?confirm=lockout",
-    )
 }
 
 /// The refusals a write gets before its body is read: the token's access to the record, the
@@ -298,25 +249,10 @@ fn may_write(
     overriding: bool,
     state: &State,
 ) -> Result<(), Refusal> {
-    match writers.permits(actor(caller), admin_override(caller, overriding)) {
+    match writers.permits(actor(caller), admin_override(Some(&caller.0), overriding)) {
         WriteDecision::Allow(_) => Ok(()),
         WriteDecision::Deny(denial) => Err(refusal::writer_denial(denial, &state.realm)),
     }
-}
-
-/// Whether an override was `requested` (`?override=admin`), and whether the caller is entitled
-/// to it: an admin user presenting a token of at least admin scope.
-fn admin_override(caller: &Caller, requested: bool) -> AdminOverride {
-    if !requested {
-        return AdminOverride::NotRequested;
-    }
-    let found = &caller.0;
-    let entitled = found.role == Role::Admin && found.token.limits.scope >= Scope::Admin;
-    AdminOverride::Requested(if entitled {
-        Entitlement::Entitled
-    } else {
-        Entitlement::NotEntitled
-    })
 }
 
 /// The caller, to a writer list: the token's owner.

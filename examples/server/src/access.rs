@@ -1,10 +1,11 @@
 //! The server's one place for "may this caller do this?": each answer is a library call.
 
 use tollgate::http::{Caller, Realm, Refusal, refusal};
-use tollgate::scope::{Access, Denial, Operation, Role, Scope, TokenKind};
+use tollgate::scope::{Access, Denial, Operation, TokenKind};
 use tollgate::store::Authenticated;
-use tollgate::writers::{Actor, AdminOverride, Entitlement, Resolved, WriterList};
+use tollgate::writers::{Actor, AdminOverride, Resolved, WriterList};
 
+use crate::record_rules;
 use crate::records::Kind;
 
 /// A record as grants name it: `{kind}/{name}`. Samples are named by their aspect.
@@ -45,18 +46,14 @@ pub(crate) fn refuse_publishable(found: &Authenticated, realm: &Realm) -> Result
     Err(refusal::scope_denial(&denial, realm))
 }
 
-/// Whether `?override=admin` was asked for, and whether this caller is entitled to it: an
-/// admin user presenting a token of at least admin scope.
+/// Whether `?override=admin` was asked for, and whether this caller is entitled to it (see
+/// [`record_rules::admin_override`]).
 pub(crate) fn admin_override(caller: &Caller, requested: bool) -> AdminOverride {
-    if !requested {
-        return AdminOverride::NotRequested;
-    }
-    let entitled = matches!(caller, Caller::Token(found) if found.role == Role::Admin && found.token.limits.scope >= Scope::Admin);
-    AdminOverride::Requested(if entitled {
-        Entitlement::Entitled
-    } else {
-        Entitlement::NotEntitled
-    })
+    let token = match caller {
+        Caller::Token(found) => Some(found),
+        Caller::Anonymous => None,
+    };
+    record_rules::admin_override(token, requested)
 }
 
 /// Who the caller is, to a writer list.

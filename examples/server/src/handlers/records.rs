@@ -1,7 +1,5 @@
 //! `/v1/subjects` and `/v1/aspects`: records and their writer lists.
 
-use std::collections::{BTreeMap, HashMap};
-
 use axum::Json;
 use axum::extract::{Extension, FromRequestParts, MatchedPath, RawQuery, State};
 use axum::response::IntoResponse;
@@ -9,7 +7,7 @@ use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tollgate::http::{Caller, CallerToken, Refusal, refusal};
+use tollgate::http::{Caller, CallerToken, Refusal};
 use tollgate::scope::Access;
 use tollgate::store::{Authenticated, UserName};
 use tollgate::writers::{AdminOverride, Entitlement, WriterEdit};
@@ -19,11 +17,12 @@ use crate::access::{actor, admin_override, authorize_record, may_write, resource
 use crate::app::AppState;
 use crate::audit;
 use crate::body::UnreadBody;
-use crate::client_errors::{bad_request, not_found};
+use crate::client_errors::not_found;
 use crate::paging::{PageQuery, next_link};
 use crate::path::Path;
 use crate::record_rules::{
-    MAX_WRITERS, check_description, check_name, duplicate_name, too_many_writers, valid_name,
+    self, MAX_WRITERS, check_description, check_name, duplicate_name, known_users,
+    too_many_writers, valid_name,
 };
 use crate::records::{Edit, Kind, Record};
 
@@ -281,17 +280,10 @@ fn refuse_lockout(
     caller: &Caller,
     query: Option<&str>,
 ) -> Result<(), Refusal> {
-    let actor = actor(caller);
-    let writes_now = matches!(
-        record.writers.permits(actor, AdminOverride::NotRequested),
-        tollgate::writers::WriteDecision::Allow(_)
-    );
-    let overriding = admin_override(caller, override_requested(query))
-        == AdminOverride::Requested(Entitlement::Entitled);
-    if !writes_now || overriding || query_has(query, "confirm=lockout") {
-        return Ok(());
-    }
-    refusal::lockout(record.writers.lockout(edit, actor), "?confirm=lockout")
+    let unasked = admin_override(caller, override_requested(query))
+        == AdminOverride::Requested(Entitlement::Entitled)
+        || query_has(query, "confirm=lockout");
+    record_rules::refuse_lockout(&record.writers, edit, actor(caller), unasked)
 }
 
 /// Adds users to the writer list: all of them or, if any is not a user, none. Every name is
@@ -308,40 +300,7 @@ pub(crate) async fn add_writers(
     // The record must exist and the caller may write it before the body is read.
     check_writable(&state, &caller, kind, &name, query, Access::Write).await?;
     let names: Vec<String> = body.json().await?;
-    // The distinct names, ignoring case. Text that is no user name names no user, and is not
-    // looked up.
-    let asked: BTreeMap<String, UserName> = names
-        .iter()
-        .filter_map(|text| UserName::new(text).ok())
-        .map(|name| (name.key(), name))
-        .collect();
-    // More distinct users than a list holds could never all be added: refused unread.
-    if asked.len() > MAX_WRITERS {
-        return Err(too_many_writers());
-    }
-    let asked: Vec<UserName> = asked.into_values().collect();
-    let stored: HashMap<String, String> = state
-        .tokens
-        .users_named(&asked)
-        .await?
-        .into_iter()
-        .map(|user| (user.name.key(), user.name.as_str().to_owned()))
-        .collect();
-    let mut known = Vec::with_capacity(names.len());
-    let mut unknown = Vec::new();
-    for text in &names {
-        let found = UserName::new(text).ok().and_then(|n| stored.get(&n.key()));
-        match found {
-            Some(stored) => known.push(stored.clone()),
-            None => unknown.push(text.as_str()),
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(bad_request(
-            "unknown_user",
-            format!("not users: {}; nothing was added", unknown.join(", ")),
-        ));
-    }
+    let known = known_users(&state.tokens, &names).await?;
     let (mut added, mut overridden) = (Vec::new(), false);
     let record = write_checked(&state, &caller, kind, &name, query, |record| {
         refuse_lockout(record, WriterEdit::Add(&known), &caller, query)?;
