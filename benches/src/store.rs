@@ -67,8 +67,7 @@ impl MemoryTokenLookup {
             let request = token_request(index);
             let token = NewToken {
                 request: &request,
-                parent_id: None,
-                parent_secret: None,
+                parent: None,
                 ancestors: Vec::new(),
                 hash: stored_hash(&tokens, index),
                 hint: "tg_...0000".parse().expect("a valid hint"),

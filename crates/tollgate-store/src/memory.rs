@@ -111,8 +111,8 @@ impl State {
         let (owner_key, role, owner) = (Arc::clone(owner_key), owner.role, owner.name.clone());
         // Under the same write lock as the insert: a revocation either ran before (refused
         // here) or runs after and finds this token among the parent's descendants.
-        if let Some(parent) = token.parent_id
-            && !self.presents(parent, token.parent_secret)
+        if let Some(parent) = token.parent
+            && !self.presents(parent.token.id, parent.hash, parent.secret)
         {
             return Err(StoreError::ParentNotActive);
         }
@@ -149,7 +149,7 @@ impl State {
             owner,
             name: request.name.clone(),
             limits: request.limits.clone(),
-            parent_id: token.parent_id,
+            parent_id: token.parent.map(|parent| parent.token.id),
             ancestors: token.ancestors.clone(),
             hint: token.hint,
             created_at: token.created_at,
@@ -221,19 +221,18 @@ impl State {
         }
     }
 
-    /// Whether token `id` exists, is not revoked, and has the secret `presented` (when given) in
-    /// the role it had when it authenticated.
-    fn presents(&self, id: TokenId, presented: Option<(TokenHash, SecretMatch)>) -> bool {
+    /// Whether token `id` exists, is not revoked, and has the secret with digest `hash` as the
+    /// `secret` it was when it authenticated.
+    fn presents(&self, id: TokenId, hash: TokenHash, secret: SecretMatch) -> bool {
         let Some(token) = self
             .token(id)
             .filter(|token| token.record.revoked_at.is_none())
         else {
             return false;
         };
-        match presented {
-            None => true,
-            Some((hash, SecretMatch::Current)) => self.by_id.get(&id) == Some(&hash),
-            Some((hash, SecretMatch::Previous)) => token.previous_hash == Some(hash),
+        match secret {
+            SecretMatch::Current => self.by_id.get(&id) == Some(&hash),
+            SecretMatch::Previous => token.previous_hash == Some(hash),
         }
     }
 
@@ -262,7 +261,7 @@ impl State {
         if revoked {
             return Err(StoreError::AlreadyRevoked);
         }
-        if !self.presents(rotation.by.0, Some((rotation.by.1, SecretMatch::Current))) {
+        if !self.presents(rotation.by.0, rotation.by.1, SecretMatch::Current) {
             return Err(StoreError::RotationNotAllowed);
         }
         // As the SQL backends' UNIQUE constraints: a digest names one token, in either role.

@@ -122,7 +122,7 @@ pub struct Authenticated {
     /// [`TokenRecord::previous_secret_until`]).
     pub secret: SecretMatch,
     /// The digest of the secret presented: what a change made on this credential's behalf
-    /// checks, when it is stored, is still the token's (see [`NewToken::parent_secret`]).
+    /// checks, when it is stored, is still the token's (see [`NewToken::parent`]).
     pub hash: TokenHash,
 }
 
@@ -208,14 +208,13 @@ impl TokenRequest {
 pub struct NewToken<'a> {
     /// Owner, name and limits.
     pub request: &'a TokenRequest,
-    /// The token that creates it, if any.
-    pub parent_id: Option<TokenId>,
-    /// The digest of the secret the parent presented, and which of the parent's secrets it
-    /// was when it authenticated: the insert is refused ([`StoreError::ParentNotActive`]) unless
-    /// it still is, so that a credential read before a rotation (a cached one) makes nothing.
+    /// The token that creates it, as it authenticated, if any. The insert is refused
+    /// ([`StoreError::ParentNotActive`]) unless the parent still exists, is not revoked, and
+    /// still has the secret it presented in the role it had ([`Authenticated::secret`]), so
+    /// that a credential read before a revocation or a rotation (a cached one) makes nothing.
     ///
     /// [`StoreError::ParentNotActive`]: crate::StoreError::ParentNotActive
-    pub parent_secret: Option<(TokenHash, SecretMatch)>,
+    pub parent: Option<&'a Authenticated>,
     /// The tokens it derives from, first made first (see [`TokenRecord::ancestors`]): the
     /// parent's ancestors, then the parent.
     pub ancestors: Vec<Ancestor>,

@@ -329,7 +329,7 @@ impl<S: Storage> TokenService<S> {
         &self,
         request: &'r TokenRequest,
         ancestors: Vec<Ancestor>,
-        parent: Option<&Authenticated>,
+        parent: Option<&'r Authenticated>,
         now: DateTime<Utc>,
         insert: impl FnOnce(NewToken<'r>) -> F,
     ) -> Result<CreatedToken, StoreError>
@@ -348,8 +348,7 @@ impl<S: Storage> TokenService<S> {
         let minted = format.mint()?;
         let record = insert(NewToken {
             request,
-            parent_id: parent.map(|parent| parent.token.id),
-            parent_secret: parent.map(|parent| (parent.hash, parent.secret)),
+            parent,
             ancestors,
             hash: minted.hash,
             hint: minted.secret.hint(),
@@ -414,6 +413,20 @@ impl<S: Storage> TokenService<S> {
         presented: &str,
         now: DateTime<Utc>,
     ) -> Result<Authenticated, AuthError> {
+        let mut found = self.look_up(presented).await?;
+        found.token.validity().check(now)?;
+        let stored = found.token.last_used_at.replace(now);
+        self.last_use
+            .note(&self.storage, found.token.id, stored, now)
+            .await;
+        Ok(found)
+    }
+
+    /// The token whose secret `presented` is, as that secret makes it: parsed (no I/O), looked
+    /// up by its hash, of the kind its prefix says. A secret that a rotation replaced is a
+    /// credential that ends with its grace period: its `expires_at` is capped there, so that it
+    /// expires then, and so does every token it makes.
+    async fn look_up(&self, presented: &str) -> Result<Authenticated, AuthError> {
         let (kind, token) = self.parse(presented)?;
         let Some(mut found) = self.storage.token_by_hash(&token.hash()).await? else {
             return Err(AuthError::Unknown);
@@ -423,8 +436,6 @@ impl<S: Storage> TokenService<S> {
         if found.token.limits.kind != kind {
             return Err(AuthError::Unknown);
         }
-        // A secret that a rotation replaced is a credential that ends with its grace period:
-        // it expires then, and so does every token it makes.
         if found.secret == SecretMatch::Previous {
             let until = found
                 .token
@@ -437,11 +448,6 @@ impl<S: Storage> TokenService<S> {
                 .map_or(until, |at| at.min(until));
             found.token.limits.expires_at = Some(expires_at);
         }
-        found.token.validity().check(now)?;
-        let stored = found.token.last_used_at.replace(now);
-        self.last_use
-            .note(&self.storage, found.token.id, stored, now)
-            .await;
         Ok(found)
     }
 
@@ -551,19 +557,13 @@ impl<S: Storage> TokenService<S> {
         presented: &str,
         now: DateTime<Utc>,
     ) -> Result<Reported, StoreError> {
-        let Ok((kind, token)) = self.parse(presented) else {
-            return Ok(Reported::NotOurs);
-        };
-        let found = self.storage.token_by_hash(&token.hash()).await?;
-        let Some(found) = found.filter(|found| found.token.limits.kind == kind) else {
-            return Ok(Reported::NotOurs);
+        let found = match self.look_up(presented).await {
+            Ok(found) => found,
+            Err(AuthError::Store(error)) => return Err(error),
+            Err(_) => return Ok(Reported::NotOurs),
         };
         let id = found.token.id;
-        let still_works = match found.secret {
-            SecretMatch::Current => found.token.validity().check(now).is_ok(),
-            SecretMatch::Previous => found.token.grace_until(now).is_some(),
-        } && found.token.revoked_at.is_none();
-        if !still_works {
+        if found.token.validity().check(now).is_err() {
             return Ok(Reported::Inactive(id));
         }
         match self.storage.revoke(id, now).await {

@@ -659,7 +659,7 @@ async fn insert_token(
         .map(user_from)
         .transpose()?
         .ok_or(StoreError::UnknownUser)?;
-    if let Some(parent) = token.parent_id {
+    if let Some(parent) = token.parent {
         // A no-op update of the parent's row, as in `restore`: the parent must still exist and
         // not be revoked when this insert commits. A revocation (or deletion) of the parent
         // either committed before, and this insert is refused, or waits for this one and then
@@ -668,21 +668,20 @@ async fn insert_token(
         // that no revocation reaches.
         // The parent must also still have the secret it presented, in the role it had: a
         // credential read before a rotation (a cached one) makes nothing.
-        let presented = match token.parent_secret {
-            None => "",
-            Some((_, SecretMatch::Current)) => " AND hash = $2",
-            Some((_, SecretMatch::Previous)) => " AND previous_hash = $2",
+        let presented = match parent.secret {
+            SecretMatch::Current => "hash",
+            SecretMatch::Previous => "previous_hash",
         };
         let sql = format!(
             "UPDATE tollgate_tokens SET revoked_at = revoked_at \
-             WHERE id = $1 AND revoked_at IS NULL{presented}"
+             WHERE id = $1 AND revoked_at IS NULL AND {presented} = $2"
         );
-        // The text is fixed but for one of three fixed conditions; every value is bound.
-        let mut check = sqlx::query(AssertSqlSafe(sql)).bind(parent.0);
-        if let Some((hash, _)) = &token.parent_secret {
-            check = check.bind(hash.as_bytes().as_slice());
-        }
-        let active = check.execute(&mut *connection).await?;
+        // The text is fixed but for one of two column names; every value is bound.
+        let active = sqlx::query(AssertSqlSafe(sql))
+            .bind(parent.token.id.0)
+            .bind(parent.hash.as_bytes().as_slice())
+            .execute(&mut *connection)
+            .await?;
         if active.rows_affected() == 0 {
             return Err(StoreError::ParentNotActive);
         }
@@ -718,7 +717,7 @@ async fn insert_token(
     .bind(limits.expires_at.map(|at| at.timestamp_micros()))
     .bind(origins_text(limits.allowed_origins.as_ref()))
     .bind(grants_text(limits.grants.as_ref()))
-    .bind(token.parent_id.map(|id| id.0))
+    .bind(token.parent.map(|parent| parent.token.id.0))
     .bind(limits.rate_limit.map(|rate| rate.to_string()))
     .bind(limits.quota.map(|quota| quota.to_string()))
     .bind(ancestors_text(&token.ancestors))
@@ -734,7 +733,7 @@ async fn insert_token(
         owner: owner.name,
         name: request.name.clone(),
         limits: limits.clone(),
-        parent_id: token.parent_id,
+        parent_id: token.parent.map(|parent| parent.token.id),
         ancestors: token.ancestors.clone(),
         hint: token.hint,
         created_at: token.created_at,

@@ -32,8 +32,7 @@ fn forged() -> MintedToken {
 fn row_of<'a>(minted: &MintedToken, request: &'a tollgate_store::TokenRequest) -> NewToken<'a> {
     NewToken {
         request,
-        parent_id: None,
-        parent_secret: None,
+        parent: None,
         ancestors: Vec::new(),
         hash: minted.hash,
         hint: minted.secret.hint(),

@@ -86,8 +86,7 @@ async fn created_and_presented<S: Storage>(
 fn with_digest_of<'r>(token: &CreatedToken, request: &'r TokenRequest) -> NewToken<'r> {
     NewToken {
         request,
-        parent_id: None,
-        parent_secret: None,
+        parent: None,
         ancestors: Vec::new(),
         hash: tollgate_token::TokenHash::of(token.secret.expose_secret()),
         hint: "tg_...xxxx".parse().unwrap(),
