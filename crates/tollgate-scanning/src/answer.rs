@@ -1,7 +1,8 @@
 //! The answer to a report: for each token, whether it was a real credential.
 
 use core::fmt;
-use core::fmt::Write as _;
+
+use serde::Serialize;
 
 use crate::ReportedToken;
 
@@ -48,7 +49,7 @@ impl fmt::Display for Label {
 /// use tollgate_scanning::{Label, Report, answer};
 ///
 /// let report = Report::parse(br#"[{"token": "abc", "type": "example_token"}]"#)?;
-/// let body = answer(report.iter().map(|token| (token, Label::FalsePositive)));
+/// let body = answer(report.tokens().iter().map(|token| (token, Label::FalsePositive)));
 /// assert_eq!(
 ///     body,
 ///     r#"[{"token_hash":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","token_type":"example_token","label":"false_positive"}]"#
@@ -57,20 +58,21 @@ impl fmt::Display for Label {
 /// ```
 #[must_use]
 pub fn answer<'a>(items: impl IntoIterator<Item = (&'a ReportedToken, Label)>) -> String {
-    let mut out = String::from("[");
-    for (index, (token, label)) in items.into_iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        // `Value`'s `Display` writes a JSON string with every escape the type may need, and
-        // cannot fail; writing into a `String` cannot fail either.
-        let token_type = serde_json::Value::from(token.token_type());
-        let _ = write!(
-            out,
-            r#"{{"token_hash":"{}","token_type":{token_type},"label":"{label}"}}"#,
-            token.hash(),
-        );
+    /// One entry of the answer, in the order GitHub's format names its fields.
+    #[derive(Serialize)]
+    struct Feedback<'t> {
+        token_hash: String,
+        token_type: &'t str,
+        label: &'static str,
     }
-    out.push(']');
-    out
+    let entries: Vec<Feedback<'_>> = items
+        .into_iter()
+        .map(|(token, label)| Feedback {
+            token_hash: token.hash().to_string(),
+            token_type: token.token_type(),
+            label: label.as_str(),
+        })
+        .collect();
+    // Strings and a struct of them: serialising cannot fail.
+    serde_json::to_string(&entries).unwrap_or_default()
 }

@@ -152,27 +152,13 @@ pub enum VerifyError {
     BadSignature,
 }
 
-/// One key of a reporter's key list.
+/// One key of a reporter's key list: its `key_identifier`, the key, and whether the list
+/// marks it current (`true` when the entry does not say).
 #[derive(Clone)]
-pub struct ReporterKey {
+struct ReporterKey {
     id: String,
     key: VerifyingKey,
     current: bool,
-}
-
-impl ReporterKey {
-    /// The key's `key_identifier`, as the key-id header names it.
-    #[must_use]
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The list's `is_current` flag: whether the reporter signs with this key now (`true`
-    /// when the entry does not say).
-    #[must_use]
-    pub fn is_current(&self) -> bool {
-        self.current
-    }
 }
 
 impl fmt::Debug for ReporterKey {
@@ -271,14 +257,8 @@ impl ReporterKeys {
         self.keys.is_empty()
     }
 
-    /// The keys, in the list's order.
-    pub fn iter(&self) -> impl Iterator<Item = &ReporterKey> {
-        self.keys.iter()
-    }
-
     /// The key named `key_id`, if listed.
-    #[must_use]
-    pub fn get(&self, key_id: &[u8]) -> Option<&ReporterKey> {
+    fn get(&self, key_id: &[u8]) -> Option<&ReporterKey> {
         if key_id.len() > MAX_KEY_ID_LEN {
             return None;
         }
@@ -359,7 +339,15 @@ fn check_entry(index: usize, raw: RawKey) -> Result<ReporterKey, KeysError> {
         };
         return Err(refuse(Some(&id), reason));
     }
-    let key = VerifyingKey::from_public_key_pem(pem.trim())
+    let pem = pem.trim();
+    if !pem.starts_with("-----BEGIN PUBLIC KEY-----") {
+        let reason = "not a PEM public key: it must start with -----BEGIN PUBLIC KEY-----";
+        return Err(refuse(
+            Some(&id),
+            KeyEntryError::InvalidKey(reason.to_owned()),
+        ));
+    }
+    let key = VerifyingKey::from_public_key_pem(pem)
         .map_err(|error| refuse(Some(&id), KeyEntryError::InvalidKey(error.to_string())))?;
     Ok(ReporterKey {
         id,
@@ -371,10 +359,7 @@ fn check_entry(index: usize, raw: RawKey) -> Result<ReporterKey, KeysError> {
 /// An identifier for an error message: at most [`MAX_KEY_ID_LEN`] bytes, cut at a character
 /// boundary.
 fn cut_identifier(id: &str) -> String {
-    let mut end = id.len().min(MAX_KEY_ID_LEN);
-    while !id.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = id.floor_char_boundary(MAX_KEY_ID_LEN);
     id.get(..end).unwrap_or_default().to_owned()
 }
 

@@ -9,7 +9,7 @@ pub use answer::{Label, answer};
 pub use keys::{
     GITHUB_KEY_IDENTIFIER_HEADER, GITHUB_KEYS_URL, GITHUB_SIGNATURE_HEADER, KeyEntryError,
     KeysError, MAX_KEY_ID_LEN, MAX_KEY_LIST_LEN, MAX_KEY_PEM_LEN, MAX_KEYS, MAX_SIGNATURE_LEN,
-    ReporterKey, ReporterKeys, VerifyError,
+    ReporterKeys, VerifyError,
 };
 pub use report::{ItemError, Report, ReportError, ReportLimits, ReportedToken};
 

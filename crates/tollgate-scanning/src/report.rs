@@ -145,12 +145,6 @@ impl ReportedToken {
         TokenHash::of(&self.token)
     }
 
-    /// The token's length in bytes.
-    #[must_use]
-    pub fn token_len(&self) -> usize {
-        self.token.len()
-    }
-
     /// The `type` reported: the name of the reporter's pattern that matched, echoed in the
     /// answer. Empty when the report leaves it out.
     #[must_use]
@@ -175,17 +169,10 @@ impl ReportedToken {
 
 impl fmt::Debug for ReportedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        /// Shows the token's length, never its text.
-        struct Redacted(usize);
-
-        impl fmt::Debug for Redacted {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "<redacted, {} bytes>", self.0)
-            }
-        }
-
+        // The token's length, never its text.
+        let redacted = format_args!("<redacted, {} bytes>", self.token.len());
         f.debug_struct("ReportedToken")
-            .field("token", &Redacted(self.token.len()))
+            .field("token", &redacted)
             .field("token_type", &self.token_type)
             .field("url", &self.url)
             .field("source", &self.source)
@@ -272,12 +259,6 @@ impl Report {
         &self.tokens
     }
 
-    /// The tokens, owned.
-    #[must_use]
-    pub fn into_tokens(self) -> Vec<ReportedToken> {
-        self.tokens
-    }
-
     /// How many tokens the report holds.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -289,33 +270,11 @@ impl Report {
     pub fn is_empty(&self) -> bool {
         self.tokens.is_empty()
     }
-
-    /// The tokens, in the report's order.
-    pub fn iter(&self) -> core::slice::Iter<'_, ReportedToken> {
-        self.tokens.iter()
-    }
 }
 
-impl IntoIterator for Report {
-    type Item = ReportedToken;
-    type IntoIter = std::vec::IntoIter<ReportedToken>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.tokens.into_iter()
-    }
-}
-
-impl<'a> IntoIterator for &'a Report {
-    type Item = &'a ReportedToken;
-    type IntoIter = core::slice::Iter<'a, ReportedToken>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.tokens.iter()
-    }
-}
-
-/// An element of a report as written, checked by [`check_item`]. The token's text is wiped
-/// however the check ends: it moves into a [`ReportedToken`] first.
+/// An element of a report as written, checked by [`check_item`]. Once an element is read, its
+/// token's text is wiped however the check ends: it moves into a [`ReportedToken`] first. An
+/// element that fails to deserialize (a field of the wrong type) drops its text unwiped.
 #[derive(Deserialize)]
 struct RawItem {
     token: Option<String>,

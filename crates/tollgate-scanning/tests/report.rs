@@ -32,7 +32,6 @@ fn github_shaped_reports_are_read() {
         panic!("two tokens")
     };
     assert_eq!(first.expose_secret(), "NMIfyYncKcRALEXAMPLE");
-    assert_eq!(first.token_len(), 20);
     assert_eq!(first.token_type(), "mycompany_api_token");
     assert_eq!(
         first.url(),
@@ -43,14 +42,6 @@ fn github_shaped_reports_are_read() {
     assert_eq!(second.expose_secret(), "tg_second");
     assert_eq!(second.url(), "");
     assert_eq!(second.source(), "npm");
-
-    let tokens: Vec<_> = report
-        .iter()
-        .map(|t| t.expose_secret().to_owned())
-        .collect();
-    assert_eq!(tokens, ["NMIfyYncKcRALEXAMPLE", "tg_second"]);
-    let owned: Vec<_> = report.into_iter().collect();
-    assert_eq!(owned.len(), 2);
 }
 
 #[test]
@@ -60,7 +51,7 @@ fn only_the_token_is_required() {
         {"token": "b", "type": null, "url": null, "source": null},
     ]))
     .unwrap();
-    for token in &report {
+    for token in report.tokens() {
         assert_eq!(
             (token.token_type(), token.url(), token.source()),
             ("", "", "")
@@ -236,7 +227,7 @@ fn answer_format_snapshot() {
     ]))
     .unwrap();
     let labels = [Label::TruePositive, Label::FalsePositive];
-    let body = answer(report.iter().zip(labels));
+    let body = answer(report.tokens().iter().zip(labels));
     assert_eq!(
         body,
         concat!(
@@ -256,7 +247,11 @@ fn answer_format_snapshot() {
     assert!(!body.contains("token_raw"));
 
     // From a slice of pairs, as a server may collect them.
-    let decided: Vec<_> = report.iter().map(|t| (t, Label::FalsePositive)).collect();
+    let decided: Vec<_> = report
+        .tokens()
+        .iter()
+        .map(|t| (t, Label::FalsePositive))
+        .collect();
     let from_pairs = answer(decided.iter().copied());
     assert_eq!(from_pairs.matches("false_positive").count(), 2);
 
