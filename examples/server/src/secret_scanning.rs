@@ -45,8 +45,8 @@ pub(crate) fn routes(scanning: Scanning) -> Router {
 }
 
 /// Verifies, reads and answers one report: 401 `invalid_report_signature` unless the body is
-/// signed by one of the reporter's keys, 413 past the report's size, 400 `invalid_report` for a
-/// body that is no report; else 200 with each token labelled, every true positive revoked if
+/// signed by one of the reporter's keys, 413 `payload_too_large` past the body's size or its
+/// count of tokens, 400 `invalid_report` for a body that is no report; else 200 with each token labelled, every true positive revoked if
 /// it still worked.
 async fn report(State(scanning): State<Scanning>, request: Request) -> Response {
     match answered(&scanning, request).await {
@@ -60,17 +60,21 @@ async fn report(State(scanning): State<Scanning>, request: Request) -> Response 
 
 async fn answered(scanning: &Scanning, request: Request) -> Result<String, Refusal> {
     let (parts, body) = request.into_parts();
+    // A request without the signature fields is refused before its body is read.
+    let (key_id, signature) = signature_fields(&parts.headers)?;
     let limit = ReportLimits::DEFAULT.max_body_len;
     let body = read(body, limit).await?;
     // The signature is checked over the raw bytes before anything reads them.
-    let (key_id, signature) = signature_fields(&parts.headers)?;
     scanning
         .keys
         .verify(key_id, signature, &body)
         .map_err(|error| invalid_signature(&error))?;
-    let report = Report::parse(&body).map_err(|error| match error.is_too_large() {
-        true => refusal::payload_too_large(limit),
-        false => Refusal::new(StatusCode::BAD_REQUEST, "invalid_report", error.to_string()),
+    let report = Report::parse(&body).map_err(|error| {
+        let (status, code) = match error.is_too_large() {
+            true => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            false => (StatusCode::BAD_REQUEST, "invalid_report"),
+        };
+        Refusal::new(status, code, error.to_string())
     })?;
     // In a task of its own: a request timed out or dropped halfway does not stop the
     // revocations it began before they are audited.
@@ -87,7 +91,8 @@ async fn labelled(tokens: &Arc<TokenService<Store>>, report: &Report) -> Result<
     let mut labels: HashMap<TokenHash, Label> = HashMap::with_capacity(report.len());
     let mut labelled = Vec::with_capacity(report.len());
     for token in report.tokens() {
-        let label = match labels.get(&token.hash()) {
+        let hash = token.hash();
+        let label = match labels.get(&hash) {
             Some(label) => *label,
             None => {
                 let reported = tokens.revoke_reported(token.expose_secret(), now).await?;
@@ -99,7 +104,7 @@ async fn labelled(tokens: &Arc<TokenService<Store>>, report: &Report) -> Result<
                     Reported::NotOurs => Label::FalsePositive,
                     Reported::Inactive(_) | Reported::Revoked(_) => Label::TruePositive,
                 };
-                labels.insert(token.hash(), label);
+                labels.insert(hash, label);
                 label
             }
         };

@@ -159,6 +159,13 @@ async fn reports_revoke_leaked_tokens(server: &TestServer) {
     post_report(server, not_a_report, KEY_ID, &signature(not_a_report))
         .await
         .refused(400, "invalid_report");
+    let many = report(&vec!["tgsk_x"; 1001]);
+    let refused = post_report(server, &many, KEY_ID, &signature(&many)).await;
+    refused.refused(413, "payload_too_large");
+    assert_eq!(
+        refused.body["error"]["message"],
+        "the report holds more than 1000 tokens"
+    );
     let huge = vec![b' '; 1024 * 1024 + 1];
     post_report(server, &huge, KEY_ID, &signature(&huge))
         .await
