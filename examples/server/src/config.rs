@@ -206,6 +206,22 @@ impl Settings {
 
 const DAY_SECONDS: u64 = 24 * 60 * 60;
 
+/// The text of the key-list file at `path`, read no further than a key list may be long.
+fn read_key_file(path: &str) -> Result<String, String> {
+    // One byte more than a key list may hold, to tell a file that is too long.
+    let limit = u64::try_from(MAX_KEY_LIST_LEN).unwrap_or(u64::MAX) + 1;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(limit).read_to_end(&mut bytes))
+        .map_err(|error| error.to_string())?;
+    if bytes.len() > MAX_KEY_LIST_LEN {
+        return Err(format!(
+            "the file is longer than a key list may be ({MAX_KEY_LIST_LEN} bytes)"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_owned())
+}
+
 /// The secret-scanning reporter's key list, from `TOLLGATE_SECRET_SCANNING_KEYS` (the JSON) or
 /// `TOLLGATE_SECRET_SCANNING_KEYS_FILE` (a file holding it, read once, at start); `None` when
 /// neither is set. Both, an unreadable file or a list that is not valid is a problem.
@@ -222,18 +238,13 @@ fn secret_scanning_keys(
             return None;
         }
         (Some(text), None) => (text, KEYS.to_owned()),
-        (None, Some(path)) => {
-            // No more than a key list may hold, and one byte to tell it is too long.
-            let limit = u64::try_from(MAX_KEY_LIST_LEN).unwrap_or(u64::MAX) + 1;
-            let mut text = String::new();
-            let read = std::fs::File::open(&path)
-                .and_then(|file| file.take(limit).read_to_string(&mut text));
-            if let Err(error) = read {
-                problems.push(format!("{FILE}={path:?}: {error}"));
+        (None, Some(path)) => match read_key_file(&path) {
+            Ok(text) => (text, format!("{FILE}={path:?}")),
+            Err(problem) => {
+                problems.push(format!("{FILE}={path:?}: {problem}"));
                 return None;
             }
-            (text, format!("{FILE}={path:?}"))
-        }
+        },
     };
     ReporterKeys::from_json(&text)
         .map(Arc::new)

@@ -219,5 +219,16 @@ fn reporter_keys_are_checked_at_start() {
             .any(|problem| problem.starts_with("TOLLGATE_SECRET_SCANNING_KEYS_FILE=")),
         "{missing:?}"
     );
+    let long = std::env::temp_dir().join(format!("keys-{}.json", std::process::id()));
+    std::fs::write(&long, " ".repeat(512 * 1024 + 1)).unwrap();
+    let too_long = problems(&[("TOLLGATE_SECRET_SCANNING_KEYS_FILE", long.to_str().unwrap())]);
+    std::fs::remove_file(&long).unwrap();
+    assert!(
+        too_long
+            .iter()
+            .any(|problem| problem
+                .ends_with("the file is longer than a key list may be (524288 bytes)")),
+        "{too_long:?}"
+    );
     assert!(problems(&[("TOLLGATE_SECRET_SCANNING_KEYS", &keys)]).is_empty());
 }
