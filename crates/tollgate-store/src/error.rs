@@ -47,11 +47,12 @@ pub enum StoreError {
     #[error("the token is not revoked")]
     NotRevoked,
     /// Rotating a token that the presenting credential may not rotate: one it does not derive
-    /// from (its parent, a sibling, another token of its owner's made outside it), or any token
-    /// when the credential is a secret that a rotation replaced (which ends with its grace
-    /// period, and must not make a secret that outlives it).
+    /// from (its parent, a sibling, another token of its owner's made outside it); or any token
+    /// when the credential may not manage its owner's account (read-only, publishable), or is
+    /// a secret that a rotation replaced (which ends with its grace period, and must not make a
+    /// secret that outlives it) or has replaced since it was checked.
     #[error(
-        "a token may rotate only itself and the tokens made from it, and only with its current secret"
+        "a token may rotate only itself and the tokens made from it, presenting its current secret, with a scope that may manage the account"
     )]
     RotationNotAllowed,
     /// A rotation's grace period is longer than the longest allowed.
