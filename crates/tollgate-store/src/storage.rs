@@ -68,9 +68,10 @@ pub trait Storage: Send + Sync {
     /// [`NewToken::max_live_tokens`] live tokens (enforced atomically: concurrent inserts for
     /// one owner are counted one after the other, so they never pass the cap together);
     /// [`StoreError::UnknownUser`] when the owner does not exist;
-    /// [`StoreError::ParentNotActive`] when [`NewToken::parent_id`] names a token that is
-    /// revoked or gone (checked atomically with the insert: a revocation of the parent either
-    /// refuses this insert or reaches the new token).
+    /// [`StoreError::ParentNotActive`] when [`NewToken::parent`] is revoked or gone, or no
+    /// longer has the secret it presented in the role it had (checked atomically with the
+    /// insert: a revocation or rotation of the parent either refuses this insert or comes
+    /// after it, and a revocation then reaches the new token).
     fn insert_token(
         &self,
         token: NewToken<'_>,
